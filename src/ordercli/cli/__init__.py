@@ -1,0 +1,112 @@
+"""The ``ordercli`` command line: one Typer app per noun.
+
+Start-up matters at a stall: this module and the noun modules import only
+Typer and our light modules. SQLAlchemy, SQLModel, questionary, rich and
+Alembic are imported inside the commands that need them (a test guards it).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Optional
+
+import typer
+from typer.core import TyperGroup
+
+from ordercli import __version__
+from ordercli.cli import _state
+from ordercli.errors import EXIT_CANCELLED, EXIT_REFUSED, OrderCliError
+
+
+class _Group(TyperGroup):
+    """Root group: maps our errors to messages and exit codes, for every subcommand."""
+
+    def invoke(self, ctx):  # type: ignore[override]
+        try:
+            return super().invoke(ctx)
+        except OrderCliError as e:
+            from ordercli import output
+
+            if e.exit_code == EXIT_CANCELLED:
+                output.message(e.message)
+            else:
+                output.error(e.message, e.hint)
+            raise typer.Exit(e.exit_code) from None
+        except KeyboardInterrupt:
+            from ordercli import output
+
+            output.message("Cancelled, nothing saved.")
+            raise typer.Exit(EXIT_CANCELLED) from None
+        except (typer.Exit, typer.Abort):
+            raise
+        except Exception as e:  # noqa: BLE001 - last line of defence: no tracebacks
+            if os.environ.get("ORDERCLI_DEBUG") == "1" or e.__class__.__module__.startswith(("typer", "click")):
+                raise
+            from ordercli import output
+
+            output.error(_describe(e), "Nothing was saved. Run again with ORDERCLI_DEBUG=1 to see the details.")
+            raise typer.Exit(EXIT_REFUSED) from None
+
+
+def _describe(e: Exception) -> str:
+    text = str(getattr(e, "orig", None) or e).strip().splitlines()
+    first = text[0] if text else type(e).__name__
+    if "database is locked" in first:
+        return "The store is busy (another till is writing). Try again in a moment."
+    return f"Unexpected error: {first}"
+
+
+app = typer.Typer(
+    cls=_Group,
+    name="ordercli",
+    help="A command-line order desk for small merchants.\n\nExample: ordercli order create",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    rich_markup_mode=None,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"ordercli {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    db: Optional[str] = typer.Option(
+        None, "--db", envvar="ORDERCLI_DB", metavar="PATH|URL", help="Store: a SQLite file path or postgresql+psycopg://… (default: your data folder)."
+    ),
+    no_input: bool = typer.Option(False, "--no-input", help="Never prompt; missing values are errors."),
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version and exit."),
+) -> None:
+    """A command-line order desk for small merchants.
+
+    Example: ordercli order create
+    """
+    _state.STATE.db = db
+    _state.STATE.no_input = no_input
+
+
+from ordercli.cli import config as _config  # noqa: E402
+from ordercli.cli import customer as _customer  # noqa: E402
+from ordercli.cli import order as _order  # noqa: E402
+from ordercli.cli import order_after as _order_after  # noqa: E402,F401  (edit, status, pay, refund, cancel)
+from ordercli.cli import order_batch as _order_batch  # noqa: E402,F401  (import, export)
+from ordercli.cli import order_notify as _order_notify  # noqa: E402,F401  (notify, invoice)
+from ordercli.cli import outbox as _outbox  # noqa: E402
+from ordercli.cli import product as _product  # noqa: E402
+
+app.add_typer(_order.app, name="order")
+app.add_typer(_product.app, name="product")
+app.add_typer(_customer.app, name="customer")
+app.add_typer(_config.app, name="config")
+if hasattr(_outbox, "app"):
+    app.add_typer(_outbox.app, name="outbox")
+
+
+def main() -> None:
+    app(prog_name="ordercli")

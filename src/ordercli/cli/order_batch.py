@@ -1,0 +1,1 @@
+"""Commands of a later issue (registered in ordercli.cli)."""

@@ -1,0 +1,222 @@
+"""Plain data that every door (wizard, flags, import) builds: the OrderDraft.
+
+No database here and no prompts: the services take an ``OrderDraft`` and do
+the rest. Parsers for the command-line mini-languages (``SKU:QTY``,
+``NAME=PRICExQTY``, ``LABEL=AMOUNT|PCT%``, ``10%|5.00``) live here too, so the
+wizard, the flags and the batch import read them the same way.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from ordercli.errors import InputError
+from ordercli.money import parse_money, parse_percent
+from ordercli.pricing import Adjustment
+
+MAX_NAME = 200
+MAX_NOTE = 2000
+MAX_QTY = 100_000
+
+
+@dataclass
+class Address:
+    name: str | None = None
+    street: str | None = None
+    city: str | None = None
+    postal_code: str | None = None
+    country: str | None = None  # ISO 3166-1 alpha-2
+
+    def is_empty(self) -> bool:
+        return not any([self.name, self.street, self.city, self.postal_code, self.country])
+
+    def one_line(self) -> str:
+        return ", ".join(p for p in [self.name, self.street, " ".join(x for x in [self.postal_code, self.city] if x), self.country] if p)
+
+    def as_dict(self) -> dict:
+        return {"name": self.name, "street": self.street, "city": self.city, "postal_code": self.postal_code, "country": self.country}
+
+
+@dataclass
+class CustomerIn:
+    name: str
+    email: str | None = None
+    phone: str | None = None
+
+
+@dataclass
+class ItemIn:
+    """A catalog item (``sku``) or a custom item (``name`` + ``unit_price``)."""
+
+    quantity: int
+    sku: str | None = None
+    name: str | None = None
+    unit_price: int | None = None  # minor units, custom items only
+    tax_rate: int | None = None  # custom items: defaults to tax.default_rate
+
+    @property
+    def is_custom(self) -> bool:
+        return self.sku is None
+
+
+@dataclass
+class ShippingIn:
+    method: str | None = None
+    cost: int = 0
+    pickup: bool = False
+    address: Address | None = None
+
+
+@dataclass
+class OrderDraft:
+    customer: CustomerIn
+    items: list[ItemIn]
+    discount: Adjustment | None = None
+    surcharges: list[Adjustment] = field(default_factory=list)
+    tip: int = 0
+    shipping: ShippingIn | None = None
+    billing: Address | None = None
+    payment_method: str | None = None
+    note: str | None = None
+    staff_note: str | None = None
+    door: str = "flags"
+    external_ref: str | None = None
+    notify_customer: bool = True
+
+
+# --------------------------------------------------------------------------- text
+
+
+def clean_text(value: str | None, what: str, *, max_len: int = MAX_NAME, multiline: bool = False, required: bool = False) -> str | None:
+    """Strip, refuse control characters and over-long text. Returns None for empty."""
+    if value is None:
+        if required:
+            raise InputError(f"The {what} is required.", f"Give a {what}.")
+        return None
+    text = str(value).strip()
+    if not text:
+        if required:
+            raise InputError(f"The {what} cannot be empty.", f"Give a {what}.")
+        return None
+    for ch in text:
+        if ch in "\n\r" and not multiline:
+            raise InputError(f"The {what} contains a line break.", f"Write the {what} on one line.")
+        if ch in "\n\r\t":
+            continue
+        if unicodedata.category(ch) in ("Cc", "Cf") and ch not in "\u200d":
+            raise InputError(f"The {what} contains a control character ({ch!r}).", f"Remove it and type the {what} again.")
+    if len(text) > max_len:
+        raise InputError(f"The {what} is too long ({len(text)} characters; at most {max_len}).", f"Shorten the {what}.")
+    return text
+
+
+# ----------------------------------------------------------------- mini-languages
+
+
+def parse_quantity(text: str, what: str = "quantity") -> int:
+    raw = str(text).strip()
+    if not re.fullmatch(r"[+-]?\d+", raw):
+        raise InputError(f"Invalid {what} {raw!r}: must be a whole number.", "Use a positive whole number, e.g. 2.")
+    qty = int(raw)
+    if qty <= 0:
+        raise InputError(f"Invalid {what} {raw!r}: must be at least 1.", "Use a positive whole number, e.g. 2.")
+    if qty > MAX_QTY:
+        raise InputError(f"Invalid {what} {raw!r}: at most {MAX_QTY}.", "Split very large quantities into several orders.")
+    return qty
+
+
+def parse_item_spec(spec: str) -> ItemIn:
+    """``SKU`` or ``SKU:QTY`` -> ItemIn."""
+    raw = str(spec).strip()
+    if not raw:
+        raise InputError("Empty --item.", "Write --item SKU or --item SKU:QTY, e.g. --item MUG-01:2.")
+    sku, sep, qty = raw.rpartition(":")
+    if not sep:
+        sku, qty = raw, "1"
+    sku = sku.strip()
+    if not sku:
+        raise InputError(f"Invalid --item {raw!r}: missing SKU.", "Write --item SKU:QTY, e.g. --item MUG-01:2.")
+    try:
+        quantity = parse_quantity(qty)
+    except InputError as e:
+        raise InputError(f"Invalid --item {raw!r}: {e.message}", "Write --item SKU:QTY with a positive whole quantity, e.g. --item MUG-01:2.") from None
+    return ItemIn(sku=sku, quantity=quantity)
+
+
+def parse_custom_item(spec: str, currency: str) -> ItemIn:
+    """``NAME=PRICE`` or ``NAME=PRICExQTY`` -> custom ItemIn."""
+    raw = str(spec).strip()
+    name, sep, rest = raw.rpartition("=")
+    if not sep or not name.strip():
+        raise InputError(f"Invalid --custom-item {raw!r}.", 'Write --custom-item "NAME=PRICE" or "NAME=PRICExQTY", e.g. "Gift wrap=2.50x2".')
+    m = re.fullmatch(r"\s*([^x×*]+?)\s*(?:[x×*]\s*(\S+))?\s*", rest)
+    if not m:
+        raise InputError(f"Invalid --custom-item {raw!r}.", 'Write --custom-item "NAME=PRICE" or "NAME=PRICExQTY", e.g. "Gift wrap=2.50x2".')
+    price_text, qty_text = m.group(1), m.group(2) or "1"
+    try:
+        price = parse_money(price_text, currency, what="price")
+        qty = parse_quantity(qty_text)
+    except InputError as e:
+        raise InputError(f"Invalid --custom-item {raw!r}: {e.message}", e.hint) from None
+    return ItemIn(name=clean_text(name, "item name", required=True), unit_price=price, quantity=qty)
+
+
+def parse_adjustment(text: str, currency: str, what: str) -> Adjustment:
+    """``10%`` -> percent; ``5.00`` -> amount."""
+    raw = str(text).strip()
+    if raw.endswith("%"):
+        return Adjustment(percent=parse_percent(raw, what))
+    return Adjustment(amount=parse_money(raw, currency, what=what))
+
+
+def parse_surcharge(spec: str, currency: str) -> Adjustment:
+    """``LABEL=AMOUNT`` or ``LABEL=PCT%``."""
+    raw = str(spec).strip()
+    label, sep, value = raw.rpartition("=")
+    if not sep or not label.strip() or not value.strip():
+        raise InputError(f"Invalid --surcharge {raw!r}.", 'Write --surcharge "LABEL=AMOUNT" or "LABEL=PCT%", e.g. "Card fee=1.5%".')
+    adj = parse_adjustment(value, currency, "surcharge")
+    return Adjustment(percent=adj.percent, amount=adj.amount, label=clean_text(label, "surcharge label", required=True) or "")
+
+
+# ---------------------------------------------------------------------- contacts
+
+
+def normalize_email(text: str | None) -> str | None:
+    if text is None or not str(text).strip():
+        return None
+    raw = str(text).strip()
+    import email_validator  # lazy: not needed by most commands
+
+    try:
+        info = email_validator.validate_email(raw, check_deliverability=False)
+    except email_validator.EmailNotValidError as e:
+        raise InputError(f"Invalid email {raw!r}: {e}", "Check the address, e.g. ana@example.com.") from None
+    return info.normalized.lower()
+
+
+def normalize_phone(text: str | None, region: str | None) -> str | None:
+    if text is None or not str(text).strip():
+        return None
+    raw = str(text).strip()
+    import phonenumbers  # lazy
+
+    try:
+        num = phonenumbers.parse(raw, (region or "").upper() or None)
+    except phonenumbers.NumberParseException:
+        hint = "Include the country code, e.g. +33 6 12 34 56 78" + ("" if region else ", or set `ordercli config set store.phone_region FR`") + "."
+        raise InputError(f"Invalid phone number {raw!r}.", hint) from None
+    if not phonenumbers.is_possible_number(num) or not phonenumbers.is_valid_number(num):
+        raise InputError(f"Invalid phone number {raw!r}.", "Check the digits and the country code, e.g. +33 6 12 34 56 78.")
+    return phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
+
+
+def normalize_country(text: str | None) -> str | None:
+    if text is None or not str(text).strip():
+        return None
+    raw = str(text).strip().upper()
+    if not re.fullmatch(r"[A-Z]{2}", raw):
+        raise InputError(f"Invalid country code {text!r}.", "Use a two-letter ISO country code, e.g. FR, DE, US.")
+    return raw

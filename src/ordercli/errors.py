@@ -1,0 +1,72 @@
+"""Errors that reach the user.
+
+Every error the user can cause is an :class:`OrderCliError` with a message that
+says what is wrong and a hint that says what to do. The CLI prints both on
+stderr and exits with ``exit_code``; it never shows a traceback unless
+``ORDERCLI_DEBUG=1``.
+"""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_REFUSED = 1  # refused by a business rule
+EXIT_USAGE = 2  # bad input or usage
+EXIT_CANCELLED = 130  # Ctrl-C / cancelled by the user
+
+
+class OrderCliError(Exception):
+    exit_code = EXIT_REFUSED
+
+    def __init__(self, message: str, hint: str | None = None, exit_code: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+        if exit_code is not None:
+            self.exit_code = exit_code
+
+    def __str__(self) -> str:  # pragma: no cover - trivial
+        return self.message
+
+
+class InputError(OrderCliError):
+    """Bad input or usage (exit 2)."""
+
+    exit_code = EXIT_USAGE
+
+
+class RefusedError(OrderCliError):
+    """A business rule refused the request (exit 1)."""
+
+    exit_code = EXIT_REFUSED
+
+
+class NotFoundError(RefusedError):
+    """An order, product or customer that does not exist (exit 1)."""
+
+
+class OutOfStockError(RefusedError):
+    def __init__(self, shortages: list[tuple[str, int, int]], hint: str | None = None):
+        # shortages: (sku, asked, available)
+        self.shortages = shortages
+        parts = [f"{sku}: asked {asked}, available {avail}" for sku, asked, avail in shortages]
+        super().__init__(
+            "Not enough stock — " + "; ".join(parts) + ".",
+            hint or "Lower the quantities or add stock with `ordercli product stock SKU --add N`. Nothing was saved.",
+        )
+
+
+class ConflictError(RefusedError):
+    """The order changed since it was read (optimistic concurrency)."""
+
+
+class StoreError(OrderCliError):
+    """The store cannot be opened or used."""
+
+    exit_code = EXIT_USAGE
+
+
+class Cancelled(OrderCliError):
+    exit_code = EXIT_CANCELLED
+
+    def __init__(self, message: str = "Cancelled, nothing saved."):
+        super().__init__(message)

@@ -1,0 +1,252 @@
+"""The store's tables (SQLModel). One file; no logic beyond simple properties.
+
+Money columns are integers in minor units of the order's/store's currency.
+Rates and percents are integers in hundredths of a percent (20% = 2000).
+Times are timezone-aware UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Optional
+
+import sqlalchemy as sa
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """Stores UTC; always returns aware datetimes (SQLite keeps no zone)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        value = value.astimezone(timezone.utc)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+def _ts(**kw):
+    return Field(default_factory=utcnow, sa_type=UTCDateTime, **kw)
+
+
+class Setting(SQLModel, table=True):
+    __tablename__ = "setting"
+    key: str = Field(primary_key=True, max_length=100)
+    value: str
+
+
+class Counter(SQLModel, table=True):
+    """Named sequences (order numbers, invoice numbers) updated in the same transaction."""
+
+    __tablename__ = "counter"
+    name: str = Field(primary_key=True, max_length=50)
+    value: int = 0
+
+
+class Product(SQLModel, table=True):
+    __tablename__ = "product"
+    __table_args__ = (sa.CheckConstraint("stock IS NULL OR stock >= 0", name="ck_product_stock_nonneg"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    sku: str = Field(max_length=100, sa_column_kwargs={"unique": True, "nullable": False})
+    name: str = Field(max_length=200, index=True)
+    price: int  # minor units
+    stock: Optional[int] = None  # None = untracked
+    tax_rate: int = 0  # hundredths of a percent
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()
+
+    @property
+    def tracked(self) -> bool:
+        return self.stock is not None
+
+
+class Customer(SQLModel, table=True):
+    __tablename__ = "customer"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200, index=True)
+    email: Optional[str] = Field(default=None, max_length=320, index=True)
+    phone: Optional[str] = Field(default=None, max_length=32, index=True)
+    created_at: datetime = _ts()
+
+
+class Order(SQLModel, table=True):
+    __tablename__ = "orders"
+    __table_args__ = (
+        sa.Index("ix_orders_created", "created_at", "id"),
+        sa.Index("ix_orders_payment_status", "payment_status", "id"),
+        sa.Index("ix_orders_fulfillment_status", "fulfillment_status", "id"),
+    )
+    id: Optional[int] = Field(default=None, primary_key=True)
+    number: str = Field(max_length=64, sa_column_kwargs={"unique": True, "nullable": False})
+    seq: int
+    external_ref: Optional[str] = Field(default=None, max_length=200, sa_column_kwargs={"unique": True})
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()
+    version: int = 1  # optimistic concurrency: bumped by every change
+    door: str = Field(default="flags", max_length=20)
+
+    customer_id: Optional[int] = Field(default=None, foreign_key="customer.id", index=True)
+    customer_name: str = Field(max_length=200)
+    customer_email: Optional[str] = Field(default=None, max_length=320)
+    customer_phone: Optional[str] = Field(default=None, max_length=32)
+
+    payment_status: str = Field(default="AWAITING_PAYMENT", max_length=32)
+    fulfillment_status: str = Field(default="AWAITING_PROCESSING", max_length=32)
+    currency: str = Field(default="EUR", max_length=3)
+    prices_include_tax: bool = True
+
+    item_count: int = 0  # sum of quantities, kept for fast lists
+    subtotal: int = 0
+    discount_percent: Optional[int] = None  # set when the discount was a percent
+    discount: int = 0
+    surcharge_total: int = 0
+    shipping: int = 0
+    tax: int = 0
+    tip: int = 0
+    total: int = 0
+    paid: int = 0  # sum of payments
+    refunded: int = 0  # sum of refunds
+    stock_held: bool = True  # True while the order's tracked stock is taken
+
+    payment_method: Optional[str] = Field(default=None, max_length=200)
+    note: Optional[str] = None
+    staff_note: Optional[str] = None
+    tracking_number: Optional[str] = Field(default=None, max_length=200)
+    notify_customer: bool = True
+
+    shipping_method: Optional[str] = Field(default=None, max_length=200)
+    pickup: bool = False
+    ship_name: Optional[str] = Field(default=None, max_length=200)
+    ship_street: Optional[str] = Field(default=None, max_length=300)
+    ship_city: Optional[str] = Field(default=None, max_length=200)
+    ship_postal_code: Optional[str] = Field(default=None, max_length=30)
+    ship_country: Optional[str] = Field(default=None, max_length=2)
+    bill_name: Optional[str] = Field(default=None, max_length=200)
+    bill_street: Optional[str] = Field(default=None, max_length=300)
+    bill_city: Optional[str] = Field(default=None, max_length=200)
+    bill_postal_code: Optional[str] = Field(default=None, max_length=30)
+    bill_country: Optional[str] = Field(default=None, max_length=2)
+
+    @property
+    def balance_due(self) -> int:
+        if self.payment_status in ("CANCELLED", "REFUNDED"):
+            return 0
+        return max(self.total - self.paid, 0)
+
+
+class OrderLine(SQLModel, table=True):
+    __tablename__ = "order_line"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    order_id: int = Field(foreign_key="orders.id", index=True)
+    position: int
+    product_id: Optional[int] = Field(default=None, foreign_key="product.id", index=True)
+    sku: Optional[str] = Field(default=None, max_length=100, index=True)
+    name: str = Field(max_length=200)
+    quantity: int
+    unit_price: int
+    tax_rate: int = 0
+    total: int = 0  # unit_price × quantity
+    discount: int = 0  # share of the order discount
+    tax: int = 0
+    tracked: bool = False  # stock was taken for this line
+
+
+class OrderSurcharge(SQLModel, table=True):
+    __tablename__ = "order_surcharge"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    order_id: int = Field(foreign_key="orders.id", index=True)
+    position: int
+    label: str = Field(max_length=200)
+    percent: Optional[int] = None
+    amount: int = 0  # computed minor units
+
+
+class OrderEvent(SQLModel, table=True):
+    __tablename__ = "order_event"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    order_id: int = Field(foreign_key="orders.id", index=True)
+    at: datetime = _ts()
+    kind: str = Field(max_length=40)  # created, edited, status, payment, refund, notification…
+    door: Optional[str] = Field(default=None, max_length=20)
+    summary: str
+
+
+class StockMovement(SQLModel, table=True):
+    """Append-only stock ledger: stock always equals the sum of deltas."""
+
+    __tablename__ = "stock_movement"
+    __table_args__ = (sa.Index("ix_stock_movement_product", "product_id", "id"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    product_id: int = Field(foreign_key="product.id")
+    delta: int
+    stock_after: int
+    reason: str = Field(max_length=40)  # initial, sale, edit, cancel, reopen, restock, adjust, import
+    order_number: Optional[str] = Field(default=None, max_length=64)
+    at: datetime = _ts()
+
+
+class Payment(SQLModel, table=True):
+    """A payment (amount > 0) or a refund (kind='refund')."""
+
+    __tablename__ = "payment"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    order_id: int = Field(foreign_key="orders.id", index=True)
+    kind: str = Field(default="payment", max_length=10)  # payment | refund
+    amount: int
+    method: Optional[str] = Field(default=None, max_length=200)
+    tendered: Optional[int] = None
+    change: Optional[int] = None
+    reference: Optional[str] = Field(default=None, max_length=200)
+    reason: Optional[str] = None
+    at: datetime = _ts()
+
+
+class Outbox(SQLModel, table=True):
+    """Messages to deliver after commit (written in the same transaction as their cause)."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (sa.Index("ix_outbox_due", "status", "next_attempt_at"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    order_id: Optional[int] = Field(default=None, foreign_key="orders.id", index=True)
+    kind: str = Field(max_length=40)  # new_order, confirmation, status, shipped, pickup, cancelled, refunded, invoice
+    audience: str = Field(max_length=10)  # customer | admin
+    recipient: str = Field(max_length=320)
+    subject: str = Field(default="", max_length=500)
+    payload: str = "{}"  # JSON: what the templates need beyond the order
+    message_id: str = Field(max_length=200)
+    status: str = Field(default="pending", max_length=10)  # pending, sending, sent, failed, dead
+    attempts: int = 0
+    next_attempt_at: datetime = _ts()
+    claimed_by: Optional[str] = Field(default=None, max_length=100)
+    claimed_until: Optional[datetime] = Field(default=None, sa_type=UTCDateTime)
+    last_error: Optional[str] = None
+    created_at: datetime = _ts()
+    sent_at: Optional[datetime] = Field(default=None, sa_type=UTCDateTime)
+
+
+class Invoice(SQLModel, table=True):
+    __tablename__ = "invoice"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    order_id: int = Field(foreign_key="orders.id", index=True)
+    number: str = Field(max_length=64, sa_column_kwargs={"unique": True, "nullable": False})
+    seq: int
+    issued_at: datetime = _ts()
+    total: int = 0

@@ -1,0 +1,146 @@
+"""Rendering: stdout carries data, stderr carries messages.
+
+Tables are drawn with rich on a terminal; when stdout is not a terminal (a
+pipe, a file) they lose colour and boxes. ``NO_COLOR`` is respected (rich
+reads it). JSON goes to stdout only, with money as decimal strings.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from typing import Any, Iterable, Sequence
+
+
+def _console(stderr: bool = False):
+    from rich.console import Console
+
+    stream = sys.stderr if stderr else sys.stdout
+    term = is_terminal(stream)
+    # Off a terminal (pipes, files) never wrap: one record per line for grep and friends.
+    return Console(file=stream, highlight=False, width=None if term else 4096, soft_wrap=not term)
+
+
+def out_console():
+    return _console(False)
+
+
+def err_console():
+    return _console(True)
+
+
+def is_terminal(stream=None) -> bool:
+    stream = stream or sys.stdout
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def escape(text: Any) -> str:
+    from rich.markup import escape as _esc
+
+    return _esc("" if text is None else str(text))
+
+
+def message(text: str, *, style: str | None = None) -> None:
+    """A message for the person (stderr). ``text`` may contain rich markup."""
+    err_console().print(text, style=style)
+
+
+def success(text: str) -> None:
+    message(f"[green]✓[/green] {text}")
+
+
+def warn(text: str) -> None:
+    message(f"[yellow]Warning:[/yellow] {text}")
+
+
+def error(text: str, hint: str | None = None) -> None:
+    con = err_console()
+    con.print(f"[bold red]Error:[/bold red] {escape(text)}")
+    if hint:
+        con.print(escape(hint), style="dim" if con.is_terminal else None)
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    sys.stdout.flush()
+
+
+def print_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    w = csv.writer(sys.stdout, lineterminator="\n")
+    w.writerow(header)
+    for r in rows:
+        w.writerow([safe_cell(v) for v in r])
+
+
+def safe_cell(value: Any) -> Any:
+    """Neutralise spreadsheet formulas (CSV injection): prefix with a quote."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        # A plain negative number is data, not a formula.
+        try:
+            float(value)
+            return value
+        except ValueError:
+            return "'" + value
+    return value
+
+
+def table(
+    columns: Sequence[str | tuple[str, str]],
+    rows: Iterable[Sequence[Any]],
+    *,
+    title: str | None = None,
+    caption: str | None = None,
+    stderr: bool = False,
+    show_header: bool = True,
+):
+    """Print a table. ``columns`` items are names or (name, justify)."""
+    from rich import box
+    from rich.table import Table
+
+    con = _console(stderr)
+    term = con.is_terminal
+    t = Table(
+        title=title,
+        caption=caption,
+        box=box.SIMPLE_HEAD if term else None,
+        show_edge=False,
+        pad_edge=False,
+        header_style="bold" if term else "",
+        caption_justify="left",
+        show_header=show_header,
+    )
+    for col in columns:
+        name, justify = (col, "left") if isinstance(col, str) else col
+        t.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    for r in rows:
+        t.add_row(*[c if hasattr(c, "__rich_console__") else ("" if c is None else str(c)) for c in r])
+    con.print(t)
+
+
+def status_text(status: str):
+    """A coloured status for tables (plain text when not a terminal)."""
+    from rich.text import Text
+
+    from ordercli.statuses import words
+
+    colours = {
+        "AWAITING_PAYMENT": "yellow",
+        "PAID": "green",
+        "CANCELLED": "red",
+        "REFUNDED": "magenta",
+        "PARTIALLY_REFUNDED": "magenta",
+        "INCOMPLETE": "red",
+        "AWAITING_PROCESSING": "yellow",
+        "PROCESSING": "cyan",
+        "SHIPPED": "blue",
+        "DELIVERED": "green",
+        "WILL_NOT_DELIVER": "red",
+        "RETURNED": "magenta",
+        "READY_FOR_PICKUP": "cyan",
+        "OUT_FOR_DELIVERY": "blue",
+    }
+    return Text(words(status), style=colours.get(status, ""))

@@ -1,0 +1,183 @@
+"""Order totals: one pure function, integer minor units, stdlib only.
+
+Order of operations (also in README, "How totals are computed"):
+
+1. **Lines**: ``line_total = unit_price × quantity`` (exact, integers).
+2. **Subtotal** = sum of line totals.
+3. **Discount** (order level): a percent of the subtotal, rounded half-up to the
+   minor unit, or a fixed amount. Never more than the subtotal. The discount is
+   spread over the lines in proportion to their totals (largest remainder, so
+   the shares add up exactly) because tax is computed on what the customer
+   really pays for each line.
+4. **Surcharges**: each is a fixed amount or a percent of (subtotal − discount),
+   rounded half-up. Surcharges are not taxed.
+5. **Shipping**: a fixed amount, not taxed.
+6. **Tax**, per line at that line's rate, on the line's discounted total,
+   rounded half-up once per line:
+   - prices include tax (default): ``tax = net × r / (1 + r)``; it is part of
+     the prices already and is not added again;
+   - prices exclude tax: ``tax = net × r``; it is added to the total.
+7. **Tip**: added last; never discounted, never taxed.
+
+``total = subtotal − discount + surcharges + shipping + (tax if prices exclude tax) + tip``
+
+Rounding is half-up (away from zero; all amounts here are ≥ 0) and happens at
+exactly these points: the percent discount, each percent surcharge, each line's
+tax. Rates and percents are integers in hundredths of a percent (20% = 2000).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+class PricingError(ValueError):
+    """Raised for inputs the pricing rules refuse (e.g. discount > subtotal)."""
+
+
+def div_half_up(numerator: int, denominator: int) -> int:
+    """Round ``numerator / denominator`` half-up, for non-negative integers."""
+    if denominator <= 0:
+        raise ValueError("denominator must be positive")
+    if numerator < 0:
+        return -div_half_up(-numerator, denominator)
+    return (2 * numerator + denominator) // (2 * denominator)
+
+
+@dataclass(frozen=True)
+class LineIn:
+    unit_price: int  # minor units
+    quantity: int
+    tax_rate: int = 0  # hundredths of a percent
+
+
+@dataclass(frozen=True)
+class Adjustment:
+    """A discount or surcharge: either ``percent`` (hundredths) or ``amount`` (minor)."""
+
+    percent: int | None = None
+    amount: int | None = None
+    label: str = ""
+
+    def __post_init__(self) -> None:
+        if (self.percent is None) == (self.amount is None):
+            raise PricingError("give exactly one of percent or amount")
+
+
+@dataclass(frozen=True)
+class LineOut:
+    total: int  # unit_price × quantity
+    discount: int  # this line's share of the order discount
+    tax: int
+
+
+@dataclass(frozen=True)
+class Totals:
+    lines: list[LineOut]
+    subtotal: int
+    discount: int
+    surcharges: list[int]
+    surcharge_total: int
+    shipping: int
+    tax: int
+    tax_included: bool
+    tip: int
+    total: int
+    tax_by_rate: dict[int, int] = field(default_factory=dict)
+
+
+def spread(amount: int, weights: list[int]) -> list[int]:
+    """Split ``amount`` over ``weights`` proportionally; shares sum to ``amount``.
+
+    Largest-remainder method: floor every share, then hand the leftover units
+    to the largest remainders (earliest line first on ties).
+    """
+    total_w = sum(weights)
+    if amount == 0 or total_w == 0:
+        return [0] * len(weights)
+    floors = [amount * w // total_w for w in weights]
+    rema = [amount * w % total_w for w in weights]
+    left = amount - sum(floors)
+    order = sorted(range(len(weights)), key=lambda i: (-rema[i], i))
+    for i in order[:left]:
+        floors[i] += 1
+    return floors
+
+
+def compute_totals(
+    lines: list[LineIn],
+    *,
+    discount: Adjustment | None = None,
+    surcharges: list[Adjustment] | tuple[Adjustment, ...] = (),
+    shipping: int = 0,
+    tip: int = 0,
+    prices_include_tax: bool = True,
+) -> Totals:
+    for ln in lines:
+        if ln.quantity <= 0:
+            raise PricingError("quantities must be positive")
+        if ln.unit_price < 0 or ln.tax_rate < 0:
+            raise PricingError("prices and tax rates cannot be negative")
+    if shipping < 0 or tip < 0:
+        raise PricingError("shipping and tip cannot be negative")
+
+    line_totals = [ln.unit_price * ln.quantity for ln in lines]
+    subtotal = sum(line_totals)
+
+    disc = 0
+    if discount is not None:
+        if discount.percent is not None:
+            if not 0 <= discount.percent <= 10000:
+                raise PricingError("a percent must be between 0 and 100")
+            disc = div_half_up(subtotal * discount.percent, 10000)
+        else:
+            disc = discount.amount or 0
+            if disc < 0:
+                raise PricingError("a discount cannot be negative")
+            if disc > subtotal:
+                raise PricingError("the discount is larger than the subtotal")
+    shares = spread(disc, line_totals)
+
+    base = subtotal - disc
+    surcharge_amounts: list[int] = []
+    for s in surcharges:
+        if s.percent is not None:
+            if not 0 <= s.percent <= 10000:
+                raise PricingError("a percent must be between 0 and 100")
+            surcharge_amounts.append(div_half_up(base * s.percent, 10000))
+        else:
+            if (s.amount or 0) < 0:
+                raise PricingError("a surcharge cannot be negative")
+            surcharge_amounts.append(s.amount or 0)
+
+    outs: list[LineOut] = []
+    tax_total = 0
+    by_rate: dict[int, int] = {}
+    for ln, lt, share in zip(lines, line_totals, shares):
+        net = lt - share
+        if ln.tax_rate == 0:
+            tax = 0
+        elif prices_include_tax:
+            tax = div_half_up(net * ln.tax_rate, 10000 + ln.tax_rate)
+        else:
+            tax = div_half_up(net * ln.tax_rate, 10000)
+        tax_total += tax
+        if ln.tax_rate:
+            by_rate[ln.tax_rate] = by_rate.get(ln.tax_rate, 0) + tax
+        outs.append(LineOut(total=lt, discount=share, tax=tax))
+
+    surcharge_total = sum(surcharge_amounts)
+    total = base + surcharge_total + shipping + (0 if prices_include_tax else tax_total) + tip
+    return Totals(
+        lines=outs,
+        subtotal=subtotal,
+        discount=disc,
+        surcharges=surcharge_amounts,
+        surcharge_total=surcharge_total,
+        shipping=shipping,
+        tax=tax_total,
+        tax_included=prices_include_tax,
+        tip=tip,
+        total=total,
+        tax_by_rate=by_rate,
+    )

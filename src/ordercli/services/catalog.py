@@ -1,0 +1,337 @@
+"""Catalog: products, stock changes (always through the ledger), CSV import."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from ordercli.domain import clean_text
+from ordercli.errors import InputError, RefusedError
+from ordercli.models import Product, StockMovement, utcnow
+from ordercli.money import parse_money, parse_percent
+from ordercli.services import common
+
+SKU_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-/#+]{0,99}")
+
+
+def check_sku(sku: str) -> str:
+    text = str(sku).strip()
+    if not SKU_RE.fullmatch(text):
+        raise InputError(f"Invalid SKU {sku!r}.", "Use letters, digits and . _ - / # + (no spaces), up to 100 characters.")
+    return text
+
+
+def _movement(session: Session, product: Product, delta: int, reason: str, order_number: str | None = None) -> None:
+    session.add(StockMovement(product_id=product.id, delta=delta, stock_after=product.stock or 0, reason=reason, order_number=order_number))
+
+
+def add_product(session: Session, *, sku: str, name: str, price: int, stock: int | None, tax_rate: int | None = None) -> Product:
+    sku = check_sku(sku)
+    name = clean_text(name, "product name", required=True)  # type: ignore[assignment]
+    if stock is not None and stock < 0:
+        raise InputError("Stock cannot be negative.", "Give --stock 0 or more, or --untracked.")
+    if session.exec(select(Product).where(sa.func.upper(Product.sku) == sku.upper())).first():
+        raise RefusedError(f"A product with SKU {sku!r} already exists.", f"Change it with `ordercli product edit {sku} …`.")
+    settings = common.load_settings(session)
+    product = Product(sku=sku, name=name, price=price, stock=stock, tax_rate=settings.default_rate if tax_rate is None else tax_rate)
+    session.add(product)
+    session.flush()
+    if stock:
+        _movement(session, product, stock, "initial")
+    session.commit()
+    return product
+
+
+def edit_product(
+    session: Session,
+    *,
+    sku: str,
+    name: str | None = None,
+    price: int | None = None,
+    tax_rate: int | None = None,
+    untracked: bool = False,
+    track_stock: int | None = None,
+) -> Product:
+    product = common.get_product(session, sku)
+    if name is not None:
+        product.name = clean_text(name, "product name", required=True)  # type: ignore[assignment]
+    if price is not None:
+        product.price = price
+    if tax_rate is not None:
+        product.tax_rate = tax_rate
+    if untracked and product.stock is not None:
+        if product.stock:
+            product.stock, old = 0, product.stock
+            _movement(session, product, -old, "untrack")
+        product.stock = None
+    if track_stock is not None:
+        if product.stock is not None:
+            raise InputError(f"{product.sku} already tracks stock.", f"Use `ordercli product stock {product.sku} --set N`.")
+        if track_stock < 0:
+            raise InputError("Stock cannot be negative.", "Give --stock 0 or more.")
+        product.stock = track_stock
+        if track_stock:
+            _movement(session, product, track_stock, "track")
+    product.updated_at = utcnow()
+    session.add(product)
+    session.commit()
+    return product
+
+
+def change_stock(session: Session, *, sku: str, set_to: int | None = None, add: int | None = None, reason: str = "adjust") -> Product:
+    """``--set N`` or ``--add N`` (negative allowed). Stock never goes below 0."""
+    product = common.get_product(session, sku)
+    if product.stock is None:
+        raise RefusedError(f"{product.sku} does not track stock.", f"Start tracking with `ordercli product edit {product.sku} --stock N`.")
+    if (set_to is None) == (add is None):
+        raise InputError("Give exactly one of --set N or --add N.", "e.g. `ordercli product stock MUG-01 --add 5`.")
+    if set_to is not None:
+        if set_to < 0:
+            raise InputError("Stock cannot be negative.", "Give --set 0 or more.")
+        row = session.execute(
+            sa.text("UPDATE product SET stock = :v WHERE id = :id RETURNING stock, stock"), {"v": set_to, "id": product.id}
+        ).first()
+        delta = set_to - (product.stock or 0)
+    else:
+        assert add is not None
+        row = session.execute(
+            sa.text("UPDATE product SET stock = stock + :d WHERE id = :id AND stock + :d >= 0 RETURNING stock"), {"d": add, "id": product.id}
+        ).first()
+        if row is None:
+            current = session.execute(sa.text("SELECT stock FROM product WHERE id = :id"), {"id": product.id}).scalar()
+            raise RefusedError(
+                f"Stock of {product.sku} cannot go below 0 (in stock {current}, change {add:+d}).",
+                f"Use --add {-int(current or 0)} at most, or --set 0.",
+            )
+        delta = add
+    new_stock = int(row[0])
+    session.refresh(product)
+    if set_to is not None:
+        # Recompute the delta against the ledger so stock == sum(movements) even if the stock moved meanwhile.
+        ledger = session.execute(sa.text("SELECT COALESCE(SUM(delta), 0) FROM stock_movement WHERE product_id = :id"), {"id": product.id}).scalar()
+        delta = new_stock - int(ledger or 0)
+    if delta:
+        session.add(StockMovement(product_id=product.id, delta=delta, stock_after=new_stock, reason=reason))
+    session.commit()
+    return product
+
+
+def list_products(session: Session, *, search: str | None = None, low_stock: int | None = None, limit: int | None = None) -> list[Product]:
+    q = select(Product)
+    if search and search.strip():
+        text = search.strip().lower()
+        escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pat = f"%{escaped}%"
+        q = q.where(sa.or_(sa.func.lower(Product.sku).like(pat, escape="\\"), sa.func.lower(Product.name).like(pat, escape="\\")))
+    if low_stock is not None:
+        q = q.where(Product.stock.is_not(None), Product.stock <= low_stock)  # type: ignore[union-attr]
+    q = q.order_by(Product.sku)
+    if limit:
+        q = q.limit(limit)
+    return list(session.exec(q).all())
+
+
+def history(session: Session, *, sku: str, limit: int = 50) -> tuple[Product, list[StockMovement]]:
+    product = common.get_product(session, sku)
+    rows = session.exec(
+        select(StockMovement).where(StockMovement.product_id == product.id).order_by(StockMovement.id.desc()).limit(limit)  # type: ignore[union-attr]
+    ).all()
+    return product, list(rows)
+
+
+# ------------------------------------------------------------------ CSV import
+
+# Header names we recognise, lower-cased: ours, Shopify's and WooCommerce's.
+COLUMN_ALIASES = {
+    "sku": ["sku", "variant sku"],
+    "name": ["name", "title", "product name"],
+    "price": ["price", "variant price", "regular price"],
+    "stock": ["stock", "variant inventory qty", "quantity", "qty", "inventory"],
+    "tax_rate": ["tax_rate", "tax rate", "tax", "vat"],
+}
+
+
+@dataclass
+class ProductRow:
+    line: int
+    sku: str
+    name: str | None
+    price: int | None
+    stock: int | None
+    tax_rate: int | None
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def read_text(path: Path) -> str:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"File not found: {str(path)!r}.", "Check the path.") from None
+    except IsADirectoryError:
+        raise InputError(f"{str(path)!r} is a folder.", "Give a CSV file.") from None
+    except PermissionError:
+        raise InputError(f"Cannot read {str(path)!r}: permission denied.", "Check the file's permissions.") from None
+    if b"\x00" in raw[:4096]:
+        raise InputError(f"{str(path)!r} is not a text file.", "Give a CSV file saved as UTF-8.")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = raw[: e.start].count(b"\n") + 1
+        raise InputError(f"{str(path)!r} line {line}: not UTF-8 text.", "Save the file as UTF-8 (in a spreadsheet: CSV UTF-8) and try again.") from None
+
+
+def sniff_dialect(sample: str):
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t")
+    except csv.Error:
+        first = sample.splitlines()[0] if sample else ""
+        delim = max(",;\t", key=first.count)
+
+        class D(csv.excel):
+            delimiter = delim
+
+        return D
+
+
+def parse_catalog_csv(text: str, currency: str) -> list[ProductRow]:
+    """Parse and check every row; raise one InputError listing every bad cell (line and column)."""
+    if not text.strip():
+        raise InputError("The catalog file is empty.", "Give a CSV with a header: sku,name,price,stock[,tax_rate].")
+    dialect = sniff_dialect(text[:8192])
+    reader = csv.reader(io.StringIO(text), dialect)
+    try:
+        header = next(reader)
+    except StopIteration:  # pragma: no cover
+        raise InputError("The catalog file is empty.", "Give a CSV with a header.") from None
+    norm = [h.strip().lower() for h in header]
+    cols: dict[str, int] = {}
+    for key, aliases in COLUMN_ALIASES.items():
+        for alias in aliases:
+            if alias in norm:
+                cols[key] = norm.index(alias)
+                break
+    missing = [k for k in ("sku", "name", "price") if k not in cols]
+    if missing:
+        raise InputError(
+            f"Line 1: missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)}.",
+            "The header needs sku,name,price (and stock, tax_rate); Shopify and WooCommerce exports also work.",
+        )
+    rows: list[ProductRow] = []
+    errors: list[str] = []
+    seen: dict[str, int] = {}
+    for line_no, rec in enumerate(reader, start=2):
+        if not any(cell.strip() for cell in rec):
+            continue
+
+        def cell(key: str) -> str | None:
+            idx = cols.get(key)
+            if idx is None or idx >= len(rec):
+                return None
+            return rec[idx].strip()
+
+        sku_text = cell("sku") or ""
+        if not sku_text:
+            # Shopify exports put extra image rows without SKU under a product.
+            if (cell("name") or "") == "" and (cell("price") or "") == "":
+                continue
+            errors.append(f"line {line_no}, column {header[cols['sku']]}: empty SKU")
+            continue
+        try:
+            sku = check_sku(sku_text)
+        except InputError as e:
+            errors.append(f"line {line_no}, column {header[cols['sku']]}: {e.message}")
+            continue
+        if sku.upper() in seen:
+            errors.append(f"line {line_no}, column {header[cols['sku']]}: SKU {sku} repeats line {seen[sku.upper()]}")
+            continue
+        seen[sku.upper()] = line_no
+        row = ProductRow(line=line_no, sku=sku, name=None, price=None, stock=None, tax_rate=None)
+        try:
+            row.name = clean_text(cell("name"), "name", required=True)
+        except InputError as e:
+            errors.append(f"line {line_no}, column {header[cols['name']]}: {e.message}")
+        try:
+            row.price = parse_money(cell("price") or "", currency, what="price")
+        except InputError as e:
+            errors.append(f"line {line_no}, column {header[cols['price']]}: {e.message}")
+        stock_text = cell("stock")
+        if stock_text:
+            st = stock_text.replace(",", ".")
+            if re.fullmatch(r"-?\d+(\.0+)?", st) and int(float(st)) >= 0:
+                row.stock = int(float(st))
+            else:
+                errors.append(f"line {line_no}, column {header[cols['stock']]}: stock {stock_text!r} must be a whole number of 0 or more (empty = untracked)")
+        tax_text = cell("tax_rate")
+        if tax_text:
+            try:
+                row.tax_rate = parse_percent(tax_text, "tax rate")
+            except InputError as e:
+                errors.append(f"line {line_no}, column {header[cols['tax_rate']]}: {e.message}")
+        rows.append(row)
+    if errors:
+        more = f" (and {len(errors) - 10} more)" if len(errors) > 10 else ""
+        raise InputError("Catalog not imported: " + "; ".join(errors[:10]) + more + ".", "Fix these cells and import again; nothing was written.")
+    if not rows:
+        raise InputError("The catalog file has a header but no products.", "Add one product per line under the header.")
+    return rows
+
+
+def import_catalog(session: Session, *, rows: list[ProductRow]) -> ImportReport:
+    """Create or update by SKU in one transaction; stock changes go through the ledger."""
+    settings = common.load_settings(session)
+    report = ImportReport()
+    existing = {p.sku.upper(): p for p in session.exec(select(Product)).all()}
+    now = utcnow()
+    for row in rows:
+        p = existing.get(row.sku.upper())
+        if p is None:
+            p = Product(
+                sku=row.sku,
+                name=row.name or row.sku,
+                price=row.price or 0,
+                stock=row.stock,
+                tax_rate=settings.default_rate if row.tax_rate is None else row.tax_rate,
+            )
+            session.add(p)
+            session.flush()
+            if row.stock:
+                _movement(session, p, row.stock, "import")
+            existing[row.sku.upper()] = p
+            report.created += 1
+            continue
+        changed = False
+        for attr in ("name", "price"):
+            val = getattr(row, attr)
+            if val is not None and getattr(p, attr) != val:
+                setattr(p, attr, val)
+                changed = True
+        if row.tax_rate is not None and p.tax_rate != row.tax_rate:
+            p.tax_rate, changed = row.tax_rate, True
+        if row.stock != p.stock:
+            old = p.stock or 0
+            p.stock = row.stock
+            delta = (row.stock or 0) - old
+            if delta:
+                _movement(session, p, delta, "import")
+            changed = True
+        if changed:
+            p.updated_at = now
+            session.add(p)
+            report.updated += 1
+        else:
+            report.unchanged += 1
+    session.commit()
+    return report

@@ -1,0 +1,133 @@
+"""Helpers shared by the services: settings, counters, the stock ledger, lookups."""
+
+from __future__ import annotations
+
+import difflib
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from ordercli.errors import NotFoundError, OutOfStockError
+from ordercli.models import Counter, Order, Product, Setting, StockMovement, UTCDateTime, utcnow
+from ordercli.settings import Settings
+
+
+def load_settings(session: Session) -> Settings:
+    rows = session.exec(select(Setting)).all()
+    return Settings({r.key: r.value for r in rows})
+
+
+def next_in_sequence(session: Session, name: str) -> int:
+    """Hand out the next number of a counter, inside the caller's transaction.
+
+    One ``UPDATE … RETURNING``: the row stays locked until commit, so two tills
+    can never receive the same number (and a rolled-back order gives its
+    number back).
+    """
+    row = session.execute(
+        sa.text("UPDATE counter SET value = value + 1 WHERE name = :n RETURNING value"), {"n": name}
+    ).first()
+    if row is None:  # pragma: no cover - the migration seeds every counter
+        session.add(Counter(name=name, value=2))
+        session.flush()
+        return 1
+    return int(row[0]) - 1
+
+
+def peek_counter(session: Session, name: str) -> int:
+    row = session.get(Counter, name)
+    return row.value if row else 1
+
+
+_TAKE = sa.text(
+    "UPDATE product SET stock = stock - :q, updated_at = :now "
+    "WHERE id = :id AND stock IS NOT NULL AND stock >= :q RETURNING stock"
+).bindparams(sa.bindparam("now", type_=UTCDateTime))
+_GIVE = sa.text(
+    "UPDATE product SET stock = stock + :q, updated_at = :now WHERE id = :id AND stock IS NOT NULL RETURNING stock"
+).bindparams(sa.bindparam("now", type_=UTCDateTime))
+
+
+def take_stock(session: Session, wanted: dict[int, int], *, reason: str, order_number: str | None, skus: dict[int, str]) -> dict[int, int]:
+    """Take ``wanted`` {product_id: qty} from stock, in product-id order.
+
+    One conditional UPDATE per product (``stock >= :q``), so stock can never go
+    negative whatever other tills do. If any product falls short, raises
+    :class:`OutOfStockError` naming every short line; the caller's transaction
+    must then be rolled back (the session context does it). Returns the stock
+    left per product. Writes one ledger movement per product.
+    """
+    left: dict[int, int] = {}
+    short: list[tuple[str, int, int]] = []
+    now = utcnow()
+    for pid in sorted(wanted):
+        qty = wanted[pid]
+        if qty == 0:
+            continue
+        row = session.execute(
+            _TAKE,
+            {"q": qty, "id": pid, "now": now},
+        ).first()
+        if row is None:
+            avail = session.execute(sa.text("SELECT stock FROM product WHERE id = :id"), {"id": pid}).scalar()
+            short.append((skus.get(pid, str(pid)), qty, int(avail or 0)))
+            continue
+        left[pid] = int(row[0])
+        session.add(StockMovement(product_id=pid, delta=-qty, stock_after=left[pid], reason=reason, order_number=order_number, at=now))
+    if short:
+        raise OutOfStockError(short)
+    return left
+
+
+def give_stock(session: Session, given: dict[int, int], *, reason: str, order_number: str | None) -> dict[int, int]:
+    """Return stock {product_id: qty} (untracked products are skipped)."""
+    left: dict[int, int] = {}
+    now = utcnow()
+    for pid in sorted(given):
+        qty = given[pid]
+        if qty == 0:
+            continue
+        row = session.execute(
+            _GIVE,
+            {"q": qty, "id": pid, "now": now},
+        ).first()
+        if row is None:
+            continue
+        left[pid] = int(row[0])
+        session.add(StockMovement(product_id=pid, delta=qty, stock_after=left[pid], reason=reason, order_number=order_number, at=now))
+    return left
+
+
+def get_order(session: Session, number: str) -> Order:
+    text = str(number).strip()
+    order = session.exec(select(Order).where(Order.number == text)).first()
+    if order is None and text:
+        # Accept the bare sequence number ("1042" for "FAIR-1042") and any case.
+        cond = [sa.func.upper(Order.number) == text.upper()]
+        if text.isdigit():
+            cond.append(Order.seq == int(text))
+        order = session.exec(select(Order).where(sa.or_(*cond)).order_by(Order.id.desc())).first()
+    if order is None:
+        raise NotFoundError(f"No order {text!r}.", "List orders with `ordercli order list`.")
+    return order
+
+
+def get_product(session: Session, sku: str) -> Product:
+    text = str(sku).strip()
+    product = session.exec(select(Product).where(Product.sku == text)).first()
+    if product is None:
+        product = session.exec(select(Product).where(sa.func.upper(Product.sku) == text.upper())).first()
+    if product is None:
+        raise unknown_sku(session, text)
+    return product
+
+
+def unknown_sku(session: Session, sku: str) -> NotFoundError:
+    all_skus = list(session.exec(select(Product.sku)).all())
+    close = difflib.get_close_matches(sku.upper(), [s.upper() for s in all_skus], n=3, cutoff=0.5)
+    by_upper = {s.upper(): s for s in all_skus}
+    if close:
+        hint = "Did you mean " + ", ".join(by_upper[c] for c in close) + "? See `ordercli product list --search TEXT`."
+    else:
+        hint = "See `ordercli product list --search TEXT`, or sell it as --custom-item \"NAME=PRICE\"."
+    return NotFoundError(f"Unknown SKU {sku!r}.", hint)

@@ -1,0 +1,58 @@
+"""Settings stored in the store (shared by every till)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from ordercli.errors import InputError
+from ordercli.models import Counter, Order, Setting
+from ordercli.services import common
+from ordercli.settings import KEYS, check_key, validate
+
+
+def get_value(session: Session, key: str) -> str:
+    check_key(key)
+    if key == "order.next_number":
+        return str(common.peek_counter(session, "order"))
+    return common.load_settings(session).get(key)
+
+
+def all_values(session: Session) -> list[tuple[str, str, bool, str]]:
+    """(key, value, is_set, help) for every key."""
+    settings = common.load_settings(session)
+    out = []
+    for key, spec in KEYS.items():
+        if key == "order.next_number":
+            out.append((key, str(common.peek_counter(session, "order")), True, spec.help))
+        else:
+            out.append((key, settings.get(key), settings.is_set(key), spec.help))
+    return out
+
+
+def set_value(session: Session, key: str, value: str) -> str:
+    normalized = validate(key, value)
+    if key == "order.next_number":
+        n = int(normalized)
+        highest = session.execute(sa.select(sa.func.max(Order.seq))).scalar() or 0
+        if n <= highest:
+            raise InputError(f"order.next_number must be above {highest}, the highest order number used.", f"Use {highest + 1} or more.")
+        session.execute(sa.update(Counter).where(Counter.name == "order").values(value=n))
+        session.commit()
+        return normalized
+    row = session.get(Setting, key)
+    if row is None:
+        session.add(Setting(key=key, value=normalized))
+    else:
+        row.value = normalized
+        session.add(row)
+    session.commit()
+    return normalized
+
+
+def unset_value(session: Session, key: str) -> None:
+    check_key(key)
+    row = session.get(Setting, key)
+    if row is not None:
+        session.delete(row)
+        session.commit()

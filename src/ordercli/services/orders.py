@@ -1,0 +1,412 @@
+"""Orders: price a draft, place it (stock, number, customer, event, outbox), read it back.
+
+``place_order`` is the one door-independent use case behind the wizard, the
+flags and the batch import. Everything happens in the caller's write session
+and is committed once; if anything fails, nothing is written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from ordercli.domain import Address, OrderDraft, clean_text, normalize_country, normalize_email, normalize_phone, MAX_NOTE
+from ordercli.errors import InputError
+from ordercli.models import Customer, Order, OrderEvent, OrderLine, OrderSurcharge, Product, utcnow
+from ordercli.money import format_money
+from ordercli.pricing import Adjustment, LineIn, PricingError, Totals, compute_totals
+from ordercli.services import common, customers
+from ordercli.settings import Settings
+from ordercli.statuses import FulfillmentStatus, PaymentStatus
+
+
+@dataclass
+class PricedLine:
+    sku: str | None
+    name: str
+    quantity: int
+    unit_price: int
+    tax_rate: int
+    product_id: int | None = None
+    tracked: bool = False
+    stock: int | None = None  # stock before this order (tracked only)
+    total: int = 0
+    discount: int = 0
+    tax: int = 0
+
+    @property
+    def stock_after(self) -> int | None:
+        return None if self.stock is None else self.stock - self.quantity
+
+
+@dataclass
+class PricedOrder:
+    draft: OrderDraft
+    currency: str
+    prices_include_tax: bool
+    lines: list[PricedLine]
+    totals: Totals
+    surcharges: list[tuple[str, int | None, int]] = field(default_factory=list)  # (label, percent, amount)
+
+    @property
+    def item_count(self) -> int:
+        return sum(ln.quantity for ln in self.lines)
+
+    def shortages(self) -> list[tuple[str, int, int]]:
+        return [(ln.sku or ln.name, ln.quantity, ln.stock or 0) for ln in self.lines if ln.tracked and ln.quantity > (ln.stock or 0)]
+
+
+def normalize_draft(draft: OrderDraft, settings: Settings) -> OrderDraft:
+    """Validate and normalise free text, email and phone in place; return the draft."""
+    c = draft.customer
+    c.name = clean_text(c.name, "customer name", required=True)  # type: ignore[assignment]
+    c.email = normalize_email(c.email)
+    c.phone = normalize_phone(c.phone, settings.get("store.phone_region"))
+    if not c.email and not c.phone:
+        raise InputError("The customer needs an email or a phone number.", "Give --email or --phone (or both).")
+    if not draft.items:
+        raise InputError("The order has no items.", "Add at least one --item SKU[:QTY] or --custom-item \"NAME=PRICE\".")
+    draft.payment_method = clean_text(draft.payment_method, "payment method")
+    draft.note = clean_text(draft.note, "note", max_len=MAX_NOTE, multiline=True)
+    draft.staff_note = clean_text(draft.staff_note, "staff note", max_len=MAX_NOTE, multiline=True)
+    draft.external_ref = clean_text(draft.external_ref, "order reference")
+    if draft.shipping is not None:
+        draft.shipping.method = clean_text(draft.shipping.method, "shipping method")
+        if draft.shipping.address is not None:
+            draft.shipping.address = _clean_address(draft.shipping.address, "shipping")
+    if draft.billing is not None:
+        draft.billing = _clean_address(draft.billing, "billing")
+    for item in draft.items:
+        if item.is_custom:
+            item.name = clean_text(item.name, "item name", required=True)
+    return draft
+
+
+def _clean_address(addr: Address, what: str) -> Address | None:
+    out = Address(
+        name=clean_text(addr.name, f"{what} name"),
+        street=clean_text(addr.street, f"{what} street", max_len=300),
+        city=clean_text(addr.city, f"{what} city"),
+        postal_code=clean_text(addr.postal_code, f"{what} postal code", max_len=30),
+        country=normalize_country(addr.country),
+    )
+    return None if out.is_empty() else out
+
+
+def price_draft(session: Session, draft: OrderDraft, settings: Settings, *, own_units: dict[int, int] | None = None) -> PricedOrder:
+    """Resolve SKUs, merge repeated SKUs, and compute the totals. Writes nothing.
+
+    ``own_units`` (product_id -> qty) are units the order already holds (for
+    edits): they count as available to it.
+    """
+    currency = settings.currency
+    skus = [i.sku for i in draft.items if not i.is_custom]
+    products: dict[str, Product] = {}
+    if skus:
+        found = session.exec(select(Product).where(Product.sku.in_(skus))).all()  # type: ignore[union-attr]
+        products = {p.sku: p for p in found}
+        missing = [s for s in skus if s not in products]
+        if missing:
+            # Forgive case: "mug-01" for "MUG-01".
+            upper = {s.upper() for s in missing}
+            for p in session.exec(select(Product).where(sa.func.upper(Product.sku).in_(upper))).all():
+                for s in missing:
+                    if s.upper() == p.sku.upper():
+                        products[s] = p
+            still = [s for s in skus if s not in products]
+            if still:
+                raise common.unknown_sku(session, still[0])
+
+    lines: list[PricedLine] = []
+    by_pid: dict[int, PricedLine] = {}
+    for item in draft.items:
+        if item.is_custom:
+            lines.append(
+                PricedLine(
+                    sku=None,
+                    name=item.name or "",
+                    quantity=item.quantity,
+                    unit_price=item.unit_price or 0,
+                    tax_rate=settings.default_rate if item.tax_rate is None else item.tax_rate,
+                )
+            )
+            continue
+        p = products[item.sku]  # type: ignore[index]
+        if p.id in by_pid:  # same SKU twice: one line
+            by_pid[p.id].quantity += item.quantity
+            continue
+        stock = p.stock
+        if stock is not None and own_units:
+            stock += own_units.get(p.id, 0)  # type: ignore[arg-type]
+        line = PricedLine(
+            sku=p.sku,
+            name=p.name,
+            quantity=item.quantity,
+            unit_price=p.price if item.unit_price is None else item.unit_price,
+            tax_rate=p.tax_rate,
+            product_id=p.id,
+            tracked=p.stock is not None,
+            stock=stock,
+        )
+        by_pid[p.id] = line  # type: ignore[index]
+        lines.append(line)
+
+    shipping_cost = draft.shipping.cost if draft.shipping else 0
+    try:
+        totals = compute_totals(
+            [LineIn(ln.unit_price, ln.quantity, ln.tax_rate) for ln in lines],
+            discount=draft.discount,
+            surcharges=draft.surcharges,
+            shipping=shipping_cost,
+            tip=draft.tip,
+            prices_include_tax=settings.prices_include_tax,
+        )
+    except PricingError as e:
+        if "discount" in str(e):
+            raise InputError(f"The discount is larger than the subtotal.", "Give a smaller --discount.") from None
+        raise InputError(f"Cannot price the order: {e}.", "Check the amounts.") from None
+    for ln, out in zip(lines, totals.lines):
+        ln.total, ln.discount, ln.tax = out.total, out.discount, out.tax
+    surcharges = [(s.label, s.percent, amt) for s, amt in zip(draft.surcharges, totals.surcharges)]
+    return PricedOrder(draft=draft, currency=currency, prices_include_tax=settings.prices_include_tax, lines=lines, totals=totals, surcharges=surcharges)
+
+
+def preview_order(session: Session, draft: OrderDraft) -> PricedOrder:
+    """Validate and price without writing (``--dry-run`` and the wizard's review)."""
+    settings = common.load_settings(session)
+    normalize_draft(draft, settings)
+    return price_draft(session, draft, settings)
+
+
+@dataclass
+class PlacedOrder:
+    order: Order
+    priced: PricedOrder
+    created: bool = True  # False when external_ref matched an existing order
+    messages: list = field(default_factory=list)
+
+
+def place_order(session: Session, draft: OrderDraft, *, commit: bool = True) -> PlacedOrder:
+    """Create an order from a draft in one transaction.
+
+    Stock is taken line by line with conditional updates (never negative, in
+    product-id order); the order number comes from a counter row in the same
+    transaction; the order, its lines, surcharges, "created" event and outbox
+    messages are written together and committed once.
+    """
+    settings = common.load_settings(session)
+    normalize_draft(draft, settings)
+
+    if draft.external_ref:
+        existing = session.exec(select(Order).where(Order.external_ref == draft.external_ref)).first()
+        if existing is not None:
+            return PlacedOrder(order=existing, priced=price_draft(session, draft, settings), created=False)
+
+    priced = price_draft(session, draft, settings)
+    seq = common.next_in_sequence(session, "order")
+    number = f"{settings.get('order.prefix')}{seq}{settings.get('order.suffix')}"
+
+    wanted = {ln.product_id: ln.quantity for ln in priced.lines if ln.tracked and ln.product_id is not None}
+    left = common.take_stock(
+        session, wanted, reason="sale", order_number=number, skus={ln.product_id: ln.sku or "" for ln in priced.lines if ln.product_id}
+    )
+    for ln in priced.lines:
+        if ln.product_id in left:
+            ln.stock = left[ln.product_id] + ln.quantity
+
+    c = draft.customer
+    customer = customers.find_or_create(session, name=c.name, email=c.email, phone=c.phone)
+    t = priced.totals
+    ship = draft.shipping
+    saddr = ship.address if ship and ship.address else Address()
+    baddr = draft.billing or Address()
+    now = utcnow()
+    order = Order(
+        number=number,
+        seq=seq,
+        external_ref=draft.external_ref,
+        created_at=now,
+        updated_at=now,
+        door=draft.door,
+        customer_id=customer.id,
+        customer_name=c.name,
+        customer_email=c.email,
+        customer_phone=c.phone,
+        payment_status=PaymentStatus.AWAITING_PAYMENT.value,
+        fulfillment_status=FulfillmentStatus.AWAITING_PROCESSING.value,
+        currency=priced.currency,
+        prices_include_tax=priced.prices_include_tax,
+        item_count=priced.item_count,
+        subtotal=t.subtotal,
+        discount_percent=draft.discount.percent if draft.discount else None,
+        discount=t.discount,
+        surcharge_total=t.surcharge_total,
+        shipping=t.shipping,
+        tax=t.tax,
+        tip=t.tip,
+        total=t.total,
+        payment_method=draft.payment_method,
+        note=draft.note,
+        staff_note=draft.staff_note,
+        notify_customer=draft.notify_customer,
+        shipping_method=ship.method if ship else None,
+        pickup=bool(ship and ship.pickup),
+        ship_name=saddr.name,
+        ship_street=saddr.street,
+        ship_city=saddr.city,
+        ship_postal_code=saddr.postal_code,
+        ship_country=saddr.country,
+        bill_name=baddr.name,
+        bill_street=baddr.street,
+        bill_city=baddr.city,
+        bill_postal_code=baddr.postal_code,
+        bill_country=baddr.country,
+    )
+    session.add(order)
+    session.flush()
+    for pos, ln in enumerate(priced.lines, 1):
+        session.add(
+            OrderLine(
+                order_id=order.id,
+                position=pos,
+                product_id=ln.product_id,
+                sku=ln.sku,
+                name=ln.name,
+                quantity=ln.quantity,
+                unit_price=ln.unit_price,
+                tax_rate=ln.tax_rate,
+                total=ln.total,
+                discount=ln.discount,
+                tax=ln.tax,
+                tracked=ln.tracked,
+            )
+        )
+    for pos, (label, percent, amount) in enumerate(priced.surcharges, 1):
+        session.add(OrderSurcharge(order_id=order.id, position=pos, label=label, percent=percent, amount=amount))
+    items_word = "item" if priced.item_count == 1 else "items"
+    session.add(
+        OrderEvent(
+            order_id=order.id,
+            at=now,
+            kind="created",
+            door=draft.door,
+            summary=f"Created ({draft.door}) · {priced.item_count} {items_word} · {format_money(t.total, priced.currency)}",
+        )
+    )
+    # Notifications: written in this same transaction, delivered after commit.
+    from ordercli import notify
+
+    messages = notify.queue_order_messages(session, order, trigger="created", settings=settings, notify_customer=draft.notify_customer)
+    if commit:
+        session.commit()
+    return PlacedOrder(order=order, priced=priced, created=True, messages=messages)
+
+
+# ------------------------------------------------------------------ reading
+
+
+@dataclass
+class OrderFilter:
+    payment_status: str | None = None
+    fulfillment_status: str | None = None
+    customer: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    search: str | None = None
+    limit: int = 50
+    offset: int = 0
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def filtered_query(f: OrderFilter):
+    q = select(Order)
+    if f.payment_status:
+        q = q.where(Order.payment_status == f.payment_status)
+    if f.fulfillment_status:
+        q = q.where(Order.fulfillment_status == f.fulfillment_status)
+    if f.since:
+        q = q.where(Order.created_at >= f.since)
+    if f.until:
+        q = q.where(Order.created_at < f.until)
+    if f.customer:
+        pat = _like(f.customer.strip().lower())
+        conds = [
+            sa.func.lower(Order.customer_name).like(pat, escape="\\"),
+            sa.func.lower(Order.customer_email).like(pat, escape="\\"),
+        ]
+        digits = "".join(ch for ch in f.customer if ch.isdigit())
+        if len(digits) >= 3:
+            conds.append(Order.customer_phone.like(_like(digits), escape="\\"))
+        q = q.where(sa.or_(*conds))
+    if f.search:
+        text = f.search.strip()
+        pat = _like(text.lower())
+        sku_match = sa.exists().where(OrderLine.order_id == Order.id, sa.func.lower(OrderLine.sku).like(pat, escape="\\"))
+        q = q.where(
+            sa.or_(
+                sa.func.lower(Order.number).like(pat, escape="\\"),
+                sa.func.lower(Order.customer_name).like(pat, escape="\\"),
+                sa.func.lower(Order.customer_email).like(pat, escape="\\"),
+                Order.customer_phone.like(_like(text), escape="\\"),
+                sku_match,
+            )
+        )
+    return q.order_by(Order.created_at.desc(), Order.id.desc())
+
+
+def list_orders(session: Session, f: OrderFilter) -> list[Order]:
+    q = filtered_query(f).offset(f.offset).limit(f.limit)
+    return list(session.exec(q).all())
+
+
+@dataclass
+class OrderDetail:
+    order: Order
+    lines: list[OrderLine]
+    surcharges: list[OrderSurcharge]
+    events: list[OrderEvent]
+    payments: list = field(default_factory=list)
+    notifications: list = field(default_factory=list)
+
+
+def order_detail(session: Session, number: str) -> OrderDetail:
+    from ordercli.models import Outbox, Payment
+
+    order = common.get_order(session, number)
+    lines = list(session.exec(select(OrderLine).where(OrderLine.order_id == order.id).order_by(OrderLine.position)).all())
+    sur = list(session.exec(select(OrderSurcharge).where(OrderSurcharge.order_id == order.id).order_by(OrderSurcharge.position)).all())
+    events = list(session.exec(select(OrderEvent).where(OrderEvent.order_id == order.id).order_by(OrderEvent.at, OrderEvent.id)).all())
+    payments = list(session.exec(select(Payment).where(Payment.order_id == order.id).order_by(Payment.at, Payment.id)).all())
+    notes = list(session.exec(select(Outbox).where(Outbox.order_id == order.id).order_by(Outbox.id)).all())
+    return OrderDetail(order=order, lines=lines, surcharges=sur, events=events, payments=payments, notifications=notes)
+
+
+def lines_for(session: Session, order_ids: list[int]) -> dict[int, list[OrderLine]]:
+    out: dict[int, list[OrderLine]] = {i: [] for i in order_ids}
+    if not order_ids:
+        return out
+    rows = session.exec(select(OrderLine).where(OrderLine.order_id.in_(order_ids)).order_by(OrderLine.order_id, OrderLine.position)).all()  # type: ignore[union-attr]
+    for r in rows:
+        out[r.order_id].append(r)
+    return out
+
+
+def surcharges_for(session: Session, order_ids: list[int]) -> dict[int, list[OrderSurcharge]]:
+    out: dict[int, list[OrderSurcharge]] = {i: [] for i in order_ids}
+    if not order_ids:
+        return out
+    rows = session.exec(select(OrderSurcharge).where(OrderSurcharge.order_id.in_(order_ids)).order_by(OrderSurcharge.order_id, OrderSurcharge.position)).all()  # type: ignore[union-attr]
+    for r in rows:
+        out[r.order_id].append(r)
+    return out
+
+
+def customer_of(session: Session, order: Order) -> Customer | None:
+    return session.get(Customer, order.customer_id) if order.customer_id else None

@@ -1,0 +1,255 @@
+"""Settings shared by every till, stored in the store's ``setting`` table.
+
+One registry (:data:`KEYS`) says which keys exist, their defaults, how a typed
+value is checked and normalised, and what each is for. ``config set`` refuses
+unknown keys and invalid values with the list of what is allowed. Secrets
+(the SMTP password) are never settings: see ``notify``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from typing import Callable
+
+from ordercli.errors import InputError
+
+
+def _bool(v: str) -> str:
+    low = v.strip().lower()
+    if low in ("true", "yes", "1", "on"):
+        return "true"
+    if low in ("false", "no", "0", "off"):
+        return "false"
+    raise InputError(f"Invalid value {v!r}: expected true or false.", "Use true or false.")
+
+
+def _text(max_len: int = 200, allow_empty: bool = True) -> Callable[[str], str]:
+    def check(v: str) -> str:
+        from ordercli.domain import clean_text
+
+        out = clean_text(v, "value", max_len=max_len) or ""
+        if not out and not allow_empty:
+            raise InputError("The value cannot be empty.", "Give a value.")
+        return out
+
+    return check
+
+
+def _multiline(v: str) -> str:
+    from ordercli.domain import clean_text
+
+    return clean_text(v.replace("\\n", "\n"), "value", max_len=1000, multiline=True) or ""
+
+
+def _email_or_empty(v: str) -> str:
+    from ordercli.domain import normalize_email
+
+    return normalize_email(v) or ""
+
+
+def _currency(v: str) -> str:
+    code = v.strip().upper()
+    from babel.numbers import get_currency_name, list_currencies
+
+    if not re.fullmatch(r"[A-Z]{3}", code) or code not in list_currencies():
+        raise InputError(f"Unknown currency {v!r}.", "Use an ISO 4217 code such as EUR, USD, GBP, CHF.")
+    get_currency_name(code)
+    return code
+
+
+def _locale(v: str) -> str:
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        return str(Locale.parse(v.strip().replace("-", "_")))
+    except (UnknownLocaleError, ValueError):
+        raise InputError(f"Unknown locale {v!r}.", "Use a locale such as en_US, fr_FR, de_DE, nl_NL.") from None
+
+
+def _region(v: str) -> str:
+    code = v.strip().upper()
+    if not code:
+        return ""
+    import phonenumbers
+
+    if code not in phonenumbers.SUPPORTED_REGIONS:
+        raise InputError(f"Unknown phone region {v!r}.", "Use a two-letter country code such as FR, DE, GB, US.")
+    return code
+
+
+def _positive_int(v: str) -> str:
+    if not re.fullmatch(r"\s*\d+\s*", v) or int(v) < 1:
+        raise InputError(f"Invalid number {v!r}.", "Use a whole number of 1 or more.")
+    return str(int(v))
+
+
+def _port(v: str) -> str:
+    if not re.fullmatch(r"\s*\d+\s*", v) or not 1 <= int(v) <= 65535:
+        raise InputError(f"Invalid port {v!r}.", "Use a number from 1 to 65535.")
+    return str(int(v))
+
+
+def _percent(v: str) -> str:
+    from ordercli.money import parse_percent, percent_str
+
+    return percent_str(parse_percent(v, "rate"))
+
+
+def _choice(*choices: str) -> Callable[[str], str]:
+    def check(v: str) -> str:
+        low = v.strip().lower()
+        if low not in choices:
+            raise InputError(f"Invalid value {v!r}.", f"Use one of: {', '.join(choices)}.")
+        return low
+
+    return check
+
+
+def _prefix(v: str) -> str:
+    text = v.strip()
+    if not re.fullmatch(r"[A-Za-z0-9_\-/#.]{0,20}", text):
+        raise InputError(f"Invalid prefix/suffix {v!r}.", "Use up to 20 letters, digits or - _ / # . (no spaces).")
+    return text
+
+
+def _iban(v: str) -> str:
+    text = re.sub(r"\s+", "", v).upper()
+    if not text:
+        return ""
+    if not re.fullmatch(r"[A-Z]{2}\d{2}[A-Z0-9]{10,30}", text):
+        raise InputError(f"Invalid IBAN {v!r}.", "Give the IBAN like FR76 3000 6000 0112 3456 7890 189.")
+    rearranged = text[4:] + text[:4]
+    digits = "".join(str(int(c, 36)) for c in rearranged)
+    if int(digits) % 97 != 1:
+        raise InputError(f"Invalid IBAN {v!r}: the check digits do not match.", "Check the IBAN for typos.")
+    return text
+
+
+def _dir(v: str) -> str:
+    return v.strip()
+
+
+def _default_locale() -> str:
+    for var in ("LC_ALL", "LC_MONETARY", "LANG"):
+        val = os.environ.get(var, "")
+        m = re.match(r"([a-z]{2,3}_[A-Z]{2})", val)
+        if m:
+            return m.group(1)
+    return "en_US"
+
+
+@dataclass(frozen=True)
+class Spec:
+    default: str | Callable[[], str]
+    check: Callable[[str], str]
+    help: str
+
+    def default_value(self) -> str:
+        return self.default() if callable(self.default) else self.default
+
+
+NOTIFY_STATUS_DEFAULTS = {
+    # payment statuses
+    "PAID": "true",
+    "CANCELLED": "true",
+    "REFUNDED": "true",
+    "PARTIALLY_REFUNDED": "true",
+    "AWAITING_PAYMENT": "false",
+    "INCOMPLETE": "false",
+    # fulfillment statuses
+    "PROCESSING": "false",
+    "SHIPPED": "true",
+    "DELIVERED": "true",
+    "WILL_NOT_DELIVER": "false",
+    "RETURNED": "true",
+    "READY_FOR_PICKUP": "true",
+    "OUT_FOR_DELIVERY": "false",
+    "AWAITING_PROCESSING": "false",
+}
+
+KEYS: dict[str, Spec] = {
+    "store.name": Spec("My shop", _text(200, allow_empty=False), "Shop name shown on screens, emails and invoices"),
+    "store.email": Spec("", _email_or_empty, "Where admin notifications go (empty: none)"),
+    "store.phone": Spec("", _text(50), "Shop phone shown on emails and invoices"),
+    "store.currency": Spec("EUR", _currency, "ISO 4217 currency of new orders"),
+    "store.locale": Spec(_default_locale, _locale, "Locale for money and dates on screen and in emails"),
+    "store.phone_region": Spec("", _region, "Default region for phone numbers without +country (e.g. FR)"),
+    "store.address": Spec("", _multiline, "Seller address on invoices (use \\n for new lines)"),
+    "store.vat_number": Spec("", _text(50), "Seller VAT number on invoices"),
+    "store.iban": Spec("", _iban, "IBAN for bank-transfer instructions and the invoice QR code"),
+    "store.bic": Spec("", _text(11), "BIC for the invoice QR code (optional)"),
+    "order.prefix": Spec("", _prefix, "Text before order numbers (e.g. FAIR-)"),
+    "order.suffix": Spec("", _prefix, "Text after order numbers"),
+    "order.next_number": Spec("1001", _positive_int, "Number of the next order"),
+    "invoice.prefix": Spec("INV-", _prefix, "Text before invoice numbers"),
+    "tax.prices_include_tax": Spec("true", _bool, "Catalog prices include tax (true) or tax is added (false)"),
+    "tax.default_rate": Spec("0", _percent, "Tax rate in percent for custom items and new products"),
+    "mail.transport": Spec("none", _choice("smtp", "file", "none"), "How messages leave: smtp, file (.eml files) or none (queued)"),
+    "mail.from": Spec("", _email_or_empty, "Sender address of emails"),
+    "mail.dir": Spec("", _dir, "Folder for .eml files when mail.transport is file"),
+    "mail.templates_dir": Spec("", _dir, "Folder with templates that override the built-in ones"),
+    "smtp.host": Spec("", _text(200), "SMTP server host"),
+    "smtp.port": Spec("587", _port, "SMTP server port"),
+    "smtp.security": Spec("starttls", _choice("starttls", "ssl", "none"), "SMTP security: starttls, ssl or none"),
+    "smtp.username": Spec("", _text(200), "SMTP user name (password: ORDERCLI_SMTP_PASSWORD or keyring)"),
+    "smtp.timeout": Spec("3", _positive_int, "Seconds one delivery attempt may take"),
+    "outbox.max_attempts": Spec("8", _positive_int, "Attempts before a message is dead"),
+}
+for _status, _default in NOTIFY_STATUS_DEFAULTS.items():
+    KEYS[f"notify.on_status.{_status}"] = Spec(_default, _bool, f"Email the customer when the status becomes {_status}")
+
+
+def check_key(key: str) -> Spec:
+    k = key.strip()
+    if k not in KEYS:
+        import difflib
+
+        close = difflib.get_close_matches(k, KEYS.keys(), n=3)
+        hint = f"Did you mean {', '.join(close)}? " if close else ""
+        raise InputError(f"Unknown setting {key!r}.", hint + "Run `ordercli config show` to list every setting.")
+    return KEYS[k]
+
+
+def validate(key: str, value: str) -> str:
+    return check_key(key).check(value)
+
+
+class Settings:
+    """A read-only view of the settings (stored values over defaults)."""
+
+    def __init__(self, stored: dict[str, str]):
+        self._stored = stored
+
+    def get(self, key: str) -> str:
+        if key in self._stored:
+            return self._stored[key]
+        return KEYS[key].default_value()
+
+    def __getitem__(self, key: str) -> str:
+        return self.get(key)
+
+    def flag(self, key: str) -> bool:
+        return self.get(key) == "true"
+
+    def is_set(self, key: str) -> bool:
+        return key in self._stored
+
+    @property
+    def currency(self) -> str:
+        return self.get("store.currency")
+
+    @property
+    def locale(self) -> str:
+        return self.get("store.locale")
+
+    @property
+    def prices_include_tax(self) -> bool:
+        return self.flag("tax.prices_include_tax")
+
+    @property
+    def default_rate(self) -> int:
+        from ordercli.money import parse_percent
+
+        return parse_percent(self.get("tax.default_rate"))

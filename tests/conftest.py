@@ -1,0 +1,137 @@
+"""Shared fixtures: a private store per test (SQLite file, or a PostgreSQL schema).
+
+* ``store_url`` / ``engine`` are parametrised over ``sqlite`` and ``pg``; the
+  PostgreSQL half runs when ``ORDERCLI_TEST_PG_URL`` is set (``.ci/run`` sets
+  it) and skips with a reason otherwise. Each PostgreSQL test gets its own
+  schema, dropped afterwards.
+* ``sqlite_url`` is a fresh SQLite file only.
+* ``cli`` runs the Typer app in-process (CliRunner) against ``ORDERCLI_DB``.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import email_validator
+import pytest
+
+email_validator.TEST_ENVIRONMENT = True  # allow example/test domains, no DNS
+
+PG_URL = os.environ.get("ORDERCLI_TEST_PG_URL")
+
+
+def _pg_schema_url(base: str, schema: str) -> str:
+    sep = "&" if "?" in base else "?"
+    return f"{base}{sep}options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch, tmp_path):
+    """Never touch the user's real data folder; reset the process-wide engine cache."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    monkeypatch.delenv("ORDERCLI_DB", raising=False)
+    monkeypatch.delenv("ORDERCLI_DEBUG", raising=False)
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("TZ", "UTC")
+    yield
+    from ordercli import db
+
+    db.dispose_all()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path) -> str:
+    return str(tmp_path / "store.db")
+
+
+def make_pg_schema() -> tuple[str, str]:
+    import psycopg
+
+    schema = "t_" + uuid.uuid4().hex[:12]
+    plain = PG_URL.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    return schema, _pg_schema_url(PG_URL, schema)
+
+
+def drop_pg_schema(schema: str) -> None:
+    import psycopg
+
+    plain = PG_URL.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+@pytest.fixture
+def pg_url():
+    if not PG_URL:
+        pytest.skip("PostgreSQL tests need ORDERCLI_TEST_PG_URL (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)")
+    schema, url = make_pg_schema()
+    yield url
+    from ordercli import db
+
+    db.dispose_all()
+    drop_pg_schema(schema)
+
+
+@pytest.fixture(params=["sqlite", "pg"])
+def store_url(request, tmp_path):
+    """A fresh store URL on each backend."""
+    if request.param == "sqlite":
+        yield str(tmp_path / "store.db")
+        return
+    if not PG_URL:
+        pytest.skip("PostgreSQL tests need ORDERCLI_TEST_PG_URL (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)")
+    schema, url = make_pg_schema()
+    yield url
+    from ordercli import db
+
+    db.dispose_all()
+    drop_pg_schema(schema)
+
+
+@pytest.fixture
+def engine(store_url):
+    from ordercli import db
+
+    return db.get_engine(store_url)
+
+
+@pytest.fixture
+def sqlite_engine(sqlite_url):
+    from ordercli import db
+
+    return db.get_engine(sqlite_url)
+
+
+class Cli:
+    """Run ``ordercli`` in-process with a given store; returns click's Result."""
+
+    def __init__(self, url: str):
+        from typer.testing import CliRunner
+
+        self.url = url
+        self.runner = CliRunner()
+
+    def __call__(self, *args: str, input: str | None = None, env: dict | None = None):
+        from ordercli.cli import app
+
+        full_env = {"ORDERCLI_DB": self.url}
+        full_env.update(env or {})
+        return self.runner.invoke(app, [str(a) for a in args], input=input, env=full_env, catch_exceptions=False)
+
+
+@pytest.fixture
+def cli(sqlite_url) -> Cli:
+    return Cli(sqlite_url)
+
+
+@pytest.fixture
+def any_cli(store_url) -> Cli:
+    """The CLI on SQLite and on PostgreSQL."""
+    return Cli(store_url)
+
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
