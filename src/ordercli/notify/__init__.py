@@ -1,8 +1,22 @@
 """Notifications: outbox rows written with the change that caused them, delivered after commit.
 
-:func:`queue_order_messages` is called inside the create/status/payment
-transactions. The outbox, templates and transports arrive with the
-notifications issue; until then no message is queued.
+Contract used by the services (the notifications issue fills in the bodies):
+
+``queue_order_messages(session, order, *, trigger, settings, notify_customer=True, extra=None) -> list[Outbox]``
+    Called *inside* the transaction of the change. Writes the outbox rows the
+    change calls for and returns them; never sends anything itself.
+    ``trigger`` is one of:
+
+    * ``"created"`` — a new order ("New order" to ``store.email``, "Order
+      confirmation" to the customer).
+    * ``"status"`` — ``extra={"payment": (old, new) | None, "fulfillment": (old, new) | None}``.
+    * ``"cancelled"``, ``"refunded"`` — ``extra`` may carry ``{"amount": minor, "reason": str}``.
+    * ``"payment"`` — a payment was recorded (``extra={"amount": minor}``).
+
+    ``notify_customer=False`` (``--no-notify``) suppresses customer messages.
+
+``deliver_due(engine, *, limit=50) -> None``
+    Called by every writing command after its commit (``cli._state.after_write``).
 """
 
 from __future__ import annotations
@@ -14,5 +28,5 @@ def queue_order_messages(session, order, *, trigger: str, settings, notify_custo
 
 
 def deliver_due(engine, *, limit: int = 50) -> None:
-    """Deliver queued messages that are due (after commit). Nothing to deliver yet."""
+    """Deliver queued messages that are due (after commit)."""
     return None
