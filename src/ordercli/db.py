@@ -214,7 +214,18 @@ def upgrade(engine: Engine) -> None:
         with conn.begin():
             if engine.dialect.name == "postgresql":
                 conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_MIGRATION_LOCK})")
-            if stored_revision(conn) == HEAD_REVISION:
+            current = stored_revision(conn)
+            if current == HEAD_REVISION:
                 return  # another till upgraded while we waited for the lock
+            if current is not None:
+                from alembic.script import ScriptDirectory
+
+                try:
+                    ScriptDirectory.from_config(cfg).get_revision(current)
+                except Exception:  # unknown revision: a newer ordercli made this store
+                    raise StoreError(
+                        f"This store was made by a newer version of ordercli (schema {current!r}).",
+                        "Upgrade ordercli (pip install -U ordercli) on this till, or use another --db.",
+                    ) from None
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
