@@ -146,7 +146,7 @@ def price_draft(session: Session, draft: OrderDraft, settings: Settings, *, own_
             name=p.name,
             quantity=item.quantity,
             unit_price=p.price if item.unit_price is None else item.unit_price,
-            tax_rate=p.tax_rate,
+            tax_rate=p.tax_rate if item.tax_rate is None else item.tax_rate,  # edits keep the rate a line was sold at
             product_id=p.id,
             tracked=p.stock is not None,
             stock=stock,
