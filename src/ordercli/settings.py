@@ -196,6 +196,8 @@ KEYS: dict[str, Spec] = {
     "smtp.username": Spec("", _text(200), "SMTP user name (password: ORDERCLI_SMTP_PASSWORD or keyring)"),
     "smtp.timeout": Spec("3", _positive_int, "Seconds one delivery attempt may take"),
     "outbox.max_attempts": Spec("8", _positive_int, "Attempts before a message is dead"),
+    "store.payment_instructions": Spec("", _multiline, "How to pay, printed in emails and on invoices (use \\n for new lines)"),
+    "invoice.font": Spec("", _dir, "TrueType font file for PDF invoices (empty: DejaVu Sans if found, else Helvetica)"),
 }
 for _status, _default in NOTIFY_STATUS_DEFAULTS.items():
     KEYS[f"notify.on_status.{_status}"] = Spec(_default, _bool, f"Email the customer when the status becomes {_status}")

@@ -1,1 +1,152 @@
-"""Commands of a later issue (registered in ordercli.cli)."""
+"""``ordercli order notify`` (resend a message) and ``ordercli order invoice`` (PDF invoice)."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from ordercli.cli._state import ShowFormat
+from ordercli.cli.order import app
+
+
+class NotifyTo(str, Enum):
+    customer = "customer"
+    admin = "admin"
+    both = "both"
+
+
+class NotifyKind(str, Enum):
+    confirmation = "confirmation"
+    status = "status"
+    invoice = "invoice"
+
+
+NOTIFY_HELP = """Send an order's email again (through the outbox).
+
+Examples:
+
+  ordercli order notify FAIR-1042
+
+  ordercli order notify FAIR-1042 --to both --kind status
+
+  ordercli order notify FAIR-1042 --kind invoice
+
+--kind confirmation: the order confirmation (to the shop: the "New order"
+message); status: the order's current status (shipped, ready for pickup,
+cancelled…); invoice: the PDF invoice as an attachment. This is an explicit
+request: it is sent even if the order was created with --no-notify.
+"""
+
+
+@app.command("notify", help=NOTIFY_HELP)
+def notify(
+    number: str = typer.Argument(..., help="Order number (the bare number works too)."),
+    to: NotifyTo = typer.Option(NotifyTo.customer, "--to", help="customer, admin (store.email) or both."),
+    kind: NotifyKind = typer.Option(NotifyKind.confirmation, "--kind", help="confirmation, status or invoice."),
+    fmt: ShowFormat = typer.Option(ShowFormat.table, "--format", help="table or json."),
+) -> None:
+    from ordercli import db as dbmod
+    from ordercli.cli import _state
+    from ordercli.notify import outbox
+
+    engine = _state.engine()
+    with dbmod.write_session(engine) as s:
+        rows = outbox.resend(s, number=number, to=to.value, kind=kind.value)
+        ids = [r.id for r in rows]
+    _deliver_and_report(engine, ids, fmt)
+
+
+def _deliver_and_report(engine, ids: list[int], fmt: ShowFormat) -> None:
+    from ordercli import db as dbmod
+    from ordercli import output
+    from ordercli.models import Outbox
+    from ordercli.notify import outbox
+    from ordercli.serialize import iso
+
+    report = outbox.deliver_due(engine)  # the after-write delivery, under the usual back-off rule
+    with dbmod.read_session(engine) as s:
+        rows = [s.get(Outbox, i) for i in ids]
+    rows = [r for r in rows if r is not None]
+    if fmt == ShowFormat.json:
+        output.print_json(
+            [
+                {"id": r.id, "kind": r.kind, "to": r.recipient, "status": r.status, "attempts": r.attempts, "last_error": r.last_error, "sent_at": iso(r.sent_at)}
+                for r in rows
+            ]
+        )
+    for r in rows:
+        what = f"{outbox.label(r.kind)} to {output.escape(r.recipient)}"
+        if r.status == "sent":
+            output.success(f"{what}: sent.")
+        elif r.status == "dead":
+            output.message(f"[red]{what}: dead[/red] — {output.escape(r.last_error or '')}")
+        elif r.last_error:
+            output.warn(f"{what}: queued, not sent yet ({output.escape(r.last_error)}). It will be retried; see `ordercli outbox list`.")
+        else:
+            why = f" ({output.escape(report.skipped)})" if report.skipped else ""
+            output.message(f"{what}: queued{why}.")
+
+
+INVOICE_HELP = """Make the order's PDF invoice (and email it with --send).
+
+Examples:
+
+  ordercli order invoice FAIR-1042
+
+  ordercli order invoice FAIR-1042 --output ~/invoices/FAIR-1042.pdf --send
+
+The invoice gets the next invoice number (invoice.prefix + a sequence that is
+never reused); running it again for the same order reuses that number unless
+the order's total changed. With store.iban set, the PDF carries a SEPA (EPC)
+QR code for the balance due. Without --output the file is INVOICE-NUMBER.pdf
+in the current folder (with --send alone, no file is written); --output -
+writes the PDF to stdout.
+"""
+
+
+@app.command("invoice", help=INVOICE_HELP)
+def invoice(
+    number: str = typer.Argument(..., help="Order number (the bare number works too)."),
+    output_path: Optional[str] = typer.Option(None, "--output", "-o", metavar="FILE.pdf", help="Where to write the PDF ('-' for stdout)."),
+    send: bool = typer.Option(False, "--send", help="Email the invoice to the customer (PDF attached), through the outbox."),
+) -> None:
+    import sys
+
+    from ordercli import db as dbmod
+    from ordercli import output
+    from ordercli.cli import _state
+    from ordercli.errors import InputError
+    from ordercli.services import invoices
+
+    target: Path | None = None
+    if output_path and output_path != "-":
+        target = Path(output_path).expanduser()
+        if target.is_dir():
+            raise InputError(f"{output_path!r} is a folder.", "Give a file name, e.g. --output invoice.pdf.")
+        if not target.parent.exists():
+            raise InputError(f"The folder {str(target.parent)!r} does not exist.", "Create it first, or choose another --output path.")
+    engine = _state.engine()
+    with dbmod.write_session(engine) as s:
+        result = invoices.make_invoice(s, number=number, send=send)
+        inv_number, order_number = result.invoice.number, result.order.number
+        ids = [m.id for m in result.messages]
+    if output_path == "-":
+        sys.stdout.buffer.write(result.pdf)
+        sys.stdout.flush()
+    elif target is not None or not send:
+        target = target or Path(f"{invoices.safe_file_name(inv_number)}.pdf")
+        try:
+            target.write_bytes(result.pdf)
+        except OSError as e:
+            raise InputError(
+                f"Cannot write {str(target)!r}: {e.strerror}. Invoice {inv_number} is issued.",
+                "Choose another --output path and run the command again (the same number is reused).",
+            ) from None
+        output.success(f"Invoice {output.escape(inv_number)} for order {output.escape(order_number)} written to {output.escape(str(target))}.")
+    else:
+        output.success(f"Invoice {output.escape(inv_number)} for order {output.escape(order_number)} issued.")
+    if send:
+        _deliver_and_report(engine, ids, ShowFormat.table)

@@ -1,1 +1,168 @@
-"""Commands of a later issue (registered in ordercli.cli)."""
+"""``ordercli outbox …``: see, flush and retry the messages waiting to leave."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Optional
+
+import typer
+
+from ordercli.cli._state import ShowFormat
+
+app = typer.Typer(
+    help="Messages waiting to leave (emails to customers and to the shop).\n\nExample: ordercli outbox list --status failed",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+
+
+class OutboxStatus(str, Enum):
+    pending = "pending"
+    sending = "sending"
+    sent = "sent"
+    failed = "failed"
+    dead = "dead"
+
+
+LIST_HELP = """List outbox messages, newest first.
+
+Examples:
+
+  ordercli outbox list
+
+  ordercli outbox list --status dead --format json
+
+States: pending (waiting), sending (being sent right now), sent, failed (will
+be retried after its back-off), dead (gave up after outbox.max_attempts
+attempts, or refused for good: shown in red; `ordercli outbox retry ID`).
+"""
+
+
+@app.command("list", help=LIST_HELP)
+def list_(
+    status: Optional[OutboxStatus] = typer.Option(None, "--status", help="Only messages in this state."),
+    order: Optional[str] = typer.Option(None, "--order", metavar="NUMBER", help="Only messages of this order."),
+    limit: int = typer.Option(50, "--limit", min=1, max=10000, help="At most this many messages."),
+    fmt: ShowFormat = typer.Option(ShowFormat.table, "--format", help="table or json."),
+) -> None:
+    from ordercli import db as dbmod
+    from ordercli import output
+    from ordercli.cli import _state
+    from ordercli.cli._render import local_time
+    from ordercli.notify import outbox
+    from ordercli.serialize import iso
+
+    engine = _state.engine()
+    with dbmod.read_session(engine) as s:
+        entries = outbox.list_messages(s, status=status.value if status else None, order_number=order, limit=limit)
+    settings, problem, marker = outbox.transport_status(engine)
+    if fmt == ShowFormat.json:
+        output.print_json(
+            [
+                {
+                    "id": e.row.id,
+                    "order": e.order_number,
+                    "kind": e.row.kind,
+                    "audience": e.row.audience,
+                    "to": e.row.recipient,
+                    "subject": e.row.subject,
+                    "status": e.row.status,
+                    "attempts": e.row.attempts,
+                    "next_attempt_at": iso(e.row.next_attempt_at) if e.row.status in ("pending", "failed") else None,
+                    "last_error": e.row.last_error,
+                    "message_id": e.row.message_id,
+                    "created_at": iso(e.row.created_at),
+                    "sent_at": iso(e.row.sent_at),
+                }
+                for e in entries
+            ]
+        )
+        return
+    from rich.text import Text
+
+    colour = {"sent": "green", "pending": "yellow", "failed": "yellow", "dead": "bold red", "sending": "cyan"}
+    rows = []
+    for e in entries:
+        r = e.row
+        when = local_time(r.sent_at) if r.status == "sent" and r.sent_at else (local_time(r.next_attempt_at) if r.status in ("pending", "failed") else "")
+        rows.append((r.id, e.order_number or "", r.kind, r.recipient, Text(r.status, style=colour.get(r.status, "")), r.attempts, when, r.last_error or ""))
+    if not rows:
+        output.message("No messages" + (f" in state {status.value}" if status else "") + ".")
+    else:
+        output.table(["ID", "Order", "Kind", "To", "State", ("Tries", "right"), "Sent / next try", "Last error"], rows)
+    if problem:
+        output.message(f"Delivery is off: {output.escape(problem)}.")
+    elif marker:
+        output.message(f"Delivery is backing off until {local_time(marker['until'])} after: {output.escape(marker.get('error', ''))}")
+
+
+FLUSH_HELP = """Deliver every waiting message now, whatever its back-off.
+
+Example: ordercli outbox flush
+
+Messages that fail again stay queued with their error (exit code 1). Two
+tills flushing at once never send the same message twice.
+"""
+
+
+@app.command("flush", help=FLUSH_HELP)
+def flush() -> None:
+    from ordercli import output
+    from ordercli.cli import _state
+    from ordercli.errors import RefusedError
+    from ordercli.notify import outbox
+
+    engine = _state.engine()
+    report = outbox.deliver(engine, force=True, drain=True)
+    if report.skipped:
+        raise RefusedError(f"Nothing was sent: {report.skipped}.", _config_hint(report.skipped))
+    _summary(report)
+    if report.failed or report.dead:
+        raise RefusedError(
+            f"{len(report.failed) + len(report.dead)} message(s) could not be delivered: {(report.failed + report.dead)[0][1]}",
+            "Failed messages stay queued and are retried later; see `ordercli outbox list`.",
+        )
+    if not report.sent:
+        output.message("Nothing to send.")
+
+
+def _config_hint(problem: str) -> str:
+    if "mail.transport" in problem:
+        return "Choose a transport: `ordercli config set mail.transport smtp` (or file)."
+    if "sender" in problem:
+        return "Set it: `ordercli config set mail.from shop@example.com`."
+    if "smtp.host" in problem:
+        return "Set it: `ordercli config set smtp.host smtp.example.com`."
+    return "See `ordercli config show`."
+
+
+def _summary(report) -> None:
+    from ordercli import output
+
+    if report.sent:
+        output.success(f"Sent {len(report.sent)} message{'s' if len(report.sent) != 1 else ''}.")
+    for row_id, err in report.failed:
+        output.warn(f"message {row_id} not sent (will retry): {output.escape(err)}")
+    for row_id, err in report.dead:
+        output.message(f"[red]Message {row_id} is dead:[/red] {output.escape(err)}")
+
+
+@app.command("retry", help="Send a failed or dead message again now.\n\nExample: ordercli outbox retry 12")
+def retry(message_id: int = typer.Argument(..., metavar="ID", help="The message ID (see `ordercli outbox list`).")) -> None:
+    from ordercli import db as dbmod
+    from ordercli import output
+    from ordercli.cli import _state
+    from ordercli.notify import outbox
+
+    engine = _state.engine()
+    with dbmod.write_session(engine) as s:
+        row = outbox.retry_message(s, message_id=message_id)
+        recipient, kind = row.recipient, row.kind
+    report = outbox.deliver(engine, force=True, ids=[message_id])
+    if report.sent:
+        output.success(f"Message {message_id} ({outbox.label(kind)} to {output.escape(recipient)}) sent.")
+        return
+    if report.skipped:
+        output.message(f"Message {message_id} is queued again; not sent: {output.escape(report.skipped)}.")
+        return
+    _summary(report)

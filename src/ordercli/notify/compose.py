@@ -1,0 +1,195 @@
+"""Build an email from an outbox row: Jinja2 templates -> ``email.message.EmailMessage``.
+
+* Each kind has ``KIND.txt`` and ``KIND.html`` (``notify/templates``); a file
+  of the same name in ``mail.templates_dir`` replaces the built-in one.
+  HTML templates are autoescaped; undefined variables are errors (so a typo
+  in an override shows up as the message's error instead of a blank).
+* Templates see ``store``, ``order``, ``change``, ``invoice``, ``kind``,
+  ``audience`` and ``locale`` (the JSON snapshot taken when the message was
+  queued) and the filters ``money`` (minor units -> "€12.50" in
+  ``store.locale``, via babel), ``date``, ``datetime``, ``words`` (status
+  names in words) and ``percent``.
+* Headers are set through the ``email`` package's header objects, never by
+  pasting text: a display name is stripped of line breaks and control
+  characters and encoded (RFC 2047) when it is not ASCII, and the address
+  must parse as exactly one addr-spec. The SMTP envelope recipient is the
+  row's ``recipient`` alone, so nothing in a name, an email or a note can add
+  a header or a recipient.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime
+from pathlib import Path
+
+from ordercli.notify.outbox import label, one_line, sender_address
+from ordercli.settings import Settings
+
+BUILTIN_TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+_envs: dict[str, object] = {}
+
+
+class ComposeError(Exception):
+    """The message cannot be built. ``permanent``: retrying cannot help."""
+
+    def __init__(self, message: str, *, permanent: bool = False):
+        super().__init__(message)
+        self.permanent = permanent
+
+
+def _env(templates_dir: str):
+    key = templates_dir or ""
+    if key in _envs:
+        return _envs[key]
+    from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
+
+    loaders = []
+    if templates_dir:
+        loaders.append(FileSystemLoader(str(Path(templates_dir).expanduser())))
+    loaders.append(FileSystemLoader(str(BUILTIN_TEMPLATES)))
+    env = Environment(
+        loader=ChoiceLoader(loaders),
+        autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+    @pass_context
+    def money(ctx, minor, currency=None):
+        from ordercli.money import format_money
+
+        if minor is None:
+            return ""
+        cur = currency or ctx["order"]["currency"]
+        return format_money(int(minor), cur, ctx.get("locale") or "en_US")
+
+    @pass_context
+    def date(ctx, value):
+        from babel.dates import format_date
+
+        dt = _dt(value)
+        return format_date(dt.astimezone(), format="long", locale=ctx.get("locale") or "en_US") if dt else ""
+
+    @pass_context
+    def datetime_(ctx, value):
+        from babel.dates import format_datetime as fmt
+
+        dt = _dt(value)
+        return fmt(dt.astimezone(), format="medium", locale=ctx.get("locale") or "en_US") if dt else ""
+
+    def words(status):
+        from ordercli.statuses import words as w
+
+        return w(status) if status else ""
+
+    def percent(rate):
+        from ordercli.money import percent_str
+
+        return f"{percent_str(int(rate))}%"
+
+    env.filters.update(money=money, date=date, datetime=datetime_, words=words, percent=percent)
+    env.globals["label"] = label
+    _envs[key] = env
+    return env
+
+
+def _dt(value) -> datetime | None:
+    if not value:
+        return None
+    if isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+
+
+def render(kind: str, context: dict, *, templates_dir: str = "") -> tuple[str, str]:
+    """(plain text, HTML) for ``kind``."""
+    from jinja2 import TemplateError, TemplateNotFound
+
+    env = _env(templates_dir)
+    try:
+        text = env.get_template(f"{kind}.txt").render(**context)  # type: ignore[attr-defined]
+        html = env.get_template(f"{kind}.html").render(**context)  # type: ignore[attr-defined]
+    except TemplateNotFound as e:
+        raise ComposeError(f"no template {e.name!r} for {kind} messages") from None
+    except TemplateError as e:
+        where = f" (line {e.lineno})" if getattr(e, "lineno", None) else ""
+        raise ComposeError(f"template error in {kind}{where}: {e}") from None
+    return text, html
+
+
+def display_name(text: str | None) -> str:
+    """A display name safe for a header: one line, no control characters."""
+    return one_line(text)[:200]
+
+
+def mailbox(name: str | None, address: str, what: str) -> Address:
+    """``Address`` for one mailbox; refuses anything that is not exactly one addr-spec."""
+    addr = (address or "").strip()
+    if not addr or any(ch in addr for ch in "\r\n\t ,;<>\"()") or addr.count("@") != 1:
+        raise ComposeError(f"invalid {what} address {address!r}", permanent=True)
+    try:
+        return Address(display_name=display_name(name), addr_spec=addr)
+    except (ValueError, IndexError, TypeError) as e:
+        raise ComposeError(f"invalid {what} address {address!r}: {e}", permanent=True) from None
+
+
+def context_of(payload: dict) -> dict:
+    ctx = {k: v for k, v in payload.items() if k != "attachments"}
+    ctx.setdefault("change", None)
+    ctx.setdefault("invoice", None)
+    ctx["attachment_names"] = [a.get("filename") for a in payload.get("attachments") or []]
+    return ctx
+
+
+def build_message(row, settings: Settings) -> EmailMessage:
+    """The complete message for an outbox row (headers, text + HTML, attachments)."""
+    try:
+        payload = json.loads(row.payload or "{}")
+    except ValueError:
+        raise ComposeError("the stored message is damaged (payload is not JSON)", permanent=True) from None
+    ctx = context_of(payload)
+    if "order" not in ctx or "store" not in ctx:
+        raise ComposeError("the stored message is damaged (no order data)", permanent=True)
+    text, html = render(row.kind, ctx, templates_dir=settings.get("mail.templates_dir"))
+
+    store = ctx["store"]
+    order = ctx["order"]
+    customer = order.get("customer") or {}
+    from_addr = sender_address(settings)
+    msg = EmailMessage()
+    msg["Subject"] = one_line(row.subject) or label(row.kind)
+    msg["From"] = mailbox(store.get("name"), from_addr, "sender")
+    to_name = customer.get("name") if row.audience == "customer" else store.get("name")
+    msg["To"] = mailbox(to_name, row.recipient, "recipient")
+    reply = None
+    if row.audience == "customer" and store.get("email") and store.get("email") != from_addr:
+        reply = mailbox(store.get("name"), store["email"], "reply-to")
+    elif row.audience == "admin" and customer.get("email"):
+        try:
+            reply = mailbox(customer.get("name"), customer["email"], "reply-to")
+        except ComposeError:
+            reply = None  # a bad customer address must not stop the admin's copy
+    if reply is not None:
+        msg["Reply-To"] = reply
+    msg["Date"] = format_datetime(row.created_at)
+    msg["Message-ID"] = row.message_id
+    msg["Auto-Submitted"] = "auto-generated"
+    msg.set_content(text)
+    msg.add_alternative(html, subtype="html")
+    for att in payload.get("attachments") or []:
+        try:
+            data = base64.b64decode(att["data"], validate=True)
+        except (KeyError, ValueError):
+            raise ComposeError("the stored attachment is damaged", permanent=True) from None
+        maintype, _, subtype = (att.get("content_type") or "application/octet-stream").partition("/")
+        filename = one_line(att.get("filename")) or "attachment"
+        msg.add_attachment(data, maintype=maintype, subtype=subtype or "octet-stream", filename=filename)
+    return msg

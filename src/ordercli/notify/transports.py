@@ -1,0 +1,244 @@
+"""How messages leave: SMTP (``smtplib``) or ``.eml`` files in a folder.
+
+Errors are sorted into two kinds so the outbox can react well:
+
+* :class:`TransportDown` — nothing can be sent right now (no network, server
+  down or silent, TLS or login refused, sender refused). The outbox stops the
+  batch and leaves the transport alone until its back-off has passed.
+* :class:`MessageRejected` — this one message was refused; ``permanent`` when
+  the server said so for good (5xx), so retrying cannot help.
+
+The SMTP password comes only from ``ORDERCLI_SMTP_PASSWORD`` or the system
+keyring (service ``ordercli-smtp``, user ``smtp.username``; the ``keyring``
+package is optional). It is never stored, and never part of an error text.
+Every socket operation is bounded by ``smtp.timeout`` (3 s by default), and
+EHLO uses the machine's plain host name so that no DNS lookup can stall a
+stall without network.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import socket
+import tempfile
+from pathlib import Path
+
+from ordercli.settings import Settings
+
+PASSWORD_ENV = "ORDERCLI_SMTP_PASSWORD"
+KEYRING_SERVICE = "ordercli-smtp"
+
+
+class TransportDown(Exception):
+    pass
+
+
+class MessageRejected(Exception):
+    def __init__(self, message: str, *, permanent: bool = False):
+        super().__init__(message)
+        self.permanent = permanent
+
+
+def smtp_password(username: str) -> str | None:
+    """From the environment, else the system keyring (if installed and it has one)."""
+    env = os.environ.get(PASSWORD_ENV)
+    if env:
+        return env
+    try:
+        import keyring  # optional
+    except ImportError:
+        return None
+    try:
+        return keyring.get_password(KEYRING_SERVICE, username)
+    except Exception:  # noqa: BLE001 - no usable keyring backend: as if absent
+        return None
+
+
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host.lower() in ("localhost", "localhost.localdomain"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def file_name(row) -> str:
+    """A stable file name per message: a resend of the same row overwrites, never duplicates."""
+    stamp = row.created_at.strftime("%Y%m%dT%H%M%S") if row.created_at else "message"
+    digest = hashlib.sha256(row.message_id.encode()).hexdigest()[:12]
+    kind = "".join(ch for ch in row.kind if ch.isalnum() or ch == "_")
+    return f"{stamp}-{kind}-{digest}.eml"
+
+
+def default_mail_dir() -> Path:
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("ordercli", appauthor=False)) / "mail"
+
+
+class FileTransport:
+    """Writes each message as an ``.eml`` file (atomically: temp file + rename)."""
+
+    def __init__(self, folder: str):
+        self.folder = Path(folder).expanduser() if folder else default_mail_dir()
+
+    def send(self, msg, *, from_addr: str, to_addr: str, name_hint: str) -> None:
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            data = msg.as_bytes()
+            fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".eml", dir=self.folder)
+            try:
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(data)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+                os.replace(tmp, self.folder / name_hint)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+        except OSError as e:
+            raise TransportDown(f"cannot write to mail folder {str(self.folder)!r}: {e.strerror or e}") from None
+
+    def close(self) -> None:
+        pass
+
+
+class SmtpTransport:
+    """One SMTP connection, opened on the first message and reused for the batch."""
+
+    def __init__(self, *, host: str, port: int, security: str, username: str, timeout: float):
+        self.host, self.port, self.security, self.username, self.timeout = host, port, security, username, timeout
+        self.conn = None
+
+    @property
+    def where(self) -> str:
+        return f"{self.host}:{self.port}"
+
+    def _connect(self):
+        import smtplib
+        import ssl
+
+        local = socket.gethostname() or "localhost"
+        try:
+            if self.security == "ssl":
+                conn = smtplib.SMTP_SSL(self.host, self.port, local_hostname=local, timeout=self.timeout, context=ssl.create_default_context())
+            else:
+                conn = smtplib.SMTP(self.host, self.port, local_hostname=local, timeout=self.timeout)
+            try:
+                conn.ehlo()
+                if self.security == "starttls":
+                    if not conn.has_extn("starttls"):
+                        raise TransportDown(f"SMTP server {self.where} does not offer STARTTLS (smtp.security is starttls)")
+                    conn.starttls(context=ssl.create_default_context())
+                    conn.ehlo()
+                if self.username:
+                    password = smtp_password(self.username)
+                    if not password:
+                        raise TransportDown(
+                            f"no SMTP password for {self.username}: set {PASSWORD_ENV} or store it in the system keyring "
+                            f"(service {KEYRING_SERVICE!r})"
+                        )
+                    if self.security == "none" and not _is_loopback(self.host):
+                        raise TransportDown("refusing to send the SMTP password without TLS: set smtp.security to starttls or ssl")
+                    conn.login(self.username, password)
+            except BaseException:
+                _close_quietly(conn)
+                raise
+        except TransportDown:
+            raise
+        except Exception as e:  # noqa: BLE001 - classified below
+            raise TransportDown(self._describe(e)) from None
+        return conn
+
+    def _describe(self, e: Exception) -> str:
+        import smtplib
+        import ssl
+
+        if isinstance(e, smtplib.SMTPAuthenticationError):
+            return f"SMTP server {self.where} refused the login for {self.username} ({e.smtp_code})"
+        if isinstance(e, (socket.timeout, TimeoutError)):
+            return f"SMTP server {self.where} did not answer within {self.timeout:g} s"
+        if isinstance(e, ConnectionRefusedError):
+            return f"cannot connect to SMTP server {self.where}: connection refused"
+        if isinstance(e, socket.gaierror):
+            return f"cannot resolve SMTP host {self.host!r} (no network?)"
+        if isinstance(e, ssl.SSLError):
+            return f"TLS with SMTP server {self.where} failed: {getattr(e, 'reason', None) or e}"
+        if isinstance(e, smtplib.SMTPServerDisconnected):
+            return f"SMTP server {self.where} closed the connection"
+        if isinstance(e, smtplib.SMTPResponseException):
+            return f"SMTP server {self.where} answered {e.smtp_code}: {_text(e.smtp_error)}"
+        if isinstance(e, OSError):
+            return f"cannot reach SMTP server {self.where}: {e.strerror or e}"
+        return f"SMTP error with {self.where}: {type(e).__name__}: {e}"
+
+    def send(self, msg, *, from_addr: str, to_addr: str, name_hint: str) -> None:
+        import smtplib
+
+        if self.conn is None:
+            self.conn = self._connect()
+        try:
+            # The envelope recipient is given explicitly: headers never add one.
+            self.conn.send_message(msg, from_addr=from_addr, to_addrs=[to_addr])
+        except smtplib.SMTPRecipientsRefused as e:
+            codes = [c for c, _ in e.recipients.values()]
+            detail = "; ".join(f"{r}: {c} {_text(m)}" for r, (c, m) in e.recipients.items())
+            raise MessageRejected(f"recipient refused by {self.where}: {detail}", permanent=all(c >= 500 for c in codes)) from None
+        except smtplib.SMTPSenderRefused as e:
+            self._drop()
+            raise TransportDown(f"SMTP server {self.where} refused the sender {from_addr} ({e.smtp_code} {_text(e.smtp_error)})") from None
+        except smtplib.SMTPDataError as e:
+            raise MessageRejected(f"message refused by {self.where}: {e.smtp_code} {_text(e.smtp_error)}", permanent=e.smtp_code >= 500) from None
+        except (smtplib.SMTPServerDisconnected, OSError) as e:
+            self._drop()
+            raise TransportDown(self._describe(e)) from None
+        except smtplib.SMTPResponseException as e:
+            if e.smtp_code >= 500:
+                raise MessageRejected(f"message refused by {self.where}: {e.smtp_code} {_text(e.smtp_error)}", permanent=True) from None
+            self._drop()
+            raise TransportDown(self._describe(e)) from None
+
+    def _drop(self) -> None:
+        if self.conn is not None:
+            _close_quietly(self.conn)
+            self.conn = None
+
+    def close(self) -> None:
+        if self.conn is not None:
+            try:
+                self.conn.quit()
+            except Exception:  # noqa: BLE001
+                pass
+            self._drop()
+
+
+def _close_quietly(conn) -> None:
+    try:
+        conn.close()
+    except Exception:  # noqa: BLE001
+        pass
+
+
+def _text(value) -> str:
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    return " ".join(str(value).split())[:300]
+
+
+def open_transport(settings: Settings):
+    kind = settings.get("mail.transport")
+    if kind == "file":
+        return FileTransport(settings.get("mail.dir"))
+    if kind == "smtp":
+        return SmtpTransport(
+            host=settings.get("smtp.host"),
+            port=int(settings.get("smtp.port")),
+            security=settings.get("smtp.security"),
+            username=settings.get("smtp.username"),
+            timeout=float(settings.get("smtp.timeout")),
+        )
+    raise TransportDown(f"mail.transport is {kind}: nothing can be sent")

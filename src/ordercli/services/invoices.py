@@ -1,0 +1,484 @@
+"""Invoices: sequential numbers that are never reused, a PDF, and an EPC (SEPA) QR code.
+
+* :func:`issue_invoice` gives an order its invoice: the number comes from the
+  ``invoice`` counter row in the caller's transaction (one conditional
+  ``UPDATE … RETURNING``), so two tills never share a number and a number,
+  once committed, is never handed out again. Re-running for the same order
+  reuses its invoice (same number and date) while the order's total is the
+  same; if the total changed, a new invoice with the next number is issued
+  and the old number stays used.
+* :func:`render_pdf` draws the invoice with fpdf2: seller (``store.*``),
+  invoice number and date, customer and addresses, lines, discount,
+  surcharges, shipping, tax per rate, tip, total, paid, balance due, payment
+  instructions and — when ``store.iban`` is set, the currency is EUR and
+  something is due — an EPC069-12 QR code ("BCD" / SEPA credit transfer) for
+  the balance due, which banking apps scan to fill in the transfer.
+* Text uses a Unicode TrueType font (``invoice.font``, else DejaVu Sans when
+  found); without one, fpdf2's Helvetica is used and letters it cannot show
+  are transliterated.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlmodel import Session, select
+
+from ordercli.errors import RefusedError
+from ordercli.models import Invoice, Order, OrderLine, OrderSurcharge, utcnow
+from ordercli.money import format_money, percent_str, to_decimal
+from ordercli.services import common
+from ordercli.settings import Settings
+from ordercli.statuses import words
+
+# ------------------------------------------------------------------ numbers
+
+
+def latest_invoice(session: Session, order: Order) -> Invoice | None:
+    return session.exec(select(Invoice).where(Invoice.order_id == order.id).order_by(Invoice.seq.desc())).first()  # type: ignore[union-attr]
+
+
+def issue_invoice(session: Session, *, order: Order, settings: Settings) -> Invoice:
+    """The order's invoice (new number if none, or if the total changed). Does not commit."""
+    if order.payment_status == "CANCELLED":
+        raise RefusedError(f"Order {order.number} is cancelled: it gets no invoice.", "Invoice an order that is not cancelled.")
+    current = latest_invoice(session, order)
+    if current is not None and current.total == order.total:
+        return current
+    seq = common.next_in_sequence(session, "invoice")
+    inv = Invoice(order_id=order.id, number=f"{settings.get('invoice.prefix')}{seq}", seq=seq, issued_at=utcnow(), total=order.total)
+    session.add(inv)
+    session.flush()
+    return inv
+
+
+# ------------------------------------------------------------------ EPC QR
+
+
+class EpcError(ValueError):
+    pass
+
+
+def epc_payload(*, name: str, iban: str, amount: int, currency: str = "EUR", bic: str = "", text: str = "") -> str:
+    """The EPC069-12 (version 002) payload of a SEPA credit transfer QR code.
+
+    Lines (LF-separated): ``BCD``, ``002``, ``1`` (UTF-8), ``SCT``, BIC
+    (optional in 002), beneficiary name (≤ 70), IBAN, ``EUR`` + amount
+    (0.01–999999999.99, at most 2 decimals), purpose (empty), structured
+    reference (empty), unstructured remittance text (≤ 140). Trailing empty
+    elements are left out; the whole payload is at most 331 bytes.
+    """
+    if currency.upper() != "EUR":
+        raise EpcError("EPC QR codes are for euro transfers only")
+    iban = re.sub(r"\s+", "", iban).upper()
+    if not re.fullmatch(r"[A-Z]{2}\d{2}[A-Z0-9]{10,30}", iban):
+        raise EpcError(f"invalid IBAN {iban!r}")
+    bic = re.sub(r"\s+", "", bic or "").upper()
+    if bic and not re.fullmatch(r"[A-Z]{6}[A-Z0-9]{2}([A-Z0-9]{3})?", bic):
+        raise EpcError(f"invalid BIC {bic!r}")
+    if not 1 <= amount <= 99_999_999_999:
+        raise EpcError("the amount must be between EUR 0.01 and EUR 999999999.99")
+    name = _one_line(name)[:70]
+    if not name:
+        raise EpcError("the beneficiary name is required")
+    text = _one_line(text)[:140]
+    parts = ["BCD", "002", "1", "SCT", bic, name, iban, f"EUR{to_decimal(amount, 'EUR')}", "", "", text]
+    while parts and parts[-1] == "":
+        parts.pop()
+    payload = "\n".join(parts)
+    if len(payload.encode("utf-8")) > 331:  # pragma: no cover - the limits above keep it shorter
+        raise EpcError("the EPC payload is longer than 331 bytes")
+    return payload
+
+
+def epc_qr_png(payload: str, *, scale: int = 8) -> bytes:
+    import segno
+
+    qr = segno.make(payload, error="m", micro=False, encoding="utf-8")
+    buf = io.BytesIO()
+    qr.save(buf, kind="png", scale=scale, border=4)
+    return buf.getvalue()
+
+
+def _one_line(text: str | None) -> str:
+    return " ".join("".join(" " if (ch.isspace() or ord(ch) < 32) else ch for ch in (text or "")).split())
+
+
+# ------------------------------------------------------------------ PDF
+
+
+FONT_CANDIDATES = [
+    ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"),
+    ("/usr/share/fonts/dejavu/DejaVuSans.ttf", "/usr/share/fonts/dejavu/DejaVuSans-Bold.ttf"),
+    ("/usr/share/fonts/TTF/DejaVuSans.ttf", "/usr/share/fonts/TTF/DejaVuSans-Bold.ttf"),
+    ("/Library/Fonts/Arial Unicode.ttf", None),
+    ("C:/Windows/Fonts/arial.ttf", "C:/Windows/Fonts/arialbd.ttf"),
+]
+
+
+@dataclass
+class _Font:
+    family: str
+    unicode: bool
+
+
+def _setup_font(pdf, settings: Settings) -> _Font:
+    chosen = settings.get("invoice.font").strip()
+    candidates = [(chosen, None)] if chosen else FONT_CANDIDATES
+    for regular, bold in candidates:
+        if regular and Path(regular).expanduser().is_file():
+            try:
+                pdf.add_font("InvoiceFont", "", str(Path(regular).expanduser()))
+                if bold and Path(bold).is_file():
+                    pdf.add_font("InvoiceFont", "B", bold)
+                else:
+                    pdf.add_font("InvoiceFont", "B", str(Path(regular).expanduser()))
+                return _Font("InvoiceFont", True)
+            except Exception:  # noqa: BLE001 - unreadable font: try the next
+                continue
+    return _Font("Helvetica", False)
+
+
+def _latin1(text: str) -> str:
+    out = []
+    for ch in text:
+        try:
+            ch.encode("latin-1")
+            out.append(ch)
+        except UnicodeEncodeError:
+            repl = {"€": "EUR ", "−": "-", "—": "-", "–": "-", "×": "x", "·": "-", "’": "'", "“": '"', "”": '"', "\u00a0": " ", "\u202f": " "}.get(ch)
+            if repl is None:
+                repl = unicodedata.normalize("NFKD", ch).encode("ascii", "ignore").decode() or "?"
+            out.append(repl)
+    return "".join(out)
+
+
+@dataclass
+class InvoiceDoc:
+    """Everything printed on the invoice (plain data)."""
+
+    number: str
+    issued_at: datetime
+    order_number: str
+    order_date: datetime
+    currency: str
+    locale: str
+    seller: dict
+    customer: dict
+    billing: list[str]
+    shipping: list[str]
+    lines: list[dict]
+    subtotal: int
+    discount: int
+    discount_percent: int | None
+    surcharges: list[tuple[str, int]]
+    shipping_cost: int
+    shipping_method: str | None
+    tax_by_rate: list[tuple[int, int, int]]  # (rate, taxable base, tax)
+    prices_include_tax: bool
+    tax: int
+    tip: int
+    total: int
+    paid: int
+    refunded: int
+    balance_due: int
+    payment_status: str
+    payment_method: str | None
+    payment_instructions: str
+    epc: str | None
+    epc_note: str | None
+
+
+def _addr_lines(order: Order, prefix: str) -> list[str]:
+    vals = [getattr(order, f"{prefix}_{k}") for k in ("name", "street")]
+    city = " ".join(x for x in [getattr(order, f"{prefix}_postal_code"), getattr(order, f"{prefix}_city")] if x)
+    return [v for v in vals + [city, getattr(order, f"{prefix}_country")] if v]
+
+
+def invoice_doc(session: Session, *, order: Order, invoice: Invoice, settings: Settings) -> InvoiceDoc:
+    lines = session.exec(select(OrderLine).where(OrderLine.order_id == order.id).order_by(OrderLine.position)).all()
+    surcharges = session.exec(select(OrderSurcharge).where(OrderSurcharge.order_id == order.id).order_by(OrderSurcharge.position)).all()
+    by_rate: dict[int, list[int]] = {}
+    for ln in lines:
+        if ln.tax_rate:
+            base, tax = by_rate.setdefault(ln.tax_rate, [0, 0])
+            net = ln.total - ln.discount
+            by_rate[ln.tax_rate] = [base + (net - ln.tax if order.prices_include_tax else net), tax + ln.tax]
+    balance = order.balance_due
+    epc = note = None
+    iban = settings.get("store.iban")
+    if iban and balance > 0:
+        try:
+            epc = epc_payload(
+                name=settings.get("store.name"),
+                iban=iban,
+                bic=settings.get("store.bic"),
+                amount=balance,
+                currency=order.currency,
+                text=f"Invoice {invoice.number} order {order.number}",
+            )
+        except EpcError as e:
+            note = f"No transfer QR code: {e}."
+    return InvoiceDoc(
+        number=invoice.number,
+        issued_at=invoice.issued_at,
+        order_number=order.number,
+        order_date=order.created_at,
+        currency=order.currency,
+        locale=settings.locale,
+        seller={
+            "name": settings.get("store.name"),
+            "address": settings.get("store.address"),
+            "vat_number": settings.get("store.vat_number"),
+            "email": settings.get("store.email"),
+            "phone": settings.get("store.phone"),
+            "iban": iban,
+            "bic": settings.get("store.bic"),
+        },
+        customer={"name": order.customer_name, "email": order.customer_email, "phone": order.customer_phone},
+        billing=_addr_lines(order, "bill"),
+        shipping=_addr_lines(order, "ship"),
+        lines=[
+            {"sku": ln.sku, "name": ln.name, "quantity": ln.quantity, "unit_price": ln.unit_price, "tax_rate": ln.tax_rate, "total": ln.total}
+            for ln in lines
+        ],
+        subtotal=order.subtotal,
+        discount=order.discount,
+        discount_percent=order.discount_percent,
+        surcharges=[(s.label, s.amount) for s in surcharges],
+        shipping_cost=order.shipping,
+        shipping_method=order.shipping_method,
+        tax_by_rate=[(r, v[0], v[1]) for r, v in sorted(by_rate.items())],
+        prices_include_tax=order.prices_include_tax,
+        tax=order.tax,
+        tip=order.tip,
+        total=order.total,
+        paid=order.paid,
+        refunded=order.refunded,
+        balance_due=balance,
+        payment_status=order.payment_status,
+        payment_method=order.payment_method,
+        payment_instructions=settings.get("store.payment_instructions"),
+        epc=epc,
+        epc_note=note,
+    )
+
+
+def render_pdf(session: Session, *, order: Order, invoice: Invoice, settings: Settings) -> bytes:
+    return draw_pdf(invoice_doc(session, order=order, invoice=invoice, settings=settings), settings)
+
+
+def draw_pdf(doc: InvoiceDoc, settings: Settings) -> bytes:
+    from babel.dates import format_date
+    from fpdf import FPDF
+    from fpdf.enums import XPos, YPos
+
+    pdf = FPDF(format="A4", unit="mm")
+    pdf.set_creator("ordercli")
+    pdf.set_title(f"Invoice {doc.number}")
+    pdf.set_author(doc.seller["name"] or "")
+    pdf.set_auto_page_break(auto=True, margin=18)
+    pdf.set_margins(18, 18, 18)
+    font = _setup_font(pdf, settings)
+    t = (lambda s: str(s)) if font.unicode else (lambda s: _latin1(str(s)))  # noqa: E731
+
+    def m(v: int) -> str:
+        return format_money(v, doc.currency, doc.locale)
+
+    def d(dt: datetime) -> str:
+        try:
+            return format_date(dt.astimezone(), format="medium", locale=doc.locale)
+        except Exception:  # noqa: BLE001
+            return dt.astimezone().strftime("%Y-%m-%d")
+
+    pdf.add_page()
+    width = pdf.w - pdf.l_margin - pdf.r_margin
+    nl = {"new_x": XPos.LMARGIN, "new_y": YPos.NEXT}
+
+    # Seller (left) and invoice title (right).
+    top = pdf.get_y()
+    pdf.set_font(font.family, "B", 14)
+    pdf.multi_cell(width * 0.55, 7, t(doc.seller["name"] or ""), **nl)
+    pdf.set_font(font.family, "", 9)
+    seller_lines = [x for x in (doc.seller["address"] or "").splitlines() if x.strip()]
+    if doc.seller["vat_number"]:
+        seller_lines.append(f"VAT number: {doc.seller['vat_number']}")
+    contact = " · ".join(x for x in [doc.seller["email"], doc.seller["phone"]] if x)
+    if contact:
+        seller_lines.append(contact)
+    for line in seller_lines:
+        pdf.multi_cell(width * 0.55, 4.5, t(line), **nl)
+    left_bottom = pdf.get_y()
+    pdf.set_xy(pdf.l_margin + width * 0.55, top)
+    pdf.set_font(font.family, "B", 18)
+    pdf.cell(width * 0.45, 9, t("INVOICE"), align="R", new_x=XPos.LEFT, new_y=YPos.NEXT)
+    pdf.set_font(font.family, "", 10)
+    for text in (f"Invoice number: {doc.number}", f"Invoice date: {d(doc.issued_at)}", f"Order: {doc.order_number} ({d(doc.order_date)})"):
+        pdf.set_x(pdf.l_margin + width * 0.55)
+        pdf.cell(width * 0.45, 5.5, t(text), align="R", new_x=XPos.LEFT, new_y=YPos.NEXT)
+    pdf.set_y(max(left_bottom, pdf.get_y()) + 6)
+
+    # Customer / addresses.
+    pdf.set_font(font.family, "B", 10)
+    pdf.cell(width / 2, 5.5, t("Bill to"))
+    if doc.shipping:
+        pdf.cell(width / 2, 5.5, t("Ship to"))
+    pdf.ln(5.5)
+    pdf.set_font(font.family, "", 10)
+    bill = doc.billing or [doc.customer["name"]]
+    bill = bill + [x for x in (doc.customer["email"], doc.customer["phone"]) if x]
+    y0 = pdf.get_y()
+    for line in bill:
+        pdf.multi_cell(width / 2, 5, t(line), **nl)
+    y1 = pdf.get_y()
+    if doc.shipping:
+        pdf.set_y(y0)
+        for line in doc.shipping:
+            pdf.set_x(pdf.l_margin + width / 2)
+            pdf.multi_cell(width / 2, 5, t(line), new_x=XPos.LEFT, new_y=YPos.NEXT)
+    pdf.set_y(max(y1, pdf.get_y()) + 6)
+
+    # Lines.
+    pdf.set_font(font.family, "", 9.5)
+    with pdf.table(
+        col_widths=(14, 62, 10, 20, 12, 22),
+        text_align=("LEFT", "LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"),
+        first_row_as_headings=True,
+        line_height=5.5,
+        borders_layout="HORIZONTAL_LINES",
+    ) as table:
+        table.row([t(x) for x in ("SKU", "Item", "Qty", "Unit price", "Tax", "Total")])
+        for ln in doc.lines:
+            table.row(
+                [
+                    t(ln["sku"] or ""),
+                    t(ln["name"]),
+                    str(ln["quantity"]),
+                    t(m(ln["unit_price"])),
+                    t(f"{percent_str(ln['tax_rate'])}%"),
+                    t(m(ln["total"])),
+                ]
+            )
+    pdf.ln(3)
+
+    # Totals.
+    rows: list[tuple[str, str, bool]] = [("Subtotal", m(doc.subtotal), False)]
+    if doc.discount:
+        pct = f" ({percent_str(doc.discount_percent)}%)" if doc.discount_percent is not None else ""
+        rows.append((f"Discount{pct}", "−" + m(doc.discount), False))
+    for label, amount in doc.surcharges:
+        rows.append((label, m(amount), False))
+    if doc.shipping_cost or doc.shipping_method:
+        rows.append((f"Shipping{f' ({doc.shipping_method})' if doc.shipping_method else ''}", m(doc.shipping_cost), False))
+    for rate, base, tax in doc.tax_by_rate:
+        how = "included" if doc.prices_include_tax else "added"
+        rows.append((f"Tax {percent_str(rate)}% on {m(base)} ({how})", m(tax), False))
+    if not doc.tax_by_rate:
+        rows.append(("Tax", m(0), False))
+    if doc.tip:
+        rows.append(("Tip", m(doc.tip), False))
+    rows.append(("Total", m(doc.total), True))
+    rows.append(("Amount paid", m(doc.paid), False))
+    if doc.refunded:
+        rows.append(("Refunded", m(doc.refunded), False))
+    rows.append(("Balance due", m(doc.balance_due), True))
+    label_w, value_w = width * 0.45, width * 0.2
+    for label, value, strong in rows:
+        pdf.set_font(font.family, "B" if strong else "", 10)
+        pdf.set_x(pdf.l_margin + width - label_w - value_w)
+        pdf.cell(label_w, 6, t(label), align="R")
+        pdf.cell(value_w, 6, t(value), align="R", **nl)
+    pdf.ln(4)
+
+    # Payment.
+    pdf.set_font(font.family, "B", 11)
+    pdf.cell(width, 6, t("Payment"), **nl)
+    pdf.set_font(font.family, "", 9.5)
+    pay_lines = [f"Payment status: {words(doc.payment_status)}"]
+    if doc.payment_method:
+        pay_lines.append(f"Payment method: {doc.payment_method}")
+    if doc.balance_due > 0:
+        pay_lines.extend(x for x in (doc.payment_instructions or "").splitlines() if x.strip())
+        if doc.seller["iban"]:
+            bank = f"Bank transfer to {doc.seller['name']} · IBAN {_group_iban(doc.seller['iban'])}"
+            if doc.seller["bic"]:
+                bank += f" · BIC {doc.seller['bic']}"
+            pay_lines.append(bank)
+            pay_lines.append(f"Reference: {doc.number} / {doc.order_number}")
+    else:
+        pay_lines.append("Nothing is due. Thank you!")
+    qr_size = 38
+    text_w = width - (qr_size + 6 if doc.epc else 0)
+    y_pay = pdf.get_y()
+    for line in pay_lines:
+        pdf.multi_cell(text_w, 5, t(line), **nl)
+    if doc.epc_note:
+        pdf.multi_cell(text_w, 5, t(doc.epc_note), **nl)
+    if doc.epc:
+        if y_pay + qr_size + 8 > pdf.h - pdf.b_margin:
+            pdf.add_page()
+            y_pay = pdf.get_y()
+        x = pdf.l_margin + width - qr_size
+        pdf.image(io.BytesIO(epc_qr_png(doc.epc)), x=x, y=y_pay, w=qr_size, h=qr_size)
+        pdf.set_xy(x - 10, y_pay + qr_size)
+        pdf.set_font(font.family, "", 7.5)
+        pdf.cell(qr_size + 10, 4, t("Scan to pay (SEPA transfer)"), align="C")
+        pdf.set_y(max(pdf.get_y() + 4, y_pay + qr_size + 6))
+    return bytes(pdf.output())
+
+
+def _group_iban(iban: str) -> str:
+    return " ".join(iban[i : i + 4] for i in range(0, len(iban), 4))
+
+
+# ------------------------------------------------------------------ use cases
+
+
+def safe_file_name(invoice_number: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", invoice_number).strip("-.") or "invoice"
+
+
+def mail_parts(invoice: Invoice, pdf: bytes) -> tuple[dict, list[dict]]:
+    """(invoice info for the templates, attachments) for an invoice email."""
+    info = {"number": invoice.number, "issued_at": invoice.issued_at.isoformat()}
+    att = [{"filename": f"{safe_file_name(invoice.number)}.pdf", "content_type": "application/pdf", "data": base64.b64encode(pdf).decode("ascii")}]
+    return info, att
+
+
+@dataclass
+class InvoiceResult:
+    order: Order
+    invoice: Invoice
+    pdf: bytes
+    new: bool
+    messages: list
+
+
+def make_invoice(session: Session, *, number: str, send: bool = False) -> InvoiceResult:
+    """``order invoice``: issue (or reuse) the invoice, render it, optionally queue the email. Commits once."""
+    from ordercli.notify import outbox
+
+    settings = common.load_settings(session)
+    order = common.get_order(session, number)
+    if send and not order.customer_email:
+        raise RefusedError(
+            f"Order {order.number} has no customer email: the invoice cannot be sent.",
+            f"Add one with `ordercli order edit {order.number} --email ADDRESS`, or drop --send and hand the PDF over.",
+        )
+    before = latest_invoice(session, order)
+    inv = issue_invoice(session, order=order, settings=settings)
+    pdf = render_pdf(session, order=order, invoice=inv, settings=settings)
+    messages = []
+    if send:
+        info, atts = mail_parts(inv, pdf)
+        row = outbox.queue_message(session, order, kind="invoice", audience="customer", settings=settings, invoice=info, attachments=atts, dedupe=False)
+        if row is not None:
+            messages.append(row)
+    session.commit()
+    return InvoiceResult(order=order, invoice=inv, pdf=pdf, new=before is None or before.id != inv.id, messages=messages)
