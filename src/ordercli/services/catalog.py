@@ -232,6 +232,14 @@ def parse_catalog_csv(text: str, currency: str) -> list[ProductRow]:
     rows: list[ProductRow] = []
     errors: list[str] = []
     seen: dict[str, int] = {}
+    # Shopify: variant rows leave Title empty under the first row of their Handle;
+    # the variant's name is the title plus its option values ("Default Title" = none).
+    handle_idx = norm.index("handle") if "handle" in norm else None
+    option_idx = [i for i, h in enumerate(norm) if re.fullmatch(r"option\d+ value", h)]
+    titles: dict[str, str] = {}
+    tracker_idx = norm.index("variant inventory tracker") if "variant inventory tracker" in norm else None
+    # WooCommerce: "variable"/"grouped" parent rows are not sellable; their variations are.
+    woo_type_idx = norm.index("type") if "type" in norm and "regular price" in norm else None
     for line_no, rec in enumerate(reader, start=2):
         if not any(cell.strip() for cell in rec):
             continue
@@ -241,6 +249,18 @@ def parse_catalog_csv(text: str, currency: str) -> list[ProductRow]:
             if idx is None or idx >= len(rec):
                 return None
             return rec[idx].strip()
+
+        if woo_type_idx is not None and woo_type_idx < len(rec) and rec[woo_type_idx].strip().lower() in ("variable", "grouped"):
+            continue
+        name_text = cell("name")
+        if handle_idx is not None and handle_idx < len(rec):
+            handle = rec[handle_idx].strip()
+            if name_text:
+                titles[handle] = name_text
+            name_text = name_text or titles.get(handle)
+            opts = [rec[i].strip() for i in option_idx if i < len(rec) and rec[i].strip() and rec[i].strip() != "Default Title"]
+            if name_text and opts:
+                name_text = f"{name_text} - {' / '.join(opts)}"
 
         sku_text = cell("sku") or ""
         if not sku_text:
@@ -260,7 +280,7 @@ def parse_catalog_csv(text: str, currency: str) -> list[ProductRow]:
         seen[sku.upper()] = line_no
         row = ProductRow(line=line_no, sku=sku, name=None, price=None, stock=None, tax_rate=None)
         try:
-            row.name = clean_text(cell("name"), "name", required=True)
+            row.name = clean_text(name_text, "name", required=True)
         except InputError as e:
             errors.append(f"line {line_no}, column {header[cols['name']]}: {e.message}")
         try:
@@ -268,6 +288,8 @@ def parse_catalog_csv(text: str, currency: str) -> list[ProductRow]:
         except InputError as e:
             errors.append(f"line {line_no}, column {header[cols['price']]}: {e.message}")
         stock_text = cell("stock")
+        if tracker_idx is not None and (tracker_idx >= len(rec) or not rec[tracker_idx].strip()):
+            stock_text = ""  # Shopify: no inventory tracker = stock not tracked
         if stock_text:
             st = stock_text.replace(",", ".")
             if re.fullmatch(r"-?\d+(\.0+)?", st) and int(float(st)) >= 0:
@@ -283,7 +305,7 @@ def parse_catalog_csv(text: str, currency: str) -> list[ProductRow]:
         rows.append(row)
     if errors:
         more = f" (and {len(errors) - 10} more)" if len(errors) > 10 else ""
-        raise InputError("Catalog not imported: " + "; ".join(errors[:10]) + more + ".", "Fix these cells and import again; nothing was written.")
+        raise InputError("Catalog not imported: " + "; ".join(x.rstrip(".") for x in errors[:10]) + more + ".", "Fix these cells and import again; nothing was written.")
     if not rows:
         raise InputError("The catalog file has a header but no products.", "Add one product per line under the header.")
     return rows
