@@ -96,16 +96,22 @@ def _clean_address(addr: Address, what: str) -> Address | None:
     return None if out.is_empty() else out
 
 
-def price_draft(session: Session, draft: OrderDraft, settings: Settings, *, own_units: dict[int, int] | None = None) -> PricedOrder:
+def price_draft(
+    session: Session, draft: OrderDraft, settings: Settings, *, own_units: dict[int, int] | None = None, catalog: dict[str, Product] | None = None
+) -> PricedOrder:
     """Resolve SKUs, merge repeated SKUs, and compute the totals. Writes nothing.
 
     ``own_units`` (product_id -> qty) are units the order already holds (for
-    edits): they count as available to it.
+    edits): they count as available to it. ``catalog`` (upper-case SKU ->
+    Product, loaded by a batch) resolves SKUs without a SELECT per order;
+    SKUs it lacks are looked up as usual.
     """
     currency = settings.currency
     skus = [i.sku for i in draft.items if not i.is_custom]
     products: dict[str, Product] = {}
-    if skus:
+    if catalog is not None:
+        products = {s: catalog[s.upper()] for s in skus if s.upper() in catalog}  # type: ignore[union-attr]
+    if skus and len(products) < len(set(skus)):
         found = session.exec(select(Product).where(Product.sku.in_(skus))).all()  # type: ignore[union-attr]
         products = {p.sku: p for p in found}
         missing = [s for s in skus if s not in products]
@@ -189,23 +195,28 @@ class PlacedOrder:
     messages: list = field(default_factory=list)
 
 
-def place_order(session: Session, draft: OrderDraft, *, commit: bool = True) -> PlacedOrder:
+def place_order(
+    session: Session, draft: OrderDraft, *, commit: bool = True, settings: Settings | None = None, catalog: dict[str, Product] | None = None
+) -> PlacedOrder:
     """Create an order from a draft in one transaction.
 
     Stock is taken line by line with conditional updates (never negative, in
     product-id order); the order number comes from a counter row in the same
     transaction; the order, its lines, surcharges, "created" event and outbox
     messages are written together and committed once.
+
+    A batch passes ``settings`` (loaded once) and ``catalog`` (see
+    :func:`price_draft`) to skip the per-order SELECTs.
     """
-    settings = common.load_settings(session)
+    settings = settings if settings is not None else common.load_settings(session)
     normalize_draft(draft, settings)
 
     if draft.external_ref:
         existing = session.exec(select(Order).where(Order.external_ref == draft.external_ref)).first()
         if existing is not None:
-            return PlacedOrder(order=existing, priced=price_draft(session, draft, settings), created=False)
+            return PlacedOrder(order=existing, priced=price_draft(session, draft, settings, catalog=catalog), created=False)
 
-    priced = price_draft(session, draft, settings)
+    priced = price_draft(session, draft, settings, catalog=catalog)
     seq = common.next_in_sequence(session, "order")
     number = f"{settings.get('order.prefix')}{seq}{settings.get('order.suffix')}"
 
