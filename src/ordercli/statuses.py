@@ -82,3 +82,86 @@ def parse_fulfillment_status(text: str) -> FulfillmentStatus:
             f"Unknown fulfillment status {text!r}.",
             f"Use one of: {allowed} (case-insensitive; 'ready-for-pickup' also works).",
         ) from None
+
+
+# ------------------------------------------------------------- allowed moves
+#
+# The one table of status moves (README "After the sale" copies it). A move
+# that is not listed is refused with the list of moves that are allowed.
+# Some moves carry money or stock with them (see services/after_sale.py):
+#
+# * -> CANCELLED gives the order's tracked stock back (once); refused while
+#   the goods are shipped, out for delivery or delivered.
+# * -> REFUNDED records a refund of all the money kept and gives the stock back
+#   (``order refund --no-restock`` keeps it out).
+# * -> PARTIALLY_REFUNDED only through ``order refund --amount X``.
+# * CANCELLED/REFUNDED -> AWAITING_PAYMENT/PAID reopens the order: its stock is
+#   taken again (refused cleanly if it is no longer there).
+# * -> PAID records a payment of what is still due (nothing if nothing is due);
+#   -> AWAITING_PAYMENT needs a balance due.
+#
+# Automatic moves (not typed by a person): a payment that covers the total
+# moves AWAITING_PAYMENT/INCOMPLETE -> PAID; an edit that raises the total
+# above what was paid moves PAID -> AWAITING_PAYMENT (and back when lowered).
+
+P = PaymentStatus
+PAYMENT_MOVES: dict[PaymentStatus, tuple[PaymentStatus, ...]] = {
+    P.AWAITING_PAYMENT: (P.PAID, P.INCOMPLETE, P.CANCELLED, P.PARTIALLY_REFUNDED, P.REFUNDED),
+    P.INCOMPLETE: (P.AWAITING_PAYMENT, P.PAID, P.CANCELLED, P.PARTIALLY_REFUNDED, P.REFUNDED),
+    P.PAID: (P.PARTIALLY_REFUNDED, P.REFUNDED, P.CANCELLED),
+    P.PARTIALLY_REFUNDED: (P.PAID, P.REFUNDED, P.CANCELLED),
+    P.CANCELLED: (P.AWAITING_PAYMENT, P.PAID, P.REFUNDED),
+    P.REFUNDED: (P.PAID,),
+}
+
+F = FulfillmentStatus
+FULFILLMENT_MOVES: dict[FulfillmentStatus, tuple[FulfillmentStatus, ...]] = {
+    F.AWAITING_PROCESSING: (F.PROCESSING, F.READY_FOR_PICKUP, F.OUT_FOR_DELIVERY, F.SHIPPED, F.DELIVERED, F.WILL_NOT_DELIVER),
+    F.PROCESSING: (F.AWAITING_PROCESSING, F.READY_FOR_PICKUP, F.OUT_FOR_DELIVERY, F.SHIPPED, F.DELIVERED, F.WILL_NOT_DELIVER),
+    F.READY_FOR_PICKUP: (F.AWAITING_PROCESSING, F.PROCESSING, F.DELIVERED, F.WILL_NOT_DELIVER),
+    F.OUT_FOR_DELIVERY: (F.SHIPPED, F.DELIVERED, F.RETURNED),
+    F.SHIPPED: (F.OUT_FOR_DELIVERY, F.DELIVERED, F.RETURNED),
+    F.DELIVERED: (F.RETURNED,),
+    F.RETURNED: (F.AWAITING_PROCESSING, F.PROCESSING, F.SHIPPED, F.WILL_NOT_DELIVER),
+    F.WILL_NOT_DELIVER: (F.AWAITING_PROCESSING, F.PROCESSING),
+}
+del P, F
+
+#: Payment statuses of a closed order: its stock is given back, it cannot be edited or paid.
+CLOSED = frozenset({PaymentStatus.CANCELLED.value, PaymentStatus.REFUNDED.value})
+#: Fulfillment statuses where the goods have left the shop.
+GOODS_OUT = frozenset({FulfillmentStatus.SHIPPED.value, FulfillmentStatus.OUT_FOR_DELIVERY.value, FulfillmentStatus.DELIVERED.value})
+
+
+def _refuse_move(kind: str, old: str, new: str, allowed: tuple) -> None:
+    from ordercli.errors import RefusedError
+
+    if allowed:
+        hint = f"From {old} the {kind} status can move to: " + ", ".join(a.value for a in allowed) + "."
+    else:
+        hint = f"{old} is final for the {kind} status."
+    raise RefusedError(f"Cannot move the {kind} status from {old} to {new}.", hint)
+
+
+def check_payment_move(old: str, new: str) -> None:
+    """Raise RefusedError (exit 1) naming the allowed moves unless ``old -> new`` is in the table."""
+    allowed = PAYMENT_MOVES.get(PaymentStatus(old), ())
+    if PaymentStatus(new) not in allowed:
+        _refuse_move("payment", old, new, allowed)
+
+
+def check_fulfillment_move(old: str, new: str) -> None:
+    allowed = FULFILLMENT_MOVES.get(FulfillmentStatus(old), ())
+    if FulfillmentStatus(new) not in allowed:
+        _refuse_move("fulfillment", old, new, allowed)
+
+
+def moves_table_markdown() -> str:
+    """The payment and fulfillment tables as Markdown (docs are checked against it)."""
+    out = ["| payment status | may move to |", "|---|---|"]
+    for old, news in PAYMENT_MOVES.items():
+        out.append(f"| `{old.value}` | " + ", ".join(f"`{n.value}`" for n in news) + " |")
+    out += ["", "| fulfillment status | may move to |", "|---|---|"]
+    for old, news in FULFILLMENT_MOVES.items():
+        out.append(f"| `{old.value}` | " + ", ".join(f"`{n.value}`" for n in news) + " |")
+    return "\n".join(out)

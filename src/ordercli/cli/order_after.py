@@ -1,1 +1,660 @@
-"""Commands of a later issue (registered in ordercli.cli)."""
+"""``ordercli order edit|status|cancel|pay|refund``: after the sale.
+
+Registered on the ``order`` Typer app. Like every CLI module this imports only
+Typer and light modules at import time; the database layer, rich and
+questionary are imported inside the commands.
+
+Each command: parse → one service call in one write transaction → commit →
+deliver the outbox → render. Scripts may pass ``--expect-version N`` (the
+``version`` of ``order show --format json``): if the order changed since, the
+command is refused and nothing is written.
+"""
+
+from __future__ import annotations
+
+from typing import List, Optional
+
+import typer
+
+from ordercli.cli._state import ShowFormat, can_prompt
+from ordercli.cli.order import app
+from ordercli.errors import InputError
+
+EXPECT_HELP = "Refuse (exit 1, nothing written) unless the order is still at this version (see `order show --format json`)."
+NOTIFY_HELP = "Email the customer about this change when the store's settings call for it (--no-notify: staff only)."
+
+
+# ------------------------------------------------------------------ helpers
+
+
+def _detail_json(engine, number: str, **extra) -> dict:
+    from ordercli import db as dbmod
+    from ordercli import serialize
+    from ordercli.services import orders
+
+    with dbmod.read_session(engine) as s:
+        d = orders.order_detail(s, number)
+    data = serialize.order_dict(d.order, d.lines, d.surcharges, events=d.events, payments=d.payments, notifications=d.notifications)
+    data.update(extra)
+    return data
+
+
+def _status_line(o) -> None:
+    """One row of data on stdout: where the order stands now."""
+    from ordercli import output
+    from ordercli.cli._render import money
+
+    cur = o.currency
+    output.table(
+        ["Number", "Payment", "Fulfillment", ("Total", "right"), ("Paid", "right"), ("Refunded", "right"), ("Balance due", "right"), ("Version", "right")],
+        [
+            (
+                o.number,
+                output.status_text(o.payment_status),
+                output.status_text(o.fulfillment_status),
+                money(o.total, cur),
+                money(o.paid, cur),
+                money(o.refunded, cur),
+                money(o.balance_due, cur),
+                o.version,
+            )
+        ],
+    )
+
+
+def _units(moved: dict, skus: dict) -> str:
+    return ", ".join(f"{skus.get(pid, pid)} ×{q}" for pid, q in sorted(moved.items()) if q)
+
+
+def _confirm(question: str, *, yes: bool, what: str, flag_hint: str) -> bool:
+    """True to go ahead. On a terminal ask; elsewhere --yes is required."""
+    if yes:
+        return True
+    if not can_prompt():
+        raise InputError(f"{what} needs confirmation.", f"Add --yes to {flag_hint} without a terminal.")
+    import questionary
+
+    return bool(questionary.confirm(question, default=False).unsafe_ask())
+
+
+def _settings(engine):
+    from ordercli import db as dbmod
+    from ordercli.services import common
+
+    with dbmod.read_session(engine) as s:
+        return common.load_settings(s)
+
+
+def _currency_of(engine, number: str) -> str:
+    from ordercli import db as dbmod
+    from ordercli.services import common
+
+    with dbmod.read_session(engine) as s:
+        return common.get_order(s, number).currency
+
+
+# --------------------------------------------------------------------- edit
+
+EDIT_HELP = """Change an order: items, customer, discounts, shipping, notes.
+
+Examples:
+
+  ordercli order edit FAIR-1042 --set-qty MUG-01=3 --add-item CARD:2
+
+  ordercli order edit FAIR-1042 --remove-item CARD --discount 10% --note "Gift"
+
+  ordercli order edit FAIR-1042          (interactive, on a terminal)
+
+Totals are recomputed with the same pricing as `order create`; stock moves by
+the difference only (raising 2 to 3 needs 1 more in stock). Cancelled and
+refunded orders must be reopened first. An empty value clears a field
+(--note ""); --discount 0 removes the discount.
+"""
+
+
+def _parse_pairs(values: list[str], flag: str, parse_value, example: str) -> list[tuple[str, object]]:
+    out = []
+    for raw in values:
+        key, sep, val = str(raw).rpartition("=")
+        if not sep or not key.strip() or not val.strip():
+            raise InputError(f"Invalid {flag} {raw!r}.", f"Write {flag} {example}.")
+        try:
+            out.append((key.strip(), parse_value(val.strip())))
+        except InputError as e:
+            raise InputError(f"Invalid {flag} {raw!r}: {e.message}", e.hint or f"Write {flag} {example}.") from None
+    return out
+
+
+@app.command("edit", help=EDIT_HELP)
+def edit(
+    number: str = typer.Argument(..., help="Order number (the bare number works too)."),
+    add_item: List[str] = typer.Option([], "--add-item", metavar="SKU[:QTY]", help="Add a catalog item (repeatable; the same SKU adds to its line)."),
+    add_custom_item: List[str] = typer.Option([], "--add-custom-item", metavar="NAME=PRICE[xQTY]", help="Add an item not in the catalog (repeatable)."),
+    remove_item: List[str] = typer.Option([], "--remove-item", metavar="SKU", help="Remove a line (SKU, or the name of a custom line)."),
+    set_qty: List[str] = typer.Option([], "--set-qty", metavar="SKU=QTY", help="Change a line's quantity."),
+    set_price: List[str] = typer.Option([], "--set-price", metavar="SKU=PRICE", help="Change a line's unit price."),
+    name: Optional[str] = typer.Option(None, "--name", help="Customer name."),
+    email: Optional[str] = typer.Option(None, "--email", help="Customer email (\"\" removes it)."),
+    phone: Optional[str] = typer.Option(None, "--phone", help="Customer phone (\"\" removes it)."),
+    discount: Optional[str] = typer.Option(None, "--discount", metavar="10%|5.00", help="Order discount (0 removes it)."),
+    tip: Optional[str] = typer.Option(None, "--tip", metavar="AMOUNT", help="Tip (0 removes it)."),
+    surcharge: List[str] = typer.Option([], "--surcharge", metavar="LABEL=AMOUNT|PCT%", help="Add a surcharge (repeatable)."),
+    clear_surcharges: bool = typer.Option(False, "--clear-surcharges", help="Remove all surcharges (before adding any --surcharge)."),
+    payment_method: Optional[str] = typer.Option(None, "--payment-method", help="Free text: Cash, Card terminal…"),
+    note: Optional[str] = typer.Option(None, "--note", help="Note visible to the customer."),
+    staff_note: Optional[str] = typer.Option(None, "--staff-note", help="Private note for staff."),
+    shipping_method: Optional[str] = typer.Option(None, "--shipping-method", help="Shipping method name."),
+    shipping_cost: Optional[str] = typer.Option(None, "--shipping-cost", metavar="AMOUNT", help="Shipping cost."),
+    pickup: Optional[bool] = typer.Option(None, "--pickup/--no-pickup", help="The customer picks the order up / it is shipped."),
+    ship_name: Optional[str] = typer.Option(None, "--ship-name", help="Shipping address: recipient name."),
+    ship_street: Optional[str] = typer.Option(None, "--ship-street", help="Shipping address: street."),
+    ship_city: Optional[str] = typer.Option(None, "--ship-city", help="Shipping address: city."),
+    ship_postal_code: Optional[str] = typer.Option(None, "--ship-postal-code", help="Shipping address: postal code."),
+    ship_country: Optional[str] = typer.Option(None, "--ship-country", metavar="CC", help="Shipping address: country code."),
+    bill_name: Optional[str] = typer.Option(None, "--bill-name", help="Billing address: name."),
+    bill_street: Optional[str] = typer.Option(None, "--bill-street", help="Billing address: street."),
+    bill_city: Optional[str] = typer.Option(None, "--bill-city", help="Billing address: city."),
+    bill_postal_code: Optional[str] = typer.Option(None, "--bill-postal-code", help="Billing address: postal code."),
+    bill_country: Optional[str] = typer.Option(None, "--bill-country", metavar="CC", help="Billing address: country code."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Show what would change; write nothing."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Interactive edit: save without the final confirmation."),
+    expect_version: Optional[int] = typer.Option(None, "--expect-version", metavar="N", help=EXPECT_HELP),
+    fmt: ShowFormat = typer.Option(ShowFormat.table, "--format", help="Output: table or json."),
+) -> None:
+    from ordercli import db as dbmod
+    from ordercli import output
+    from ordercli.cli import _render, _state
+    from ordercli.domain import Address, parse_adjustment, parse_custom_item, parse_item_spec, parse_quantity, parse_surcharge
+    from ordercli.money import parse_money
+    from ordercli.services import after_sale, orders
+
+    engine = _state.engine()
+    cur = _currency_of(engine, number)
+
+    def money_or_zero(text: str, what: str) -> int:
+        return parse_money(text, cur, what=what) if text.strip() else 0
+
+    disc = None
+    clear_disc = False
+    if discount is not None:
+        t = discount.strip().lower()
+        if t in ("", "0", "0%", "none", "0.00"):
+            clear_disc = True
+        else:
+            disc = parse_adjustment(discount, cur, "discount")
+    ch = after_sale.EditChanges(
+        add_items=[parse_item_spec(x) for x in add_item] + [parse_custom_item(x, cur) for x in add_custom_item],
+        remove=[x.strip() for x in remove_item],
+        set_qty=_parse_pairs(set_qty, "--set-qty", parse_quantity, "SKU=QTY, e.g. --set-qty MUG-01=3"),  # type: ignore[arg-type]
+        set_price=_parse_pairs(set_price, "--set-price", lambda v: parse_money(v, cur), "SKU=PRICE, e.g. --set-price MUG-01=15.00"),  # type: ignore[arg-type]
+        name=name,
+        email=email,
+        phone=phone,
+        discount=disc,
+        clear_discount=clear_disc,
+        tip=money_or_zero(tip, "tip") if tip is not None else None,
+        surcharges=[parse_surcharge(x, cur) for x in surcharge],
+        clear_surcharges=clear_surcharges,
+        payment_method=payment_method,
+        note=note,
+        staff_note=staff_note,
+        shipping_method=shipping_method,
+        shipping_cost=money_or_zero(shipping_cost, "shipping cost") if shipping_cost is not None else None,
+        pickup=pickup,
+        ship=Address(ship_name, ship_street, ship_city, ship_postal_code, ship_country),
+        bill=Address(bill_name, bill_street, bill_city, bill_postal_code, bill_country),
+    )
+    if name is not None and not name.strip():
+        raise InputError("The customer name cannot be empty.", "Give --name with the new name, or leave --name out.")
+
+    if ch.is_empty():
+        if not can_prompt():
+            raise InputError(
+                "Nothing to change.",
+                f"Give what to change, e.g. `ordercli order edit {number} --set-qty SKU=QTY`, or run it on a terminal for the interactive edit.",
+            )
+        from ordercli.cli.order_edit_wizard import run_edit_wizard
+
+        run_edit_wizard(engine, number, yes=yes, dry_run=dry_run, fmt=fmt.value, expect_version=expect_version)
+        return
+
+    if dry_run:
+        with dbmod.read_session(engine) as s:
+            plan = after_sale.preview_edit(s, number=number, changes=ch)
+            show_plan(plan, fmt=fmt.value)
+        return
+
+    with dbmod.write_session(engine) as s:
+        res = after_sale.edit_order(s, number=number, changes=ch, expected_version=expect_version, door="flags")
+        o = res.order
+        number = o.number
+    if not res.changed:
+        output.message(f"Nothing changed on order {output.escape(number)}.")
+        if fmt == ShowFormat.json:
+            output.print_json(_detail_json(engine, number, changed=False))
+        return
+    if fmt == ShowFormat.json:
+        output.print_json(_detail_json(engine, number, changed=True, changes=res.summary))
+    else:
+        with dbmod.read_session(engine) as s:
+            _render.render_order(orders.order_detail(s, number))
+    announce_edit(res)
+
+
+def announce_edit(res) -> None:
+    from ordercli import output
+    from ordercli.cli._render import money
+    from ordercli.statuses import words
+
+    o = res.order
+    e = output.escape
+    output.success(f"Order [bold]{e(o.number)}[/bold] updated: {e('; '.join(res.summary))}")
+    if res.taken:
+        output.message(f"  Stock taken: {e(_units(res.taken, res.skus))}")
+    if res.given:
+        output.message(f"  Stock returned: {e(_units(res.given, res.skus))}")
+    if res.status_change:
+        output.message(f"  Payment status: {words(res.status_change[0])} → {words(res.status_change[1])}")
+    if o.balance_due:
+        output.message(f"  Balance due {money(o.balance_due, o.currency)} — take payment with: ordercli order pay {e(o.number)}")
+
+
+def show_plan(plan, *, fmt: str, stderr: bool = False) -> None:
+    """Before/after of an edit (dry run and the interactive review)."""
+    from ordercli import output
+    from ordercli.cli._render import money
+    from ordercli.money import to_decimal_str
+
+    o = plan.order
+    cur = o.currency
+    t = plan.priced.totals
+    if fmt == "json":
+        output.print_json(
+            {
+                "dry_run": True,
+                "number": o.number,
+                "version": o.version,
+                "changes": plan.summary,
+                "total_before": to_decimal_str(o.total, cur),
+                "total_after": to_decimal_str(t.total, cur),
+                "stock_take": {plan.skus.get(k, str(k)): v for k, v in sorted(plan.take.items())},
+                "stock_return": {plan.skus.get(k, str(k)): v for k, v in sorted(plan.give.items())},
+                "shortages": [{"sku": sku, "name": n, "extra": x, "available": a} for sku, n, x, a in plan.shortages],
+                "currency": cur,
+            }
+        )
+        return
+    before = {(ln.product_id, ln.sku or ln.name): ln for ln in plan.old_lines}
+    rows = []
+    seen = set()
+    for ln in plan.priced.lines:
+        k = (ln.product_id, ln.sku or ln.name)
+        seen.add(k)
+        old = before.get(k)
+        rows.append(
+            (
+                ln.sku or "(custom)",
+                ln.name,
+                "" if old is None else old.quantity,
+                ln.quantity,
+                money(ln.unit_price, cur),
+                money(ln.total, cur),
+            )
+        )
+    for k, old in before.items():
+        if k not in seen:
+            rows.append((old.sku or "(custom)", old.name, old.quantity, "removed", money(old.unit_price, cur), ""))
+    output.table(["SKU", "Item", ("Qty before", "right"), ("Qty after", "right"), ("Unit price", "right"), ("Total", "right")], rows, title=f"Order {o.number}: before → after", stderr=stderr)
+    output.table(["", ("Before", "right"), ("After", "right")], [("Total", money(o.total, cur), money(t.total, cur))], stderr=stderr)
+    con = output._console(stderr)
+    if plan.summary:
+        con.print("Changes: " + output.escape("; ".join(plan.summary)))
+    else:
+        con.print("No changes.")
+    if plan.take:
+        con.print("Stock to take: " + output.escape(_units(plan.take, plan.skus)))
+    if plan.give:
+        con.print("Stock to return: " + output.escape(_units(plan.give, plan.skus)))
+    for sku, n, extra, avail in plan.shortages:
+        output.warn(f"not enough stock for {output.escape(sku)} ({output.escape(n)}): {extra} more asked, {avail} available.")
+
+
+# ------------------------------------------------------------------- status
+
+STATUS_HELP = """Change an order's payment and/or fulfillment status.
+
+Examples:
+
+  ordercli order status FAIR-1042 --fulfillment shipped --tracking-number 6A123
+
+  ordercli order status FAIR-1042 --payment paid
+
+  ordercli order status FAIR-1042          (shows the statuses and the allowed moves)
+
+Names are Ecwid's (AWAITING_PAYMENT, PAID, CANCELLED, REFUNDED, PARTIALLY_REFUNDED,
+INCOMPLETE; AWAITING_PROCESSING, PROCESSING, SHIPPED, DELIVERED, WILL_NOT_DELIVER,
+RETURNED, READY_FOR_PICKUP, OUT_FOR_DELIVERY), any case, with spaces or dashes.
+CANCELLED and REFUNDED give the stock back once; moving back to AWAITING_PAYMENT
+or PAID takes it again. PAID records a payment of what is due.
+"""
+
+
+@app.command("status", help=STATUS_HELP)
+def status(
+    number: str = typer.Argument(..., help="Order number."),
+    payment: Optional[str] = typer.Option(None, "--payment", metavar="STATUS", help="New payment status, e.g. paid, cancelled."),
+    fulfillment: Optional[str] = typer.Option(None, "--fulfillment", metavar="STATUS", help="New fulfillment status, e.g. shipped, ready-for-pickup."),
+    tracking_number: Optional[str] = typer.Option(None, "--tracking-number", help="Carrier tracking number (\"\" removes it)."),
+    reason: Optional[str] = typer.Option(None, "--reason", help="Why (kept in the timeline)."),
+    notify: bool = typer.Option(True, "--notify/--no-notify", help=NOTIFY_HELP),
+    expect_version: Optional[int] = typer.Option(None, "--expect-version", metavar="N", help=EXPECT_HELP),
+    fmt: ShowFormat = typer.Option(ShowFormat.table, "--format", help="Output: table or json."),
+) -> None:
+    from ordercli import db as dbmod
+    from ordercli import output
+    from ordercli.cli import _state
+    from ordercli.services import after_sale, common
+    from ordercli.statuses import FULFILLMENT_MOVES, PAYMENT_MOVES, FulfillmentStatus, PaymentStatus, parse_fulfillment_status, parse_payment_status
+
+    p = parse_payment_status(payment) if payment is not None else None
+    f = parse_fulfillment_status(fulfillment) if fulfillment is not None else None
+    engine = _state.engine()
+    if p is None and f is None and tracking_number is None:
+        with dbmod.read_session(engine) as s:
+            o = common.get_order(s, number)
+        if fmt == ShowFormat.json:
+            output.print_json(
+                {
+                    "number": o.number,
+                    "payment_status": o.payment_status,
+                    "fulfillment_status": o.fulfillment_status,
+                    "version": o.version,
+                    "payment_moves": [x.value for x in PAYMENT_MOVES[PaymentStatus(o.payment_status)]],
+                    "fulfillment_moves": [x.value for x in FULFILLMENT_MOVES[FulfillmentStatus(o.fulfillment_status)]],
+                }
+            )
+            return
+        _status_line(o)
+        output.message("Payment can move to: " + ", ".join(x.value for x in PAYMENT_MOVES[PaymentStatus(o.payment_status)]))
+        output.message("Fulfillment can move to: " + ", ".join(x.value for x in FULFILLMENT_MOVES[FulfillmentStatus(o.fulfillment_status)]))
+        output.message(f"Change with e.g. `ordercli order status {output.escape(o.number)} --fulfillment shipped`.")
+        return
+    with dbmod.write_session(engine) as s:
+        res = after_sale.change_status(
+            s, number=number, payment=p, fulfillment=f, tracking_number=tracking_number, reason=reason, expected_version=expect_version, notify_customer=notify, door="flags"
+        )
+        o = res.order
+    if res.changed:
+        _state.after_write(engine)
+    _report_status(engine, res, fmt=fmt.value)
+
+
+def _report_status(engine, res, *, fmt: str) -> None:
+    from ordercli import output
+    from ordercli.cli._render import money
+    from ordercli.statuses import words
+
+    o = res.order
+    e = output.escape
+    if fmt == "json":
+        output.print_json(_detail_json(engine, o.number, changed=res.changed))
+    else:
+        _status_line(o)
+    if not res.changed:
+        output.message(f"Nothing changed: order {e(o.number)} is already {words(o.payment_status)} · {words(o.fulfillment_status)}.")
+        return
+    parts = []
+    if res.payment:
+        parts.append(f"payment {words(res.payment[0])} → {words(res.payment[1])}")
+    if res.fulfillment:
+        parts.append(f"fulfillment {words(res.fulfillment[0])} → {words(res.fulfillment[1])}")
+    if res.tracking:
+        parts.append(f"tracking number {res.tracking[1] or '(removed)'}")
+    output.success(f"Order [bold]{e(o.number)}[/bold]: " + e(" · ".join(parts)))
+    if res.stock_returned:
+        output.message(f"  Stock returned: {e(_units(res.stock_returned, res.skus))}")
+    if res.stock_taken:
+        output.message(f"  Stock taken again: {e(_units(res.stock_taken, res.skus))}")
+    if res.payment_recorded is not None:
+        output.message(f"  Payment recorded: {money(res.payment_recorded.amount, o.currency)}")
+    if res.refund_recorded is not None:
+        output.message(f"  Refund recorded: {money(res.refund_recorded.amount, o.currency)}")
+    kept = o.paid - o.refunded
+    if o.payment_status == "CANCELLED" and kept > 0:
+        output.message(f"  {money(kept, o.currency)} was paid on this order — give it back with: ordercli order refund {e(o.number)}")
+    if o.balance_due:
+        output.message(f"  Balance due {money(o.balance_due, o.currency)} — take payment with: ordercli order pay {e(o.number)}")
+
+
+# ------------------------------------------------------------------- cancel
+
+
+@app.command(
+    "cancel",
+    help="Cancel an order: payment Cancelled, fulfillment Will not deliver, its stock returned.\n\n"
+    "Example: ordercli order cancel FAIR-1042 --reason 'Customer called' --yes\n\n"
+    "Asks for confirmation on a terminal; elsewhere --yes is required. Reopen with "
+    "`ordercli order status NUMBER --payment awaiting-payment` (takes the stock again).",
+)
+def cancel(
+    number: str = typer.Argument(..., help="Order number."),
+    reason: Optional[str] = typer.Option(None, "--reason", help="Why (kept in the timeline, may be emailed)."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+    notify: bool = typer.Option(True, "--notify/--no-notify", help=NOTIFY_HELP),
+    expect_version: Optional[int] = typer.Option(None, "--expect-version", metavar="N", help=EXPECT_HELP),
+    fmt: ShowFormat = typer.Option(ShowFormat.table, "--format", help="Output: table or json."),
+) -> None:
+    from ordercli import db as dbmod
+    from ordercli import output
+    from ordercli.cli import _state
+    from ordercli.cli._render import money
+    from ordercli.services import after_sale
+
+    engine = _state.engine()
+    expected = expect_version
+    if not yes:
+        if not can_prompt():
+            raise InputError(f"Cancelling order {number} needs confirmation.", "Add --yes to cancel without a terminal.")
+        # Preview in a transaction that is rolled back: exactly what would happen, or the refusal.
+        with dbmod.write_session(engine) as s:
+            pre = after_sale.cancel_order(s, number=number, reason=reason, expected_version=expect_version, commit=False)
+            o = pre.order
+            info = (o.number, o.version, o.total, o.currency, dict(pre.stock_returned), dict(pre.skus), pre.changed, o.payment_status)
+            s.rollback()
+        num, shown_version, total, cur, back, skus, changed, st = info
+        if not changed:
+            output.message(f"Order {output.escape(num)} is already cancelled. Nothing changed.")
+            return
+        what = f"Cancel order {num} ({money(total, cur)})" + (f" and return {_units(back, skus)} to stock" if back else "") + "?"
+        if not _confirm(what, yes=False, what="Cancelling", flag_hint="cancel"):
+            output.message("Not cancelled. Nothing changed.")
+            return
+        expected = shown_version if expect_version is None else expect_version
+    with dbmod.write_session(engine) as s:
+        res = after_sale.cancel_order(s, number=number, reason=reason, expected_version=expected, notify_customer=notify, door="flags")
+    if res.changed:
+        _state.after_write(engine)
+    _report_status(engine, res, fmt=fmt.value)
+
+
+# ---------------------------------------------------------------------- pay
+
+PAY_HELP = """Record a payment (default: the balance due).
+
+Examples:
+
+  ordercli order pay FAIR-1042 --method Cash --tendered 50.00      (prints the change)
+
+  ordercli order pay FAIR-1042 --amount 20.00 --method "Card terminal"
+
+When payments cover the total the order becomes Paid; a part payment leaves it
+Awaiting payment with the balance due shown. Paying more than is due is
+refused unless cash was tendered (the rest is change).
+"""
+
+
+@app.command("pay", help=PAY_HELP)
+def pay(
+    number: str = typer.Argument(..., help="Order number."),
+    amount: Optional[str] = typer.Option(None, "--amount", metavar="AMOUNT", help="Amount paid (default: the balance due)."),
+    method: Optional[str] = typer.Option(None, "--method", help="Cash, Card terminal… (default: the order's payment method)."),
+    tendered: Optional[str] = typer.Option(None, "--tendered", metavar="AMOUNT", help="Cash handed over; the change is printed."),
+    reference: Optional[str] = typer.Option(None, "--reference", help="Receipt or transaction reference."),
+    notify: bool = typer.Option(True, "--notify/--no-notify", help=NOTIFY_HELP),
+    expect_version: Optional[int] = typer.Option(None, "--expect-version", metavar="N", help=EXPECT_HELP),
+    fmt: ShowFormat = typer.Option(ShowFormat.table, "--format", help="Output: table or json."),
+) -> None:
+    from ordercli import db as dbmod
+    from ordercli import output
+    from ordercli.cli import _state
+    from ordercli.cli._render import money
+    from ordercli.money import parse_money, to_decimal_str
+    from ordercli.services import after_sale
+    from ordercli.statuses import words
+
+    engine = _state.engine()
+    cur = _currency_of(engine, number)
+    amt = parse_money(amount, cur, what="amount") if amount is not None else None
+    tend = parse_money(tendered, cur, what="amount tendered") if tendered is not None else None
+    with dbmod.write_session(engine) as s:
+        res = after_sale.record_payment(
+            s, number=number, amount=amt, method=method, tendered=tend, reference=reference, expected_version=expect_version, notify_customer=notify, door="flags"
+        )
+    _state.after_write(engine)
+    o, p = res.order, res.payment
+    e = output.escape
+    if fmt == ShowFormat.json:
+        output.print_json(
+            _detail_json(
+                engine,
+                o.number,
+                payment_recorded={
+                    "amount": to_decimal_str(p.amount, cur),
+                    "method": p.method,
+                    "tendered": to_decimal_str(p.tendered, cur) if p.tendered is not None else None,
+                    "change": to_decimal_str(p.change, cur) if p.change is not None else None,
+                    "reference": p.reference,
+                },
+            )
+        )
+    else:
+        output.table(
+            ["Number", ("Paid now", "right"), "Method", ("Tendered", "right"), ("Change", "right"), ("Balance due", "right"), "Payment status"],
+            [
+                (
+                    o.number,
+                    money(p.amount, cur),
+                    p.method or "",
+                    money(p.tendered, cur) if p.tendered is not None else "",
+                    money(res.change, cur) if p.tendered is not None else "",
+                    money(o.balance_due, cur),
+                    output.status_text(o.payment_status),
+                )
+            ],
+        )
+    output.success(f"Payment of {money(p.amount, cur)} recorded on order [bold]{e(o.number)}[/bold] · {words(o.payment_status)}")
+    if p.tendered is not None:
+        output.message(f"  [bold]Change to give back: {money(res.change, cur)}[/bold]")
+    if o.balance_due:
+        output.message(f"  Balance due {money(o.balance_due, cur)} — take the rest with: ordercli order pay {e(o.number)}")
+
+
+# ------------------------------------------------------------------- refund
+
+REFUND_HELP = """Give money back (default: all that was paid).
+
+Examples:
+
+  ordercli order refund FAIR-1042 --reason "Damaged" --yes          (full: Refunded, stock returned)
+
+  ordercli order refund FAIR-1042 --amount 18.00 --restock-item MUG-01:1 --yes
+
+A full refund makes the order Refunded and returns its stock (--no-restock keeps
+it out); a partial refund makes it Partially refunded and returns only the
+lines named with --restock-item. Asks for confirmation on a terminal; elsewhere
+--yes is required.
+"""
+
+
+def _parse_restock_items(values: list[str]) -> list[tuple[str, int | None]]:
+    from ordercli.domain import parse_quantity
+
+    out: list[tuple[str, int | None]] = []
+    for raw in values:
+        text = str(raw).strip()
+        sku, sep, qty = text.rpartition(":")
+        if not sep:
+            sku, qty = text, ""
+        if not sku.strip():
+            raise InputError(f"Invalid --restock-item {raw!r}.", "Write --restock-item SKU or SKU:QTY, e.g. --restock-item MUG-01:1.")
+        try:
+            out.append((sku.strip(), parse_quantity(qty) if qty.strip() else None))
+        except InputError as e:
+            raise InputError(f"Invalid --restock-item {raw!r}: {e.message}", "Write --restock-item SKU:QTY, e.g. --restock-item MUG-01:1.") from None
+    return out
+
+
+@app.command("refund", help=REFUND_HELP)
+def refund(
+    number: str = typer.Argument(..., help="Order number."),
+    amount: Optional[str] = typer.Option(None, "--amount", metavar="AMOUNT", help="Amount to give back (default: everything paid)."),
+    restock: Optional[bool] = typer.Option(None, "--restock/--no-restock", help="Return the order's stock (default: yes for a full refund)."),
+    restock_item: List[str] = typer.Option([], "--restock-item", metavar="SKU[:QTY]", help="Return these units to stock (repeatable; default QTY: all)."),
+    reason: Optional[str] = typer.Option(None, "--reason", help="Why (kept in the timeline)."),
+    method: Optional[str] = typer.Option(None, "--method", help="How the money goes back (default: as it was paid)."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+    notify: bool = typer.Option(True, "--notify/--no-notify", help=NOTIFY_HELP),
+    expect_version: Optional[int] = typer.Option(None, "--expect-version", metavar="N", help=EXPECT_HELP),
+    fmt: ShowFormat = typer.Option(ShowFormat.table, "--format", help="Output: table or json."),
+) -> None:
+    from ordercli import db as dbmod
+    from ordercli import output
+    from ordercli.cli import _state
+    from ordercli.cli._render import money
+    from ordercli.money import parse_money, to_decimal_str
+    from ordercli.services import after_sale
+    from ordercli.statuses import words
+
+    engine = _state.engine()
+    cur = _currency_of(engine, number)
+    amt = parse_money(amount, cur, what="amount") if amount is not None else None
+    items = _parse_restock_items(restock_item)
+    kwargs = dict(number=number, amount=amt, restock=restock, restock_items=items, reason=reason, method=method)
+    expected = expect_version
+    if not yes:
+        if not can_prompt():
+            raise InputError(f"Refunding order {number} needs confirmation.", "Add --yes to refund without a terminal.")
+        with dbmod.write_session(engine) as s:
+            pre = after_sale.refund_order(s, expected_version=expect_version, commit=False, **kwargs)  # type: ignore[arg-type]
+            info = (pre.order.number, pre.order.version, pre.refund.amount, dict(pre.restocked), dict(pre.skus), pre.full)
+            s.rollback()
+        num, shown_version, a, back, skus, full = info
+        what = f"Refund {money(a, cur)} on order {num}" + (" (in full)" if full else "") + (f" and return {_units(back, skus)} to stock" if back else "") + "?"
+        if not _confirm(what, yes=False, what="Refunding", flag_hint="refund"):
+            output.message("Not refunded. Nothing changed.")
+            return
+        expected = shown_version if expect_version is None else expect_version
+    with dbmod.write_session(engine) as s:
+        res = after_sale.refund_order(s, expected_version=expected, notify_customer=notify, door="flags", **kwargs)  # type: ignore[arg-type]
+    _state.after_write(engine)
+    o, r = res.order, res.refund
+    e = output.escape
+    if fmt == ShowFormat.json:
+        output.print_json(
+            _detail_json(
+                engine,
+                o.number,
+                refund_recorded={
+                    "amount": to_decimal_str(r.amount, cur),
+                    "full": res.full,
+                    "restocked": {res.skus.get(k, str(k)): v for k, v in sorted(res.restocked.items())},
+                },
+            )
+        )
+    else:
+        _status_line(o)
+    output.success(f"Refund of {money(r.amount, cur)} recorded on order [bold]{e(o.number)}[/bold] · {words(o.payment_status)}")
+    if res.restocked:
+        output.message(f"  Stock returned: {e(_units(res.restocked, res.skus))}")
+    elif res.full and restock is False:
+        output.message("  Stock not returned (--no-restock).")

@@ -1,0 +1,215 @@
+"""The interactive ``order edit``: show the order, pick what to change, review before/after, confirm.
+
+It only collects answers into an OrderDraft (reusing the create wizard's
+prompts for new items and for the optional parts) and hands it to
+``services.after_sale.edit_order`` together with the version of the order it
+showed: if another till changed the order meanwhile, the save is refused with
+"changed since you opened it" and nothing is written.
+"""
+
+from __future__ import annotations
+
+import copy
+
+CUSTOMER = "Customer (name, email, phone)"
+ITEMS = "Items (quantities, prices, remove, add)"
+EXTRAS = "Discount, tip, surcharges, shipping, billing, payment method, notes"
+REVIEW = "Done — review the changes"
+QUIT = "Quit without saving"
+BACK = "Back"
+
+
+def run_edit_wizard(engine, number: str, *, yes: bool, dry_run: bool, fmt: str, expect_version: int | None) -> None:
+    import questionary
+
+    from ordercli import db as dbmod
+    from ordercli import output, wizard
+    from ordercli.cli import _render, _state
+    from ordercli.cli.order_after import announce_edit, show_plan
+    from ordercli.errors import OrderCliError
+    from ordercli.services import after_sale, common, orders
+
+    with dbmod.read_session(engine) as s:
+        settings = common.load_settings(s)
+        d = orders.order_detail(s, number)
+        order = d.order
+        if expect_version is not None and order.version != expect_version:
+            raise after_sale.conflict(order.number)
+        # Refuses cancelled/refunded orders before asking anything.
+        after_sale.preview_edit(s, number=order.number, draft=after_sale.draft_from_order(s, order))
+        draft = after_sale.draft_from_order(s, order)
+        held = after_sale.held_units(s, order) if order.stock_held else {}
+        sku_of = {ln.product_id: ln.sku for ln in d.lines if ln.product_id is not None}
+    number, version = order.number, order.version
+    own = {sku_of[pid]: q for pid, q in held.items() if pid in sku_of}
+    osettings = after_sale._settings_for(order, settings)
+    queries = wizard.Queries(engine)
+
+    _render.render_order(d, stderr=True)
+    output.message(f"Editing order {output.escape(number)} (version {version}). Ctrl-C leaves without saving.")
+
+    while True:
+        pick = questionary.select("What do you want to change?", choices=[CUSTOMER, ITEMS, EXTRAS, REVIEW, QUIT], default=ITEMS).unsafe_ask()
+        if pick == QUIT:
+            output.message("Nothing changed.")
+            return
+        if pick == CUSTOMER:
+            draft.customer = ask_contact(draft.customer, settings)
+            continue
+        if pick == ITEMS:
+            draft.items = edit_items(queries, osettings, draft.items, own)
+            continue
+        if pick == EXTRAS:
+            draft = wizard.ask_extras(draft, osettings)
+            continue
+        # Review
+        try:
+            with dbmod.read_session(engine) as s:
+                plan = after_sale.preview_edit(s, number=number, draft=copy.deepcopy(draft))
+                show_plan(plan, fmt="table", stderr=True)
+                changed, short = plan.changed, bool(plan.shortages)
+        except OrderCliError as e:
+            output.error(e.message, e.hint)
+            continue
+        if not changed:
+            output.message("You have not changed anything yet.")
+            continue
+        if short:
+            output.message("Lower the quantities first (or add stock), then review again.")
+            continue
+        if dry_run:
+            output.message("Dry run: nothing saved.")
+            return
+        if not yes and not wizard.confirm("Save these changes?", default=True):
+            again = questionary.select("Not saved. Now what?", choices=["Keep editing", QUIT], default="Keep editing").unsafe_ask()
+            if again == QUIT:
+                output.message("Nothing changed.")
+                return
+            continue
+        draft.door = "wizard"
+        with dbmod.write_session(engine) as s:
+            res = after_sale.edit_order(s, number=number, draft=draft, expected_version=version, door="wizard")
+        break
+
+    if fmt == "json":
+        from ordercli.cli.order_after import _detail_json
+
+        output.print_json(_detail_json(engine, number, changed=res.changed, changes=res.summary))
+    else:
+        with dbmod.read_session(engine) as s:
+            _render.render_order(orders.order_detail(s, number))
+    announce_edit(res)
+    _state.after_write(engine)
+
+
+def _check(fn):
+    from ordercli.errors import InputError
+
+    def check(text: str):
+        try:
+            fn(text)
+        except InputError as e:
+            return e.message
+        return True
+
+    return check
+
+
+def ask_contact(current, settings):
+    """Name, email and phone with the current values filled in (edit them, or clear email/phone)."""
+    import questionary
+
+    from ordercli.domain import CustomerIn, clean_text, normalize_email, normalize_phone
+    from ordercli.errors import InputError
+
+    region = settings.get("store.phone_region") or None
+    name = questionary.text("Customer name:", default=current.name or "", validate=_check(lambda t: clean_text(t, "customer name", required=True))).unsafe_ask()
+    email = questionary.text("Email (empty for none):", default=current.email or "", validate=_check(normalize_email)).unsafe_ask()
+
+    def phone_ok(t: str) -> None:
+        if not t.strip() and not email.strip():
+            raise InputError("An email or a phone number is needed.", "")
+        normalize_phone(t, region)
+
+    phone = questionary.text("Phone (empty for none):", default=current.phone or "", validate=_check(phone_ok)).unsafe_ask()
+    return CustomerIn(name=clean_text(name, "customer name", required=True) or "", email=normalize_email(email), phone=normalize_phone(phone, region))
+
+
+def _label(it, currency: str) -> str:
+    from ordercli.money import format_money
+
+    price = format_money(it.unit_price, currency) if it.unit_price is not None else ""
+    return f"{it.sku or '(custom)'} — {it.name or it.sku} × {it.quantity}" + (f" at {price}" if price else "")
+
+
+def edit_items(queries, settings, items: list, own: dict[str, int]) -> list:
+    """Change quantities or prices, remove lines, add items (with the create wizard's item prompt)."""
+    import questionary
+
+    from ordercli import output, wizard
+    from ordercli.domain import parse_quantity
+    from ordercli.money import parse_money
+
+    items = copy.deepcopy(items)
+    cur = settings.currency
+    add = "Add items"
+    while True:
+        choices = [questionary.Choice(_label(it, cur), value=i) for i, it in enumerate(items)]
+        choices += [questionary.Choice(add, value=add), questionary.Choice(BACK, value=BACK)]
+        pick = questionary.select("Which line?", choices=choices, default=choices[0] if items else add).unsafe_ask()
+        if pick == BACK:
+            return items
+        if pick == add:
+            # New items: the create wizard's prompt. Stock shown is what is free now;
+            # units this order already holds of a SKU count as available to it.
+            new = wizard.ask_items(queries, settings, [])
+            for it in new:
+                same = next((x for x in items if x.sku and it.sku and x.sku.upper() == it.sku.upper()), None)
+                if same is not None:
+                    same.quantity += it.quantity
+                else:
+                    items.append(it)
+            continue
+        it = items[pick]
+        action = questionary.select(
+            f"{it.sku or it.name}:", choices=["Change quantity", "Change unit price", "Remove", BACK], default="Change quantity"
+        ).unsafe_ask()
+        if action == BACK:
+            continue
+        if action == "Remove":
+            if len(items) == 1:
+                output.message("An order needs at least one item: add another first, or cancel the order with `ordercli order cancel`.")
+                continue
+            items.pop(pick)
+            output.message(f"  − {it.sku or it.name}")
+            continue
+        if action == "Change unit price":
+            text = questionary.text("Unit price:", default="" if it.unit_price is None else _plain(it.unit_price, cur), validate=_check(lambda t: parse_money(t, cur))).unsafe_ask()
+            it.unit_price = parse_money(text, cur)
+            continue
+        available = None
+        if it.sku:
+            info = queries.product(it.sku)
+            if info is not None and info.stock is not None:
+                available = info.stock + own.get(info.sku, own.get(it.sku, 0))
+
+        def qty_ok(text: str, available=available):
+            from ordercli.errors import InputError
+
+            try:
+                q = parse_quantity(text)
+            except InputError as e:
+                return e.message
+            if available is not None and q > available:
+                return f"Only {available} available for this order ({available - own.get(it.sku or '', 0)} in stock + {own.get(it.sku or '', 0)} it holds)."
+            return True
+
+        note = "" if available is None else f" (up to {available})"
+        text = questionary.text(f"Quantity{note}:", default=str(it.quantity), validate=qty_ok).unsafe_ask()
+        it.quantity = parse_quantity(text)
+
+
+def _plain(minor: int, currency: str) -> str:
+    from ordercli.money import to_decimal_str
+
+    return to_decimal_str(minor, currency)

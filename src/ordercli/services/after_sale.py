@@ -1,0 +1,1080 @@
+"""After the sale: edit an order, change its statuses, cancel, reopen, take payments, refund.
+
+Every use case here follows the same shape as ``place_order``:
+
+* one write transaction (the caller's ``db.write_session``), committed once;
+* the order row is read first with ``FOR UPDATE`` (PostgreSQL; SQLite's
+  ``BEGIN IMMEDIATE`` already serialises writers), so two tills acting on one
+  order queue up instead of interleaving;
+* the order is written with a version check —
+  ``UPDATE orders SET …, version = version + 1 WHERE id = :id AND version = :expected`` —
+  and a version that moved on (``expected_version`` given by a script or held
+  by the interactive edit while the person was typing) is refused with
+  :class:`ConflictError` and nothing is written;
+* stock moves only through :func:`common.take_stock` / :func:`common.give_stock`
+  (conditional updates in product-id order, one ledger movement each);
+* every change writes an :class:`OrderEvent` with a readable summary
+  (old → new) and asks :mod:`ordercli.notify` for its outbox rows.
+
+Which units an order holds is read from the stock ledger itself (the
+movements that carry its number), so cancelling, refunding and restocking
+lines give back exactly what was taken — once, however often they are asked.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from ordercli.domain import Address, CustomerIn, ItemIn, OrderDraft, ShippingIn, clean_text
+from ordercli.errors import ConflictError, InputError, OutOfStockError, RefusedError
+from ordercli.models import Order, OrderEvent, OrderLine, OrderSurcharge, Payment, Product, StockMovement, utcnow
+from ordercli.money import format_money, percent_str, to_decimal_str
+from ordercli.pricing import Adjustment
+from ordercli.services import common, customers
+from ordercli.services.orders import PricedOrder, normalize_draft, price_draft
+from ordercli.settings import Settings
+from ordercli.statuses import (
+    CLOSED,
+    GOODS_OUT,
+    FulfillmentStatus,
+    PaymentStatus,
+    check_fulfillment_move,
+    check_payment_move,
+    words,
+)
+
+PS = PaymentStatus
+FS = FulfillmentStatus
+
+
+# ====================================================================== helpers
+
+
+def conflict(number: str) -> ConflictError:
+    return ConflictError(
+        f"Order {number} changed since you opened it; run the command again",
+        f"See what changed with `ordercli order show {number}`. Nothing was saved.",
+    )
+
+
+def lock_order(session: Session, number: str, expected_version: int | None = None) -> Order:
+    """Find the order and lock its row for this transaction; check the version if one is expected."""
+    found = common.get_order(session, number)
+    order = session.exec(
+        select(Order).where(Order.id == found.id).with_for_update().execution_options(populate_existing=True)
+    ).one()
+    if expected_version is not None and order.version != expected_version:
+        raise conflict(order.number)
+    return order
+
+
+def write_order(session: Session, order: Order, expected_version: int, values: dict) -> Order:
+    """``UPDATE orders SET …, version = version + 1 WHERE id AND version = expected``; refuse if nothing matched."""
+    table = Order.__table__  # type: ignore[attr-defined]
+    values = dict(values)
+    values.setdefault("updated_at", utcnow())
+    res = session.execute(
+        sa.update(table)
+        .where(table.c.id == order.id, table.c.version == expected_version)
+        .values(version=table.c.version + 1, **values)
+    )
+    if res.rowcount != 1:
+        raise conflict(order.number)
+    session.refresh(order)
+    return order
+
+
+def add_event(session: Session, order: Order, kind: str, summary: str, door: str | None, at=None) -> OrderEvent:
+    ev = OrderEvent(order_id=order.id, at=at or utcnow(), kind=kind, door=door, summary=summary)  # type: ignore[arg-type]
+    session.add(ev)
+    return ev
+
+
+def held_units(session: Session, order: Order) -> dict[int, int]:
+    """Units of each product this order holds now, read from the stock ledger (−Σ deltas with its number)."""
+    pids = [pid for pid in session.exec(select(OrderLine.product_id).where(OrderLine.order_id == order.id)).all() if pid is not None]
+    if not pids:
+        return {}
+    rows = session.execute(
+        sa.select(StockMovement.product_id, sa.func.sum(StockMovement.delta))
+        .where(StockMovement.product_id.in_(sorted(set(pids))), StockMovement.order_number == order.number)  # type: ignore[union-attr]
+        .group_by(StockMovement.product_id)
+    ).all()
+    return {int(pid): -int(total) for pid, total in rows if -int(total) > 0}
+
+
+def _lines(session: Session, order: Order) -> list[OrderLine]:
+    return list(session.exec(select(OrderLine).where(OrderLine.order_id == order.id).order_by(OrderLine.position)).all())
+
+
+def _surcharges(session: Session, order: Order) -> list[OrderSurcharge]:
+    return list(session.exec(select(OrderSurcharge).where(OrderSurcharge.order_id == order.id).order_by(OrderSurcharge.position)).all())
+
+
+def _skus(session: Session, pids) -> dict[int, str]:
+    pids = list(pids)
+    if not pids:
+        return {}
+    return {p.id: p.sku for p in session.exec(select(Product).where(Product.id.in_(pids))).all()}  # type: ignore[union-attr, misc]
+
+
+def _units_text(moved: dict[int, int], skus: dict[int, str]) -> str:
+    return ", ".join(f"{skus.get(pid, pid)} ×{q}" for pid, q in sorted(moved.items()) if q)
+
+
+def release_stock(session: Session, order: Order, *, reason: str) -> dict[int, int]:
+    """Give back every unit the order holds (per the ledger). Returns {product_id: qty} given."""
+    held = held_units(session, order)
+    if not held:
+        return {}
+    common.give_stock(session, held, reason=reason, order_number=order.number)
+    return held
+
+
+def retake_stock(session: Session, order: Order, *, reason: str = "reopen") -> dict[int, int]:
+    """Take the order's tracked quantities again (reopening). Clean OutOfStockError if short."""
+    wanted: dict[int, int] = {}
+    for ln in _lines(session, order):
+        if ln.product_id is not None:
+            wanted[ln.product_id] = wanted.get(ln.product_id, 0) + ln.quantity
+    if not wanted:
+        return {}
+    tracked = {p.id: p for p in session.exec(select(Product).where(Product.id.in_(list(wanted)), Product.stock.is_not(None))).all()}  # type: ignore[union-attr]
+    wanted = {pid: q for pid, q in wanted.items() if pid in tracked}
+    try:
+        common.take_stock(session, wanted, reason=reason, order_number=order.number, skus={pid: p.sku for pid, p in tracked.items()})
+    except OutOfStockError as e:
+        raise OutOfStockError(
+            e.shortages,
+            hint=f"Order {order.number} was not reopened: its items are no longer in stock. Add stock with `ordercli product stock SKU --add N`, or edit the order once stock is back. Nothing was saved.",
+        ) from None
+    return wanted
+
+
+def _notify(session: Session, order: Order, *, trigger: str, settings: Settings, notify_customer: bool, extra: dict | None = None) -> list:
+    from ordercli import notify
+
+    return list(notify.queue_order_messages(session, order, trigger=trigger, settings=settings, notify_customer=notify_customer, extra=extra) or [])
+
+
+def _m(v: int, order: Order) -> str:
+    return format_money(v, order.currency)
+
+
+def refundable(order: Order) -> int:
+    """Money kept on the order: payments minus refunds."""
+    return max(order.paid - order.refunded, 0)
+
+
+def _reopen_hint(order: Order) -> str:
+    if order.payment_status == PS.REFUNDED.value:
+        return f"Reopen it first with `ordercli order status {order.number} --payment paid` (this takes its payment and its stock again)."
+    return f"Reopen it first with `ordercli order status {order.number} --payment awaiting-payment` (this takes its stock again)."
+
+
+# ====================================================================== edits
+
+
+@dataclass
+class EditChanges:
+    """What ``order edit`` flags ask for. ``None`` = leave as is; ``""`` clears a text field."""
+
+    add_items: list[ItemIn] = field(default_factory=list)  # catalog (sku) or custom items
+    remove: list[str] = field(default_factory=list)  # SKU, or the name of a custom line
+    set_qty: list[tuple[str, int]] = field(default_factory=list)
+    set_price: list[tuple[str, int]] = field(default_factory=list)
+    name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    discount: Adjustment | None = None
+    clear_discount: bool = False
+    tip: int | None = None
+    surcharges: list[Adjustment] = field(default_factory=list)
+    clear_surcharges: bool = False
+    payment_method: str | None = None
+    note: str | None = None
+    staff_note: str | None = None
+    shipping_method: str | None = None
+    shipping_cost: int | None = None
+    pickup: bool | None = None
+    ship: Address = field(default_factory=Address)  # fields given replace the stored ones ("" clears)
+    bill: Address = field(default_factory=Address)
+
+    def is_empty(self) -> bool:
+        return self == EditChanges()
+
+
+def draft_from_order(session: Session, order: Order) -> OrderDraft:
+    """The order as an OrderDraft: every line keeps its unit price and tax rate."""
+    items = [
+        ItemIn(quantity=ln.quantity, sku=ln.sku if ln.product_id is not None else None, name=ln.name, unit_price=ln.unit_price, tax_rate=ln.tax_rate)
+        for ln in _lines(session, order)
+    ]
+    surcharges = [
+        Adjustment(percent=s.percent, label=s.label) if s.percent is not None else Adjustment(amount=s.amount, label=s.label)
+        for s in _surcharges(session, order)
+    ]
+    if order.discount_percent is not None:
+        discount: Adjustment | None = Adjustment(percent=order.discount_percent)
+    elif order.discount:
+        discount = Adjustment(amount=order.discount)
+    else:
+        discount = None
+    ship_addr = Address(order.ship_name, order.ship_street, order.ship_city, order.ship_postal_code, order.ship_country)
+    shipping = None
+    if order.pickup or order.shipping_method or order.shipping or not ship_addr.is_empty():
+        shipping = ShippingIn(method=order.shipping_method, cost=order.shipping, pickup=order.pickup, address=None if ship_addr.is_empty() else ship_addr)
+    bill = Address(order.bill_name, order.bill_street, order.bill_city, order.bill_postal_code, order.bill_country)
+    return OrderDraft(
+        customer=CustomerIn(name=order.customer_name, email=order.customer_email, phone=order.customer_phone),
+        items=items,
+        discount=discount,
+        surcharges=surcharges,
+        tip=order.tip,
+        shipping=shipping,
+        billing=None if bill.is_empty() else bill,
+        payment_method=order.payment_method,
+        note=order.note,
+        staff_note=order.staff_note,
+        door="flags",
+        external_ref=order.external_ref,
+        notify_customer=order.notify_customer,
+    )
+
+
+def _find_item(items: list[ItemIn], key: str, flag: str) -> ItemIn:
+    k = key.strip().upper()
+    for it in items:
+        if it.sku is not None and it.sku.upper() == k:
+            return it
+    for it in items:
+        if it.sku is None and (it.name or "").strip().upper() == k:
+            return it
+    on_order = ", ".join(it.sku or f'"{it.name}"' for it in items) or "none"
+    raise InputError(f"{flag} {key!r}: no such line on this order.", f"Lines on the order: {on_order}.")
+
+
+def apply_changes(draft: OrderDraft, ch: EditChanges) -> OrderDraft:
+    """Apply flag changes to a copy of ``draft`` (pure; validation happens when it is priced)."""
+    d = copy.deepcopy(draft)
+    for key in ch.remove:
+        it = _find_item(d.items, key, "--remove-item")
+        d.items.remove(it)
+    for key, qty in ch.set_qty:
+        _find_item(d.items, key, "--set-qty").quantity = qty
+    for key, price in ch.set_price:
+        _find_item(d.items, key, "--set-price").unit_price = price
+    for new in ch.add_items:
+        if new.sku is not None:
+            same = next((it for it in d.items if it.sku is not None and it.sku.upper() == new.sku.upper()), None)
+            if same is not None:  # the same SKU again: more of that line
+                same.quantity += new.quantity
+                continue
+        d.items.append(copy.deepcopy(new))
+    c = d.customer
+    if ch.name is not None:
+        c.name = ch.name
+    if ch.email is not None:
+        c.email = ch.email or None
+    if ch.phone is not None:
+        c.phone = ch.phone or None
+    if ch.clear_discount:
+        d.discount = None
+    if ch.discount is not None:
+        d.discount = ch.discount
+    if ch.tip is not None:
+        d.tip = ch.tip
+    if ch.clear_surcharges:
+        d.surcharges = []
+    d.surcharges = list(d.surcharges) + list(ch.surcharges)
+    for attr in ("payment_method", "note", "staff_note"):
+        v = getattr(ch, attr)
+        if v is not None:
+            setattr(d, attr, v or None)
+    if ch.shipping_method is not None or ch.shipping_cost is not None or ch.pickup is not None or _given(ch.ship):
+        s = d.shipping or ShippingIn()
+        if ch.shipping_method is not None:
+            s.method = ch.shipping_method or None
+        if ch.shipping_cost is not None:
+            s.cost = ch.shipping_cost
+        if ch.pickup is not None:
+            s.pickup = ch.pickup
+        addr = _merge_address(s.address, ch.ship)
+        if s.pickup and addr is not None and ch.pickup:
+            if _given(ch.ship):
+                raise InputError("--pickup cannot have a shipping address.", "Drop --pickup or the --ship-* options.")
+            addr = None  # switching to pickup drops the address
+        if s.pickup and addr is not None:
+            raise InputError("A pickup order has no shipping address.", "Add --no-pickup to ship it, or drop the --ship-* options.")
+        s.address = addr
+        d.shipping = None if (not s.method and not s.cost and not s.pickup and s.address is None) else s
+    if _given(ch.bill):
+        d.billing = _merge_address(d.billing, ch.bill)
+    return d
+
+
+def _given(addr: Address) -> dict:
+    return {k: v for k, v in addr.as_dict().items() if v is not None}
+
+
+def _merge_address(old: Address | None, new: Address) -> Address | None:
+    merged = Address(**(old.as_dict() if old else {}))
+    for k, v in _given(new).items():
+        setattr(merged, k, v or None)
+    return None if merged.is_empty() else merged
+
+
+def _settings_for(order: Order, settings: Settings) -> Settings:
+    """Price an existing order in its own currency and tax mode, whatever the store says today."""
+    stored = dict(settings._stored)  # noqa: SLF001 - a read-only copy with two overrides
+    stored["store.currency"] = order.currency
+    stored["tax.prices_include_tax"] = "true" if order.prices_include_tax else "false"
+    return Settings(stored)
+
+
+@dataclass
+class EditPlan:
+    order: Order
+    before: OrderDraft
+    after: OrderDraft
+    priced: PricedOrder
+    summary: list[str]
+    take: dict[int, int]  # product_id -> extra units to take
+    give: dict[int, int]  # product_id -> units to give back
+    skus: dict[int, str]
+    shortages: list[tuple[str, str, int, int]]  # (sku, name, extra asked, available)
+    old_lines: list[OrderLine]
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.summary)
+
+
+class EditShortage(OutOfStockError):
+    """Not enough stock for the extra units an edit asks for."""
+
+    def __init__(self, plan_shortages: list[tuple[str, str, int, int]], number: str):
+        super().__init__([(sku, extra, avail) for sku, _name, extra, avail in plan_shortages])
+        self.message = "Not enough stock for this edit — " + "; ".join(
+            f"line {sku} ({name}): {extra} more asked, {avail} available" for sku, name, extra, avail in plan_shortages
+        ) + "."
+        self.hint = f"Lower the quantity, or add stock with `ordercli product stock SKU --add N`. Order {number} was not changed."
+
+
+def plan_edit(session: Session, order: Order, new_draft: OrderDraft, settings: Settings) -> EditPlan:
+    """Validate and price the edited order and work out the stock difference. Writes nothing."""
+    if order.payment_status in CLOSED:
+        raise RefusedError(f"Order {order.number} is {words(order.payment_status).lower()}: it cannot be edited.", _reopen_hint(order))
+    if not new_draft.items:
+        raise InputError(
+            "An order needs at least one item.",
+            f"Keep at least one line, or cancel the order with `ordercli order cancel {order.number}`.",
+        )
+    osettings = _settings_for(order, settings)
+    before = draft_from_order(session, order)
+    after = normalize_draft(copy.deepcopy(new_draft), osettings)
+    for it in after.items:
+        if it.quantity <= 0:
+            raise InputError(f"Invalid quantity {it.quantity} for {it.sku or it.name}.", "Use a whole number of at least 1, or --remove-item.")
+    held = held_units(session, order) if order.stock_held else {}
+    priced = price_draft(session, after, osettings, own_units=held)
+    old_lines = _lines(session, order)
+    # Existing catalog lines keep the name they were sold under.
+    old_names = {ln.product_id: ln.name for ln in old_lines if ln.product_id is not None}
+    for ln in priced.lines:
+        if ln.product_id in old_names:
+            ln.name = old_names[ln.product_id]
+
+    take: dict[int, int] = {}
+    give: dict[int, int] = {}
+    if order.stock_held:
+        old_q: dict[int, int] = {}
+        for ln in old_lines:
+            if ln.tracked and ln.product_id is not None:
+                old_q[ln.product_id] = old_q.get(ln.product_id, 0) + ln.quantity
+        new_q = {ln.product_id: ln.quantity for ln in priced.lines if ln.tracked and ln.product_id is not None}
+        for pid in set(old_q) | set(new_q):
+            diff = new_q.get(pid, 0) - old_q.get(pid, 0)
+            if diff > 0:
+                take[pid] = diff
+            elif diff < 0:
+                back = min(-diff, held.get(pid, 0))
+                if back:
+                    give[pid] = back
+    skus = _skus(session, set(take) | set(give) | {ln.product_id for ln in priced.lines if ln.product_id})
+    shortages: list[tuple[str, str, int, int]] = []
+    if take:
+        stocks = {p.id: p for p in session.exec(select(Product).where(Product.id.in_(list(take)))).all()}  # type: ignore[union-attr]
+        for pid in sorted(take):
+            p = stocks[pid]
+            if p.stock is not None and p.stock < take[pid]:
+                shortages.append((p.sku, next((ln.name for ln in priced.lines if ln.product_id == pid), p.name), take[pid], p.stock))
+    summary = describe_edit(order, before, after, priced, old_lines, _surcharges(session, order))
+    return EditPlan(order, before, after, priced, summary, take, give, skus, shortages, old_lines)
+
+
+def describe_edit(order: Order, before: OrderDraft, after: OrderDraft, priced: PricedOrder, old_lines: list[OrderLine], old_sur: list[OrderSurcharge]) -> list[str]:
+    """Readable "old → new" pieces for everything an edit changes."""
+    cur = order.currency
+    m = lambda v: format_money(v, cur)  # noqa: E731
+    out: list[str] = []
+
+    def txt(label: str, old, new) -> None:
+        if (old or None) != (new or None):
+            out.append(f"{label}: {old or '—'} → {new or '—'}")
+
+    txt("Name", before.customer.name, after.customer.name)
+    txt("Email", before.customer.email, after.customer.email)
+    txt("Phone", before.customer.phone, after.customer.phone)
+
+    def key(sku, name, pid):
+        return ("p", pid) if pid is not None else ("c", (name or "").upper())
+
+    old_by = {key(ln.sku, ln.name, ln.product_id): ln for ln in old_lines}
+    new_by = {key(ln.sku, ln.name, ln.product_id): ln for ln in priced.lines}
+    for k, ln in new_by.items():
+        label = ln.sku or ln.name
+        if k not in old_by:
+            out.append(f"Added {label} ×{ln.quantity} at {m(ln.unit_price)}")
+            continue
+        o = old_by[k]
+        if o.quantity != ln.quantity:
+            out.append(f"{label} qty {o.quantity} → {ln.quantity}")
+        if o.unit_price != ln.unit_price:
+            out.append(f"{label} price {m(o.unit_price)} → {m(ln.unit_price)}")
+    for k, o in old_by.items():
+        if k not in new_by:
+            out.append(f"Removed {o.sku or o.name} ×{o.quantity}")
+
+    def adj(a: Adjustment | None) -> str:
+        if a is None:
+            return ""
+        return f"{percent_str(a.percent)}%" if a.percent is not None else m(a.amount or 0)
+
+    txt("Discount", adj(before.discount), adj(after.discount))
+    txt("Tip", m(before.tip) if before.tip else "", m(after.tip) if after.tip else "")
+    old_s = "; ".join(f"{s.label} {adj(s)}" for s in before.surcharges)
+    new_s = "; ".join(f"{s.label} {adj(s)}" for s in after.surcharges)
+    txt("Surcharges", old_s, new_s)
+
+    def ship(s: ShippingIn | None) -> str:
+        if s is None:
+            return ""
+        if s.pickup:
+            return "pickup" + (f" ({s.method})" if s.method else "")
+        parts = [s.method or "shipping", m(s.cost)]
+        if s.address is not None:
+            parts.append("to " + s.address.one_line())
+        return " ".join(parts)
+
+    txt("Shipping", ship(before.shipping), ship(after.shipping))
+    txt("Billing", before.billing.one_line() if before.billing else "", after.billing.one_line() if after.billing else "")
+    txt("Payment method", before.payment_method, after.payment_method)
+    txt("Note", before.note, after.note)
+    txt("Staff note", before.staff_note, after.staff_note)
+    if out and order.total != priced.totals.total:
+        out.append(f"total {m(order.total)} → {m(priced.totals.total)}")
+    return out
+
+
+def preview_edit(session: Session, *, number: str, changes: EditChanges | None = None, draft: OrderDraft | None = None) -> EditPlan:
+    """What an edit would do (for the interactive review). Writes nothing."""
+    settings = common.load_settings(session)
+    order = common.get_order(session, number)
+    base = draft if draft is not None else apply_changes(draft_from_order(session, order), changes or EditChanges())
+    return plan_edit(session, order, base, settings)
+
+
+@dataclass
+class EditResult:
+    order: Order
+    changed: bool
+    summary: list[str]
+    taken: dict[int, int] = field(default_factory=dict)
+    given: dict[int, int] = field(default_factory=dict)
+    skus: dict[int, str] = field(default_factory=dict)
+    status_change: tuple[str, str] | None = None
+    messages: list = field(default_factory=list)
+
+
+def edit_order(
+    session: Session,
+    *,
+    number: str,
+    changes: EditChanges | None = None,
+    draft: OrderDraft | None = None,
+    expected_version: int | None = None,
+    door: str = "flags",
+) -> EditResult:
+    """Edit an order: re-price with the create pricing, move stock by the difference, one commit.
+
+    Give ``changes`` (flags, applied to the order as it is now) or a whole new
+    ``draft`` (the interactive edit, built from the order it showed: pass the
+    version it read as ``expected_version``).
+    """
+    settings = common.load_settings(session)
+    order = lock_order(session, number, expected_version)
+    version = order.version
+    new_draft = draft if draft is not None else apply_changes(draft_from_order(session, order), changes or EditChanges())
+    plan = plan_edit(session, order, new_draft, settings)
+    if not plan.changed:
+        return EditResult(order=order, changed=False, summary=[])
+    if plan.shortages:
+        raise EditShortage(plan.shortages, order.number)
+
+    # Stock: give back first, then take the extra, each in product-id order.
+    if plan.give:
+        common.give_stock(session, plan.give, reason="edit", order_number=order.number)
+    if plan.take:
+        try:
+            common.take_stock(session, plan.take, reason="edit", order_number=order.number, skus=plan.skus)
+        except OutOfStockError as e:  # another till took the stock since we looked
+            names = {ln.sku: ln.name for ln in plan.priced.lines if ln.sku}
+            raise EditShortage([(sku, names.get(sku, sku), asked, avail) for sku, asked, avail in e.shortages], order.number) from None
+
+    after = plan.after
+    pr = plan.priced
+    t = pr.totals
+    c = after.customer
+    customer_id = order.customer_id
+    if (c.name, c.email, c.phone) != (order.customer_name, order.customer_email, order.customer_phone):
+        customer_id = customers.find_or_create(session, name=c.name, email=c.email, phone=c.phone).id
+    ship = after.shipping
+    saddr = ship.address if ship and ship.address else Address()
+    baddr = after.billing or Address()
+    values = dict(
+        customer_id=customer_id,
+        customer_name=c.name,
+        customer_email=c.email,
+        customer_phone=c.phone,
+        item_count=pr.item_count,
+        subtotal=t.subtotal,
+        discount_percent=after.discount.percent if after.discount else None,
+        discount=t.discount,
+        surcharge_total=t.surcharge_total,
+        shipping=t.shipping,
+        tax=t.tax,
+        tip=t.tip,
+        total=t.total,
+        payment_method=after.payment_method,
+        note=after.note,
+        staff_note=after.staff_note,
+        shipping_method=ship.method if ship else None,
+        pickup=bool(ship and ship.pickup),
+        ship_name=saddr.name,
+        ship_street=saddr.street,
+        ship_city=saddr.city,
+        ship_postal_code=saddr.postal_code,
+        ship_country=saddr.country,
+        bill_name=baddr.name,
+        bill_street=baddr.street,
+        bill_city=baddr.city,
+        bill_postal_code=baddr.postal_code,
+        bill_country=baddr.country,
+    )
+    # The payment status follows the money: PAID <-> AWAITING_PAYMENT when the total moves past what was paid.
+    old_status = order.payment_status
+    new_status = old_status
+    if old_status == PS.PAID.value and order.paid < t.total:
+        new_status = PS.AWAITING_PAYMENT.value
+    elif old_status == PS.AWAITING_PAYMENT.value and order.paid > 0 and order.paid >= t.total:
+        new_status = PS.PAID.value
+    if new_status != old_status:
+        values["payment_status"] = new_status
+
+    session.execute(sa.delete(OrderLine).where(OrderLine.order_id == order.id))  # type: ignore[arg-type]
+    session.execute(sa.delete(OrderSurcharge).where(OrderSurcharge.order_id == order.id))  # type: ignore[arg-type]
+    for pos, ln in enumerate(pr.lines, 1):
+        session.add(
+            OrderLine(
+                order_id=order.id,  # type: ignore[arg-type]
+                position=pos,
+                product_id=ln.product_id,
+                sku=ln.sku,
+                name=ln.name,
+                quantity=ln.quantity,
+                unit_price=ln.unit_price,
+                tax_rate=ln.tax_rate,
+                total=ln.total,
+                discount=ln.discount,
+                tax=ln.tax,
+                tracked=ln.tracked,
+            )
+        )
+    for pos, (label, percent, amount) in enumerate(pr.surcharges, 1):
+        session.add(OrderSurcharge(order_id=order.id, position=pos, label=label, percent=percent, amount=amount))  # type: ignore[arg-type]
+    write_order(session, order, version, values)
+
+    now = utcnow()
+    summary = list(plan.summary)
+    if plan.take or plan.give:
+        moved = []
+        if plan.take:
+            moved.append("stock taken " + _units_text(plan.take, plan.skus))
+        if plan.give:
+            moved.append("stock returned " + _units_text(plan.give, plan.skus))
+        summary_text = "Edited: " + "; ".join(summary) + " · " + " · ".join(moved)
+    else:
+        summary_text = "Edited: " + "; ".join(summary)
+    over = refundable(order) - order.total
+    if over > 0:
+        summary_text += f" · overpaid by {_m(over, order)}: give it back with `ordercli order refund {order.number} --amount {to_decimal_str(over, order.currency)}`"
+    add_event(session, order, "edited", summary_text, door, at=now)
+    status_change = None
+    if new_status != old_status:
+        status_change = (old_status, new_status)
+        why = f"balance due {_m(order.balance_due, order)}" if new_status == PS.AWAITING_PAYMENT.value else "payments cover the new total"
+        add_event(session, order, "status", f"Payment: {words(old_status)} → {words(new_status)} ({why})", door, at=now)
+    session.commit()
+    return EditResult(order=order, changed=True, summary=summary, taken=plan.take, given=plan.give, skus=plan.skus, status_change=status_change)
+
+
+# ==================================================================== statuses
+
+
+@dataclass
+class StatusResult:
+    order: Order
+    changed: bool
+    payment: tuple[str, str] | None = None
+    fulfillment: tuple[str, str] | None = None
+    tracking: tuple[str | None, str | None] | None = None
+    stock_returned: dict[int, int] = field(default_factory=dict)
+    stock_taken: dict[int, int] = field(default_factory=dict)
+    skus: dict[int, str] = field(default_factory=dict)
+    payment_recorded: Payment | None = None
+    refund_recorded: Payment | None = None
+    messages: list = field(default_factory=list)
+
+
+def change_status(
+    session: Session,
+    *,
+    number: str,
+    payment: str | PaymentStatus | None = None,
+    fulfillment: str | FulfillmentStatus | None = None,
+    tracking_number: str | None = None,
+    reason: str | None = None,
+    expected_version: int | None = None,
+    notify_customer: bool = True,
+    door: str = "flags",
+    commit: bool = True,
+) -> StatusResult:
+    """Move the payment and/or fulfillment status along the allowed moves, with their stock and money effects.
+
+    * → CANCELLED gives the held stock back (fulfillment → WILL_NOT_DELIVER unless given);
+    * → REFUNDED records a refund of the money kept and gives the stock back;
+    * CANCELLED/REFUNDED → AWAITING_PAYMENT/PAID takes the stock again;
+    * → PAID records a payment of what is still due.
+
+    Setting a status the order already has changes nothing (and writes nothing).
+    """
+    settings = common.load_settings(session)
+    order = lock_order(session, number, expected_version)
+    version = order.version
+    reason = clean_text(reason, "reason", max_len=2000)
+    old_p, old_f = order.payment_status, order.fulfillment_status
+    new_p = PaymentStatus(str(payment)).value if payment is not None else old_p
+    new_f = FulfillmentStatus(str(fulfillment)).value if fulfillment is not None else old_f
+    if tracking_number is not None:
+        tracking_number = clean_text(tracking_number, "tracking number") or None
+    new_tracking = order.tracking_number if tracking_number is None else tracking_number
+
+    result = StatusResult(order=order, changed=False)
+    values: dict = {}
+    now = utcnow()
+    notes: list[str] = []  # extra words for the status event
+    paid, refunded, stock_held = order.paid, order.refunded, order.stock_held
+
+    if new_p != old_p:
+        check_payment_move(old_p, new_p)
+        if new_p == PS.PARTIALLY_REFUNDED.value:
+            raise RefusedError(
+                "A partial refund needs an amount.",
+                f"Record it with `ordercli order refund {order.number} --amount X` (the status follows).",
+            )
+        if new_p == PS.CANCELLED.value:
+            goods_out = old_f in GOODS_OUT and new_f in GOODS_OUT
+            if goods_out:
+                raise RefusedError(
+                    f"Order {order.number} is {words(old_f).lower()}: its goods are with the customer, so it cannot be cancelled.",
+                    f"When they come back: `ordercli order status {order.number} --fulfillment returned`, then cancel. "
+                    f"To give money back without restocking: `ordercli order refund {order.number} --no-restock`.",
+                )
+            if fulfillment is None:
+                new_f = FS.WILL_NOT_DELIVER.value
+            given = release_stock(session, order, reason="cancel") if stock_held else {}
+            stock_held = False
+            result.stock_returned = given
+            if paid - refunded > 0:
+                notes.append(f"{_m(paid - refunded, order)} was paid: refund it with `ordercli order refund {order.number}`")
+        elif new_p == PS.REFUNDED.value:
+            amount = paid - refunded
+            if amount <= 0:
+                raise RefusedError(
+                    f"Nothing was paid on order {order.number}, so there is nothing to refund.",
+                    f"To call the order off, cancel it: `ordercli order cancel {order.number}`.",
+                )
+            pay = Payment(order_id=order.id, kind="refund", amount=amount, method=_last_method(session, order), reason=reason, at=now)  # type: ignore[arg-type]
+            session.add(pay)
+            result.refund_recorded = pay
+            refunded += amount
+            values["refunded"] = refunded
+            given = release_stock(session, order, reason="refund") if stock_held else {}
+            stock_held = False
+            result.stock_returned = given
+            add_event(session, order, "refund", f"Refund {_m(amount, order)}" + (f" · {reason}" if reason else "") + _restock_words(given, session), door, at=now)
+        else:  # AWAITING_PAYMENT, PAID, INCOMPLETE
+            if new_p == PS.AWAITING_PAYMENT.value and order.total - paid <= 0 and order.total > 0:
+                raise RefusedError(
+                    f"Order {order.number} is fully paid ({_m(paid, order)} of {_m(order.total, order)}), so it cannot await payment.",
+                    "Use --payment paid instead.",
+                )
+            reopening = old_p in CLOSED
+            if reopening:
+                if not stock_held:
+                    result.stock_taken = retake_stock(session, order, reason="reopen")
+                    stock_held = True
+                if fulfillment is None and old_f == FS.WILL_NOT_DELIVER.value:
+                    new_f = FS.AWAITING_PROCESSING.value
+            if new_p == PS.PAID.value:
+                # REFUNDED -> PAID takes the whole payment again; otherwise what is still due.
+                due = order.total - (paid - refunded) if old_p == PS.REFUNDED.value else order.total - paid
+                if due > 0:
+                    pay = Payment(order_id=order.id, kind="payment", amount=due, method=order.payment_method, reason="recorded by a status change", at=now)  # type: ignore[arg-type]
+                    session.add(pay)
+                    result.payment_recorded = pay
+                    paid += due
+                    values["paid"] = paid
+                    add_event(session, order, "payment", f"Payment {_m(due, order)}" + (f" · {order.payment_method}" if order.payment_method else "") + " (status set to Paid)", door, at=now)
+        values["payment_status"] = new_p
+        result.payment = (old_p, new_p)
+    if new_f != old_f:
+        if fulfillment is not None:
+            closed_after = new_p in CLOSED
+            if closed_after and new_f not in (FS.WILL_NOT_DELIVER.value, FS.RETURNED.value):
+                raise RefusedError(
+                    f"Order {order.number} is {words(new_p).lower()}: its fulfillment can only become WILL_NOT_DELIVER or RETURNED.",
+                    _reopen_hint(order) if new_p == old_p else "Set the payment status first.",
+                )
+            check_fulfillment_move(old_f, new_f)
+        values["fulfillment_status"] = new_f
+        result.fulfillment = (old_f, new_f)
+    if (new_tracking or None) != (order.tracking_number or None):
+        values["tracking_number"] = new_tracking
+        result.tracking = (order.tracking_number, new_tracking)
+    if stock_held != order.stock_held:
+        values["stock_held"] = stock_held
+
+    if not values:
+        return result
+    result.skus = _skus(session, set(result.stock_returned) | set(result.stock_taken))
+    write_order(session, order, version, values)
+    parts = []
+    if result.payment:
+        parts.append(f"Payment: {words(result.payment[0])} → {words(result.payment[1])}")
+    if result.fulfillment:
+        parts.append(f"Fulfillment: {words(result.fulfillment[0])} → {words(result.fulfillment[1])}")
+    if result.tracking:
+        parts.append(f"Tracking number: {result.tracking[0] or '—'} → {result.tracking[1] or '—'}")
+    if result.stock_returned:
+        parts.append("stock returned " + _units_text(result.stock_returned, result.skus))
+    if result.stock_taken:
+        parts.append("stock taken again " + _units_text(result.stock_taken, result.skus))
+    if reason and not result.refund_recorded:
+        parts.append(f"reason: {reason}")
+    parts += notes
+    kind = "cancelled" if new_p == PS.CANCELLED.value and result.payment else ("reopened" if result.payment and old_p in CLOSED and new_p not in CLOSED else "status")
+    add_event(session, order, kind, " · ".join(parts), door, at=now)
+
+    if result.payment and new_p == PS.CANCELLED.value:
+        trigger, extra = "cancelled", {"reason": reason, "payment": result.payment, "fulfillment": result.fulfillment}
+    elif result.refund_recorded is not None:
+        trigger, extra = "refunded", {"amount": result.refund_recorded.amount, "reason": reason, "payment": result.payment, "fulfillment": result.fulfillment}
+    elif result.payment or result.fulfillment:
+        trigger, extra = "status", {"payment": result.payment, "fulfillment": result.fulfillment}
+    else:
+        trigger, extra = None, None
+    if trigger:
+        result.messages = _notify(session, order, trigger=trigger, settings=settings, notify_customer=notify_customer, extra=extra)
+    session.commit() if commit else session.flush()
+    result.changed = True
+    return result
+
+
+def _last_method(session: Session, order: Order) -> str | None:
+    last = session.exec(
+        select(Payment).where(Payment.order_id == order.id, Payment.kind == "payment").order_by(Payment.id.desc())  # type: ignore[union-attr]
+    ).first()
+    return (last.method if last else None) or order.payment_method
+
+
+def _restock_words(given: dict[int, int], session: Session) -> str:
+    if not given:
+        return ""
+    return " · restocked " + _units_text(given, _skus(session, given))
+
+
+def cancel_order(
+    session: Session,
+    *,
+    number: str,
+    reason: str | None = None,
+    expected_version: int | None = None,
+    notify_customer: bool = True,
+    door: str = "flags",
+    commit: bool = True,
+) -> StatusResult:
+    """Payment CANCELLED, fulfillment WILL_NOT_DELIVER, held stock returned (once).
+
+    ``commit=False`` does everything but the commit (the CLI previews what a
+    cancellation would do in a transaction it then rolls back).
+    """
+    return change_status(
+        session,
+        number=number,
+        payment=PS.CANCELLED,
+        fulfillment=None,
+        reason=reason,
+        expected_version=expected_version,
+        notify_customer=notify_customer,
+        door=door,
+        commit=commit,
+    )
+
+
+def reopen_order(
+    session: Session,
+    *,
+    number: str,
+    to: str | PaymentStatus = PS.AWAITING_PAYMENT,
+    expected_version: int | None = None,
+    notify_customer: bool = True,
+    door: str = "flags",
+) -> StatusResult:
+    """Back from CANCELLED/REFUNDED: take the stock again (clean OutOfStockError if it is gone)."""
+    return change_status(session, number=number, payment=to, expected_version=expected_version, notify_customer=notify_customer, door=door)
+
+
+# ==================================================================== payments
+
+
+@dataclass
+class PaymentResult:
+    order: Order
+    payment: Payment
+    change: int
+    status_change: tuple[str, str] | None
+    messages: list = field(default_factory=list)
+
+
+def record_payment(
+    session: Session,
+    *,
+    number: str,
+    amount: int | None = None,
+    method: str | None = None,
+    tendered: int | None = None,
+    reference: str | None = None,
+    expected_version: int | None = None,
+    notify_customer: bool = True,
+    door: str = "flags",
+) -> PaymentResult:
+    """Record a payment (default: the balance due). With ``tendered`` (cash) the change is computed.
+
+    Payments that cover the total move AWAITING_PAYMENT/INCOMPLETE to PAID; a
+    partial payment leaves the order awaiting payment. Paying more than is due
+    is refused unless cash was tendered (the excess is then change).
+    """
+    settings = common.load_settings(session)
+    order = lock_order(session, number, expected_version)
+    version = order.version
+    if order.payment_status in CLOSED:
+        raise RefusedError(f"Order {order.number} is {words(order.payment_status).lower()}: it cannot take a payment.", _reopen_hint(order))
+    due = order.balance_due
+    if due <= 0:
+        raise RefusedError(
+            f"Nothing is due on order {order.number} (total {_m(order.total, order)}, paid {_m(order.paid, order)}).",
+            f"See it with `ordercli order show {order.number}`.",
+        )
+    if amount is not None and amount <= 0:
+        raise InputError("The amount must be more than 0.", f"Give --amount up to {_m(due, order)}, or leave it out to pay the balance due.")
+    if tendered is not None and tendered <= 0:
+        raise InputError("The amount tendered must be more than 0.", "Give what the customer handed over, e.g. --tendered 50.00.")
+    change = 0
+    if tendered is not None:
+        applied = amount if amount is not None else min(due, tendered)
+        applied = min(applied, due)  # with cash, anything above the balance is change
+        if tendered < applied:
+            raise InputError(
+                f"Tendered {_m(tendered, order)} is less than the amount {_m(applied, order)}.",
+                f"Give --tendered of at least {_m(applied, order)}, or a smaller --amount.",
+            )
+        change = tendered - applied
+    else:
+        applied = amount if amount is not None else due
+        if applied > due:
+            raise RefusedError(
+                f"{_m(applied, order)} is more than the balance due on order {order.number} ({_m(due, order)}).",
+                f"Pay at most {_m(due, order)}; for cash handed over, add --tendered {to_decimal_str(applied, order.currency)} and the change is worked out.",
+            )
+    method = clean_text(method, "payment method") or order.payment_method
+    reference = clean_text(reference, "reference")
+    now = utcnow()
+    pay = Payment(order_id=order.id, kind="payment", amount=applied, method=method, tendered=tendered, change=change if tendered is not None else None, reference=reference, at=now)  # type: ignore[arg-type]
+    session.add(pay)
+    paid = order.paid + applied
+    values: dict = {"paid": paid}
+    old = order.payment_status
+    new = old
+    if old in (PS.AWAITING_PAYMENT.value, PS.INCOMPLETE.value):
+        new = PS.PAID.value if paid >= order.total else PS.AWAITING_PAYMENT.value
+    if new != old:
+        values["payment_status"] = new
+    write_order(session, order, version, values)
+    words_ = [f"Payment {_m(applied, order)}"]
+    if method:
+        words_.append(method)
+    if tendered is not None:
+        words_.append(f"tendered {_m(tendered, order)}, change {_m(change, order)}")
+    if reference:
+        words_.append(f"ref {reference}")
+    words_.append(f"balance due {_m(order.balance_due, order)}")
+    add_event(session, order, "payment", " · ".join(words_), door, at=now)
+    status_change = None
+    if new != old:
+        status_change = (old, new)
+        add_event(session, order, "status", f"Payment: {words(old)} → {words(new)}", door, at=now)
+    messages = _notify(session, order, trigger="payment", settings=settings, notify_customer=notify_customer, extra={"amount": applied, "payment": status_change})
+    session.commit()
+    return PaymentResult(order=order, payment=pay, change=change, status_change=status_change, messages=messages)
+
+
+@dataclass
+class RefundResult:
+    order: Order
+    refund: Payment
+    full: bool
+    restocked: dict[int, int]
+    skus: dict[int, str]
+    status_change: tuple[str, str] | None
+    messages: list = field(default_factory=list)
+
+
+def refund_order(
+    session: Session,
+    *,
+    number: str,
+    amount: int | None = None,
+    restock: bool | None = None,
+    restock_items: list[tuple[str, int | None]] | None = None,
+    reason: str | None = None,
+    method: str | None = None,
+    expected_version: int | None = None,
+    notify_customer: bool = True,
+    door: str = "flags",
+    commit: bool = True,
+) -> RefundResult:
+    """Give money back (default: all of it).
+
+    A full refund moves the order to REFUNDED and gives its stock back unless
+    ``restock=False``; a partial one moves it to PARTIALLY_REFUNDED and gives
+    back only the ``restock_items`` named ([(SKU, qty or None for all held)]).
+    """
+    settings = common.load_settings(session)
+    order = lock_order(session, number, expected_version)
+    version = order.version
+    restock_items = list(restock_items or [])
+    if restock_items and restock is False:
+        raise InputError("--no-restock and --restock-item contradict each other.", "Give one of them.")
+    kept = refundable(order)
+    if kept <= 0:
+        if order.paid <= 0:
+            raise RefusedError(
+                f"Nothing was paid on order {order.number}, so there is nothing to refund.",
+                f"To call the order off, cancel it: `ordercli order cancel {order.number}`.",
+            )
+        raise RefusedError(f"Order {order.number} is already refunded in full ({_m(order.refunded, order)}).", f"See it with `ordercli order show {order.number}`.")
+    if amount is None:
+        amount = kept
+    if amount <= 0:
+        raise InputError("The refund amount must be more than 0.", f"Give --amount up to {_m(kept, order)}.")
+    if amount > kept:
+        raise RefusedError(
+            f"{_m(amount, order)} is more than was paid on order {order.number} ({_m(kept, order)} can be refunded).",
+            f"Refund at most {_m(kept, order)}.",
+        )
+    full = amount == kept
+    old = order.payment_status
+    if old == PS.CANCELLED.value and not full:
+        raise RefusedError(
+            f"Order {order.number} is cancelled: refund what was paid in full ({_m(kept, order)}).",
+            f"Run `ordercli order refund {order.number}` without --amount, or reopen the order first.",
+        )
+    if not full and restock is True and not restock_items:
+        raise InputError(
+            "A partial refund restocks only the lines you name.",
+            "Add --restock-item SKU[:QTY] for each line that came back (or leave out --restock).",
+        )
+    new = PS.REFUNDED.value if full else PS.PARTIALLY_REFUNDED.value
+    if new != old:
+        check_payment_move(old, new)
+    reason = clean_text(reason, "reason", max_len=2000)
+    method = clean_text(method, "payment method") or _last_method(session, order)
+
+    restocked: dict[int, int] = {}
+    stock_held = order.stock_held
+    if restock_items:
+        held = held_units(session, order) if stock_held else {}
+        lines = _lines(session, order)
+        wanted: dict[int, int] = {}
+        for sku, qty in restock_items:
+            ln = next((x for x in lines if x.sku and x.sku.upper() == sku.strip().upper()), None)
+            if ln is None or ln.product_id is None:
+                on_order = ", ".join(x.sku for x in lines if x.sku) or "none"
+                raise InputError(f"--restock-item {sku!r}: no such catalog line on this order.", f"Catalog lines on the order: {on_order}.")
+            have = held.get(ln.product_id, 0) - wanted.get(ln.product_id, 0)
+            q = have if qty is None else qty
+            if have <= 0 or q > have:
+                raise RefusedError(
+                    f"--restock-item {ln.sku}: the order holds {max(have, 0)} unit(s) of it in stock terms, {q} asked.",
+                    "Give a smaller quantity (units already returned or untracked cannot be returned again).",
+                )
+            wanted[ln.product_id] = wanted.get(ln.product_id, 0) + q
+        common.give_stock(session, wanted, reason="refund", order_number=order.number)
+        restocked = wanted
+        if full and not held_units(session, order):
+            stock_held = False
+    elif full and restock is not False and stock_held:
+        restocked = release_stock(session, order, reason="refund")
+        stock_held = False
+
+    now = utcnow()
+    ref = Payment(order_id=order.id, kind="refund", amount=amount, method=method, reason=reason, at=now)  # type: ignore[arg-type]
+    session.add(ref)
+    values: dict = {"refunded": order.refunded + amount}
+    if new != old:
+        values["payment_status"] = new
+    if stock_held != order.stock_held:
+        values["stock_held"] = stock_held
+    skus = _skus(session, restocked)
+    write_order(session, order, version, values)
+    text = f"Refund {_m(amount, order)}" + (f" · {method}" if method else "") + (f" · {reason}" if reason else "")
+    if restocked:
+        text += " · restocked " + _units_text(restocked, skus)
+    elif full and restock is False:
+        text += " · not restocked"
+    add_event(session, order, "refund", text, door, at=now)
+    status_change = None
+    if new != old:
+        status_change = (old, new)
+        add_event(session, order, "status", f"Payment: {words(old)} → {words(new)}", door, at=now)
+    messages = _notify(
+        session, order, trigger="refunded", settings=settings, notify_customer=notify_customer, extra={"amount": amount, "reason": reason, "payment": status_change}
+    )
+    session.commit() if commit else session.flush()
+    return RefundResult(order=order, refund=ref, full=full, restocked=restocked, skus=skus, status_change=status_change, messages=messages)
