@@ -303,9 +303,9 @@ def list_(
     if len(rows) == limit:
         caption += f" · more may exist: --offset {offset + limit}"
     output.table(
-        ["Number", "Date", "Customer", ("Items", "right"), ("Total", "right"), "Payment", "Fulfillment"],
+        ["Number", "Date", "Customer", ("Items", "right"), ("Total", "right"), ("Balance due", "right"), "Payment", "Fulfillment"],
         [
-            (o.number, local_time(o.created_at), o.customer_name, o.item_count, money(o.total, o.currency), output.status_text(o.payment_status), output.status_text(o.fulfillment_status))
+            (o.number, local_time(o.created_at), o.customer_name, o.item_count, money(o.total, o.currency), money(o.balance_due, o.currency) if o.balance_due else "", output.status_text(o.payment_status), output.status_text(o.fulfillment_status))
             for o in rows
         ],
         caption=caption,
