@@ -95,6 +95,7 @@ from ordercli.cli import config as _config  # noqa: E402
 from ordercli.cli import customer as _customer  # noqa: E402
 from ordercli.cli import order as _order  # noqa: E402
 from ordercli.cli import order_after as _order_after  # noqa: E402,F401  (edit, status, pay, refund, cancel)
+from ordercli.cli import product_history as _product_history  # noqa: E402,F401  (product history)
 from ordercli.cli import order_batch as _order_batch  # noqa: E402,F401  (import, export)
 from ordercli.cli import order_notify as _order_notify  # noqa: E402,F401  (notify, invoice)
 from ordercli.cli import outbox as _outbox  # noqa: E402

@@ -1,0 +1,60 @@
+"""``ordercli product history SKU``: the stock ledger of one product."""
+
+from __future__ import annotations
+
+import typer
+
+from ordercli.cli._state import ShowFormat
+from ordercli.cli.product import app
+
+HISTORY_HELP = """Show a product's stock movements, newest first.
+
+Examples:
+
+  ordercli product history MUG-01
+
+  ordercli product history MUG-01 --limit 200 --format json
+
+Every change of stock is written here (sale, edit, cancel, reopen, refund,
+manual change, import): the change, the stock after it, the reason and the
+order number if any. Stock always equals the sum of the changes.
+"""
+
+
+@app.command("history", help=HISTORY_HELP)
+def history(
+    sku: str = typer.Argument(..., help="SKU."),
+    limit: int = typer.Option(50, "--limit", min=1, max=100000, help="At most this many movements (newest first)."),
+    fmt: ShowFormat = typer.Option(ShowFormat.table, "--format", help="table or json."),
+) -> None:
+    from ordercli import db as dbmod
+    from ordercli import output, serialize
+    from ordercli.cli import _state
+    from ordercli.cli._render import local_time
+    from ordercli.services import catalog
+
+    with dbmod.read_session(_state.engine()) as s:
+        product, rows = catalog.history(s, sku=sku, limit=limit)
+    if fmt == ShowFormat.json:
+        output.print_json(
+            {
+                "sku": product.sku,
+                "name": product.name,
+                "stock": product.stock,
+                "movements": [
+                    {"at": serialize.iso(m.at), "delta": m.delta, "stock_after": m.stock_after, "reason": m.reason, "order_number": m.order_number}
+                    for m in rows
+                ],
+            }
+        )
+        return
+    stock = "untracked" if product.stock is None else str(product.stock)
+    if not rows:
+        output.message(f"No stock movements for {output.escape(product.sku)} (stock: {stock}).")
+        return
+    output.table(
+        ["When", ("Change", "right"), ("Stock after", "right"), "Reason", "Order"],
+        [(local_time(m.at), f"{m.delta:+d}", m.stock_after, m.reason, m.order_number or "") for m in rows],
+        title=f"{product.sku} — {product.name} · stock {stock}",
+        caption=f"{len(rows)} movement(s), newest first" + (f" · more may exist: --limit {limit * 2}" if len(rows) == limit else ""),
+    )
