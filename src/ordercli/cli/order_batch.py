@@ -1,1 +1,326 @@
-"""Commands of a later issue (registered in ordercli.cli)."""
+"""``ordercli order import FILE`` and ``ordercli order export`` (registered on the ``order`` app)."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from ordercli.cli.order import app
+from ordercli.errors import InputError
+
+
+class InputFormat(str, Enum):
+    csv = "csv"
+    json = "json"
+    jsonl = "jsonl"
+
+
+class OnError(str, Enum):
+    reject_all = "reject-all"
+    skip = "skip"
+    stop = "stop"
+
+
+class SummaryFormat(str, Enum):
+    table = "table"
+    json = "json"
+
+
+class ExportFormat(str, Enum):
+    csv = "csv"
+    json = "json"
+    jsonl = "jsonl"
+    ecwid = "ecwid"
+
+
+#: Above this many customer emails, an import on a terminal asks first.
+ASK_ABOVE_EMAILS = 20
+#: Problems listed on the terminal (all of them go to --errors FILE and --format json).
+SHOW_PROBLEMS = 30
+
+IMPORT_HELP = """Enter many orders from a CSV, JSON or JSONL file.
+
+Examples:
+
+  ordercli order import examples/fair-day.csv
+
+  ordercli order import orders.jsonl --on-error skip --errors problems.csv --format json
+
+  ordercli order import fair.csv --dry-run
+
+CSV: one row per line item, grouped into orders by order_ref (columns
+order_ref,name,email,phone,sku,quantity and optional item_name,unit_price,
+tax_rate,discount,tip,surcharges,payment_method,note,staff_note, shipping and
+billing columns). JSON (an array) and JSONL use the order JSON's field names
+plus order_ref.
+
+Every order goes through the same rules as `order create`. Re-running the same
+file is harmless: orders whose order_ref is already in the store are skipped.
+By default (--on-error reject-all) the whole file is checked first, stock
+included, and nothing is written if anything is wrong.
+"""
+
+
+def _progress_bar(label: str, total_bytes: int):
+    """A rich progress bar on stderr (terminal only): orders done, rate, time left."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from ordercli import output
+
+    p = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.fields[orders]} orders"),
+        TextColumn("{task.fields[rate]}"),
+        TimeRemainingColumn(),
+        console=output.err_console(),
+        transient=True,
+    )
+    task = p.add_task(label, total=max(total_bytes, 1), orders=0, rate="")
+    return p, task
+
+
+class _Meter:
+    def __init__(self, enabled: bool, label: str, total_bytes: int):
+        import time
+
+        self.enabled = enabled
+        self.start = time.monotonic()
+        self.progress = None
+        if enabled:
+            self.progress, self.task = _progress_bar(label, total_bytes)
+            self.progress.start()
+
+    def __call__(self, orders: int, pos: int) -> None:
+        import time
+
+        if self.progress is None:
+            return
+        elapsed = max(time.monotonic() - self.start, 1e-6)
+        self.progress.update(self.task, completed=pos, orders=f"{orders:,}", rate=f"{orders / elapsed:,.0f}/s")
+
+    def close(self) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+            self.progress = None
+
+
+@app.command("import", help=IMPORT_HELP)
+def import_(
+    file: Path = typer.Argument(..., help="CSV, JSON (array) or JSONL file.", show_default=False),
+    input_format: Optional[InputFormat] = typer.Option(None, "--input-format", help="csv, json or jsonl (default: from the file's extension)."),
+    on_error: OnError = typer.Option(OnError.reject_all, "--on-error", help="reject-all: write nothing if anything is wrong; skip: import the good orders; stop: stop at the first bad order."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Check everything (stock included) and report; write nothing."),
+    notify: Optional[bool] = typer.Option(None, "--notify/--no-notify", help="Queue order confirmations to customers (default: yes; on a terminal, asks above 20 emails)."),
+    errors_file: Optional[Path] = typer.Option(None, "--errors", metavar="FILE", help="Also write the problems to this CSV file (line, order_ref, column, problem, hint)."),
+    batch_size: int = typer.Option(100, "--batch-size", min=1, max=10000, help="Orders per transaction (a killed run loses at most one batch; a re-run completes it)."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask before queueing many customer emails."),
+    fmt: SummaryFormat = typer.Option(SummaryFormat.table, "--format", help="Summary as text (stderr) or JSON (stdout)."),
+) -> None:
+    from ordercli import output
+    from ordercli.cli import _state
+    from ordercli.errors import Cancelled
+    from ordercli.services import batch
+
+    src = batch.open_source(file, input_format.value if input_format else None)
+    engine = _state.engine()
+    policy = on_error.value
+    show_bar = output.is_terminal(__import__("sys").stderr)
+    want_notify = True if notify is None else notify
+
+    meter = _Meter(show_bar, "Checking", src.size)
+    try:
+        plan = batch.check_file(engine, src, policy=policy, notify=want_notify, progress=meter)
+    finally:
+        meter.close()
+
+    if dry_run:
+        report = batch.dry_run_report(src, plan)
+        _finish(report, errors_file, fmt)
+        return
+
+    blocked = policy == "reject-all" and not plan.ok
+    if not blocked and want_notify and notify is None and not yes and plan.emails > ASK_ABOVE_EMAILS and _state.can_prompt():
+        import questionary
+
+        send = f"Queue {plan.emails} order confirmation emails"
+        quiet = "Import without emailing customers"
+        cancel = "Cancel (import nothing)"
+        try:
+            answer = questionary.select(
+                f"This import would email {plan.emails} customers. What now?", choices=[send, quiet, cancel], default=send
+            ).unsafe_ask()
+        except KeyboardInterrupt:
+            raise Cancelled("Cancelled, nothing imported.") from None
+        if answer == cancel or answer is None:
+            raise Cancelled("Cancelled, nothing imported.")
+        want_notify = answer == send
+
+    meter = _Meter(show_bar and not blocked, "Importing", src.size)
+    try:
+        report = batch.import_file(engine, src, plan, notify=want_notify, batch_size=batch_size, progress=meter)
+    finally:
+        meter.close()
+    if report.written:
+        _state.after_write(engine)
+    _finish(report, errors_file, fmt)
+
+
+def _finish(report, errors_file: Optional[Path], fmt: SummaryFormat) -> None:
+    from ordercli import output
+    from ordercli.services import batch
+
+    if errors_file is not None:
+        try:
+            batch.write_errors_csv(errors_file, report.problems)
+        except OSError as e:
+            output.warn(f"could not write {str(errors_file)!r}: {e.strerror}.")
+    if fmt == SummaryFormat.json:
+        output.print_json(report.as_dict())
+        _messages(report, errors_file, brief=True)
+    else:
+        _messages(report, errors_file, brief=False)
+    code = report.exit_code
+    if code:
+        raise typer.Exit(code)
+
+
+def _messages(report, errors_file: Optional[Path], *, brief: bool) -> None:
+    from ordercli import output
+    from ordercli.cli._render import money
+
+    e = output.escape
+    probs = sorted(report.problems, key=lambda p: p.line)
+    if report.ignored_columns:
+        output.warn("ignored unknown column" + ("s" if len(report.ignored_columns) > 1 else "") + ": " + ", ".join(e(c) for c in report.ignored_columns) + ".")
+    if not brief:
+        con = output.err_console()
+        for p in probs[:SHOW_PROBLEMS]:
+            con.print(f"[bold red]Error:[/bold red] {e(p.text())}")
+            if p.hint:
+                con.print("  " + e(p.hint), style="dim" if con.is_terminal else None)
+        more = report.problem_count - min(len(probs), SHOW_PROBLEMS)
+        if more > 0:
+            where = f" (all of them are in {e(str(errors_file))})" if errors_file else " (write them all with --errors FILE)"
+            output.message(f"… and {more} more problem{'s' if more != 1 else ''}{where}.")
+    amount = money(report.total, report.currency)
+    name = Path(report.file).name
+    if report.dry_run:
+        if report.policy == "reject-all" and report.problem_count:
+            output.message(
+                f"Dry run — nothing saved. {name}: {report.problem_count} problem{'s' if report.problem_count != 1 else ''} in {report.failed} "
+                f"order{'s' if report.failed != 1 else ''}; as it stands the import would write nothing."
+            )
+        else:
+            output.message(
+                f"Dry run — nothing saved. {name}: {report.created} order{'s' if report.created != 1 else ''} would be created ({amount}) · "
+                f"{report.already} already imported · {report.failed} with problems · {report.emails} customer email{'s' if report.emails != 1 else ''}."
+            )
+        return
+    if report.policy == "reject-all" and report.problem_count and not report.written:
+        output.message(
+            f"Nothing was imported: {report.problem_count} problem{'s' if report.problem_count != 1 else ''} in {report.failed} "
+            f"order{'s' if report.failed != 1 else ''} of {report.orders}. Fix them and run the same command again "
+            "(or --on-error skip to import the good orders)."
+        )
+        return
+    summary = (
+        f"{name}: {report.created} created · {report.already} already imported · {report.failed} failed"
+        + (f" · {report.not_processed} not processed" if report.not_processed else "")
+        + f" · total {amount}"
+    )
+    if report.problem_count:
+        output.message(f"[yellow]![/yellow] {e(summary)}")
+    else:
+        output.success(e(summary))
+    if report.stopped_at is not None:
+        output.message(f"  Stopped at line {report.stopped_at}; the orders before it are saved. Fix it and run the same command again: imported orders are skipped.")
+    if report.created:
+        span = report.first_number if report.first_number == report.last_number else f"{report.first_number} … {report.last_number}"
+        output.message(f"  Orders {e(span)} · {report.emails} customer confirmation{'s' if report.emails != 1 else ''} queued.")
+        output.message("  Review them with: ordercli order list --since today")
+
+
+# ------------------------------------------------------------------ export
+
+EXPORT_HELP = """Export orders for spreadsheets, scripts or an online store.
+
+Examples:
+
+  ordercli order export --since 2026-11-28 --output fair.csv
+
+  ordercli order export --payment-status paid --format ecwid --output ecwid-orders.json
+
+  ordercli order export --format jsonl | jq .total
+
+Takes the same filters as `order list`; all matching orders, oldest first.
+csv: one row per line item in the import format (export -> import into an
+empty store gives the same orders); formula-like cells are neutralised for
+spreadsheets. json/jsonl: the order JSON plus order_ref. ecwid: a JSON array of
+Ecwid REST API `POST /orders` bodies.
+"""
+
+
+@app.command("export", help=EXPORT_HELP)
+def export(
+    payment_status: Optional[str] = typer.Option(None, "--payment-status", help="e.g. paid, awaiting-payment."),
+    fulfillment_status: Optional[str] = typer.Option(None, "--fulfillment-status", help="e.g. shipped, ready-for-pickup."),
+    customer: Optional[str] = typer.Option(None, "--customer", help="Customer name, email or phone contains TEXT."),
+    since: Optional[str] = typer.Option(None, "--since", metavar="DATE", help="From this day (YYYY-MM-DD, today, yesterday)."),
+    until: Optional[str] = typer.Option(None, "--until", metavar="DATE", help="Up to and including this day."),
+    search: Optional[str] = typer.Option(None, "--search", help="Number, customer or SKU contains TEXT."),
+    limit: Optional[int] = typer.Option(None, "--limit", min=1, help="At most this many orders (default: all)."),
+    fmt: ExportFormat = typer.Option(ExportFormat.csv, "--format", help="csv, json, jsonl or ecwid."),
+    output_file: Optional[Path] = typer.Option(None, "--output", "-o", metavar="FILE", help="Write here instead of stdout."),
+) -> None:
+    import os
+    import sys
+
+    from ordercli import db as dbmod
+    from ordercli import output
+    from ordercli.cli import _state
+    from ordercli.cli.order import parse_day
+    from ordercli.services import batch, orders
+    from ordercli.statuses import parse_fulfillment_status, parse_payment_status
+
+    f = orders.OrderFilter(
+        payment_status=parse_payment_status(payment_status).value if payment_status else None,
+        fulfillment_status=parse_fulfillment_status(fulfillment_status).value if fulfillment_status else None,
+        customer=customer,
+        since=parse_day(since) if since else None,
+        until=parse_day(until, end=True) if until else None,
+        search=search,
+    )
+    target = None
+    if output_file is not None:
+        target = Path(output_file).expanduser()
+        if target.is_dir():
+            raise InputError(f"{str(output_file)!r} is a folder.", "Give a file name, e.g. --output orders.csv.")
+        if not target.parent.exists():
+            raise InputError(f"The folder {str(target.parent)!r} does not exist.", "Create it first, or choose another --output path.")
+    engine = _state.engine()
+    with dbmod.read_session(engine) as s:
+        if target is None:
+            count = batch.export_orders(s, f, sys.stdout, fmt=fmt.value, limit=limit)
+            sys.stdout.flush()
+        else:
+            tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+            try:
+                fd = os.open(tmp, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600)
+                with open(fd, "w", encoding="utf-8", newline="") as out:
+                    count = batch.export_orders(s, f, out, fmt=fmt.value, limit=limit)
+                os.replace(tmp, target)
+            except OSError as e:
+                raise InputError(f"Cannot write {str(output_file)!r}: {e.strerror}.", "Choose an --output path you can write to.") from None
+            finally:
+                if tmp.exists():
+                    tmp.unlink()
+    if target is not None or not output.is_terminal():
+        where = f" to {output.escape(str(target))}" if target is not None else ""
+        if count:
+            output.success(f"Exported {count} order{'s' if count != 1 else ''}{where}.")
+        else:
+            output.message(f"No orders match; exported nothing{where}. Widen the filters (see `ordercli order list`).")
