@@ -123,6 +123,8 @@ class SmtpTransport:
         import ssl
 
         local = socket.gethostname() or "localhost"
+        if self.username and self.security == "none" and not _is_loopback(self.host):
+            raise TransportDown("refusing to send the SMTP password without TLS: set smtp.security to starttls or ssl")
         try:
             if self.security == "ssl":
                 conn = smtplib.SMTP_SSL(self.host, self.port, local_hostname=local, timeout=self.timeout, context=ssl.create_default_context())
@@ -142,8 +144,6 @@ class SmtpTransport:
                             f"no SMTP password for {self.username}: set {PASSWORD_ENV} or store it in the system keyring "
                             f"(service {KEYRING_SERVICE!r})"
                         )
-                    if self.security == "none" and not _is_loopback(self.host):
-                        raise TransportDown("refusing to send the SMTP password without TLS: set smtp.security to starttls or ssl")
                     conn.login(self.username, password)
             except BaseException:
                 _close_quietly(conn)
@@ -169,6 +169,8 @@ class SmtpTransport:
         if isinstance(e, ssl.SSLError):
             return f"TLS with SMTP server {self.where} failed: {getattr(e, 'reason', None) or e}"
         if isinstance(e, smtplib.SMTPServerDisconnected):
+            if "timed out" in str(e):  # smtplib turns a read timeout into "unexpectedly closed: timed out"
+                return f"SMTP server {self.where} did not answer within {self.timeout:g} s"
             return f"SMTP server {self.where} closed the connection"
         if isinstance(e, smtplib.SMTPResponseException):
             return f"SMTP server {self.where} answered {e.smtp_code}: {_text(e.smtp_error)}"
