@@ -44,6 +44,8 @@ from ordercli.statuses import (
     PaymentStatus,
     check_fulfillment_move,
     check_payment_move,
+    parse_fulfillment_status,
+    parse_payment_status,
     words,
 )
 
@@ -678,8 +680,8 @@ def change_status(
     version = order.version
     reason = clean_text(reason, "reason", max_len=2000)
     old_p, old_f = order.payment_status, order.fulfillment_status
-    new_p = PaymentStatus(str(payment)).value if payment is not None else old_p
-    new_f = FulfillmentStatus(str(fulfillment)).value if fulfillment is not None else old_f
+    new_p = parse_payment_status(str(payment)).value if payment is not None else old_p
+    new_f = parse_fulfillment_status(str(fulfillment)).value if fulfillment is not None else old_f
     if tracking_number is not None:
         tracking_number = clean_text(tracking_number, "tracking number") or None
     new_tracking = order.tracking_number if tracking_number is None else tracking_number
