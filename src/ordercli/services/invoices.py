@@ -145,6 +145,12 @@ def _setup_font(pdf, settings: Settings) -> _Font:
     return _Font("Helvetica", False)
 
 
+_LATIN1_FALLBACK = {
+    "€": "EUR ", "−": "-", "—": "-", "–": "-", "·": "-", "’": "'", "‘": "'", "“": '"', "”": '"', "…": "...",
+    "\u202f": " ", "Ł": "L", "ł": "l", "Đ": "D", "đ": "d", "Œ": "OE", "œ": "oe", "ı": "i", "Ħ": "H", "ħ": "h",
+}
+
+
 def _latin1(text: str) -> str:
     out = []
     for ch in text:
@@ -152,7 +158,7 @@ def _latin1(text: str) -> str:
             ch.encode("latin-1")
             out.append(ch)
         except UnicodeEncodeError:
-            repl = {"€": "EUR ", "−": "-", "—": "-", "–": "-", "×": "x", "·": "-", "’": "'", "“": '"', "”": '"', "\u00a0": " ", "\u202f": " "}.get(ch)
+            repl = _LATIN1_FALLBACK.get(ch)
             if repl is None:
                 repl = unicodedata.normalize("NFKD", ch).encode("ascii", "ignore").decode() or "?"
             out.append(repl)
