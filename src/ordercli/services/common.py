@@ -102,7 +102,15 @@ def get_order(session: Session, number: str) -> Order:
     text = str(number).strip()
     order = session.exec(select(Order).where(Order.number == text)).first()
     if order is None and text:
-        # Accept the bare sequence number ("1042" for "FAIR-1042") and any case.
+        # Accept the bare sequence number ("1042" for "FAIR-1042") and any case. Try the exact
+        # numbers these most likely mean first (unique index); the OR below scans every order.
+        guesses = [Order.number == text.upper()] if text.upper() != text else []
+        if text.isdigit():
+            s = load_settings(session)
+            guesses.append(sa.and_(Order.number == f"{s.get('order.prefix')}{int(text)}{s.get('order.suffix')}", Order.seq == int(text)))
+        if guesses:
+            order = session.exec(select(Order).where(sa.or_(*guesses)).order_by(Order.id.desc())).first()
+    if order is None and text:
         cond = [sa.func.upper(Order.number) == text.upper()]
         if text.isdigit():
             cond.append(Order.seq == int(text))
