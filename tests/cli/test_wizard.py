@@ -1,0 +1,168 @@
+"""The order wizard in-process: prompt_toolkit pipe input, a real SQLite store.
+
+Each test feeds keystrokes to the real questionary prompts and checks the
+OrderDraft they produce (the wizard writes nothing) or, through run_wizard,
+the order saved in the store.
+"""
+
+from __future__ import annotations
+
+import pytest
+from prompt_toolkit.application import create_app_session
+from prompt_toolkit.input import create_pipe_input
+from prompt_toolkit.output import DummyOutput
+from sqlmodel import select
+
+from ordercli import db
+from ordercli.domain import CustomerIn, OrderDraft
+from ordercli.models import Order, Product, StockMovement
+from ordercli.services import catalog, common, orders
+from ordercli import wizard
+from tests.wizard_keys import BACKSPACE, CTRL_C, DOWN, ENTER
+
+
+@pytest.fixture
+def shop(sqlite_engine):
+    with db.write_session(sqlite_engine) as s:
+        catalog.add_product(s, sku="MUG-01", name="Blue mug", price=1800, stock=3, tax_rate=2000)
+    with db.write_session(sqlite_engine) as s:
+        catalog.add_product(s, sku="CARD", name="Greeting card", price=350, stock=None, tax_rate=0)
+    return sqlite_engine
+
+
+def settings_of(engine):
+    with db.read_session(engine) as s:
+        return common.load_settings(s)
+
+
+def feed(text: str, fn, *args):
+    with create_pipe_input() as inp:
+        inp.send_text(text)
+        with create_app_session(input=inp, output=DummyOutput()):
+            return fn(*args)
+
+
+def empty_draft() -> OrderDraft:
+    return OrderDraft(customer=CustomerIn(name=""), items=[])
+
+
+def test_new_customer_catalog_and_custom_items(shop):
+    keys = (
+        "Ana Lima" + ENTER  # customer name (new)
+        + "ana@example.com" + ENTER  # email
+        + ENTER  # phone skipped
+        + "MUG-01" + ENTER + "2" + ENTER  # 2 mugs
+        + "+" + ENTER + "Gift wrap" + ENTER + "2.50" + ENTER + ENTER  # custom item, qty default 1
+        + ENTER  # finish items
+        + DOWN + DOWN + ENTER + "10%" + ENTER  # Discount
+        + ENTER  # Done
+    )
+    draft = feed(keys, wizard.collect_order, wizard.Queries(shop), settings_of(shop), empty_draft())
+    assert draft.door == "wizard"
+    assert draft.customer.name == "Ana Lima"
+    assert draft.customer.email == "ana@example.com"
+    assert draft.customer.phone is None
+    assert [(i.sku, i.quantity) for i in draft.items] == [("MUG-01", 2), (None, 1)]
+    assert draft.items[1].name == "Gift wrap" and draft.items[1].unit_price == 250
+    assert draft.discount is not None and draft.discount.percent == 1000
+
+
+def test_name_search_resolves_a_unique_product(shop):
+    keys = "Bob" + ENTER + ENTER + "0612345678" + ENTER + "greeting" + ENTER + "4" + ENTER + ENTER + ENTER
+    settings = settings_of(shop)
+    with db.write_session(shop) as s:
+        from ordercli.services import config
+
+        config.set_value(s, "store.phone_region", "FR")
+    settings = settings_of(shop)
+    draft = feed(keys, wizard.collect_order, wizard.Queries(shop), settings, empty_draft())
+    assert draft.customer.phone == "+33612345678"
+    assert [(i.sku, i.quantity) for i in draft.items] == [("CARD", 4)]
+
+
+def test_quantity_above_stock_is_refused_live(shop):
+    # 5 > 3 in stock: the prompt refuses and waits; erase and type 3.
+    keys = "Ana" + ENTER + "ana@example.com" + ENTER + ENTER + "MUG-01" + ENTER + "5" + ENTER + BACKSPACE + "3" + ENTER + ENTER + ENTER
+    draft = feed(keys, wizard.collect_order, wizard.Queries(shop), settings_of(shop), empty_draft())
+    assert [(i.sku, i.quantity) for i in draft.items] == [("MUG-01", 3)]
+
+
+def test_unknown_sku_is_refused_until_fixed(shop):
+    keys = "Ana" + ENTER + "ana@example.com" + ENTER + ENTER + "NOPE-9" + ENTER + BACKSPACE * 6 + "CARD" + ENTER + ENTER + ENTER + ENTER
+    draft = feed(keys, wizard.collect_order, wizard.Queries(shop), settings_of(shop), empty_draft())
+    assert [(i.sku, i.quantity) for i in draft.items] == [("CARD", 1)]
+
+
+def test_email_or_phone_is_required_and_validated(shop):
+    # A bad email is refused live; with no email the phone becomes required.
+    keys = "Cy" + ENTER + "not-an-email" + ENTER + BACKSPACE * 12 + ENTER + ENTER + "+44 20 7946 0958" + ENTER + "CARD" + ENTER + ENTER + ENTER + ENTER
+    draft = feed(keys, wizard.collect_order, wizard.Queries(shop), settings_of(shop), empty_draft())
+    assert draft.customer.email is None
+    assert draft.customer.phone == "+442079460958"
+
+
+def test_existing_customer_is_found_by_search(shop):
+    from ordercli.domain import ItemIn
+
+    with db.write_session(shop) as s:
+        orders.place_order(s, OrderDraft(customer=CustomerIn(name="Dora Diaz", email="dora@example.com"), items=[ItemIn(sku="CARD", quantity=1)]))
+    # Picking the completion puts its label in the answer; typing an email in full finds the customer too.
+    for typed in ["Dora Diaz — dora@example.com", "dora@example.com"]:
+        keys = typed + ENTER + "CARD" + ENTER + ENTER + ENTER + ENTER
+        draft = feed(keys, wizard.collect_order, wizard.Queries(shop), settings_of(shop), empty_draft())
+        assert draft.customer.name == "Dora Diaz"
+        assert draft.customer.email == "dora@example.com"
+
+
+def test_flags_given_are_not_asked_again(shop):
+    # Name and email came from flags: the first prompt is the items one.
+    draft = OrderDraft(customer=CustomerIn(name="Eve", email="eve@example.com"), items=[])
+    keys = "CARD" + ENTER + "2" + ENTER + ENTER + ENTER
+    out = feed(keys, wizard.collect_order, wizard.Queries(shop), settings_of(shop), draft)
+    assert out.customer.name == "Eve"
+    assert [(i.sku, i.quantity) for i in out.items] == [("CARD", 2)]
+
+
+def test_ctrl_c_raises_keyboard_interrupt(shop):
+    with pytest.raises(KeyboardInterrupt):
+        feed("Ana" + ENTER + CTRL_C, wizard.collect_order, wizard.Queries(shop), settings_of(shop), empty_draft())
+
+
+def test_run_wizard_creates_orders_then_stops(shop):
+    from ordercli.cli.order_wizard import run_wizard
+
+    keys = (
+        "Ana" + ENTER + "ana@example.com" + ENTER + ENTER + "MUG-01" + ENTER + "2" + ENTER + ENTER + ENTER
+        + ENTER  # email the confirmation? yes
+        + ENTER  # create? yes
+        + "y"  # next order
+        + "Bob" + ENTER + "bob@example.com" + ENTER + ENTER + "MUG-01" + ENTER + "1" + ENTER + ENTER + ENTER
+        + "n"  # no confirmation email
+        + ENTER  # create
+        + "n"  # no next order
+    )
+    with create_pipe_input() as inp:
+        inp.send_text(keys)
+        with create_app_session(input=inp, output=DummyOutput()):
+            run_wizard(shop, empty_draft(), settings=settings_of(shop), dry_run=False, yes=False, fmt="table")
+    with db.read_session(shop) as s:
+        placed = s.exec(select(Order).order_by(Order.id)).all()
+        mug = s.exec(select(Product).where(Product.sku == "MUG-01")).one()
+        moves = s.exec(select(StockMovement).where(StockMovement.product_id == mug.id)).all()
+    assert [(o.customer_name, o.door, o.item_count, o.notify_customer) for o in placed] == [("Ana", "wizard", 2, True), ("Bob", "wizard", 1, False)]
+    assert all(o.payment_status == "AWAITING_PAYMENT" and o.fulfillment_status == "AWAITING_PROCESSING" for o in placed)
+    assert mug.stock == 0
+    assert sum(m.delta for m in moves) == mug.stock
+
+
+def test_run_wizard_declined_confirmation_writes_nothing(shop):
+    from ordercli.cli.order_wizard import run_wizard
+
+    keys = "Ana" + ENTER + "ana@example.com" + ENTER + ENTER + "MUG-01" + ENTER + "2" + ENTER + ENTER + ENTER + ENTER + "n" + "n"
+    with create_pipe_input() as inp:
+        inp.send_text(keys)
+        with create_app_session(input=inp, output=DummyOutput()):
+            run_wizard(shop, empty_draft(), settings=settings_of(shop), dry_run=False, yes=False, fmt="table")
+    with db.read_session(shop) as s:
+        assert s.exec(select(Order)).all() == []
+        assert s.exec(select(Product).where(Product.sku == "MUG-01")).one().stock == 3

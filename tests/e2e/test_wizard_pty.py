@@ -1,0 +1,105 @@
+"""The wizard in a real pseudo-terminal (pexpect), as a person at a stall uses it."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import sys
+
+import pexpect
+import pytest
+
+from tests.wizard_keys import CTRL_C, DOWN, ENTER
+
+pytestmark = pytest.mark.slow
+
+
+def spawn(store: str, *args: str) -> pexpect.spawn:
+    env = dict(os.environ)
+    env.update({"ORDERCLI_DB": store, "PROMPT_TOOLKIT_NO_CPR": "1", "TERM": "xterm", "NO_COLOR": "1", "COLUMNS": "120", "LINES": "40"})
+    return pexpect.spawn(sys.executable, ["-m", "ordercli", *args], env=env, encoding="utf-8", timeout=20, dimensions=(40, 120))
+
+
+def run(store: str, *args: str) -> None:
+    child = spawn(store, *args)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, child.before
+
+
+@pytest.fixture
+def store(tmp_path):
+    path = str(tmp_path / "stall.db")
+    run(path, "product", "add", "MUG-01", "--name", "Blue mug", "--price", "18.00", "--stock", "5", "--tax-rate", "20")
+    run(path, "product", "add", "CARD", "--name", "Greeting card", "--price", "3.50", "--untracked")
+    return path
+
+
+def rows(store: str, sql: str):
+    with sqlite3.connect(store) as conn:
+        return conn.execute(sql).fetchall()
+
+
+def test_wizard_creates_an_order_in_the_store(store):
+    child = spawn(store, "order", "create")
+    child.expect("Customer")
+    child.send("Ana Lima" + ENTER)
+    child.expect("Email")
+    child.send("ana@example.com" + ENTER)
+    child.expect("Phone")
+    child.send(ENTER)
+    child.expect("Item")
+    child.send("mug")  # the completion menu shows the match with its stock
+    child.expect("5 left")
+    child.send(DOWN + ENTER)
+    child.expect(r"Quantity of Blue mug")
+    child.send("2" + ENTER)
+    child.expect(r"Enter to finish")
+    child.send(ENTER)
+    child.expect("Anything else")
+    child.send(ENTER)
+    child.expect("Total")
+    child.expect("Email the order confirmation")
+    child.send(ENTER)
+    child.expect("Create this order")
+    child.send(ENTER)
+    child.expect(r"1001\S* created")
+    child.expect("Start the next order")
+    child.send("n")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert rows(store, "SELECT number, customer_name, customer_email, payment_status, fulfillment_status, door, total FROM orders") == [
+        ("1001", "Ana Lima", "ana@example.com", "AWAITING_PAYMENT", "AWAITING_PROCESSING", "wizard", 3600)
+    ]
+    assert rows(store, "SELECT stock FROM product WHERE sku = 'MUG-01'") == [(3,)]
+
+
+def test_ctrl_c_midway_writes_nothing(store):
+    child = spawn(store, "order", "create")
+    child.expect("Customer")
+    child.send("Ana Lima" + ENTER)
+    child.expect("Email")
+    child.send("ana@example.com" + ENTER)
+    child.expect("Phone")
+    child.send(ENTER)
+    child.expect("Item")
+    child.send("MUG-01" + ENTER)
+    child.expect("Quantity")
+    child.send(CTRL_C)
+    child.expect("Cancelled, nothing saved.")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
+    assert "Traceback" not in (child.before or "")
+    assert rows(store, "SELECT COUNT(*) FROM orders") == [(0,)]
+    assert rows(store, "SELECT COUNT(*) FROM customer") == [(0,)]
+    assert rows(store, "SELECT stock FROM product WHERE sku = 'MUG-01'") == [(5,)]
+
+
+def test_no_input_never_prompts(store):
+    child = spawn(store, "--no-input", "order", "create", "--name", "Ana")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 2
+    assert "--email or --phone" in child.before
