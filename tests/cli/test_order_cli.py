@@ -376,3 +376,20 @@ def test_help_leads_with_an_example(cli):
     for args in (["order", "--help"], ["order", "create", "--help"], ["order", "list", "--help"], ["order", "show", "--help"]):
         r = ok(cli(*args))
         assert "Example" in r.stdout.split("Options")[0], args
+
+
+def test_csv_cells_cannot_smuggle_spreadsheet_formulas(shop):
+    ok(create(shop, "--item", "ZINE-04", name="=HYPERLINK(\"http://evil\")", email="eve@example.com"))
+    rows = list(csv.DictReader(io.StringIO(ok(shop("order", "list", "--format", "csv")).stdout)))
+    assert rows[0]["customer"] == "'=HYPERLINK(\"http://evil\")"
+    # JSON carries the name as typed
+    assert as_json(shop("order", "list", "--format", "json"))[0]["customer"]["name"] == '=HYPERLINK("http://evil")'
+
+
+def test_no_colour_or_boxes_off_a_terminal(shop, monkeypatch):
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    r = ok(create(shop, "--item", "MUG-01"))
+    r2 = ok(shop("order", "list"))
+    for text in (r.stdout, r.stderr, r2.stdout):
+        assert "\x1b[" not in text
+        assert "─" not in text and "━" not in text
