@@ -34,6 +34,9 @@ BUILTIN_TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 _envs: dict[str, object] = {}
 
+#: Keys of ``change`` that templates may use: status pairs [old, new], an amount in minor units, a reason.
+CHANGE_KEYS = ("payment", "fulfillment", "amount", "reason")
+
 
 class ComposeError(Exception):
     """The message cannot be built. ``permanent``: retrying cannot help."""
@@ -143,8 +146,13 @@ def mailbox(name: str | None, address: str, what: str) -> Address:
 
 def context_of(payload: dict) -> dict:
     ctx = {k: v for k, v in payload.items() if k != "attachments"}
-    ctx.setdefault("change", None)
+    change = ctx.get("change")
+    # Every key a template may ask for exists (None when the cause did not say).
+    ctx["change"] = {**dict.fromkeys(CHANGE_KEYS), **change} if isinstance(change, dict) else None
     ctx.setdefault("invoice", None)
+    ctx.setdefault("kind", "")
+    ctx.setdefault("audience", "customer")
+    ctx.setdefault("locale", "en_US")
     ctx["attachment_names"] = [a.get("filename") for a in payload.get("attachments") or []]
     return ctx
 
