@@ -378,3 +378,73 @@ def test_status_resend_names_the_current_status(shop, smtp):
     msgs = [m.parsed() for m in smtp.wait_for(2)]
     shipped = [m for m in msgs if "has shipped" in m["Subject"]][0]
     assert "6A123456789" in body(shipped, "plain") and "6A123456789" in body(shipped, "html")
+
+
+class _DripServer:
+    """A loopback SMTP server that answers every command correctly, but each after `delay` seconds."""
+
+    def __init__(self, delay: float):
+        import socket
+        import threading
+
+        self.delay = delay
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(4)
+        self.port = self.sock.getsockname()[1]
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        import socket
+
+        self.sock.settimeout(0.2)
+        while not self.stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except (socket.timeout, OSError):
+                continue
+            with conn:
+                conn.settimeout(5)
+                try:
+                    time.sleep(self.delay)
+                    conn.sendall(b"220 slow.example ESMTP\r\n")
+                    f = conn.makefile("rb")
+                    while not self.stop.is_set():
+                        line = f.readline()
+                        if not line:
+                            break
+                        time.sleep(self.delay)
+                        cmd = line[:4].upper()
+                        if cmd == b"DATA":
+                            conn.sendall(b"354 go on\r\n")
+                            while f.readline() not in (b".\r\n", b""):
+                                pass
+                            conn.sendall(b"250 queued\r\n")
+                        elif cmd == b"QUIT":
+                            conn.sendall(b"221 bye\r\n")
+                            break
+                        else:
+                            conn.sendall(b"250 ok\r\n")
+                except OSError:
+                    pass
+
+    def close(self):
+        self.stop.set()
+        self.sock.close()
+        self.thread.join(timeout=5)
+
+
+def test_a_dripping_server_cannot_stretch_one_attempt_past_the_timeout(shop):
+    server = _DripServer(delay=0.6)  # each answer alone is within 1 s; together they are not
+    try:
+        use_smtp(shop, server.port, **{"smtp.timeout": "1", "store.email": ""})
+        t0 = time.monotonic()
+        number = place(shop)
+        elapsed = time.monotonic() - t0
+    finally:
+        server.close()
+    row = outbox_rows(shop, number)[0]
+    assert row.status == "failed" and "did not answer within 1 s" in row.last_error
+    assert elapsed < 1.6, elapsed

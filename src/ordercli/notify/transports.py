@@ -22,6 +22,7 @@ import hashlib
 import os
 import socket
 import tempfile
+import time
 from pathlib import Path
 
 from ordercli.settings import Settings
@@ -125,17 +126,23 @@ class SmtpTransport:
         local = socket.gethostname() or "localhost"
         if self.username and self.security == "none" and not _is_loopback(self.host):
             raise TransportDown("refusing to send the SMTP password without TLS: set smtp.security to starttls or ssl")
+        # The whole connection phase (TCP, banner, EHLO, STARTTLS, login) shares ONE
+        # budget of smtp.timeout seconds: a failed attempt never costs more than that.
+        deadline = time.monotonic() + self.timeout
         try:
-            if self.security == "ssl":
-                conn = smtplib.SMTP_SSL(self.host, self.port, local_hostname=local, timeout=self.timeout, context=ssl.create_default_context())
-            else:
-                conn = smtplib.SMTP(self.host, self.port, local_hostname=local, timeout=self.timeout)
+            base = smtplib.SMTP_SSL if self.security == "ssl" else smtplib.SMTP
+            kw = {"context": ssl.create_default_context()} if self.security == "ssl" else {}
+            # Connects (TCP + banner, within the budget) and checks the 220 greeting.
+            conn = _with_deadline(base, deadline)(self.host, self.port, local_hostname=local, timeout=self.timeout, **kw)
             try:
+                _budget(conn, deadline)
                 conn.ehlo()
                 if self.security == "starttls":
                     if not conn.has_extn("starttls"):
                         raise TransportDown(f"SMTP server {self.where} does not offer STARTTLS (smtp.security is starttls)")
+                    _budget(conn, deadline)
                     conn.starttls(context=ssl.create_default_context())
+                    _budget(conn, deadline)
                     conn.ehlo()
                 if self.username:
                     password = smtp_password(self.username)
@@ -144,7 +151,9 @@ class SmtpTransport:
                             f"no SMTP password for {self.username}: set {PASSWORD_ENV} or store it in the system keyring "
                             f"(service {KEYRING_SERVICE!r})"
                         )
+                    _budget(conn, deadline)
                     conn.login(self.username, password)
+                conn.sock.settimeout(self.timeout)  # sending: the usual per-operation timeout
             except BaseException:
                 _close_quietly(conn)
                 raise
@@ -172,6 +181,8 @@ class SmtpTransport:
             if "timed out" in str(e):  # smtplib turns a read timeout into "unexpectedly closed: timed out"
                 return f"SMTP server {self.where} did not answer within {self.timeout:g} s"
             return f"SMTP server {self.where} closed the connection"
+        if isinstance(e, smtplib.SMTPConnectError):
+            return f"SMTP server {self.where} refused the connection ({e.smtp_code} {_text(e.smtp_error)})"
         if isinstance(e, smtplib.SMTPResponseException):
             return f"SMTP server {self.where} answered {e.smtp_code}: {_text(e.smtp_error)}"
         if isinstance(e, OSError):
@@ -216,6 +227,28 @@ class SmtpTransport:
             except Exception:  # noqa: BLE001
                 pass
             self._drop()
+
+
+def _budget(conn, deadline: float) -> None:
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise socket.timeout("timed out")
+    conn.sock.settimeout(left)
+
+
+def _with_deadline(base, deadline: float):
+    """``base`` (SMTP or SMTP_SSL) whose TCP connect, TLS handshake and banner share the budget."""
+
+    class Deadline(base):  # type: ignore[misc, valid-type]
+        def _get_socket(self, host, port, timeout):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise socket.timeout("timed out")
+            sock = super()._get_socket(host, port, min(timeout, left))
+            sock.settimeout(max(deadline - time.monotonic(), 0.001))  # the banner gets what is left
+            return sock
+
+    return Deadline
 
 
 def _close_quietly(conn) -> None:
