@@ -45,6 +45,7 @@ def test_list_table_csv_and_search(people):
     assert [row["name"] for row in rows] == ["Ana Lima", "Bea Costa"]
     assert [c["name"] for c in as_json(people("customer", "list", "--search", "COSTA", "--format", "json"))] == ["Bea Costa"]
     assert [c["name"] for c in as_json(people("customer", "list", "--search", "98 76", "--format", "json"))] == ["Bea Costa"]
+    assert [c["name"] for c in as_json(people("customer", "list", "--search", "06 98 76 54 32", "--format", "json"))] == ["Bea Costa"]
     assert [c["name"] for c in as_json(people("customer", "list", "--search", "example.com", "--format", "json"))] == ["Ana Lima"]
     assert [c["name"] for c in as_json(people("customer", "list", "--limit", "1", "--offset", "1", "--format", "json"))] == ["Bea Costa"]
     r = ok(people("customer", "list", "--search", "zed"))

@@ -293,6 +293,9 @@ def test_list_filters(history):
     assert numbers(cli, "--customer", "LIMA") == ["1001"]
     assert numbers(cli, "--customer", "bea@") == ["1002"]
     assert numbers(cli, "--customer", "55 44 33") == ["1002"]
+    assert numbers(cli, "--customer", "06 55 44 33 22") == ["1002"]  # as people type it: national format
+    assert numbers(cli, "--customer", "0033 6 55 44 33 22") == ["1002"]
+    assert numbers(cli, "--search", "06.55.44.33.22") == ["1002"]
     assert numbers(cli, "--search", "bowl-02") == ["1002"]  # SKU
     assert numbers(cli, "--search", "1003") == ["1003"]
     assert numbers(cli, "--search", "cy@") == ["1003"]

@@ -40,7 +40,7 @@ def search_customers(session: Session, *, text: str | None = None, limit: int = 
     q = select(Customer)
     if text and text.strip():
         pat = _like(text.strip().lower())
-        digits = "".join(c for c in text if c.isdigit())
+        digits = "".join(c for c in text if c.isdigit()).lstrip("0")  # "06 12…", "0033 6…" match "+336…"
         conds = [
             sa.func.lower(Customer.name).like(pat, escape="\\"),
             sa.func.lower(Customer.email).like(pat, escape="\\"),

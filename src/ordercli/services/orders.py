@@ -336,6 +336,12 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
+def _phone_digits(text: str) -> str:
+    """Digits of a typed phone without trunk/international zeros, or the text if it has few digits."""
+    digits = "".join(ch for ch in text if ch.isdigit()).lstrip("0")
+    return digits if len(digits) >= 3 else text
+
+
 def filtered_query(f: OrderFilter):
     q = select(Order)
     if f.payment_status:
@@ -352,7 +358,7 @@ def filtered_query(f: OrderFilter):
             sa.func.lower(Order.customer_name).like(pat, escape="\\"),
             sa.func.lower(Order.customer_email).like(pat, escape="\\"),
         ]
-        digits = "".join(ch for ch in f.customer if ch.isdigit())
+        digits = "".join(ch for ch in f.customer if ch.isdigit()).lstrip("0")  # "06 12…", "0033 6…" match "+336…"
         if len(digits) >= 3:
             conds.append(Order.customer_phone.like(_like(digits), escape="\\"))
         q = q.where(sa.or_(*conds))
@@ -365,7 +371,7 @@ def filtered_query(f: OrderFilter):
                 sa.func.lower(Order.number).like(pat, escape="\\"),
                 sa.func.lower(Order.customer_name).like(pat, escape="\\"),
                 sa.func.lower(Order.customer_email).like(pat, escape="\\"),
-                Order.customer_phone.like(_like(text), escape="\\"),
+                Order.customer_phone.like(_like(_phone_digits(text)), escape="\\"),
                 sku_match,
             )
         )
