@@ -59,6 +59,7 @@ def take_stock(session: Session, wanted: dict[int, int], *, reason: str, order_n
     """
     left: dict[int, int] = {}
     short: list[tuple[str, int, int]] = []
+    moves: list[dict] = []
     now = utcnow()
     for pid in sorted(wanted):
         qty = wanted[pid]
@@ -73,9 +74,11 @@ def take_stock(session: Session, wanted: dict[int, int], *, reason: str, order_n
             short.append((skus.get(pid, str(pid)), qty, int(avail or 0)))
             continue
         left[pid] = int(row[0])
-        session.add(StockMovement(product_id=pid, delta=-qty, stock_after=left[pid], reason=reason, order_number=order_number, at=now))
+        moves.append(dict(product_id=pid, delta=-qty, stock_after=left[pid], reason=reason, order_number=order_number, at=now))
     if short:
         raise OutOfStockError(short)
+    if moves:  # one executemany, no ORM objects (fast for batch imports)
+        session.execute(sa.insert(StockMovement.__table__), moves)  # type: ignore[attr-defined]
     return left
 
 
