@@ -135,7 +135,8 @@ def test_from_the_second_order_on_create_is_as_fast_as_with_mail_off(shop):
         first = timed()
         later = [timed(), timed()]
     assert first < off + 3.0 + 1.0  # one failed attempt costs at most the 3 s timeout
-    assert max(later) < off + 0.5, (off, first, later)
+    # Not one more wait: a second attempt would cost the full 3 s again. (Slack for a busy CI machine.)
+    assert max(later) < off + 1.5, (off, first, later)
     states = [r["status"] for r in outbox_json(shop, "--limit", "100")]
     assert states.count("failed") == 1
 

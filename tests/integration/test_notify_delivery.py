@@ -127,16 +127,16 @@ def test_server_down_order_created_message_pending_then_flush_delivers_exactly_o
 
 def test_a_hung_server_costs_one_timeout_then_later_orders_do_not_wait(shop):
     with BlackHole() as hole:
-        use_smtp(shop, hole.port, **{"smtp.timeout": "1"})
+        use_smtp(shop, hole.port, **{"smtp.timeout": "2"})
         t0 = time.monotonic()
         place(shop)
         first = time.monotonic() - t0
-        assert 0.9 <= first < 3.0
+        assert 1.9 <= first < 4.0
         t0 = time.monotonic()
         number2 = place(shop)
-        assert time.monotonic() - t0 < 0.8
+        assert time.monotonic() - t0 < 1.5  # a second attempt would wait 2 s again
     failed = [r for r in outbox_rows(shop) if r.status == "failed"]
-    assert len(failed) == 1 and "did not answer within 1 s" in failed[0].last_error
+    assert len(failed) == 1 and "did not answer within 2 s" in failed[0].last_error
     assert all(r.status == "pending" for r in outbox_rows(shop, number2))
 
 
