@@ -150,3 +150,20 @@ def test_the_cli_refuses_a_name_with_a_line_break_and_writes_nothing(cli):
     assert "line break" in r.stderr
     r = cli("outbox", "list", "--format", "json")
     assert r.exit_code == 0 and r.stdout.strip() == "[]"
+
+
+def test_an_international_domain_is_sent_in_its_ascii_form(shop, smtp):
+    use_smtp(shop, smtp, **{"store.email": ""})
+    number = place(shop, email="ana@exämple.com")
+    (got,) = smtp.wait_for(1)
+    assert got.rcpt_tos == ["ana@xn--exmple-cua.com"]
+    assert got.parsed()["To"].addresses[0].addr_spec == "ana@xn--exmple-cua.com"
+    assert outbox_rows(shop, number)[0].status == "sent"
+
+
+def test_a_non_ascii_local_part_is_dead_with_a_clear_error_not_stuck(shop, smtp):
+    use_smtp(shop, smtp, **{"store.email": ""})
+    number = place(shop, email="josé@example.com")
+    row = outbox_rows(shop, number)[0]
+    assert row.status == "dead" and "non-ASCII" in row.last_error
+    assert smtp.wait_for(1, timeout=0.3) == []

@@ -133,11 +133,28 @@ def display_name(text: str | None) -> str:
     return one_line(text)[:200]
 
 
+def envelope_address(address: str, what: str = "recipient") -> str:
+    """The address as sent: checked to be exactly one addr-spec, domain in IDNA (punycode) form.
+
+    A non-ASCII local part stays as it is (it needs a server with SMTPUTF8).
+    """
+    addr = (address or "").strip()
+    if not addr or any(ch in addr for ch in "\r\n\t ,;<>\"()[]\\") or addr.count("@") != 1 or any(ord(ch) < 32 for ch in addr):
+        raise ComposeError(f"invalid {what} address {address!r}", permanent=True)
+    local, domain = addr.split("@")
+    if not local or not domain:
+        raise ComposeError(f"invalid {what} address {address!r}", permanent=True)
+    if not domain.isascii():
+        try:
+            domain = domain.encode("idna").decode("ascii")
+        except UnicodeError:
+            raise ComposeError(f"invalid {what} address {address!r}: bad domain", permanent=True) from None
+    return f"{local}@{domain}"
+
+
 def mailbox(name: str | None, address: str, what: str) -> Address:
     """``Address`` for one mailbox; refuses anything that is not exactly one addr-spec."""
-    addr = (address or "").strip()
-    if not addr or any(ch in addr for ch in "\r\n\t ,;<>\"()") or addr.count("@") != 1:
-        raise ComposeError(f"invalid {what} address {address!r}", permanent=True)
+    addr = envelope_address(address, what)
     try:
         return Address(display_name=display_name(name), addr_spec=addr)
     except (ValueError, IndexError, TypeError) as e:

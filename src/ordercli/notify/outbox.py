@@ -577,14 +577,21 @@ def deliver(engine, *, limit: int = 50, force: bool = False, ids: list[int] | No
                     row = s.get(Outbox, row_id)
                 try:
                     msg = compose.build_message(row, settings)
+                    to_addr = compose.envelope_address(row.recipient)
+                    from_addr = compose.envelope_address(sender_address(settings), "sender")
                 except compose.ComposeError as e:
                     status = _mark_failed(engine, row_id, me, str(e), permanent=e.permanent, max_attempts=max_attempts)
                     (report.dead if status == "dead" else report.failed).append((row_id, str(e)))
                     continue
+                except Exception as e:  # noqa: BLE001 - never leave a claimed row behind
+                    err = f"cannot build the message: {type(e).__name__}: {e}"
+                    status = _mark_failed(engine, row_id, me, err, permanent=False, max_attempts=max_attempts)
+                    (report.dead if status == "dead" else report.failed).append((row_id, err))
+                    continue
                 try:
                     if transport is None:
                         transport = transports.open_transport(settings)
-                    transport.send(msg, from_addr=sender_address(settings), to_addr=row.recipient, name_hint=transports.file_name(row))
+                    transport.send(msg, from_addr=from_addr, to_addr=to_addr, name_hint=transports.file_name(row))
                 except transports.TransportDown as e:
                     status = _mark_failed(engine, row_id, me, str(e), permanent=False, max_attempts=max_attempts)
                     (report.dead if status == "dead" else report.failed).append((row_id, str(e)))
@@ -594,6 +601,14 @@ def deliver(engine, *, limit: int = 50, force: bool = False, ids: list[int] | No
                 except transports.MessageRejected as e:
                     status = _mark_failed(engine, row_id, me, str(e), permanent=e.permanent, max_attempts=max_attempts)
                     (report.dead if status == "dead" else report.failed).append((row_id, str(e)))
+                    continue
+                except Exception as e:  # noqa: BLE001 - an unforeseen error: record it, retry later
+                    err = f"{type(e).__name__}: {e}"
+                    status = _mark_failed(engine, row_id, me, err, permanent=False, max_attempts=max_attempts)
+                    (report.dead if status == "dead" else report.failed).append((row_id, err))
+                    if transport is not None:
+                        transport.close()
+                        transport = None
                     continue
                 _mark_sent(engine, row_id, me)
                 report.sent.append(row_id)

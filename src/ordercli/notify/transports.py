@@ -206,12 +206,19 @@ class SmtpTransport:
             raise TransportDown(f"SMTP server {self.where} refused the sender {from_addr} ({e.smtp_code} {_text(e.smtp_error)})") from None
         except smtplib.SMTPDataError as e:
             raise MessageRejected(f"message refused by {self.where}: {e.smtp_code} {_text(e.smtp_error)}", permanent=e.smtp_code >= 500) from None
-        except (smtplib.SMTPServerDisconnected, OSError) as e:
+        except smtplib.SMTPNotSupportedError as e:
+            raise MessageRejected(
+                f"SMTP server {self.where} cannot take this message: {e} (an address with non-ASCII letters needs SMTPUTF8)", permanent=True
+            ) from None
+        except smtplib.SMTPServerDisconnected as e:
             self._drop()
             raise TransportDown(self._describe(e)) from None
         except smtplib.SMTPResponseException as e:
             if e.smtp_code >= 500:
                 raise MessageRejected(f"message refused by {self.where}: {e.smtp_code} {_text(e.smtp_error)}", permanent=True) from None
+            self._drop()
+            raise TransportDown(self._describe(e)) from None
+        except OSError as e:  # sockets, TLS, and any other smtplib error
             self._drop()
             raise TransportDown(self._describe(e)) from None
 
