@@ -257,3 +257,18 @@ def test_the_password_comes_from_the_environment(shop):
         assert "Sent 2 messages." in r.stderr
     cfg = ok(shop("config", "show")).stdout
     assert "pw-123" not in cfg
+
+
+def test_order_notify_kind_invoice_attaches_the_same_invoice(shop, tmp_path):
+    number = create(shop, "--no-notify")
+    ok(shop("order", "invoice", number, "--output", str(tmp_path / "a.pdf")))
+    with SmtpServer() as server:
+        use_smtp(shop, server.port)
+        r = ok(shop("order", "notify", number, "--kind", "invoice"))
+        assert "Invoice to ana@example.com: sent." in r.stderr
+        msgs = [m.parsed() for m in server.wait_for(2)]
+    inv = [m for m in msgs if m["Subject"].startswith("Invoice INV-1 ")]
+    assert len(inv) == 1  # the invoice made before is reused: same number
+    (att,) = list(inv[0].iter_attachments())
+    assert att.get_filename() == "INV-1.pdf"
+    assert "Invoice number: INV-1" in pypdf.PdfReader(io.BytesIO(att.get_content())).pages[0].extract_text()
