@@ -1108,6 +1108,9 @@ def check_file(engine, src: Source, *, policy: str, notify: bool = True, progres
             if progress is not None and chunk:
                 progress(plan.orders, chunk[-1].pos)
             if done:
+                # "stop": the rest will not be imported; count it for the summary.
+                plan.orders += sum(1 for raw in chunk if raw.index > (plan.stop_at or 0) and not raw.fatal)
+                plan.orders += sum(1 for raw in stream if not raw.fatal)
                 break
         plan.ignored_columns = list(meta.get("ignored_columns", []))
         for pid, (index, line, ref, asked) in sorted(runs_out.items(), key=lambda kv: kv[1][0]):
