@@ -154,3 +154,15 @@ def test_the_admin_copy_carries_the_staff_note_and_the_customer_copy_does_not(sh
     assert json.loads(admin.payload)["order"]["staff_note"] == "cash under the till"
     assert json.loads(customer.payload)["order"]["staff_note"] is None
     assert json.loads(customer.payload)["order"]["note"] == "Ring twice"
+
+
+def test_the_same_message_in_a_later_transaction_of_the_same_session_is_queued_again(shop):
+    number = place(shop, deliver=False)
+    with db.write_session(shop) as s:
+        settings = common.load_settings(s)
+        for _ in range(2):
+            order = common.get_order(s, number)
+            rows = notify.queue_order_messages(s, order, trigger="status", settings=settings, extra={"fulfillment": ("AWAITING_PROCESSING", "SHIPPED")})
+            assert len(rows) == 1
+            s.commit()
+    assert [r.kind for r in outbox_rows(shop, number)].count("shipped") == 2

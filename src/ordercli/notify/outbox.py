@@ -168,10 +168,10 @@ def _dedupe_key(order: Order, kind: str, audience: str, recipient: str) -> tuple
 
 def _queued_in_this_transaction(session: Session) -> set:
     txn = session.get_transaction()
-    marker = id(txn) if txn is not None else None
     stored = session.info.get(_QUEUED_KEY)
-    if not stored or stored[0] != marker:
-        stored = (marker, set())
+    # Keyed by the transaction object itself (held, so its identity cannot be reused).
+    if not stored or stored[0] is not txn:
+        stored = (txn, set())
         session.info[_QUEUED_KEY] = stored
     return stored[1]
 
