@@ -58,7 +58,8 @@ def render_order(d, *, stderr: bool = False) -> None:
     output.table(["", ("", "right")], totals_rows(o, d.surcharges, cur), stderr=stderr, show_header=False)
     paid = getattr(o, "paid", 0)
     if paid or o.payment_status not in ("AWAITING_PAYMENT",):
-        con.print(f"Paid: {money(paid, cur)}" + (f"   Refunded: {money(o.refunded, cur)}" if o.refunded else "") + f"   Balance due: {money(o.balance_due, cur)}")
+        due = f"Balance due: {money(o.balance_due, cur)}"
+        con.print(f"Paid: {money(paid, cur)}" + (f"   Refunded: {money(o.refunded, cur)}" if o.refunded else "") + "   " + (f"[bold]{due}[/bold]" if o.balance_due else due))
     if o.pickup:
         con.print("Shipping: pickup" + (f" ({e(o.shipping_method)})" if o.shipping_method else ""))
     elif o.shipping_method or o.ship_street or o.ship_city:
@@ -115,7 +116,9 @@ def render_order(d, *, stderr: bool = False) -> None:
     if d.events:
         con.print("[bold]Timeline[/bold]")
         for ev in d.events:
-            con.print(f"  {local_time(ev.at)}  {e(ev.summary)}")
+            door = getattr(ev, "door", None)
+            by = f"  [dim]({e(door)})[/dim]" if door and door != "flags" and ev.kind != "created" else ""
+            con.print(f"  {local_time(ev.at)}  {e(ev.summary)}{by}")
 
 
 def render_priced(p, *, stderr: bool = True, title: str = "Review") -> None:
