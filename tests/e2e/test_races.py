@@ -1,12 +1,11 @@
 """Several tills on one store at the same moment, as real OS processes.
 
-Each till is a separate ``python`` process that runs the real ``ordercli``
-entry point (``ordercli.cli.main``, what ``python -m ordercli`` runs) with
-flags. To make the race real, every process first imports everything it will
-need, then says "ready" (a file) and spins until the parent creates a "go"
-file; only then does it open the store. So all tills hit the store within a
-millisecond or two of each other instead of being spread out by interpreter
-start-up.
+Each till is a separate OS process that runs the real ``ordercli`` entry
+point (``ordercli.cli.main``, what ``python -m ordercli`` runs) with flags. To
+make the race real, the tills are forked from a launcher that has already
+imported everything; each says "ready" (a file) and spins until all are, and
+only then opens the store. So all tills hit the store within a millisecond or
+two of each other instead of being spread out by interpreter start-up.
 
 Run on SQLite and, when ``ORDERCLI_TEST_PG_URL`` is set, on PostgreSQL.
 """
@@ -26,23 +25,66 @@ import sqlalchemy as sa
 
 pytestmark = pytest.mark.slow
 
-# The till: warm imports, signal ready, wait for "go", then run the CLI.
-RUNNER = r"""
-import os, sys, time
+# The launcher: import everything once, fork one till per command (separate OS
+# processes, each with its own connection and transaction), let every till say
+# "ready" and spin until all are, then release them together. Each till runs
+# the real CLI entry point with its argv; stdout/stderr go to files, the exit
+# status is collected with wait(). Forking after the imports keeps the test
+# cheap on a busy machine (one interpreter start per race, not one per till)
+# and makes the start tight: no till is still importing when another writes.
+LAUNCHER = r"""
+import json, os, sys, time, traceback
 from pathlib import Path
-import sqlalchemy, sqlmodel   # heavy imports before the barrier
-import ordercli.cli, ordercli.db, ordercli.services.orders, ordercli.output
+import sqlalchemy, sqlmodel
+import ordercli.cli, ordercli.db, ordercli.output, ordercli.services.catalog, ordercli.services.orders
 if os.environ.get("RACE_WARM_ALEMBIC"):
-    import alembic.command, alembic.config
-ready, go = Path(os.environ["RACE_READY"]), Path(os.environ["RACE_GO"])
-ready.touch()
-deadline = time.monotonic() + 30
-while not go.exists():
+    import alembic.command, alembic.config, alembic.script
+work = Path(sys.argv[1])
+commands = json.loads((work / "commands.json").read_text())
+go = work / "go"
+sys.stdout.flush(); sys.stderr.flush()
+pids = {}
+for i, argv in enumerate(commands):
+    pid = os.fork()
+    if pid == 0:
+        code = 70
+        try:
+            for fd, name in ((1, "out"), (2, "err")):
+                f = os.open(work / f"{name}-{i}", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+                os.dup2(f, fd)
+                os.close(f)
+            (work / f"ready-{i}").touch()
+            deadline = time.monotonic() + 60
+            while not go.exists():
+                if time.monotonic() > deadline:
+                    os._exit(99)
+                time.sleep(0.0005)
+            sys.argv = ["ordercli", *argv]
+            try:
+                ordercli.cli.main()
+                code = 0
+            except SystemExit as e:
+                code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+        except BaseException:
+            traceback.print_exc()
+            code = 70
+        finally:
+            try:
+                sys.stdout.flush(); sys.stderr.flush()
+            finally:
+                os._exit(code)
+    pids[pid] = i
+deadline = time.monotonic() + 60
+while not all((work / f"ready-{i}").exists() for i in range(len(commands))):
     if time.monotonic() > deadline:
-        sys.exit(99)
-    time.sleep(0.0005)
-sys.argv = ["ordercli"] + sys.argv[1:]
-ordercli.cli.main()
+        sys.exit("the tills did not get ready in time")
+    time.sleep(0.002)
+go.touch()
+rcs = {}
+while pids:
+    pid, status = os.wait()
+    rcs[pids.pop(pid)] = os.waitstatus_to_exitcode(status)
+(work / "rcs.json").write_text(json.dumps(rcs))
 """
 
 FORBIDDEN = ("database is locked", "Traceback", "deadlock", "store is busy", "Unexpected error", "UNIQUE constraint", "duplicate key")
@@ -56,40 +98,19 @@ class Till:
     err: str
 
 
-def race(url: str, tmp_path: Path, commands: list[list[str]], *, timeout: float = 60, new_store: bool = False) -> list[Till]:
-    """Start one process per command, release them together, collect the results."""
-    barrier = tmp_path / f"barrier-{time.monotonic_ns()}"
-    barrier.mkdir()
-    go = barrier / "go"
+def race(url: str, tmp_path: Path, commands: list[list[str]], *, timeout: float = 120, new_store: bool = False) -> list[Till]:
+    """Run one till (process) per command, all released at once; return their results."""
+    work = tmp_path / f"race-{time.monotonic_ns()}"
+    work.mkdir()
+    (work / "commands.json").write_text(json.dumps(commands))
     env = dict(os.environ, ORDERCLI_DB=url, NO_COLOR="1", TZ="UTC")
     env.pop("ORDERCLI_DEBUG", None)
     if new_store:  # the tills will migrate: have Alembic loaded so they reach the lock together
         env["RACE_WARM_ALEMBIC"] = "1"
-    procs = []
-    for i, argv in enumerate(commands):
-        penv = dict(env, RACE_READY=str(barrier / f"ready-{i}"), RACE_GO=str(go))
-        procs.append(
-            subprocess.Popen(
-                [sys.executable, "-c", RUNNER, *argv], env=penv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path
-            )
-        )
-    try:
-        deadline = time.monotonic() + timeout
-        while not all((barrier / f"ready-{i}").exists() for i in range(len(commands))):
-            dead = [p for p in procs if p.poll() is not None]
-            assert not dead, f"a till died before the start: {dead[0].communicate()}"
-            assert time.monotonic() < deadline, "tills did not get ready in time"
-            time.sleep(0.005)
-        go.touch()
-        results = []
-        for argv, p in zip(commands, procs):
-            out, err = p.communicate(timeout=max(1.0, deadline - time.monotonic()))
-            results.append(Till(argv, p.returncode, out, err))
-    finally:
-        for p in procs:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
+    p = subprocess.run([sys.executable, "-c", LAUNCHER, str(work)], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=timeout)
+    assert p.returncode == 0, f"launcher failed: {p.stdout}{p.stderr}"
+    rcs = {int(k): v for k, v in json.loads((work / "rcs.json").read_text()).items()}
+    results = [Till(argv, rcs[i], (work / f"out-{i}").read_text(), (work / f"err-{i}").read_text()) for i, argv in enumerate(commands)]
     for t in results:
         assert t.rc != 99, "a till never saw the start signal"
         for bad in FORBIDDEN:
