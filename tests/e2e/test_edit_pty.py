@@ -180,3 +180,47 @@ def test_a_cancelled_order_is_refused_before_any_question(store):
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 1
+
+
+def test_cancel_and_refund_ask_for_confirmation_on_a_terminal(store):
+    url, number = store
+    # Declining writes nothing.
+    child = spawn(url, "order", "cancel", number, "--no-notify")
+    child.expect(rf"Cancel order {number} \(€36.00\) and return MUG-01 ×2 to stock\?")
+    child.send("n")
+    child.expect("Not cancelled. Nothing changed.")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert facts(url, number)["stock"] == 3
+    # Saying yes cancels and returns the stock.
+    child = spawn(url, "order", "cancel", number, "--no-notify")
+    child.expect("Cancel order")
+    child.send("y")
+    child.expect("Stock returned: MUG-01 ×2")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    f = facts(url, number)
+    assert f["stock"] == 5 and f["events"][-1][0] == "cancelled"
+    # Refund: nothing was paid, so it is refused before any question.
+    child = spawn(url, "order", "refund", number)
+    child.expect("nothing to refund")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 1
+
+
+def test_refund_confirmed_on_a_terminal(store):
+    url, number = store
+    r = subprocess.run([sys.executable, "-m", "ordercli", "order", "pay", number, "--no-notify"], env=env_for(url), capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    child = spawn(url, "order", "refund", number, "--no-notify")
+    child.expect(rf"Refund €36.00 on order {number} \(in full\) and return MUG-01 ×2 to stock\?")
+    child.send("y")
+    child.expect("Refund of €36.00 recorded")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    f = facts(url, number)
+    assert f["stock"] == 5 and [e[0] for e in f["events"]][-2:] == ["refund", "status"]

@@ -459,7 +459,7 @@ def cancel(
         with dbmod.write_session(engine) as s:
             pre = after_sale.cancel_order(s, number=number, reason=reason, expected_version=expect_version, commit=False)
             o = pre.order
-            info = (o.number, o.version, o.total, o.currency, dict(pre.stock_returned), dict(pre.skus), pre.changed, o.payment_status)
+            info = (o.number, pre.from_version, o.total, o.currency, dict(pre.stock_returned), dict(pre.skus), pre.changed, o.payment_status)
             s.rollback()
         num, shown_version, total, cur, back, skus, changed, st = info
         if not changed:
@@ -626,7 +626,7 @@ def refund(
             raise InputError(f"Refunding order {number} needs confirmation.", "Add --yes to refund without a terminal.")
         with dbmod.write_session(engine) as s:
             pre = after_sale.refund_order(s, expected_version=expect_version, commit=False, **kwargs)  # type: ignore[arg-type]
-            info = (pre.order.number, pre.order.version, pre.refund.amount, dict(pre.restocked), dict(pre.skus), pre.full)
+            info = (pre.order.number, pre.from_version, pre.refund.amount, dict(pre.restocked), dict(pre.skus), pre.full)
             s.rollback()
         num, shown_version, a, back, skus, full = info
         what = f"Refund {money(a, cur)} on order {num}" + (" (in full)" if full else "") + (f" and return {_units(back, skus)} to stock" if back else "") + "?"

@@ -651,6 +651,7 @@ class StatusResult:
     payment_recorded: Payment | None = None
     refund_recorded: Payment | None = None
     messages: list = field(default_factory=list)
+    from_version: int = 0  # the version the change was made against
 
 
 def change_status(
@@ -686,7 +687,7 @@ def change_status(
         tracking_number = clean_text(tracking_number, "tracking number") or None
     new_tracking = order.tracking_number if tracking_number is None else tracking_number
 
-    result = StatusResult(order=order, changed=False)
+    result = StatusResult(order=order, changed=False, from_version=version)
     values: dict = {}
     now = utcnow()
     notes: list[str] = []  # extra words for the status event
@@ -965,6 +966,7 @@ class RefundResult:
     skus: dict[int, str]
     status_change: tuple[str, str] | None
     messages: list = field(default_factory=list)
+    from_version: int = 0
 
 
 def refund_order(
@@ -1079,4 +1081,4 @@ def refund_order(
         session, order, trigger="refunded", settings=settings, notify_customer=notify_customer, extra={"amount": amount, "reason": reason, "payment": status_change}
     )
     session.commit() if commit else session.flush()
-    return RefundResult(order=order, refund=ref, full=full, restocked=restocked, skus=skus, status_change=status_change, messages=messages)
+    return RefundResult(order=order, refund=ref, full=full, restocked=restocked, skus=skus, status_change=status_change, messages=messages, from_version=version)
