@@ -142,6 +142,8 @@ def _store_error(e: Exception, target: str | None) -> StoreError:
     where = target or "the default store"
     if "file is not a database" in low or "not a database" in low:
         return StoreError(f"{where} is not an ordercli store (not a SQLite database).", "Check --db / ORDERCLI_DB, or move that file away.")
+    if "readonly" in low or "read-only" in low:
+        return StoreError(f"The store {where} is read-only.", "Check the permissions of the store file and its folder, or use another --db.")
     if "connection" in low or "could not" in low or "refused" in low:
         return StoreError(f"Cannot connect to the store: {text}", "Check that the server is running and the URL in --db / ORDERCLI_DB is right.")
     return StoreError(f"Cannot open the store {where}: {text}", "Check --db / ORDERCLI_DB.")
@@ -227,5 +229,12 @@ def upgrade(engine: Engine) -> None:
                         f"This store was made by a newer version of ordercli (schema {current!r}).",
                         "Upgrade ordercli (pip install -U ordercli) on this till, or use another --db.",
                     ) from None
+            if current is None:
+                foreign = [t for t in sa.inspect(conn).get_table_names() if t != "alembic_version"]
+                if foreign:
+                    raise StoreError(
+                        f"This database is not an ordercli store (it already has tables such as {foreign[0]!r}).",
+                        "Give ordercli a database of its own: a new file path or an empty PostgreSQL database in --db.",
+                    )
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from ordercli.errors import InputError
+from ordercli.errors import InputError, RefusedError
 from ordercli.models import Counter, Order, Setting
 from ordercli.services import common
 from ordercli.settings import KEYS, check_key, validate
@@ -40,6 +40,8 @@ def set_value(session: Session, key: str, value: str) -> str:
         session.execute(sa.update(Counter).where(Counter.name == "order").values(value=n))
         session.commit()
         return normalized
+    if key == "store.currency":
+        _check_currency_change(session, normalized)
     row = session.get(Setting, key)
     if row is None:
         session.add(Setting(key=key, value=normalized))
@@ -48,6 +50,21 @@ def set_value(session: Session, key: str, value: str) -> str:
         session.add(row)
     session.commit()
     return normalized
+
+
+def _check_currency_change(session: Session, new: str) -> None:
+    """Prices are stored in minor units: a currency with other decimals would change every price."""
+    from ordercli.models import Product
+    from ordercli.money import currency_decimals
+
+    old = common.load_settings(session).currency
+    if currency_decimals(old) == currency_decimals(new):
+        return
+    if session.execute(sa.select(Product.id).limit(1)).first() is not None:
+        raise RefusedError(
+            f"Cannot switch from {old} to {new}: they have different decimals and the catalog's prices would change.",
+            f"Switch while the catalog is empty, or use a currency with {currency_decimals(old)} decimals.",
+        )
 
 
 def unset_value(session: Session, key: str) -> None:
