@@ -202,7 +202,9 @@ def test_dry_run_writes_nothing_and_shows_stock_left(shop):
 
 
 def test_dry_run_json(shop):
-    data = as_json(create(shop, "--item", "MUG-01:3", "--item", "VASE-03:2", "--dry-run", "--format", "json"))
+    r = create(shop, "--item", "MUG-01:3", "--item", "VASE-03:2", "--dry-run", "--format", "json")
+    assert r.exit_code == 1  # the real order would be refused
+    data = json.loads(r.stdout)
     assert data["dry_run"] is True
     assert [(i["sku"], i["stock_after"]) for i in data["items"]] == [("MUG-01", 9), ("VASE-03", -1)]
     assert data["shortages"] == [{"sku": "VASE-03", "asked": 2, "available": 1}]
@@ -212,8 +214,10 @@ def test_dry_run_json(shop):
 
 def test_dry_run_warns_about_a_shortage(shop):
     r = create(shop, "--item", "VASE-03:3", "--dry-run")
+    assert r.exit_code == 1
     assert "short by 2" in r.stdout
-    assert "not enough stock for VASE-03 (asked 3, available 1)" in r.stderr
+    assert "VASE-03: asked 3, available 1" in r.stderr
+    assert "Traceback" not in r.stderr
     assert all_orders(shop) == []
     assert stock(shop, "VASE-03") == 1
 

@@ -139,9 +139,12 @@ def _create_from_draft(engine, draft, *, dry_run: bool, fmt: str) -> None:
             output.print_json(preview_dict(priced))
         else:
             _render.render_priced(priced, stderr=False, title="Dry run — nothing saved")
-            short = priced.shortages()
-            if short:
-                output.warn("not enough stock for " + "; ".join(f"{sku} (asked {a}, available {v})" for sku, a, v in short) + ".")
+        short = priced.shortages()
+        if short:
+            # The real order would be refused: say so with the same exit code (1) a script would get.
+            from ordercli.errors import OutOfStockError
+
+            raise OutOfStockError(short, hint="Dry run: nothing saved. Lower the quantities or add stock with `ordercli product stock SKU --add N`.")
         return
     with dbmod.write_session(engine) as s:
         placed = orders.place_order(s, draft)
