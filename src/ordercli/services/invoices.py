@@ -285,7 +285,13 @@ def draw_pdf(doc: InvoiceDoc, settings: Settings) -> bytes:
     from fpdf import FPDF
     from fpdf.enums import XPos, YPos
 
-    pdf = FPDF(format="A4", unit="mm")
+    class _InvoicePDF(FPDF):
+        def footer(self) -> None:  # every page: which invoice, which page
+            self.set_y(-12)
+            self.set_font(font.family, "", 7.5)
+            self.cell(0, 5, t(f"Invoice {doc.number} · page {self.page_no()}/{{nb}}"), align="C")
+
+    pdf = _InvoicePDF(format="A4", unit="mm")
     pdf.set_creator("ordercli")
     pdf.set_title(f"Invoice {doc.number}")
     pdf.set_author(doc.seller["name"] or "")
