@@ -110,6 +110,7 @@ def test_the_pdf_carries_every_part_of_the_invoice(shop):
         "Pay within 14 days.",
         "IBAN FR76 3000 6000 0112 3456 7890 189",
         "BIC BNPAFRPP",
+        "Invoice INV-1 · page 1/1",
     ]:
         assert expected in text, f"{expected!r} missing from the invoice text:\n{text}"
     assert o.total == 4105
