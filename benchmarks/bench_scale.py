@@ -82,7 +82,8 @@ def explain(engine, statements) -> list[tuple[str, list[str], list[str]]]:
                 # Seq scans of the big tables (empty or tiny ones like payment, outbox, setting are read whole by design).
                 warn = [p.strip() for p in plan if any(f"Seq Scan on {t} " in p for t in ("orders", "order_line", "order_event", "customer"))]
                 # A sort of many orders (the estimate is in the plan: "rows=N").
-                warn += [p.strip() for p in plan if p.strip().startswith(("Sort ", "->  Sort ")) and int(re.search(r"rows=(\d+)", p).group(1)) > 1000]
+                sorts = [(p, re.search(r"rows=(\d+)", p)) for p in plan if p.strip().startswith(("Sort ", "->  Sort "))]
+                warn += [p.strip() for p, m in sorts if m and int(m.group(1)) > 1000]
             short = " ".join(sql.split())
             out.append((short[:150] + ("…" if len(short) > 150 else ""), plan, warn))
         conn.rollback()

@@ -219,7 +219,7 @@ def test_untracked_items_all_sell_with_unique_numbers(store_url, tmp_path):
 
 
 def test_two_tills_create_the_same_new_store_at_once(store_url, tmp_path):
-    """Both tills find no schema and migrate: one does it, the other waits and uses it."""
+    """Four tills open the same brand-new store at once: one migrates, the others wait for it and use it."""
     if "://" not in store_url:
         assert not Path(store_url).exists()
     cmds = [
