@@ -43,6 +43,7 @@ _TAKE = sa.text(
     "UPDATE product SET stock = stock - :q, updated_at = :now "
     "WHERE id = :id AND stock IS NOT NULL AND stock >= :q RETURNING stock"
 ).bindparams(sa.bindparam("now", type_=UTCDateTime))
+_INSERT_MOVES = sa.insert(StockMovement.__table__)  # type: ignore[attr-defined]
 _GIVE = sa.text(
     "UPDATE product SET stock = stock + :q, updated_at = :now WHERE id = :id AND stock IS NOT NULL RETURNING stock"
 ).bindparams(sa.bindparam("now", type_=UTCDateTime))
@@ -78,7 +79,7 @@ def take_stock(session: Session, wanted: dict[int, int], *, reason: str, order_n
     if short:
         raise OutOfStockError(short)
     if moves:  # one executemany, no ORM objects (fast for batch imports)
-        session.execute(sa.insert(StockMovement.__table__), moves)  # type: ignore[attr-defined]
+        session.execute(_INSERT_MOVES, moves)
     return left
 
 

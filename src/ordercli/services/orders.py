@@ -22,6 +22,14 @@ from ordercli.services import common, customers
 from ordercli.settings import Settings
 from ordercli.statuses import FulfillmentStatus, PaymentStatus
 
+# Statements built once (not per order): executing a prepared statement object
+# skips its construction and cache-key computation, which matters in batches.
+_ORDERS = Order.__table__  # type: ignore[attr-defined]
+_ORDER_ID_BY_REF = sa.select(_ORDERS.c.id).where(_ORDERS.c.external_ref == sa.bindparam("ref"))
+_INSERT_LINES = sa.insert(OrderLine.__table__)  # type: ignore[attr-defined]
+_INSERT_SURCHARGES = sa.insert(OrderSurcharge.__table__)  # type: ignore[attr-defined]
+_INSERT_EVENT = sa.insert(OrderEvent.__table__)  # type: ignore[attr-defined]
+
 
 @dataclass
 class PricedLine:
@@ -187,6 +195,39 @@ def preview_order(session: Session, draft: OrderDraft) -> PricedOrder:
     return price_draft(session, draft, settings)
 
 
+def _order_defaults() -> dict:
+    from pydantic_core import PydanticUndefined
+
+    return {n: f.default for n, f in Order.model_fields.items() if n != "id" and f.default is not PydanticUndefined and f.default_factory is None}
+
+
+_ORDER_DEFAULTS = _order_defaults()
+_INSERT_ORDER = sa.insert(_ORDERS).returning(_ORDERS.c.id)
+
+
+def _insert_order(session: Session, **values) -> Order:
+    """INSERT the order row and return it as a persistent ORM object.
+
+    The same row as ``session.add(Order(...)); session.flush()``, at a third of
+    the cost (batch imports place thousands of orders): one INSERT … RETURNING
+    id, then the object is built with the values as committed state and
+    attached with SQLAlchemy's documented ``make_transient_to_detached`` +
+    ``session.add`` (no SELECT, no flush, nothing pending).
+    """
+    from sqlalchemy.orm import make_transient_to_detached
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    row = {**_ORDER_DEFAULTS, **values}
+    order_id = session.execute(_INSERT_ORDER, row).scalar_one()
+    order = Order._sa_class_manager.new_instance()  # type: ignore[attr-defined]
+    for key, value in row.items():
+        set_committed_value(order, key, value)
+    set_committed_value(order, "id", order_id)
+    make_transient_to_detached(order)
+    session.add(order)
+    return order
+
+
 @dataclass
 class PlacedOrder:
     order: Order
@@ -212,8 +253,7 @@ def place_order(
     normalize_draft(draft, settings)
 
     if draft.external_ref:
-        table = Order.__table__  # type: ignore[attr-defined]
-        existing_id = session.execute(sa.select(table.c.id).where(table.c.external_ref == draft.external_ref)).scalar()
+        existing_id = session.execute(_ORDER_ID_BY_REF, {"ref": draft.external_ref}).scalar()
         existing = session.get(Order, existing_id) if existing_id is not None else None
         if existing is not None:
             return PlacedOrder(order=existing, priced=price_draft(session, draft, settings, catalog=catalog), created=False)
@@ -237,7 +277,8 @@ def place_order(
     saddr = ship.address if ship and ship.address else Address()
     baddr = draft.billing or Address()
     now = utcnow()
-    order = Order(
+    order = _insert_order(
+        session,
         number=number,
         seq=seq,
         external_ref=draft.external_ref,
@@ -278,12 +319,10 @@ def place_order(
         bill_postal_code=baddr.postal_code,
         bill_country=baddr.country,
     )
-    session.add(order)
-    session.flush()
     # Lines, surcharges and the event are plain INSERTs (one executemany each,
     # no ORM objects): the same rows, much cheaper for batch imports.
     session.execute(
-        sa.insert(OrderLine.__table__),  # type: ignore[attr-defined]
+        _INSERT_LINES,
         [
             dict(
                 order_id=order.id,
@@ -304,12 +343,12 @@ def place_order(
     )
     if priced.surcharges:
         session.execute(
-            sa.insert(OrderSurcharge.__table__),  # type: ignore[attr-defined]
+            _INSERT_SURCHARGES,
             [dict(order_id=order.id, position=pos, label=label, percent=percent, amount=amount) for pos, (label, percent, amount) in enumerate(priced.surcharges, 1)],
         )
     items_word = "item" if priced.item_count == 1 else "items"
     session.execute(
-        sa.insert(OrderEvent.__table__),  # type: ignore[attr-defined]
+        _INSERT_EVENT,
         [
             dict(
                 order_id=order.id,
