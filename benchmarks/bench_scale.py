@@ -101,6 +101,7 @@ def service_ops(number: str, bare: str, customer: str):
         "list --fulfillment-status SHIPPED": lambda s: orders.list_orders(s, orders.OrderFilter(fulfillment_status="SHIPPED", limit=50)),
         "list --customer EMAIL": lambda s: orders.list_orders(s, orders.OrderFilter(customer=customer, limit=50)),
         "list --search CANDLE-LAV": lambda s: orders.list_orders(s, orders.OrderFilter(search="CANDLE-LAV", limit=50)),
+        "list --search (no match: worst case)": lambda s: orders.list_orders(s, orders.OrderFilter(search="NO-SUCH-THING", limit=50)) or [None],
     }
 
 
