@@ -219,3 +219,21 @@ def test_import_export_on_both_backends(any_cli, tmp_path):
     assert len(out.read_text(encoding="utf-8").splitlines()) == n
     again = json.loads(any_cli("order", "import", out, "--format", "json").stdout)
     assert (again["created"], again["already_imported"]) == (0, n)
+
+
+@pytest.mark.slow
+def test_scripted_entry_example_runs_and_reruns(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, ORDERCLI_DB=str(tmp_path / "demo.db"), ORDERCLI=f"{sys.executable} -m ordercli", NO_COLOR="1")
+    env.pop("ORDERCLI_DEBUG", None)
+    for run in (1, 2):
+        r = subprocess.run(["bash", str(EXAMPLES / "scripted-entry.sh")], env=env, capture_output=True, text=True, cwd=tmp_path, timeout=300)
+        assert r.returncode == 0, (run, r.stdout, r.stderr)
+        assert "refused as expected (exit 2)" in r.stdout
+        assert "re-run: 56 already imported, 0 created" in r.stdout
+    assert "fair-day.csv: 0 created, 56 already imported" in r.stdout  # the second run creates nothing
+    with sqlite3.connect(tmp_path / "demo.db") as c:
+        assert c.execute("SELECT COUNT(*), COUNT(DISTINCT external_ref) FROM orders").fetchone() == (62, 62)

@@ -368,3 +368,16 @@ def test_an_order_committed_by_another_till_during_our_insert_counts_as_already_
     assert scalar(engine, "SELECT COUNT(*) FROM orders") == 1
     assert scalar(engine, "SELECT stock FROM product") == 9
     assert_ledger_consistent(engine)
+
+
+def test_orders_json_example_imports_after_the_fair(engine):
+    load_catalog(engine)
+    assert run_import(engine, EXAMPLES / "fair-day.csv").problem_count == 0
+    report = run_import(engine, EXAMPLES / "orders.json")
+    assert (report.created, report.problem_count) == (5, 0)
+    got = {o["order_ref"]: o for o in all_orders(engine) if o["order_ref"].startswith("WEB-")}
+    assert got["WEB-2026-0001"]["shipping_address"]["city"] == "Lyon" and got["WEB-2026-0001"]["discount_percent"] == "10"
+    assert got["WEB-2026-0002"]["pickup"] is True and got["WEB-2026-0002"]["customer"]["email"] is None
+    assert [s["label"] for s in got["WEB-2026-0003"]["surcharges"]] == ["Card fee", "Booking fee"]
+    assert any(i["sku"] is None for i in got["WEB-2026-0005"]["items"])
+    assert_ledger_consistent(engine)

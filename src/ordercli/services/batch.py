@@ -763,6 +763,22 @@ class Context:
     currency: str
     phone_region: str | None
     settings: Any = None
+    memo: dict = field(default_factory=dict)  # (kind, text) -> normalised text or InputError: customers repeat
+
+    def contact(self, kind: str, text: str) -> str | None:
+        key = (kind, text)
+        hit = self.memo.get(key)
+        if hit is None:
+            try:
+                hit = normalize_email(text) if kind == "email" else normalize_phone(text, self.phone_region)
+            except InputError as e:
+                hit = e
+            if len(self.memo) > 100_000:
+                self.memo.clear()
+            self.memo[key] = hit
+        if isinstance(hit, InputError):
+            raise hit
+        return hit
 
 
 def context_from(settings) -> Context:
@@ -824,8 +840,8 @@ class _Builder:
                 self.problem("customer must be an object {name, email, phone}.", None, col="name", path="customer")
             cust = {}
         name = self.text(cust.get("name"), "customer name", "name", "customer.name", required=True)
-        email = self.call(normalize_email, cust.get("email"), "email", "customer.email")
-        phone = self.call(lambda t: normalize_phone(t, self.ctx.phone_region), cust.get("phone"), "phone", "customer.phone")
+        email = self.call(lambda t: self.ctx.contact("email", t), cust.get("email"), "email", "customer.email")
+        phone = self.call(lambda t: self.ctx.contact("phone", t), cust.get("phone"), "phone", "customer.phone")
         if not (cust.get("email") or cust.get("phone")):
             self.problem("the customer needs an email or a phone number.", "Fill in email or phone (or both).", col="email", path="customer.email")
 
