@@ -129,6 +129,44 @@ def test_killed_import_then_rerun_completes_without_duplicates(store_url, tmp_pa
     assert count(engine, "SELECT COUNT(*) FROM orders") == N
 
 
+def test_ctrl_c_keeps_the_committed_orders_and_says_so(tmp_path):
+    """SIGINT (Ctrl-C) midway: exit 130, the summary counts what is saved, a re-run completes."""
+    from ordercli import db
+    from ordercli.services import catalog
+
+    url = str(tmp_path / "int.db")
+    path, need = make_file(tmp_path)
+    engine = db.get_engine(url)
+    for sku, stock in (("MUG", need["MUG"]), ("CANDLE", need["CANDLE"]), ("CARD", None)):
+        with db.write_session(engine) as s:
+            catalog.add_product(s, sku=sku, name=sku.title(), price=500, stock=stock, tax_rate=2000)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ordercli", "order", "import", str(path), "--batch-size", "5", "--format", "json"],
+        env=env_for(url),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        if count(engine, "SELECT COUNT(*) FROM orders") >= 30:
+            proc.send_signal(signal.SIGINT)
+            break
+        time.sleep(0.003)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, (proc.returncode, err)
+    summary = json.loads(out)
+    saved = count(engine, "SELECT COUNT(*) FROM orders")
+    assert summary["interrupted"] is True and summary["created"] == saved and 30 <= saved < N
+    assert "Interrupted" in err and "Traceback" not in err
+    consistent(engine)
+    r = cli(url, "order", "import", str(path), "--format", "json")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["created"] == N - saved
+    assert count(engine, "SELECT COUNT(DISTINCT external_ref) FROM orders") == N
+    consistent(engine)
+
+
 # ------------------------------------------------------------------ terminal
 
 

@@ -164,7 +164,7 @@ def import_(
         report = batch.import_file(engine, src, plan, notify=want_notify, batch_size=batch_size, progress=meter)
     finally:
         meter.close()
-    if report.written:
+    if report.written and not report.interrupted:
         _state.after_write(engine)
     _finish(report, errors_file, fmt)
 
@@ -236,7 +236,9 @@ def _messages(report, errors_file: Optional[Path], *, brief: bool) -> None:
         output.message(f"[yellow]![/yellow] {e(summary)}")
     else:
         output.success(e(summary))
-    if report.stopped_at is not None:
+    if report.interrupted:
+        output.message("  Interrupted: the orders counted above are saved, the batch in progress was rolled back. Run the same command again to import the rest (imported orders are skipped).")
+    elif report.stopped_at is not None:
         output.message(f"  Stopped at line {report.stopped_at}; the orders before it are saved. Fix it and run the same command again: imported orders are skipped.")
     if report.created:
         span = report.first_number if report.first_number == report.last_number else f"{report.first_number} … {report.last_number}"

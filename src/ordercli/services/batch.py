@@ -229,6 +229,7 @@ class ImportReport:
     last_number: str | None = None
     stopped_at: int | None = None  # line
     written: bool = False
+    interrupted: bool = False  # Ctrl-C during the import (what was committed before stays)
     problems: list[Problem] = field(default_factory=list)
     problems_dropped: int = 0
     ignored_columns: list[str] = field(default_factory=list)
@@ -245,6 +246,8 @@ class ImportReport:
 
     @property
     def exit_code(self) -> int:
+        if self.interrupted:
+            return 130
         if not self.problem_count:
             return 0
         return EXIT_USAGE if any(p.kind == "input" for p in self.problems) else 1
@@ -267,6 +270,7 @@ class ImportReport:
             "first_number": self.first_number,
             "last_number": self.last_number,
             "stopped_at_line": self.stopped_at,
+            "interrupted": self.interrupted,
             "problem_count": self.problem_count,
             "problems": [p.as_dict() for p in sorted(self.problems, key=lambda p: p.line)],
             "ignored_columns": self.ignored_columns,
@@ -1300,41 +1304,45 @@ def import_file(
     started = time.monotonic()
     seen = 0
     last_pos = 0
-    for raw in read_orders(src):
-        seen = raw.index
-        last_pos = raw.pos
-        if plan.stop_at is not None and raw.index >= plan.stop_at:
-            report.stopped_at = raw.line
-            seen = raw.index - 1
-            break
-        if raw.index in plan.bad:
-            continue
-        if raw.index in plan.existing:
-            report.already += 1
-            continue
-        draft = build_draft(raw, ctx)
-        if draft is None:  # the file changed between the passes
-            for p in raw.problems:
-                report.add(p)
-            report.failed += 1
-            if plan.policy != "skip":
-                imp._stop(_Item(raw.index, raw.line, raw.ref, OrderDraft(customer=CustomerIn(name=""), items=[])))
+    try:
+        for raw in read_orders(src):
+            seen = raw.index
+            last_pos = raw.pos
+            if plan.stop_at is not None and raw.index >= plan.stop_at:
+                report.stopped_at = raw.line
+                seen = raw.index - 1
                 break
-            continue
-        draft.door = "import"
-        draft.external_ref = raw.ref
-        draft.notify_customer = notify
-        batch.append(_Item(raw.index, raw.line, raw.ref, draft))
-        if len(batch) >= imp.batch_size or time.monotonic() - started >= _BATCH_SECONDS:
+            if raw.index in plan.bad:
+                continue
+            if raw.index in plan.existing:
+                report.already += 1
+                continue
+            draft = build_draft(raw, ctx)
+            if draft is None:  # the file changed between the passes
+                for p in raw.problems:
+                    report.add(p)
+                report.failed += 1
+                if plan.policy != "skip":
+                    imp._stop(_Item(raw.index, raw.line, raw.ref, OrderDraft(customer=CustomerIn(name=""), items=[])))
+                    break
+                continue
+            draft.door = "import"
+            draft.external_ref = raw.ref
+            draft.notify_customer = notify
+            batch.append(_Item(raw.index, raw.line, raw.ref, draft))
+            if len(batch) >= imp.batch_size or time.monotonic() - started >= _BATCH_SECONDS:
+                imp.run(batch)
+                batch = []
+                started = time.monotonic()
+                if progress is not None:
+                    progress(raw.index, raw.pos)
+                if imp.stopped:
+                    break
+        if batch and not imp.stopped:
             imp.run(batch)
-            batch = []
-            started = time.monotonic()
-            if progress is not None:
-                progress(raw.index, raw.pos)
-            if imp.stopped:
-                break
-    if batch and not imp.stopped:
-        imp.run(batch)
+    except KeyboardInterrupt:
+        # Ctrl-C: the batch in flight rolled back; what was committed stays. Report it.
+        report.interrupted = True
     if progress is not None:
         progress(seen, last_pos)
     report.orders = plan.orders
