@@ -237,3 +237,35 @@ def test_scripted_entry_example_runs_and_reruns(tmp_path):
     assert "fair-day.csv: 0 created, 56 already imported" in r.stdout  # the second run creates nothing
     with sqlite3.connect(tmp_path / "demo.db") as c:
         assert c.execute("SELECT COUNT(*), COUNT(DISTINCT external_ref) FROM orders").fetchone() == (62, 62)
+
+
+BAD_FILES = {
+    # name: (content, expected "line N" fragments, expected text)
+    "contradiction": (HEADER + "C-1,Ana,ana@example.com,,CARD-THANKS,1,,,,,Cash,,\n" + "C-1,Ana,ana@example.com,,CARD-BIRTHDAY,1,,,,,Card,,\n", ["line 3 (order C-1), payment_method"], "contradicts line 2"),
+    "email": (HEADER + "E-1,Ana,ana@example,,CARD-THANKS,1,,,,,,,\n", ["line 2 (order E-1), email"], "Invalid email"),
+    "phone": (HEADER + "P-1,Ana,,12,CARD-THANKS,1,,,,,,,\n", ["line 2 (order P-1), phone"], "Invalid phone"),
+    "nan": (HEADER + "Q-1,Ana,ana@example.com,,CARD-THANKS,NaN,,,,,,,\n", ["line 2 (order Q-1), quantity"], "whole number"),
+    "megabyte-cell": (HEADER + "M-1,Ana,ana@example.com,,CARD-THANKS,1,,,,,,ok,\n" + "M-2,Tom,tom@example.com,,CARD-THANKS,1,,,,,," + "x" * 1_048_576 + ",\n", ["line 3 (order M-2), note"], "too long"),
+    "late-latin1": (None, ["line 2003"], "not UTF-8"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_FILES))
+def test_bad_files_under_reject_all_write_nothing(shop, tmp_path, case):
+    content, wheres, text = BAD_FILES[case]
+    p = tmp_path / f"{case}.csv"
+    if content is None:  # a Latin-1 byte after the first 64 KB: found by the streaming reader, with its line
+        good = "".join(f"G-{i},Ana,ana{i}@example.com,,CARD-THANKS,1,,,,,,,\n" for i in range(2001))
+        p.write_bytes((HEADER + good).encode() + "L-1,Chloé,c@example.com,,CARD-THANKS,1,,,,,,,\n".encode("latin-1"))
+    else:
+        p.write_text(content, encoding="utf-8")
+    before = q(shop, "SELECT sku, stock FROM product ORDER BY sku")
+    r = shop("order", "import", p)
+    assert r.exit_code == 2, r.output
+    for w in wheres:
+        assert w in r.stderr, r.stderr[:2000]
+    assert text in r.stderr
+    assert "Nothing was imported" in r.stderr
+    assert q(shop, "SELECT COUNT(*) FROM orders")[0][0] == 0
+    assert q(shop, "SELECT COUNT(*) FROM customer")[0][0] == 0
+    assert q(shop, "SELECT sku, stock FROM product ORDER BY sku") == before
