@@ -91,6 +91,21 @@ class Queries:
             p = s.exec(select(Product).where(sa.func.upper(Product.sku) == sku.strip().upper())).first()
             return ProductInfo(p.sku, p.name, p.price, p.stock) if p else None
 
+    def customer_by_contact(self, *, email: str | None = None, phone: str | None = None) -> CustomerInfo | None:
+        """The customer with exactly this (normalised) email, else this E.164 phone."""
+        from sqlmodel import select
+
+        from ordercli import db
+        from ordercli.models import Customer
+
+        with db.read_session(self.engine) as s:
+            for col, value in ((Customer.email, email), (Customer.phone, phone)):
+                if value:
+                    c = s.exec(select(Customer).where(col == value).order_by(Customer.id)).first()
+                    if c is not None:
+                        return CustomerInfo(c.id, c.name, c.email, c.phone)  # type: ignore[arg-type]
+        return None
+
     def search_customers(self, text: str, limit: int = 10) -> list[CustomerInfo]:
         from ordercli import db
         from ordercli.services import customers
@@ -174,13 +189,18 @@ def ask_customer(queries: Queries, settings: Settings, current: CustomerIn | Non
                 if c.label() == answer:
                     picked = c
                     break
-        elif "@" in answer or sum(ch.isdigit() for ch in answer) >= 6:
-            # An email or phone typed in full finds that customer.
-            found = [c for c in queries.search_customers(answer, limit=2)]
-            key = answer.lower()
-            exact = [c for c in found if (c.email or "") == key or (c.phone and c.phone.lstrip("+") in "".join(ch for ch in answer if ch.isdigit()))]
-            if len(exact) == 1:
-                picked = exact[0]
+        else:
+            # An email or phone typed in full finds that customer; if nobody has it, it is the
+            # new customer's contact (not their name) and the name is asked next.
+            email, phone = _as_contact(answer, region)
+            if email or phone:
+                picked = queries.customer_by_contact(email=email, phone=phone)
+                if picked is None:
+                    cur.email = cur.email or email
+                    cur.phone = cur.phone or phone
+                    answer = questionary.text(
+                        "New customer's name:", validate=_validator(lambda t: clean_text(t, "customer name", required=True))
+                    ).unsafe_ask()
         if picked is not None:
             _say(f"Customer: {picked.label()}")
             return CustomerIn(name=picked.name, email=cur.email or picked.email, phone=cur.phone or picked.phone)
@@ -199,6 +219,22 @@ def ask_customer(queries: Queries, settings: Settings, current: CustomerIn | Non
         ).unsafe_ask()
         cur.phone = normalize_phone(phone, region)
     return cur
+
+
+def _as_contact(text: str, region: str | None) -> tuple[str | None, str | None]:
+    """(email, E.164 phone) if ``text`` is a valid email or phone number, else (None, None)."""
+    t = text.strip()
+    if "@" in t:
+        try:
+            return normalize_email(t), None
+        except InputError:
+            return None, None
+    if sum(ch.isdigit() for ch in t) >= 6 and not any(ch.isalpha() for ch in t):
+        try:
+            return None, normalize_phone(t, region)
+        except InputError:
+            return None, None
+    return None, None
 
 
 def _phone_check(text: str, region: str | None, required: bool) -> None:

@@ -166,3 +166,68 @@ def test_run_wizard_declined_confirmation_writes_nothing(shop):
     with db.read_session(shop) as s:
         assert s.exec(select(Order)).all() == []
         assert s.exec(select(Product).where(Product.sku == "MUG-01")).one().stock == 3
+
+
+def test_typed_contact_of_an_existing_customer_finds_them(shop):
+    from ordercli.domain import ItemIn
+    from ordercli.services import config
+
+    with db.write_session(shop) as s:
+        config.set_value(s, "store.phone_region", "FR")
+    with db.write_session(shop) as s:
+        orders.place_order(s, OrderDraft(customer=CustomerIn(name="Eve Stone", phone="+33612345678"), items=[ItemIn(sku="CARD", quantity=1)]))
+    keys = "06 12 34 56 78" + ENTER + "CARD" + ENTER + ENTER + ENTER + ENTER
+    draft = feed(keys, wizard.collect_order, wizard.Queries(shop), settings_of(shop), empty_draft())
+    assert (draft.customer.name, draft.customer.phone) == ("Eve Stone", "+33612345678")
+
+
+def test_typed_email_of_a_new_customer_is_their_email_not_their_name(shop):
+    keys = "new@example.com" + ENTER + "Nina New" + ENTER + ENTER + "CARD" + ENTER + ENTER + ENTER + ENTER
+    draft = feed(keys, wizard.collect_order, wizard.Queries(shop), settings_of(shop), empty_draft())
+    assert (draft.customer.name, draft.customer.email) == ("Nina New", "new@example.com")
+
+
+def test_ref_applies_to_the_first_wizard_order_only(shop):
+    from ordercli.cli.order_wizard import run_wizard
+
+    one = "CARD" + ENTER + ENTER + ENTER + ENTER  # item, qty 1, finish, Done
+    keys = (
+        "Ana" + ENTER + "ana@example.com" + ENTER + ENTER + one + "n" + ENTER + "y"
+        + "Bob" + ENTER + "bob@example.com" + ENTER + ENTER + one + "n" + ENTER + "n"
+    )
+    draft = empty_draft()
+    draft.external_ref = "PAPER-1"
+    with create_pipe_input() as inp:
+        inp.send_text(keys)
+        with create_app_session(input=inp, output=DummyOutput()):
+            run_wizard(shop, draft, settings=settings_of(shop), dry_run=False, yes=False, fmt="table")
+    with db.read_session(shop) as s:
+        placed = s.exec(select(Order).order_by(Order.id)).all()
+    assert [(o.customer_name, o.external_ref) for o in placed] == [("Ana", "PAPER-1"), ("Bob", None)]
+
+
+def test_shortage_at_review_keeps_the_customer_and_asks_the_items_again(shop):
+    from ordercli.cli.order_wizard import run_wizard
+    from ordercli.domain import ItemIn
+
+    # The draft asks for 3 mugs (flags), but another till sold 2 meanwhile: the review shows the
+    # shortage, the person re-enters the items, and the order is created with the same customer.
+    draft = OrderDraft(customer=CustomerIn(name="Ana", email="ana@example.com"), items=[ItemIn(sku="MUG-01", quantity=3)])
+    with db.write_session(shop) as s:
+        catalog.change_stock(s, sku="MUG-01", set_to=1)
+    keys = (
+        ENTER  # extras: Done
+        + ENTER  # What now? -> change the items
+        + "MUG-01" + ENTER + "1" + ENTER + ENTER  # one mug, finish
+        + "n"  # no email
+        + ENTER  # create
+        + "n"  # no next order
+    )
+    with create_pipe_input() as inp:
+        inp.send_text(keys)
+        with create_app_session(input=inp, output=DummyOutput()):
+            run_wizard(shop, draft, settings=settings_of(shop), dry_run=False, yes=False, fmt="table")
+    with db.read_session(shop) as s:
+        placed = s.exec(select(Order)).all()
+        assert [(o.customer_name, o.item_count) for o in placed] == [("Ana", 1)]
+        assert s.exec(select(Product).where(Product.sku == "MUG-01")).one().stock == 0

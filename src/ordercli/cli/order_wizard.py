@@ -4,20 +4,28 @@ from __future__ import annotations
 
 import copy
 
+FIX_ITEMS = "Change the items (customer and extras are kept)"
+DROP = "Drop this order"
+
 
 def run_wizard(engine, draft, *, settings, dry_run: bool, yes: bool, fmt: str) -> None:
     from ordercli import db as dbmod
     from ordercli import output, wizard
     from ordercli.cli import _render, _state
     from ordercli.cli.order import announce
-    from ordercli.errors import OrderCliError
+    from ordercli.errors import OrderCliError, OutOfStockError
     from ordercli.services import orders
 
     queries = wizard.Queries(engine)
-    template = copy.deepcopy(draft)  # flags given on the command line apply to every order
+    template = copy.deepcopy(draft)  # flags given on the command line apply to every order…
+    first = True
     while True:
-        draft = wizard.collect_order(queries, settings, copy.deepcopy(template))
-        while True:
+        start = copy.deepcopy(template)
+        if not first:
+            start.external_ref = None  # …except --ref, which names one order only
+        draft = wizard.collect_order(queries, settings, start)
+        placed = None
+        while placed is None:
             try:
                 with dbmod.read_session(engine) as s:
                     priced = orders.preview_order(s, copy.deepcopy(draft))
@@ -26,35 +34,60 @@ def run_wizard(engine, draft, *, settings, dry_run: bool, yes: bool, fmt: str) -
                 output.error(e.message, e.hint)
                 draft = wizard.ask_extras(draft, settings)
                 continue
+            c = priced.draft.customer
+            contact = " · ".join(x for x in [c.email, c.phone] if x)
+            output.message(f"Customer: [bold]{output.escape(c.name)}[/bold]" + (f" ({output.escape(contact)})" if contact else ""))
             _render.render_priced(priced, stderr=True)
             short = priced.shortages()
             if short:
-                output.warn("not enough stock now for " + "; ".join(f"{sku} (asked {a}, available {v})" for sku, a, v in short) + ".")
-            break
-        if dry_run:
-            output.message("Dry run: nothing saved.")
-        else:
-            if priced.draft.customer.email and template.notify_customer:
-                draft.notify_customer = wizard.confirm(f"Email the order confirmation to {priced.draft.customer.email}?", default=True)
+                output.warn("not enough stock for " + "; ".join(f"{sku} (asked {a}, available {v})" for sku, a, v in short) + ".")
+                if _fix_or_drop(wizard, queries, settings, draft):
+                    continue
+                output.message("Dropped. Nothing saved.")
+                break
+            if dry_run:
+                output.message("Dry run: nothing saved.")
+                break
+            if c.email and template.notify_customer:
+                draft.notify_customer = wizard.confirm(f"Email the order confirmation to {c.email}?", default=True)
             if not yes and not wizard.confirm("Create this order?", default=True):
                 output.message("Not created. Nothing saved.")
-            else:
-                try:
-                    with dbmod.write_session(engine) as s:
-                        placed = orders.place_order(s, draft)
-                        number = placed.order.number
-                except OrderCliError as e:
-                    # Stock may have gone meanwhile (another till): nothing was saved; say so and go on.
-                    output.error(e.message, e.hint)
-                else:
-                    _state.after_write(engine)
-                    if fmt == "json":
-                        from ordercli import serialize
+                break
+            try:
+                with dbmod.write_session(engine) as s:
+                    placed = orders.place_order(s, copy.deepcopy(draft))
+                    number = placed.order.number
+            except OutOfStockError as e:
+                # Another till took the stock meanwhile: nothing was saved; keep what was typed.
+                output.error(e.message, "Nothing was saved.")
+                if _fix_or_drop(wizard, queries, settings, draft):
+                    continue
+                output.message("Dropped. Nothing saved.")
+                break
+            except OrderCliError as e:
+                output.error(e.message, e.hint)
+                break
+        if placed is not None:
+            first = False
+            _state.after_write(engine)
+            if fmt == "json":
+                from ordercli import serialize
 
-                        with dbmod.read_session(engine) as s:
-                            d = orders.order_detail(s, number)
-                        output.print_json(serialize.order_dict(d.order, d.lines, d.surcharges, events=d.events))
-                    # The review already showed the lines and totals: one line is enough at a busy stall.
-                    announce(placed)
+                with dbmod.read_session(engine) as s:
+                    d = orders.order_detail(s, number)
+                output.print_json(serialize.order_dict(d.order, d.lines, d.surcharges, events=d.events))
+            # The review already showed the lines and totals: one line is enough at a busy stall.
+            announce(placed)
         if not wizard.confirm("Start the next order?", default=True):
             return
+
+
+def _fix_or_drop(wizard, queries, settings, draft) -> bool:
+    """Offer to re-enter the items (keeping the rest). True if the draft was changed."""
+    import questionary
+
+    pick = questionary.select("What now?", choices=[FIX_ITEMS, DROP], default=FIX_ITEMS).unsafe_ask()
+    if pick != FIX_ITEMS:
+        return False
+    draft.items = wizard.ask_items(queries, settings)
+    return True
