@@ -72,7 +72,7 @@ def explain(engine, statements) -> list[tuple[str, list[str], list[str]]]:
                 plan = [r[-1] for r in rows]
                 # A full scan, or a sort of the (possibly many) orders matched; a temp B-tree over one
                 # order's few lines/events is harmless and not flagged.
-                warn = [p for p in plan if p.startswith("SCAN") and " USING " not in p]
+                warn = [p for p in plan if p.startswith("SCAN") and " USING " not in p and not p.startswith("SCAN setting")]
                 if any(p.startswith("SCAN orders") or (p.startswith("SEARCH orders") and "(number=?)" not in p) for p in plan):
                     warn += [p for p in plan if "TEMP B-TREE" in p]
             else:
