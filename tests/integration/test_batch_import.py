@@ -303,6 +303,8 @@ def test_export_round_trips_into_an_empty_store(engine, tmp_path, store_url):
         target_url = str(tmp_path / f"empty-{fmt}.db")
         target = db.get_engine(target_url)
         load_catalog(target)
+        with db.write_session(target) as s:  # prices and tax changed since: the export keeps what was sold
+            catalog.edit_product(s, sku="CANDLE-LAV", price=9999, tax_rate=1000)
         report = run_import(target, out)
         assert report.problem_count == 0, report.problems[:3]
         assert report.created == len(expected)

@@ -344,7 +344,7 @@ def test_order_json_shape_is_accepted(tmp_path):
     }
     [(raw, d)] = orders_of(write(tmp_path, "o.json", json.dumps([o])))
     assert raw.problems == [] and d is not None
-    assert [(i.sku, i.name, i.quantity, i.unit_price, i.tax_rate) for i in d.items] == [("MUG-01", None, 2, 1800, None), (None, "Gift wrap", 1, 250, 550)]
+    assert [(i.sku, i.name, i.quantity, i.unit_price, i.tax_rate) for i in d.items] == [("MUG-01", None, 2, 1800, 2000), (None, "Gift wrap", 1, 250, 550)]
     assert d.discount.percent == 1000
     assert [(s.label, s.percent, s.amount) for s in d.surcharges] == [("Card fee", 150, None), ("Parking", None, 200)]
     assert (d.tip, d.shipping.cost, d.shipping.method, d.shipping.address.postal_code, d.staff_note) == (100, 490, "Colissimo", "69001", "vip")

@@ -900,13 +900,14 @@ class _Builder:
                 except InputError as e:
                     self.problem(e.message, e.hint, col="quantity", path=f"{path}.quantity", line=line)
             price = self.call(lambda t: parse_money(t, cur, what="unit price"), price_v, "unit_price", f"{path}.unit_price", line)
+            rate = self.call(lambda t: parse_percent(t, "tax rate"), it.get("tax_rate"), "tax_rate", f"{path}.tax_rate", line)
             if sku_v not in (None, ""):
                 if isinstance(sku_v, (dict, list, bool)):
                     self.problem("the SKU must be text.", None, col="sku", path=f"{path}.sku", line=line)
                     continue
                 sku = str(sku_v).strip()
-                if qty is not None:
-                    out.append(ItemIn(sku=sku, quantity=qty, unit_price=price))
+                if qty is not None:  # unit_price / tax_rate, when given, override the catalog's (an export keeps what each line was sold at)
+                    out.append(ItemIn(sku=sku, quantity=qty, unit_price=price, tax_rate=rate))
                 continue
             if name_v in (None, ""):
                 self.problem("no SKU and no item name.", "Give a catalog SKU, or item_name and unit_price for a custom item.", col="sku", path=f"{path}.sku", line=line)
@@ -915,7 +916,6 @@ class _Builder:
             if price_v in (None, ""):
                 self.problem(f"the custom item {str(name_v)!r} has no unit_price.", "Give its unit_price, e.g. 2.50 (or a catalog SKU).", col="unit_price", path=f"{path}.unit_price", line=line)
                 continue
-            rate = self.call(lambda t: parse_percent(t, "tax rate"), it.get("tax_rate"), "tax_rate", f"{path}.tax_rate", line)
             if qty is not None and name and price is not None:
                 out.append(ItemIn(name=name, unit_price=price, quantity=qty, tax_rate=rate))
         return out
