@@ -120,6 +120,8 @@ def import_(
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask before queueing many customer emails."),
     fmt: SummaryFormat = typer.Option(SummaryFormat.table, "--format", help="Summary as text (stderr) or JSON (stdout)."),
 ) -> None:
+    import sys
+
     from ordercli import output
     from ordercli.cli import _state
     from ordercli.errors import Cancelled
@@ -128,7 +130,7 @@ def import_(
     src = batch.open_source(file, input_format.value if input_format else None)
     engine = _state.engine()
     policy = on_error.value
-    show_bar = output.is_terminal(__import__("sys").stderr)
+    show_bar = output.is_terminal(sys.stderr)
     want_notify = True if notify is None else notify
 
     meter = _Meter(show_bar, "Checking", src.size)
