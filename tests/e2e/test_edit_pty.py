@@ -90,7 +90,7 @@ def test_interactive_edit_changes_a_quantity(store):
     child.expect(f"Editing order {number}")
     open_quantity(child)
     # The order's own 2 units count: 3 in stock + 2 held = up to 5.
-    child.expect(r"Quantity \(up to 5\)")
+    child.expect(r"Quantity \(now 2, up to 5; Enter keeps it\)")
     child.send(BACKSPACE * 3 + "9" + ENTER)
     child.expect("Only 5 available")
     child.send(BACKSPACE * 3 + "3" + ENTER)

@@ -300,9 +300,13 @@ def list_(
         output.message("No orders match. Create one with `ordercli order create`.")
         return
     currencies = {o.currency for o in rows}
-    total = sum(o.total for o in rows)
+    # Cancelled and refunded orders are listed but not added to the day's takings.
+    closed = [o for o in rows if o.payment_status in ("CANCELLED", "REFUNDED")]
+    total = sum(o.total for o in rows if o.payment_status not in ("CANCELLED", "REFUNDED"))
     cur = rows[0].currency
     caption = f"{len(rows)} order{'s' if len(rows) != 1 else ''}" + (f" · total {money(total, cur)}" if len(currencies) == 1 else "")
+    if closed and len(currencies) == 1:
+        caption += f" (not counting {len(closed)} cancelled/refunded)"
     if len(rows) == limit:
         caption += f" · more may exist: --offset {offset + limit}"
     output.table(

@@ -257,6 +257,14 @@ def announce_edit(res) -> None:
         output.message(f"  Payment status: {words(res.status_change[0])} → {words(res.status_change[1])}")
     if o.balance_due:
         output.message(f"  Balance due {money(o.balance_due, o.currency)} — take payment with: ordercli order pay {e(o.number)}")
+    over = (o.paid - o.refunded) - o.total
+    if over > 0:
+        from ordercli.money import to_decimal_str
+
+        output.warn(
+            f"the customer paid {money(over, o.currency)} more than the new total — give it back with: "
+            f"ordercli order refund {e(o.number)} --amount {to_decimal_str(over, o.currency)}"
+        )
 
 
 def show_plan(plan, *, fmt: str, stderr: bool = False) -> None:

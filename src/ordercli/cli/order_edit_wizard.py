@@ -197,16 +197,18 @@ def edit_items(queries, settings, items: list, own: dict[str, int]) -> list:
             from ordercli.errors import InputError
 
             try:
-                q = parse_quantity(text)
+                q = parse_quantity(text.strip() or str(current))
             except InputError as e:
                 return e.message
             if available is not None and q > available:
                 return f"Only {available} available for this order ({available - own.get(it.sku or '', 0)} in stock + {own.get(it.sku or '', 0)} it holds)."
             return True
 
-        note = "" if available is None else f" (up to {available})"
-        text = questionary.text(f"Quantity{note}:", default=str(it.quantity), validate=qty_ok).unsafe_ask()
-        it.quantity = parse_quantity(text)
+        # No pre-filled answer: typing 4 must mean 4, not the old quantity with a 4 after it.
+        current = it.quantity
+        note = "" if available is None else f", up to {available}"
+        text = questionary.text(f"Quantity (now {current}{note}; Enter keeps it):", validate=qty_ok).unsafe_ask()
+        it.quantity = parse_quantity(text.strip() or str(current))
 
 
 def _plain(minor: int, currency: str) -> str:

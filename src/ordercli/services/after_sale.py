@@ -173,7 +173,7 @@ def refundable(order: Order) -> int:
 
 
 def _reopen_hint(order: Order) -> str:
-    if order.payment_status == PS.REFUNDED.value:
+    if order.payment_status == PS.REFUNDED.value or (order.total > 0 and refundable(order) >= order.total):
         return f"Reopen it first with `ordercli order status {order.number} --payment paid` (this takes its payment and its stock again)."
     return f"Reopen it first with `ordercli order status {order.number} --payment awaiting-payment` (this takes its stock again)."
 
@@ -732,9 +732,9 @@ def change_status(
             result.stock_returned = given
             add_event(session, order, "refund", f"Refund {_m(amount, order)}" + (f" · {reason}" if reason else "") + _restock_words(given, session), door, at=now)
         else:  # AWAITING_PAYMENT, PAID, INCOMPLETE
-            if new_p == PS.AWAITING_PAYMENT.value and order.total - paid <= 0 and order.total > 0:
+            if new_p == PS.AWAITING_PAYMENT.value and order.total - (paid - refunded) <= 0 and order.total > 0:
                 raise RefusedError(
-                    f"Order {order.number} is fully paid ({_m(paid, order)} of {_m(order.total, order)}), so it cannot await payment.",
+                    f"Order {order.number} is fully paid ({_m(paid - refunded, order)} of {_m(order.total, order)}), so it cannot await payment.",
                     "Use --payment paid instead.",
                 )
             reopening = old_p in CLOSED

@@ -141,5 +141,5 @@ def unknown_sku(session: Session, sku: str) -> NotFoundError:
     if close:
         hint = "Did you mean " + ", ".join(by_upper[c] for c in close) + "? See `ordercli product list --search TEXT`."
     else:
-        hint = "See `ordercli product list --search TEXT`, or sell it as --custom-item \"NAME=PRICE\"."
+        hint = "See `ordercli product list --search TEXT`; in an order, sell it as --custom-item \"NAME=PRICE\"."
     return NotFoundError(f"Unknown SKU {sku!r}.", hint)

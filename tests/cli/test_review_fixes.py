@@ -1,0 +1,94 @@
+"""Defects found in review: each test fails on the code before its fix."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ordercli import db
+from ordercli.services import catalog
+
+
+@pytest.fixture
+def shop(cli):
+    engine = db.get_engine(cli.url)
+    with db.write_session(engine) as s:
+        catalog.add_product(s, sku="MUG", name="Mug", price=1800, stock=10)
+    return cli
+
+
+def create(cli, *args):
+    r = cli("order", "create", "--name", "Bea", "--email", "bea@example.com", *args, "--format", "json")
+    assert r.exit_code == 0, r.stderr
+    return json.loads(r.stdout)["number"]
+
+
+def test_edit_that_lowers_a_paid_total_says_what_to_give_back(shop):
+    n = create(shop, "--item", "MUG:2")
+    assert shop("order", "pay", n, "--amount", "30").exit_code == 0
+    r = shop("order", "edit", n, "--set-qty", "MUG=1", "--yes")
+    assert r.exit_code == 0, r.stderr
+    assert "€12.00 more than the new total" in r.stderr
+    assert f"ordercli order refund {n} --amount 12.00" in r.stderr
+
+
+def test_paid_then_cancelled_order_hint_names_a_move_that_works(shop):
+    n = create(shop, "--item", "MUG:1")
+    assert shop("order", "pay", n).exit_code == 0
+    assert shop("order", "cancel", n, "--yes").exit_code == 0
+    r = shop("order", "pay", n, "--amount", "1")
+    assert r.exit_code == 1
+    assert "--payment paid" in r.stderr
+    assert "--payment awaiting-payment" not in r.stderr
+
+
+def test_awaiting_payment_counts_refunds(shop):
+    # Paid 18, 5 refunded, then cancelled: reopening to await payment is right (13 of 18 kept),
+    # and the stock is taken again.
+    n = create(shop, "--item", "MUG:1")
+    assert shop("order", "pay", n).exit_code == 0
+    assert shop("order", "refund", n, "--amount", "5.00", "--yes").exit_code == 0
+    assert shop("order", "cancel", n, "--yes").exit_code == 0
+    r = shop("order", "status", n, "--payment", "awaiting-payment")
+    assert r.exit_code == 0, r.stderr
+    data = json.loads(shop("order", "show", n, "--format", "json").stdout)
+    assert data["payment_status"] == "AWAITING_PAYMENT"
+    assert json.loads(shop("product", "show", "MUG", "--format", "json").stdout)["stock"] == 9
+
+
+def test_list_total_leaves_out_cancelled_orders(shop):
+    create(shop, "--item", "MUG:1")
+    n2 = create(shop, "--item", "MUG:2")
+    assert shop("order", "cancel", n2, "--yes").exit_code == 0
+    r = shop("order", "list")
+    assert r.exit_code == 0
+    assert "2 orders · total €18.00 (not counting 1 cancelled/refunded)" in r.stdout
+
+
+def test_product_hint_does_not_offer_an_order_flag_as_the_only_way(shop):
+    r = shop("product", "show", "MUGG")
+    assert r.exit_code == 1
+    assert "Did you mean MUG" in r.stderr
+    r = shop("product", "show", "ZZZZZZ")
+    assert r.exit_code == 1
+    assert "in an order, sell it as --custom-item" in r.stderr
+
+
+def test_confirmation_without_payment_instructions_shows_the_amount_due_not_an_empty_section(shop, tmp_path):
+    import email
+    from email import policy
+
+    maildir = tmp_path / "mail"
+    maildir.mkdir()
+    for key, value in (("mail.transport", "file"), ("mail.dir", str(maildir)), ("mail.from", "shop@example.com")):
+        assert shop("config", "set", key, value).exit_code == 0
+    create(shop, "--item", "MUG:1")
+    shop("outbox", "flush")
+    files = sorted(maildir.glob("*.eml"))
+    assert files, "the confirmation was not written"
+    msg = email.message_from_bytes(files[0].read_bytes(), policy=policy.default)
+    text = msg.get_body(preferencelist=("plain",)).get_content()
+    html = msg.get_body(preferencelist=("html",)).get_content()
+    assert "Amount due: €18.00" in text and "How to pay" not in text
+    assert "Amount due" in html and "How to pay" not in html
