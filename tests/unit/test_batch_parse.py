@@ -359,6 +359,12 @@ def test_format_from_extension_or_content(tmp_path):
         batch.open_source(tmp_path / "nope.csv")
     with pytest.raises(InputError, match="is a folder"):
         batch.open_source(tmp_path)
+    import os
+
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    with pytest.raises(InputError, match="not a regular file"):
+        batch.open_source(fifo)
 
 
 # ------------------------------------------------------------------ export shapes

@@ -47,6 +47,7 @@ import csv
 import json
 import os
 import re
+import stat
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -296,6 +297,8 @@ def open_source(path: str | Path, fmt: str | None = None) -> Source:
         raise InputError(f"Cannot read {shown!r}: permission denied.", "Check the file's permissions.") from None
     if p.is_dir():
         raise InputError(f"{shown!r} is a folder.", "Give a CSV, JSON or JSONL file.")
+    if not stat.S_ISREG(st.st_mode):
+        raise InputError(f"{shown!r} is not a regular file.", "Save the orders to a file first: the import reads it twice (check, then import).")
     try:
         with open(p, "rb") as f:
             head = f.read(CHUNK)
