@@ -339,36 +339,43 @@ def test_export_filters_limit_and_order(engine, tmp_path):
     assert n == 0 and json.loads(text) == []
 
 
-def test_an_order_committed_by_another_till_during_our_insert_counts_as_already_imported(engine, tmp_path):
-    """The unique-constraint race: another till inserts the same order_ref after our check, before our insert.
+def test_an_order_committed_by_another_writer_during_our_insert_counts_as_already_imported(engine, tmp_path):
+    """The unique-constraint race: another writer inserts the same order_ref after our check, before our insert.
 
-    On PostgreSQL our INSERT waits for the other transaction and then hits the
-    unique constraint on orders.external_ref: that must read as "already
-    imported", not as a failure. (On SQLite the write lock serialises the two
-    and our check sees the order.)
+    The other writer here is plain SQL (a script, an older ordercli), so it
+    takes none of ordercli's locks. On PostgreSQL our INSERT then waits for its
+    transaction and hits the unique constraint on orders.external_ref: that
+    must read as "already imported", not as a failure, and take no stock. (On
+    SQLite the write lock serialises the two and our check sees the order.)
     """
-    from ordercli.domain import CustomerIn, ItemIn, OrderDraft
-
     add_products(engine, ("MUG", 1800, 10))
     p = write(tmp_path, "r.csv", HEADER + "RACE-1,Ana,ana@example.com,,MUG,1,,,,,,,\n")
     src = batch.open_source(p)
     plan = batch.check_file(engine, src, policy="reject-all")
     assert plan.ok and not plan.existing
 
-    other = db.write_session(engine)
-    s = other.__enter__()
-    orders.place_order(s, OrderDraft(customer=CustomerIn(name="Ana", email="ana@example.com"), items=[ItemIn(sku="MUG", quantity=1)], door="flags", external_ref="RACE-1"), commit=False)
+    other = engine.connect()
+    tx = other.begin()
+    other.execute(
+        sa.text(
+            "INSERT INTO orders (number, seq, external_ref, created_at, updated_at, version, door, customer_name, payment_status, "
+            "fulfillment_status, currency, prices_include_tax, item_count, subtotal, discount, surcharge_total, shipping, tax, tip, total, "
+            "paid, refunded, stock_held, notify_customer, pickup) VALUES ('OTHER-1', 0, 'RACE-1', :now, :now, 1, 'script', 'Ana', "
+            "'AWAITING_PAYMENT', 'AWAITING_PROCESSING', 'EUR', true, 1, 1800, 0, 0, 0, 0, 0, 1800, 0, 0, false, false, false)"
+        ),
+        {"now": "2026-11-28 10:00:00"},
+    )
     result = {}
     t = threading.Thread(target=lambda: result.setdefault("report", batch.import_file(engine, src, plan)))
     t.start()
-    t.join(0.5)  # our import is now blocked behind the other till's transaction
-    s.commit()
-    other.__exit__(None, None, None)
+    t.join(0.5)  # our import is now blocked behind the other writer's transaction
+    tx.commit()
+    other.close()
     t.join(30)
     report = result["report"]
     assert (report.created, report.already, report.failed, report.problem_count) == (0, 1, 0, 0)
-    assert scalar(engine, "SELECT COUNT(*) FROM orders") == 1
-    assert scalar(engine, "SELECT stock FROM product") == 9
+    assert rows(engine, "SELECT number FROM orders") == [("OTHER-1",)]
+    assert scalar(engine, "SELECT stock FROM product") == 10  # our attempt rolled back whole
     assert_ledger_consistent(engine)
 
 
