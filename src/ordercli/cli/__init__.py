@@ -112,4 +112,16 @@ if hasattr(_outbox, "app"):
 
 
 def main() -> None:
-    app(prog_name="ordercli")
+    try:
+        app(prog_name="ordercli")
+    finally:
+        # Leaving the interpreter garbage-collects every object SQLAlchemy, pydantic and Typer
+        # made: ~150 ms at the end of `order list` (docs/benchmarks.md). Close the store's
+        # connections ourselves (SQLite folds its WAL back into the file on close), then
+        # exempt everything else from collection: the process is ending.
+        import gc
+
+        db = sys.modules.get("ordercli.db")
+        if db is not None:
+            db.dispose_all()
+        gc.freeze()
