@@ -92,3 +92,17 @@ def test_confirmation_without_payment_instructions_shows_the_amount_due_not_an_e
     html = msg.get_body(preferencelist=("html",)).get_content()
     assert "Amount due: €18.00" in text and "How to pay" not in text
     assert "Amount due" in html and "How to pay" not in html
+
+
+def test_batch_import_queues_customer_confirmations_but_no_admin_email_per_order(shop, tmp_path):
+    assert shop("config", "set", "store.email", "owner@example.com").exit_code == 0
+    f = tmp_path / "paper.csv"
+    f.write_text("order_ref,name,email,phone,sku,quantity\nP-1,Ana,ana@example.com,,MUG,1\nP-2,Bob,bob@example.com,,MUG,2\n", encoding="utf-8")
+    r = shop("order", "import", str(f), "--format", "json")
+    assert r.exit_code == 0, r.stderr
+    listed = json.loads(shop("outbox", "list", "--format", "json").stdout)
+    assert sorted((m["kind"], m["to"]) for m in listed) == [("confirmation", "ana@example.com"), ("confirmation", "bob@example.com")]
+    # A sale at the counter still tells the owner.
+    create(shop, "--item", "MUG:1")
+    listed = json.loads(shop("outbox", "list", "--format", "json").stdout)
+    assert ("new_order", "owner@example.com") in {(m["kind"], m["to"]) for m in listed}
