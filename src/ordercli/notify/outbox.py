@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from types import SimpleNamespace
 from sqlmodel import Session, select
 
 from ordercli.models import Order, OrderEvent, OrderLine, OrderSurcharge, Outbox, Setting, utcnow
@@ -250,7 +251,8 @@ def queue_message(
     )
     # A Core INSERT (no ORM unit of work): this runs once per order in batch imports.
     row_id = session.execute(_INSERT_OUTBOX, values).scalar_one()
-    return Outbox(id=row_id, **values)
+    # A plain record of what was queued (building an ORM/pydantic object costs more than the INSERT).
+    return SimpleNamespace(id=row_id, last_error=None, sent_at=None, claimed_by=None, claimed_until=None, **values)  # type: ignore[return-value]
 
 
 def one_line(text: str | None) -> str:
@@ -322,7 +324,7 @@ _SNAPSHOT_SURCHARGES = (
 def order_snapshot(session: Session, order: Order, *, audience: str) -> dict:
     # Plain rows, not ORM objects: cheap enough to run once per imported order.
     lines = session.execute(_SNAPSHOT_LINES, {"oid": order.id}).all()
-    surcharges = session.execute(_SNAPSHOT_SURCHARGES, {"oid": order.id}).all()
+    surcharges = session.execute(_SNAPSHOT_SURCHARGES, {"oid": order.id}).all() if order.surcharge_total else []
     by_rate: dict[int, int] = {}
     for ln in lines:
         if ln.tax_rate:
