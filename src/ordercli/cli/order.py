@@ -6,7 +6,7 @@ from typing import List, Optional
 
 import typer
 
-from ordercli.cli._state import Format, ShowFormat, STATE, can_prompt
+from ordercli.cli._state import Format, ShowFormat, can_prompt
 from ordercli.errors import InputError
 
 app = typer.Typer(
@@ -236,6 +236,23 @@ def parse_day(text: str, *, end: bool = False):
     return datetime.combine(day, time.min).astimezone().astimezone(timezone.utc)
 
 
+def build_filter(payment_status, fulfillment_status, customer, since, until, search, *, limit=50, offset=0):
+    """The order filter of `order list` and `order export`, from their options (names checked here)."""
+    from ordercli.services import orders
+    from ordercli.statuses import parse_fulfillment_status, parse_payment_status
+
+    return orders.OrderFilter(
+        payment_status=parse_payment_status(payment_status).value if payment_status else None,
+        fulfillment_status=parse_fulfillment_status(fulfillment_status).value if fulfillment_status else None,
+        customer=customer,
+        since=parse_day(since) if since else None,
+        until=parse_day(until, end=True) if until else None,
+        search=search,
+        limit=limit,
+        offset=offset,
+    )
+
+
 LIST_HELP = """List orders, newest first.
 
 Examples:
@@ -263,18 +280,8 @@ def list_(
     from ordercli.cli import _state
     from ordercli.cli._render import local_time, money
     from ordercli.services import orders
-    from ordercli.statuses import parse_fulfillment_status, parse_payment_status
 
-    f = orders.OrderFilter(
-        payment_status=parse_payment_status(payment_status).value if payment_status else None,
-        fulfillment_status=parse_fulfillment_status(fulfillment_status).value if fulfillment_status else None,
-        customer=customer,
-        since=parse_day(since) if since else None,
-        until=parse_day(until, end=True) if until else None,
-        search=search,
-        limit=limit,
-        offset=offset,
-    )
+    f = build_filter(payment_status, fulfillment_status, customer, since, until, search, limit=limit, offset=offset)
     engine = _state.engine()
     with dbmod.read_session(engine) as s:
         rows = orders.list_orders(s, f)

@@ -286,18 +286,10 @@ def export(
     from ordercli import db as dbmod
     from ordercli import output
     from ordercli.cli import _state
-    from ordercli.cli.order import parse_day
-    from ordercli.services import batch, orders
-    from ordercli.statuses import parse_fulfillment_status, parse_payment_status
+    from ordercli.cli.order import build_filter
+    from ordercli.services import batch
 
-    f = orders.OrderFilter(
-        payment_status=parse_payment_status(payment_status).value if payment_status else None,
-        fulfillment_status=parse_fulfillment_status(fulfillment_status).value if fulfillment_status else None,
-        customer=customer,
-        since=parse_day(since) if since else None,
-        until=parse_day(until, end=True) if until else None,
-        search=search,
-    )
+    f = build_filter(payment_status, fulfillment_status, customer, since, until, search)
     target = None
     if output_file is not None:
         target = Path(output_file).expanduser()

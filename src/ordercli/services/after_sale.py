@@ -35,7 +35,7 @@ from ordercli.models import Order, OrderEvent, OrderLine, OrderSurcharge, Paymen
 from ordercli.money import format_money, percent_str, to_decimal_str
 from ordercli.pricing import Adjustment
 from ordercli.services import common, customers
-from ordercli.services.orders import PricedOrder, normalize_draft, price_draft
+from ordercli.services.orders import PricedOrder, draft_values, normalize_draft, price_draft
 from ordercli.settings import Settings
 from ordercli.statuses import (
     CLOSED,
@@ -545,39 +545,7 @@ def edit_order(
     customer_id = order.customer_id
     if (c.name, c.email, c.phone) != (order.customer_name, order.customer_email, order.customer_phone):
         customer_id = customers.find_or_create(session, name=c.name, email=c.email, phone=c.phone).id
-    ship = after.shipping
-    saddr = ship.address if ship and ship.address else Address()
-    baddr = after.billing or Address()
-    values = dict(
-        customer_id=customer_id,
-        customer_name=c.name,
-        customer_email=c.email,
-        customer_phone=c.phone,
-        item_count=pr.item_count,
-        subtotal=t.subtotal,
-        discount_percent=after.discount.percent if after.discount else None,
-        discount=t.discount,
-        surcharge_total=t.surcharge_total,
-        shipping=t.shipping,
-        tax=t.tax,
-        tip=t.tip,
-        total=t.total,
-        payment_method=after.payment_method,
-        note=after.note,
-        staff_note=after.staff_note,
-        shipping_method=ship.method if ship else None,
-        pickup=bool(ship and ship.pickup),
-        ship_name=saddr.name,
-        ship_street=saddr.street,
-        ship_city=saddr.city,
-        ship_postal_code=saddr.postal_code,
-        ship_country=saddr.country,
-        bill_name=baddr.name,
-        bill_street=baddr.street,
-        bill_city=baddr.city,
-        bill_postal_code=baddr.postal_code,
-        bill_country=baddr.country,
-    )
+    values = dict(customer_id=customer_id, **draft_values(after, pr))
     # The payment status follows the money: PAID <-> AWAITING_PAYMENT when the total moves past what was paid.
     old_status = order.payment_status
     new_status = old_status

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from ordercli.errors import InputError, RefusedError
 from ordercli.models import Counter, Order, Setting

@@ -17,7 +17,7 @@ from ordercli.domain import Address, OrderDraft, clean_text, normalize_country, 
 from ordercli.errors import InputError
 from ordercli.models import Customer, Order, OrderEvent, OrderLine, OrderSurcharge, Product, utcnow
 from ordercli.money import format_money
-from ordercli.pricing import Adjustment, LineIn, PricingError, Totals, compute_totals
+from ordercli.pricing import LineIn, PricingError, Totals, compute_totals
 from ordercli.services import common, customers
 from ordercli.settings import Settings
 from ordercli.statuses import FulfillmentStatus, PaymentStatus
@@ -181,7 +181,7 @@ def price_draft(
         )
     except PricingError as e:
         if "discount" in str(e):
-            raise InputError(f"The discount is larger than the subtotal.", "Give a smaller --discount.") from None
+            raise InputError("The discount is larger than the subtotal.", "Give a smaller --discount.") from None
         raise InputError(f"Cannot price the order: {e}.", "Check the amounts.") from None
     for ln, out in zip(lines, totals.lines):
         ln.total, ln.discount, ln.tax = out.total, out.discount, out.tax
@@ -237,6 +237,48 @@ class PlacedOrder:
     messages: list = field(default_factory=list)
 
 
+def draft_values(draft: OrderDraft, priced: PricedOrder) -> dict:
+    """The order columns that come from a priced draft: contact, totals, notes, addresses.
+
+    Shared by ``place_order`` and the edit service, so a new order and an edited one are
+    written the same way.
+    """
+    c = draft.customer
+    t = priced.totals
+    ship = draft.shipping
+    saddr = ship.address if ship and ship.address else Address()
+    baddr = draft.billing or Address()
+    return dict(
+        customer_name=c.name,
+        customer_email=c.email,
+        customer_phone=c.phone,
+        item_count=priced.item_count,
+        subtotal=t.subtotal,
+        discount_percent=draft.discount.percent if draft.discount else None,
+        discount=t.discount,
+        surcharge_total=t.surcharge_total,
+        shipping=t.shipping,
+        tax=t.tax,
+        tip=t.tip,
+        total=t.total,
+        payment_method=draft.payment_method,
+        note=draft.note,
+        staff_note=draft.staff_note,
+        shipping_method=ship.method if ship else None,
+        pickup=bool(ship and ship.pickup),
+        ship_name=saddr.name,
+        ship_street=saddr.street,
+        ship_city=saddr.city,
+        ship_postal_code=saddr.postal_code,
+        ship_country=saddr.country,
+        bill_name=baddr.name,
+        bill_street=baddr.street,
+        bill_city=baddr.city,
+        bill_postal_code=baddr.postal_code,
+        bill_country=baddr.country,
+    )
+
+
 def place_order(
     session: Session, draft: OrderDraft, *, commit: bool = True, settings: Settings | None = None, catalog: dict[str, Product] | None = None
 ) -> PlacedOrder:
@@ -277,10 +319,6 @@ def place_order(
 
     c = draft.customer
     customer_id = customers.find_or_create_id(session, name=c.name, email=c.email, phone=c.phone)
-    t = priced.totals
-    ship = draft.shipping
-    saddr = ship.address if ship and ship.address else Address()
-    baddr = draft.billing or Address()
     now = utcnow()
     order = _insert_order(
         session,
@@ -291,38 +329,12 @@ def place_order(
         updated_at=now,
         door=draft.door,
         customer_id=customer_id,
-        customer_name=c.name,
-        customer_email=c.email,
-        customer_phone=c.phone,
         payment_status=PaymentStatus.AWAITING_PAYMENT.value,
         fulfillment_status=FulfillmentStatus.AWAITING_PROCESSING.value,
         currency=priced.currency,
         prices_include_tax=priced.prices_include_tax,
-        item_count=priced.item_count,
-        subtotal=t.subtotal,
-        discount_percent=draft.discount.percent if draft.discount else None,
-        discount=t.discount,
-        surcharge_total=t.surcharge_total,
-        shipping=t.shipping,
-        tax=t.tax,
-        tip=t.tip,
-        total=t.total,
-        payment_method=draft.payment_method,
-        note=draft.note,
-        staff_note=draft.staff_note,
         notify_customer=draft.notify_customer,
-        shipping_method=ship.method if ship else None,
-        pickup=bool(ship and ship.pickup),
-        ship_name=saddr.name,
-        ship_street=saddr.street,
-        ship_city=saddr.city,
-        ship_postal_code=saddr.postal_code,
-        ship_country=saddr.country,
-        bill_name=baddr.name,
-        bill_street=baddr.street,
-        bill_city=baddr.city,
-        bill_postal_code=baddr.postal_code,
-        bill_country=baddr.country,
+        **draft_values(draft, priced),
     )
     # Lines, surcharges and the event are plain INSERTs (one executemany each,
     # no ORM objects): the same rows, much cheaper for batch imports.
@@ -360,7 +372,7 @@ def place_order(
                 at=now,
                 kind="created",
                 door=draft.door,
-                summary=f"Created ({draft.door}) · {priced.item_count} {items_word} · {format_money(t.total, priced.currency)}",
+                summary=f"Created ({draft.door}) · {priced.item_count} {items_word} · {format_money(priced.totals.total, priced.currency)}",
             )
         ],
     )
