@@ -28,7 +28,7 @@ from tests.wizard_keys import CTRL_C, DOWN, ENTER
 
 pytestmark = pytest.mark.slow
 
-N = 300
+N = 1500  # large enough that a faster import cannot finish before the signal lands
 HEADER = "order_ref,name,email,phone,sku,quantity,item_name,unit_price\n"
 
 

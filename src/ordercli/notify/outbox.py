@@ -250,7 +250,7 @@ def queue_message(
         created_at=now,
     )
     # A Core INSERT (no ORM unit of work): this runs once per order in batch imports.
-    row_id = session.execute(_INSERT_OUTBOX, values).scalar_one()
+    row_id = session.connection().execute(_INSERT_OUTBOX, values).scalar_one()
     # A plain record of what was queued (building an ORM/pydantic object costs more than the INSERT).
     return SimpleNamespace(id=row_id, last_error=None, sent_at=None, claimed_by=None, claimed_until=None, **values)  # type: ignore[return-value]
 
@@ -323,8 +323,9 @@ _SNAPSHOT_SURCHARGES = (
 
 def order_snapshot(session: Session, order: Order, *, audience: str) -> dict:
     # Plain rows, not ORM objects: cheap enough to run once per imported order.
-    lines = session.execute(_SNAPSHOT_LINES, {"oid": order.id}).all()
-    surcharges = session.execute(_SNAPSHOT_SURCHARGES, {"oid": order.id}).all() if order.surcharge_total else []
+    conn = session.connection()
+    lines = conn.execute(_SNAPSHOT_LINES, {"oid": order.id}).all()
+    surcharges = conn.execute(_SNAPSHOT_SURCHARGES, {"oid": order.id}).all() if order.surcharge_total else []
     by_rate: dict[int, int] = {}
     for ln in lines:
         if ln.tax_rate:

@@ -219,7 +219,7 @@ def _insert_order(session: Session, **values) -> Order:
     from sqlalchemy.orm.attributes import set_committed_value
 
     row = {**_ORDER_DEFAULTS, **values}
-    order_id = session.execute(_INSERT_ORDER, row).scalar_one()
+    order_id = session.connection().execute(_INSERT_ORDER, row).scalar_one()
     order = Order._sa_class_manager.new_instance()  # type: ignore[attr-defined]
     for key, value in row.items():
         set_committed_value(order, key, value)
@@ -299,8 +299,8 @@ def place_order(
         if session.get_bind().dialect.name == "postgresql":
             # Two tills retrying the same reference at once: the second waits here until the
             # first commits, then finds its order (SQLite's BEGIN IMMEDIATE already serialises).
-            session.execute(_REF_LOCK, {"ref": draft.external_ref})
-        existing_id = session.execute(_ORDER_ID_BY_REF, {"ref": draft.external_ref}).scalar()
+            session.connection().execute(_REF_LOCK, {"ref": draft.external_ref})
+        existing_id = session.connection().execute(_ORDER_ID_BY_REF, {"ref": draft.external_ref}).scalar()
         existing = session.get(Order, existing_id) if existing_id is not None else None
         if existing is not None:
             return PlacedOrder(order=existing, priced=price_draft(session, draft, settings, catalog=catalog), created=False)
@@ -338,7 +338,8 @@ def place_order(
     )
     # Lines, surcharges and the event are plain INSERTs (one executemany each,
     # no ORM objects): the same rows, much cheaper for batch imports.
-    session.execute(
+    conn = session.connection()  # Core on the session's connection: no ORM overhead per statement
+    conn.execute(
         _INSERT_LINES,
         [
             dict(
@@ -359,12 +360,12 @@ def place_order(
         ],
     )
     if priced.surcharges:
-        session.execute(
+        conn.execute(
             _INSERT_SURCHARGES,
             [dict(order_id=order.id, position=pos, label=label, percent=percent, amount=amount) for pos, (label, percent, amount) in enumerate(priced.surcharges, 1)],
         )
     items_word = "item" if priced.item_count == 1 else "items"
-    session.execute(
+    conn.execute(
         _INSERT_EVENT,
         [
             dict(
