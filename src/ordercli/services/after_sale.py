@@ -35,7 +35,7 @@ from ordercli.models import Order, OrderEvent, OrderLine, OrderSurcharge, Paymen
 from ordercli.money import format_money, percent_str, to_decimal_str
 from ordercli.pricing import Adjustment
 from ordercli.services import common, customers
-from ordercli.services.orders import PricedOrder, draft_values, normalize_draft, price_draft
+from ordercli.services.orders import PricedOrder, draft_values, normalize_draft, price_draft, write_lines
 from ordercli.settings import Settings
 from ordercli.statuses import (
     CLOSED,
@@ -558,25 +558,7 @@ def edit_order(
 
     session.execute(sa.delete(OrderLine).where(OrderLine.order_id == order.id))  # type: ignore[arg-type]
     session.execute(sa.delete(OrderSurcharge).where(OrderSurcharge.order_id == order.id))  # type: ignore[arg-type]
-    for pos, ln in enumerate(pr.lines, 1):
-        session.add(
-            OrderLine(
-                order_id=order.id,  # type: ignore[arg-type]
-                position=pos,
-                product_id=ln.product_id,
-                sku=ln.sku,
-                name=ln.name,
-                quantity=ln.quantity,
-                unit_price=ln.unit_price,
-                tax_rate=ln.tax_rate,
-                total=ln.total,
-                discount=ln.discount,
-                tax=ln.tax,
-                tracked=ln.tracked,
-            )
-        )
-    for pos, (label, percent, amount) in enumerate(pr.surcharges, 1):
-        session.add(OrderSurcharge(order_id=order.id, position=pos, label=label, percent=percent, amount=amount))  # type: ignore[arg-type]
+    write_lines(session.connection(), order.id, pr)  # type: ignore[arg-type]
     write_order(session, order, version, values)
 
     now = utcnow()

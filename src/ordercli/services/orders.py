@@ -279,6 +279,35 @@ def draft_values(draft: OrderDraft, priced: PricedOrder) -> dict:
     )
 
 
+def write_lines(conn, order_id: int, priced: PricedOrder) -> None:
+    """INSERT an order's lines and surcharges as priced (create and edit write them alike)."""
+    conn.execute(
+        _INSERT_LINES,
+        [
+            dict(
+                order_id=order_id,
+                position=pos,
+                product_id=ln.product_id,
+                sku=ln.sku,
+                name=ln.name,
+                quantity=ln.quantity,
+                unit_price=ln.unit_price,
+                tax_rate=ln.tax_rate,
+                total=ln.total,
+                discount=ln.discount,
+                tax=ln.tax,
+                tracked=ln.tracked,
+            )
+            for pos, ln in enumerate(priced.lines, 1)
+        ],
+    )
+    if priced.surcharges:
+        conn.execute(
+            _INSERT_SURCHARGES,
+            [dict(order_id=order_id, position=pos, label=label, percent=percent, amount=amount) for pos, (label, percent, amount) in enumerate(priced.surcharges, 1)],
+        )
+
+
 def place_order(
     session: Session, draft: OrderDraft, *, commit: bool = True, settings: Settings | None = None, catalog: dict[str, Product] | None = None
 ) -> PlacedOrder:
@@ -339,31 +368,7 @@ def place_order(
     # Lines, surcharges and the event are plain INSERTs (one executemany each,
     # no ORM objects): the same rows, much cheaper for batch imports.
     conn = session.connection()  # Core on the session's connection: no ORM overhead per statement
-    conn.execute(
-        _INSERT_LINES,
-        [
-            dict(
-                order_id=order.id,
-                position=pos,
-                product_id=ln.product_id,
-                sku=ln.sku,
-                name=ln.name,
-                quantity=ln.quantity,
-                unit_price=ln.unit_price,
-                tax_rate=ln.tax_rate,
-                total=ln.total,
-                discount=ln.discount,
-                tax=ln.tax,
-                tracked=ln.tracked,
-            )
-            for pos, ln in enumerate(priced.lines, 1)
-        ],
-    )
-    if priced.surcharges:
-        conn.execute(
-            _INSERT_SURCHARGES,
-            [dict(order_id=order.id, position=pos, label=label, percent=percent, amount=amount) for pos, (label, percent, amount) in enumerate(priced.surcharges, 1)],
-        )
+    write_lines(conn, order.id, priced)
     items_word = "item" if priced.item_count == 1 else "items"
     conn.execute(
         _INSERT_EVENT,
