@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 from contextlib import contextmanager
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
@@ -238,3 +239,106 @@ def upgrade(engine: Engine) -> None:
                     )
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
+
+
+# ------------------------------------------------------------ hot statements
+
+
+def fast(session: Session):
+    """Where to run the few statements executed for every order (batch imports).
+
+    On PostgreSQL: the session's Connection. On SQLite: the same DB-API
+    connection, inside the same transaction, but without SQLAlchemy's
+    per-statement machinery (~34 µs a statement against ~4 µs): each Core
+    statement is compiled once by SQLAlchemy (so its SQL is written once) and
+    then run by the sqlite3 cursor, with values adapted the way SQLAlchemy
+    stores them (UTC datetimes as text, booleans as 0/1).
+    """
+    conn = session.connection()
+    if conn.dialect.name != "sqlite":
+        return conn
+    return _SqliteFast(conn.connection.driver_connection)
+
+
+_SQLITE_NAMED = None
+_FAST_CACHE: dict = {}
+_ROW_TYPES: dict = {}
+
+
+def _compiled(stmt, keys: tuple) -> tuple[str, dict]:
+    global _SQLITE_NAMED
+    hit = _FAST_CACHE.get((stmt, keys))
+    if hit is None:
+        if _SQLITE_NAMED is None:
+            from sqlalchemy.dialects import sqlite
+
+            _SQLITE_NAMED = sqlite.dialect(paramstyle="named")
+        c = stmt.compile(dialect=_SQLITE_NAMED, column_keys=list(keys) if keys else None)
+        defaults = {k: v for k, v in c.params.items() if k not in keys}  # LIMIT/OFFSET literals and the like
+        hit = (str(c), defaults)
+        _FAST_CACHE[(stmt, keys)] = hit
+    return hit
+
+
+def _adapt(value):
+    kind = type(value)
+    if kind is bool:
+        return int(value)
+    if kind is datetime:
+        if value.tzinfo is not None:
+            value = value.astimezone(timezone.utc).replace(tzinfo=None)
+        return value.isoformat(" ", "microseconds")  # SQLAlchemy's SQLite storage format
+    return value
+
+
+class _FastResult:
+    def __init__(self, cursor):
+        self._cursor = cursor
+
+    def _rows(self):
+        cur = self._cursor
+        if cur.description is None:
+            return []
+        names = tuple(d[0] for d in cur.description)
+        Row = _ROW_TYPES.get(names)
+        if Row is None:  # building a namedtuple class is slow: once per column list
+            from collections import namedtuple
+
+            Row = _ROW_TYPES[names] = namedtuple("Row", names, rename=True)  # type: ignore[misc]
+        return [Row(*r) for r in cur.fetchall()]
+
+    def first(self):
+        rows = self._rows()
+        return rows[0] if rows else None
+
+    def all(self):
+        return self._rows()
+
+    def scalar(self):
+        row = self.first()
+        return None if row is None else row[0]
+
+    def scalar_one(self):
+        rows = self._rows()
+        if len(rows) != 1:
+            raise sa.exc.NoResultFound("expected one row") if not rows else sa.exc.MultipleResultsFound("expected one row")
+        return rows[0][0]
+
+
+class _SqliteFast:
+    def __init__(self, raw):
+        self.raw = raw
+
+    def execute(self, stmt, params=None):
+        if isinstance(params, list):
+            if not params:
+                return _FastResult(self.raw.cursor())
+            sql, defaults = _compiled(stmt, tuple(params[0]))
+            cur = self.raw.cursor()
+            cur.executemany(sql, [{**defaults, **{k: _adapt(v) for k, v in p.items()}} for p in params])
+            return _FastResult(cur)
+        params = params or {}
+        sql, defaults = _compiled(stmt, tuple(params) if not isinstance(stmt, sa.TextClause) else ())
+        cur = self.raw.cursor()
+        cur.execute(sql, {**defaults, **{k: _adapt(v) for k, v in params.items()}})
+        return _FastResult(cur)

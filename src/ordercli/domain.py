@@ -8,6 +8,7 @@ wizard, the flags and the batch import read them the same way.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -184,6 +185,7 @@ def parse_surcharge(spec: str, currency: str) -> Adjustment:
 # ---------------------------------------------------------------------- contacts
 
 
+@functools.lru_cache(maxsize=4096)  # pure; a batch import checks the same contacts again and again
 def normalize_email(text: str | None) -> str | None:
     if text is None or not str(text).strip():
         return None
@@ -197,6 +199,7 @@ def normalize_email(text: str | None) -> str | None:
     return info.normalized.lower()
 
 
+@functools.lru_cache(maxsize=4096)
 def normalize_phone(text: str | None, region: str | None) -> str | None:
     if text is None or not str(text).strip():
         return None

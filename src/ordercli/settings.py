@@ -223,11 +223,15 @@ class Settings:
 
     def __init__(self, stored: dict[str, str]):
         self._stored = stored
+        self._resolved: dict[str, str] = {}  # defaults computed once (a batch asks thousands of times)
 
     def get(self, key: str) -> str:
         if key in self._stored:
             return self._stored[key]
-        return KEYS[key].default_value()
+        value = self._resolved.get(key)
+        if value is None:
+            value = self._resolved[key] = KEYS[key].default_value()
+        return value
 
     def __getitem__(self, key: str) -> str:
         return self.get(key)

@@ -42,6 +42,7 @@ import sqlalchemy as sa
 from types import SimpleNamespace
 from sqlmodel import Session, select
 
+from ordercli.db import fast
 from ordercli.models import Order, OrderEvent, OrderLine, OrderSurcharge, Outbox, Setting, utcnow
 from ordercli.settings import Settings
 
@@ -250,7 +251,7 @@ def queue_message(
         created_at=now,
     )
     # A Core INSERT (no ORM unit of work): this runs once per order in batch imports.
-    row_id = session.connection().execute(_INSERT_OUTBOX, values).scalar_one()
+    row_id = fast(session).execute(_INSERT_OUTBOX, values).scalar_one()
     # A plain record of what was queued (building an ORM/pydantic object costs more than the INSERT).
     return SimpleNamespace(id=row_id, last_error=None, sent_at=None, claimed_by=None, claimed_until=None, **values)  # type: ignore[return-value]
 
@@ -323,7 +324,7 @@ _SNAPSHOT_SURCHARGES = (
 
 def order_snapshot(session: Session, order: Order, *, audience: str) -> dict:
     # Plain rows, not ORM objects: cheap enough to run once per imported order.
-    conn = session.connection()
+    conn = fast(session)
     lines = conn.execute(_SNAPSHOT_LINES, {"oid": order.id}).all()
     surcharges = conn.execute(_SNAPSHOT_SURCHARGES, {"oid": order.id}).all() if order.surcharge_total else []
     by_rate: dict[int, int] = {}

@@ -7,6 +7,7 @@ import difflib
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from ordercli.db import fast
 from ordercli.errors import NotFoundError, OutOfStockError
 from ordercli.models import Counter, Order, Product, Setting, StockMovement, UTCDateTime, utcnow
 from ordercli.settings import Settings
@@ -29,7 +30,7 @@ def next_in_sequence(session: Session, name: str) -> int:
     can never receive the same number (and a rolled-back order gives its
     number back).
     """
-    row = session.connection().execute(_NEXT, {"n": name}).first()
+    row = fast(session).execute(_NEXT, {"n": name}).first()
     if row is None:  # pragma: no cover - the migration seeds every counter
         session.add(Counter(name=name, value=2))
         session.flush()
@@ -65,7 +66,7 @@ def take_stock(session: Session, wanted: dict[int, int], *, reason: str, order_n
     short: list[tuple[str, int, int]] = []
     moves: list[dict] = []
     now = utcnow()
-    conn = session.connection()
+    conn = fast(session)
     for pid in sorted(wanted):
         qty = wanted[pid]
         if qty == 0:

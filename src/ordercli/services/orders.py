@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from ordercli.domain import Address, OrderDraft, clean_text, normalize_country, normalize_email, normalize_phone, MAX_NOTE
+from ordercli.db import fast
 from ordercli.errors import InputError
 from ordercli.models import Customer, Order, OrderEvent, OrderLine, OrderSurcharge, Product, utcnow
 from ordercli.money import format_money
@@ -219,7 +220,7 @@ def _insert_order(session: Session, **values) -> Order:
     from sqlalchemy.orm.attributes import set_committed_value
 
     row = {**_ORDER_DEFAULTS, **values}
-    order_id = session.connection().execute(_INSERT_ORDER, row).scalar_one()
+    order_id = fast(session).execute(_INSERT_ORDER, row).scalar_one()
     order = Order._sa_class_manager.new_instance()  # type: ignore[attr-defined]
     for key, value in row.items():
         set_committed_value(order, key, value)
@@ -329,7 +330,7 @@ def place_order(
             # Two tills retrying the same reference at once: the second waits here until the
             # first commits, then finds its order (SQLite's BEGIN IMMEDIATE already serialises).
             session.connection().execute(_REF_LOCK, {"ref": draft.external_ref})
-        existing_id = session.connection().execute(_ORDER_ID_BY_REF, {"ref": draft.external_ref}).scalar()
+        existing_id = fast(session).execute(_ORDER_ID_BY_REF, {"ref": draft.external_ref}).scalar()
         existing = session.get(Order, existing_id) if existing_id is not None else None
         if existing is not None:
             return PlacedOrder(order=existing, priced=price_draft(session, draft, settings, catalog=catalog), created=False)
@@ -367,7 +368,7 @@ def place_order(
     )
     # Lines, surcharges and the event are plain INSERTs (one executemany each,
     # no ORM objects): the same rows, much cheaper for batch imports.
-    conn = session.connection()  # Core on the session's connection: no ORM overhead per statement
+    conn = fast(session)  # no ORM or per-statement machinery: this runs for every imported order
     write_lines(conn, order.id, priced)
     items_word = "item" if priced.item_count == 1 else "items"
     conn.execute(
