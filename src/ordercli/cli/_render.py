@@ -38,6 +38,12 @@ def totals_rows(o, surcharges, currency: str) -> list[tuple[str, str]]:
     return rows
 
 
+def _address(o, prefix: str) -> str:
+    from ordercli.domain import Address
+
+    return Address(*(getattr(o, f"{prefix}_{k}") for k in ("name", "street", "city", "postal_code", "country"))).one_line()
+
+
 def render_order(d, *, stderr: bool = False) -> None:
     """Full order view (``order show`` and after ``order create``)."""
     o = d.order
@@ -63,10 +69,10 @@ def render_order(d, *, stderr: bool = False) -> None:
     if o.pickup:
         con.print("Shipping: pickup" + (f" ({e(o.shipping_method)})" if o.shipping_method else ""))
     elif o.shipping_method or o.ship_street or o.ship_city:
-        addr = ", ".join(x for x in [o.ship_name, o.ship_street, " ".join(y for y in [o.ship_postal_code, o.ship_city] if y), o.ship_country] if x)
+        addr = _address(o, "ship")
         con.print(f"Shipping: {e(o.shipping_method or '')}" + (f" to {e(addr)}" if addr else ""))
     if o.bill_street or o.bill_name or o.bill_city:
-        addr = ", ".join(x for x in [o.bill_name, o.bill_street, " ".join(y for y in [o.bill_postal_code, o.bill_city] if y), o.bill_country] if x)
+        addr = _address(o, "bill")
         con.print(f"Billing: {e(addr)}")
     if o.tracking_number:
         con.print(f"Tracking number: {e(o.tracking_number)}")

@@ -63,7 +63,9 @@ def _status_line(o) -> None:
 
 
 def _units(moved: dict, skus: dict) -> str:
-    return ", ".join(f"{skus.get(pid, pid)} ×{q}" for pid, q in sorted(moved.items()) if q)
+    from ordercli.services.after_sale import units_text  # imported here: keeps `import ordercli.cli` light
+
+    return units_text(moved, skus)
 
 
 def _confirm(question: str, *, yes: bool, what: str, flag_hint: str) -> bool:

@@ -124,7 +124,8 @@ def _skus(session: Session, pids) -> dict[int, str]:
     return {p.id: p.sku for p in session.exec(select(Product).where(Product.id.in_(pids))).all()}  # type: ignore[union-attr, misc]
 
 
-def _units_text(moved: dict[int, int], skus: dict[int, str]) -> str:
+def units_text(moved: dict[int, int], skus: dict[int, str]) -> str:
+    """``{product_id: qty}`` -> "MUG-01 ×2, CARD ×1" (timeline summaries and CLI messages)."""
     return ", ".join(f"{skus.get(pid, pid)} ×{q}" for pid, q in sorted(moved.items()) if q)
 
 
@@ -566,9 +567,9 @@ def edit_order(
     if plan.take or plan.give:
         moved = []
         if plan.take:
-            moved.append("stock taken " + _units_text(plan.take, plan.skus))
+            moved.append("stock taken " + units_text(plan.take, plan.skus))
         if plan.give:
-            moved.append("stock returned " + _units_text(plan.give, plan.skus))
+            moved.append("stock returned " + units_text(plan.give, plan.skus))
         summary_text = "Edited: " + "; ".join(summary) + " · " + " · ".join(moved)
     else:
         summary_text = "Edited: " + "; ".join(summary)
@@ -735,9 +736,9 @@ def change_status(
     if result.tracking:
         parts.append(f"Tracking number: {result.tracking[0] or '—'} → {result.tracking[1] or '—'}")
     if result.stock_returned:
-        parts.append("stock returned " + _units_text(result.stock_returned, result.skus))
+        parts.append("stock returned " + units_text(result.stock_returned, result.skus))
     if result.stock_taken:
-        parts.append("stock taken again " + _units_text(result.stock_taken, result.skus))
+        parts.append("stock taken again " + units_text(result.stock_taken, result.skus))
     if reason and not result.refund_recorded:
         parts.append(f"reason: {reason}")
     parts += notes
@@ -769,7 +770,7 @@ def _last_method(session: Session, order: Order) -> str | None:
 def _restock_words(given: dict[int, int], session: Session) -> str:
     if not given:
         return ""
-    return " · restocked " + _units_text(given, _skus(session, given))
+    return " · restocked " + units_text(given, _skus(session, given))
 
 
 def cancel_order(
@@ -1019,7 +1020,7 @@ def refund_order(
     write_order(session, order, version, values)
     text = f"Refund {_m(amount, order)}" + (f" · {method}" if method else "") + (f" · {reason}" if reason else "")
     if restocked:
-        text += " · restocked " + _units_text(restocked, skus)
+        text += " · restocked " + units_text(restocked, skus)
     elif full and restock is False:
         text += " · not restocked"
     add_event(session, order, "refund", text, door, at=now)
