@@ -125,6 +125,35 @@ def test_set_twice_keeps_one_row(engine):
     assert stored(engine) == {"store.name": "B"}
 
 
+def test_two_tills_setting_a_new_key_at_the_same_moment_both_succeed(engine):
+    """Till A has inserted the key but not committed; till B sets it meanwhile.
+
+    Read-then-insert would let B see no row, block on A's insert, then fail with a
+    unique violation once A commits. The upsert waits and overwrites instead.
+    """
+    import threading
+
+    outcome: dict = {}
+    with db.write_session(engine) as a:
+        a.add(Setting(key="store.phone", value="till A"))
+        a.flush()  # inserted, not committed: B has to wait for A
+
+        def till_b():
+            try:
+                outcome["value"] = set_(engine, "store.phone", "till B")
+            except Exception as e:  # noqa: BLE001 - reported below
+                outcome["error"] = e
+
+        b = threading.Thread(target=till_b)
+        b.start()
+        b.join(0.5)  # B is waiting on A's lock
+        assert b.is_alive()
+        a.commit()
+    b.join(30)
+    assert "error" not in outcome, outcome.get("error")
+    assert stored(engine)["store.phone"] == "till B"
+
+
 def test_next_order_number_lives_in_the_counter(engine):
     assert set_(engine, "order.next_number", "2000") == "2000"
     assert get(engine, "order.next_number") == "2000"

@@ -54,6 +54,8 @@ def _describe(e: Exception) -> str:
     first = text[0] if text else type(e).__name__
     if "database is locked" in first:
         return "The store is busy (another till is writing). Try again in a moment."
+    if "unique constraint" in first.lower() or "duplicate key" in first.lower():
+        return "Another till saved the same record at the same moment. Run the command again."
     if "readonly database" in first or "read-only" in first:
         return "The store is read-only: check the permissions of the store file and its folder (--db / ORDERCLI_DB)."
     return f"Unexpected error: {first}"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session
 
 from ordercli.errors import InputError, RefusedError
@@ -42,14 +44,23 @@ def set_value(session: Session, key: str, value: str) -> str:
         return normalized
     if key == "store.currency":
         _check_currency_change(session, normalized)
-    row = session.get(Setting, key)
-    if row is None:
-        session.add(Setting(key=key, value=normalized))
-    else:
-        row.value = normalized
-        session.add(row)
+    _upsert(session, key, normalized)
     session.commit()
     return normalized
+
+
+def _upsert(session: Session, key: str, value: str) -> None:
+    """One ``INSERT … ON CONFLICT DO UPDATE``: two tills setting a new key at once both succeed (last one wins)."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    table = Setting.__table__  # type: ignore[attr-defined]
+    stmt = insert(table).values(key=key, value=value)
+    session.execute(stmt.on_conflict_do_update(index_elements=[table.c.key], set_={"value": value}))
+    loaded = session.identity_map.get(identity_key(Setting, key))
+    if loaded is not None:  # keep a row this session already read in step with the store
+        set_committed_value(loaded, "value", value)
 
 
 def _check_currency_change(session: Session, new: str) -> None:
