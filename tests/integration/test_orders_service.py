@@ -342,6 +342,38 @@ def test_a_missing_email_or_phone_is_filled_in_on_the_customer(shop):
     assert customer_id(shop, place(shop, make_draft(("MUG-01", 1), email="ana@example.com")).order.number) == cid
 
 
+def test_two_tills_creating_the_same_new_customer_at_once_make_one_customer(shop):
+    """Till A has created the customer but not committed; till B looks her up meanwhile.
+
+    B must wait for A and then find A's customer, not create a second one
+    (orders take the counter row first, which also serialises them; an edit that
+    changes the customer's email does not, so the lookup itself must be safe).
+    """
+    import threading
+
+    from ordercli.services import customers
+
+    found: dict = {}
+    with db.write_session(shop) as a:
+        mine = customers.find_or_create_id(a, name="Dee", email="dee@example.com", phone=None)
+
+        def till_b():
+            with db.write_session(shop) as b:
+                found["id"] = customers.find_or_create(b, name="Dee B.", email="dee@example.com", phone="+33612345678").id
+                b.commit()
+
+        t = threading.Thread(target=till_b)
+        t.start()
+        t.join(0.5)
+        assert t.is_alive()  # B waits for A
+        a.commit()
+    t.join(30)
+    assert found["id"] == mine
+    with db.read_session(shop) as s:
+        assert s.exec(select(Customer).where(Customer.email == "dee@example.com")).all()[0].phone == "+33612345678"
+        assert len(s.exec(select(Customer).where(Customer.email == "dee@example.com")).all()) == 1
+
+
 # ------------------------------------------------------------ order numbers
 
 
