@@ -67,6 +67,19 @@ def test_orders_queue_messages_and_show_lists_them(shop):
     assert "ana@example.com" in lst.stdout and "Delivery is off: mail.transport is none" in lst.stderr
 
 
+def test_show_says_why_messages_wait_only_while_delivery_is_off(shop, tmp_path):
+    number = create(shop)
+    r = ok(shop("order", "show", number))
+    assert "Delivery is off (mail.transport is none" in r.stderr and "config set mail.transport smtp" in r.stderr
+    assert "Delivery is off" not in r.stdout  # data on stdout, advice on stderr
+    quiet = create(shop, "--no-notify")
+    ok(shop("config", "set", "mail.transport", "file"))
+    ok(shop("config", "set", "mail.dir", str(tmp_path)))
+    ok(shop("outbox", "flush"))
+    assert "Delivery is off" not in ok(shop("order", "show", number)).stderr  # sent: nothing to explain
+    assert ok(shop("order", "show", quiet)).stderr == ""
+
+
 def test_no_notify_on_create_skips_the_customer(shop):
     number = create(shop, "--no-notify")
     assert [(r["kind"], r["order"]) for r in outbox_json(shop)] == [("new_order", number)]

@@ -346,3 +346,10 @@ def show(
         output.print_json(serialize.order_dict(d.order, d.lines, d.surcharges, events=d.events, payments=d.payments, notifications=d.notifications))
         return
     _render.render_order(d)
+    if any(n.status in ("pending", "failed") for n in d.notifications or []):
+        from ordercli.cli.outbox import config_hint
+        from ordercli.notify import outbox
+
+        _settings, problem, _marker = outbox.transport_status(engine)
+        if problem:  # say why the message is still waiting, and how to send it
+            output.message(f"Delivery is off ({output.escape(problem)}). {config_hint(problem)} Then `ordercli outbox flush`.")

@@ -115,7 +115,7 @@ def flush() -> None:
     engine = _state.engine()
     report = outbox.deliver(engine, force=True, drain=True)
     if report.skipped:
-        raise RefusedError(f"Nothing was sent: {report.skipped}.", _config_hint(report.skipped))
+        raise RefusedError(f"Nothing was sent: {report.skipped}.", config_hint(report.skipped))
     _summary(report)
     if report.failed or report.dead:
         raise RefusedError(
@@ -126,7 +126,7 @@ def flush() -> None:
         output.message("Nothing to send.")
 
 
-def _config_hint(problem: str) -> str:
+def config_hint(problem: str) -> str:
     if "mail.transport" in problem:
         return "Choose a transport: `ordercli config set mail.transport smtp` (or file)."
     if "sender" in problem:
