@@ -38,6 +38,48 @@ def next_in_sequence(session: Session, name: str) -> int:
     return int(row[0]) - 1
 
 
+# ------------------------------------------------------------------ lock order
+#
+# On PostgreSQL every write transaction takes its row locks in one global order,
+# so two tills can wait for each other but never deadlock:
+#
+#   catalog lock (adding products)  ->  order counter  ->  order rows  ->  product rows by id
+#
+# SQLite needs none of this: a write transaction holds the whole store
+# (BEGIN IMMEDIATE), so these helpers do nothing there.
+
+_CATALOG_LOCK = sa.text("SELECT pg_advisory_xact_lock(727004, 0)")
+_LOCK_COUNTER = sa.text("SELECT value FROM counter WHERE name = :n FOR UPDATE")
+_LOCK_PRODUCTS = sa.text("SELECT id FROM product WHERE id = ANY(:ids) ORDER BY id FOR UPDATE")
+
+
+def _is_pg(session: Session) -> bool:
+    return session.connection().dialect.name == "postgresql"
+
+
+def lock_catalog(session: Session) -> None:
+    """Serialise the creation of products (SKU checks are case-insensitive, the unique index is not)."""
+    if _is_pg(session):
+        session.connection().execute(_CATALOG_LOCK)
+
+
+def lock_counter(session: Session, name: str = "order") -> None:
+    """Hold a counter's row until the transaction ends.
+
+    Every order creation takes the order counter, so this also serialises the
+    check for an existing external reference with the insert of the order.
+    """
+    if _is_pg(session):
+        session.connection().execute(_LOCK_COUNTER, {"n": name})
+
+
+def lock_products(session: Session, ids) -> None:
+    """Lock these product rows, in id order, before a transaction touches them in another order."""
+    wanted = sorted({int(i) for i in ids if i is not None})
+    if wanted and _is_pg(session):
+        session.connection().execute(_LOCK_PRODUCTS, {"ids": wanted})
+
+
 def peek_counter(session: Session, name: str) -> int:
     row = session.get(Counter, name)
     return row.value if row else 1
