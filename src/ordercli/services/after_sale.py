@@ -529,7 +529,10 @@ def edit_order(
     if plan.shortages:
         raise EditShortage(plan.shortages, order.number)
 
-    # Stock: give back first, then take the extra, each in product-id order.
+    # Stock: give back first, then take the extra. Both sets locked together in
+    # product-id order first: giving 2 then taking 1 would otherwise lock 2 before 1
+    # and deadlock with a sale or another edit on PostgreSQL.
+    common.lock_products(session, set(plan.give) | set(plan.take))
     if plan.give:
         common.give_stock(session, plan.give, reason="edit", order_number=order.number)
     if plan.take:

@@ -1202,14 +1202,19 @@ class _Importer:
         import sqlalchemy as sa
 
         from ordercli import db
-        from ordercli.services import orders
+        from ordercli.services import common, orders
 
         if not items or self.stopped:
             return
         results = []
         try:
             with db.write_session(self.engine) as s:
+                # PostgreSQL lock order (see services.common): the counter, then every product
+                # of the batch by id. Orders in file order would lock products in file order
+                # and deadlock with a cancel or an edit on another till.
+                common.lock_counter(s, "order")
                 catalog = self._catalog(s, items)
+                common.lock_products(s, (p.id for p in catalog.values()))
                 for it in items:
                     placed = orders.place_order(s, it.draft, commit=False, settings=self.settings, catalog=catalog)
                     results.append((it, placed))

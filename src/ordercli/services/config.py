@@ -36,6 +36,7 @@ def set_value(session: Session, key: str, value: str) -> str:
     normalized = validate(key, value)
     if key == "order.next_number":
         n = int(normalized)
+        common.lock_counter(session, "order")  # no order can take a number between our check and our write
         highest = session.execute(sa.select(sa.func.max(Order.seq))).scalar() or 0
         if n <= highest:
             raise InputError(f"order.next_number must be above {highest}, the highest order number used.", f"Use {highest + 1} or more.")

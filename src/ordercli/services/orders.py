@@ -26,7 +26,6 @@ from ordercli.statuses import FulfillmentStatus, PaymentStatus
 # Statements built once (not per order): executing a prepared statement object
 # skips its construction and cache-key computation, which matters in batches.
 _ORDERS = Order.__table__  # type: ignore[attr-defined]
-_REF_LOCK = sa.text("SELECT pg_advisory_xact_lock(727002, hashtext(:ref))")
 _ORDER_ID_BY_REF = sa.select(_ORDERS.c.id).where(_ORDERS.c.external_ref == sa.bindparam("ref"))
 _INSERT_LINES = sa.insert(OrderLine.__table__)  # type: ignore[attr-defined]
 _INSERT_SURCHARGES = sa.insert(OrderSurcharge.__table__)  # type: ignore[attr-defined]
@@ -326,10 +325,12 @@ def place_order(
     normalize_draft(draft, settings)
 
     if draft.external_ref:
-        if session.get_bind().dialect.name == "postgresql":
-            # Two tills retrying the same reference at once: the second waits here until the
-            # first commits, then finds its order (SQLite's BEGIN IMMEDIATE already serialises).
-            session.connection().execute(_REF_LOCK, {"ref": draft.external_ref})
+        # Two tills retrying the same reference at once: the second waits here until the
+        # first commits, then finds its order. The order counter (taken by every new order
+        # anyway, and first in the lock order) rather than a lock per reference, which would
+        # deadlock with a batch already holding the counter. SQLite's BEGIN IMMEDIATE
+        # already serialises.
+        common.lock_counter(session, "order")
         existing_id = fast(session).execute(_ORDER_ID_BY_REF, {"ref": draft.external_ref}).scalar()
         existing = session.get(Order, existing_id) if existing_id is not None else None
         if existing is not None:
