@@ -678,22 +678,43 @@ def retry_message(session: Session, *, message_id: int) -> Outbox:
     """Put a failed or dead message back in the queue, due now. Commits."""
     from ordercli.errors import NotFoundError, RefusedError
 
-    row = session.get(Outbox, message_id)
-    if row is None:
-        raise NotFoundError(f"No outbox message {message_id}.", "See the IDs with `ordercli outbox list`.")
-    if row.status == "sent":
-        hint = "To send it again, use `ordercli order notify ORDER`." if row.order_id else "Nothing to do."
-        raise RefusedError(f"Message {message_id} was already sent.", hint)
     now = utcnow()
-    if row.status == "sending" and row.claimed_until and row.claimed_until > now:
-        raise RefusedError(f"Message {message_id} is being sent right now.", "Check again in a minute with `ordercli outbox list`.")
-    if row.status == "dead":
-        row.attempts = 0  # a fresh set of attempts
-    row.status = "pending"
-    row.next_attempt_at = now
-    row.claimed_by = None
-    row.claimed_until = None
-    session.add(row)
+    t = _OUTBOX_T
+    # One conditional UPDATE: the state is checked where it is changed. A till that claimed
+    # (or already sent) the message in the meantime makes it match nothing, instead of the
+    # message being put back in the queue and sent twice. On PostgreSQL a concurrent claim
+    # makes this wait, then re-check the condition against the committed row.
+    stmt = (
+        sa.update(t)
+        .where(
+            t.c.id == message_id,
+            sa.or_(
+                t.c.status.in_(("pending", "failed", "dead")),
+                sa.and_(t.c.status == "sending", sa.or_(t.c.claimed_until.is_(None), t.c.claimed_until <= now)),  # a stale claim
+            ),
+        )
+        .values(
+            status="pending",
+            attempts=sa.case((t.c.status == "dead", 0), else_=t.c.attempts),  # dead: a fresh set of attempts
+            next_attempt_at=now,
+            claimed_by=None,
+            claimed_until=None,
+        )
+    )
+    changed = session.execute(stmt).rowcount
+    row = session.exec(select(Outbox).where(Outbox.id == message_id).execution_options(populate_existing=True)).first()
+    if changed != 1:
+        session.rollback()
+        if row is None:
+            raise NotFoundError(f"No outbox message {message_id}.", "See the IDs with `ordercli outbox list`.")
+        if row.status == "sent":
+            hint = "To send it again, use `ordercli order notify ORDER`." if row.order_id else "Nothing to do."
+            raise RefusedError(f"Message {message_id} was already sent.", hint)
+        if row.status == "sending":
+            raise RefusedError(f"Message {message_id} is being sent right now.", "Check again in a minute with `ordercli outbox list`.")
+        raise RefusedError(  # pragma: no cover - every status is handled above
+            f"Message {message_id} is {row.status}: it cannot be retried.", "Check it with `ordercli outbox list`."
+        )
     session.commit()
     return row
 

@@ -6,7 +6,10 @@
   once committed, is never handed out again. Re-running for the same order
   reuses its invoice (same number and date) while the order's total is the
   same; if the total changed, a new invoice with the next number is issued
-  and the old number stays used.
+  and the old number stays used. The order row is locked (``FOR UPDATE``)
+  before the lookup, so two tills invoicing one order at once get one
+  invoice: the second waits for the first and reuses it. Lock order: the
+  order row, then the ``invoice`` counter row.
 * :func:`render_pdf` draws the invoice with fpdf2: seller (``store.*``),
   invoice number and date, customer and addresses, lines, discount,
   surcharges, shipping, tax per rate, tip, total, paid, balance due, payment
@@ -44,18 +47,42 @@ def latest_invoice(session: Session, order: Order) -> Invoice | None:
     return session.exec(select(Invoice).where(Invoice.order_id == order.id).order_by(Invoice.seq.desc())).first()  # type: ignore[union-attr]
 
 
-def issue_invoice(session: Session, *, order: Order, settings: Settings) -> Invoice:
-    """The order's invoice (new number if none, or if the total changed). Does not commit."""
+def lock_order_row(session: Session, order: Order) -> Order:
+    """Lock the order's row for this transaction and read it again (same object, fresh values).
+
+    On PostgreSQL a second till invoicing the same order waits here until the
+    first one commits, and then sees its invoice. SQLite's write transaction
+    (``BEGIN IMMEDIATE``) already holds the whole store; ``FOR UPDATE`` is not
+    emitted there.
+    """
+    return session.exec(
+        select(Order).where(Order.id == order.id).with_for_update().execution_options(populate_existing=True)
+    ).one()
+
+
+def _issue_locked(session: Session, *, order: Order, settings: Settings) -> tuple[Invoice, bool]:
+    """(invoice, newly issued?) — the caller holds the order row (:func:`lock_order_row`)."""
     if order.payment_status == "CANCELLED":
         raise RefusedError(f"Order {order.number} is cancelled: it gets no invoice.", "Invoice an order that is not cancelled.")
     current = latest_invoice(session, order)
     if current is not None and current.total == order.total:
-        return current
+        return current, False
+    # Lock order: the order row (held) before the invoice counter row.
     seq = common.next_in_sequence(session, "invoice")
     inv = Invoice(order_id=order.id, number=f"{settings.get('invoice.prefix')}{seq}", seq=seq, issued_at=utcnow(), total=order.total)
     session.add(inv)
     session.flush()
-    return inv
+    return inv, True
+
+
+def issue_invoice(session: Session, *, order: Order, settings: Settings) -> Invoice:
+    """The order's invoice (new number if none, or if the total changed). Does not commit.
+
+    The order row is locked first, so two tills invoicing one order at once
+    never both see "no invoice yet": the second waits and reuses the first's.
+    """
+    order = lock_order_row(session, order)
+    return _issue_locked(session, order=order, settings=settings)[0]
 
 
 # ------------------------------------------------------------------ EPC QR
@@ -477,14 +504,16 @@ def make_invoice(session: Session, *, number: str, send: bool = False) -> Invoic
     from ordercli.notify import outbox
 
     settings = common.load_settings(session)
-    order = common.get_order(session, number)
+    # The order row first (a second till waits here), then the invoice lookup and, if needed, the counter.
+    order = lock_order_row(session, common.get_order(session, number))
     if send and not order.customer_email:
         raise RefusedError(
             f"Order {order.number} has no customer email: the invoice cannot be sent.",
             f"Add one with `ordercli order edit {order.number} --email ADDRESS`, or drop --send and hand the PDF over.",
         )
-    before = latest_invoice(session, order)
-    inv = issue_invoice(session, order=order, settings=settings)
+    inv, new = _issue_locked(session, order=order, settings=settings)
+    # Number and row are decided above; the PDF is drawn in the same transaction (the
+    # email attachment is queued with it), which keeps both locks for that short while.
     pdf = render_pdf(session, order=order, invoice=inv, settings=settings)
     messages = []
     if send:
@@ -493,4 +522,4 @@ def make_invoice(session: Session, *, number: str, send: bool = False) -> Invoic
         if row is not None:
             messages.append(row)
     session.commit()
-    return InvoiceResult(order=order, invoice=inv, pdf=pdf, new=before is None or before.id != inv.id, messages=messages)
+    return InvoiceResult(order=order, invoice=inv, pdf=pdf, new=new, messages=messages)
