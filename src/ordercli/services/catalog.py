@@ -31,11 +31,25 @@ def _movement(session: Session, product: Product, delta: int, reason: str, order
     session.add(StockMovement(product_id=product.id, delta=delta, stock_after=product.stock or 0, reason=reason, order_number=order_number))
 
 
+def _lock_and_reload(session: Session, product: Product) -> Product:
+    """Lock the product's row (PostgreSQL) and re-read it, so stock read afterwards is current and stays so.
+
+    Every read-modify-write of stock goes through this: a stock read before the lock
+    may already be stale when the write lands (another till sold meanwhile).
+    """
+    common.lock_products(session, [product.id])
+    session.refresh(product)
+    return product
+
+
 def add_product(session: Session, *, sku: str, name: str, price: int, stock: int | None, tax_rate: int | None = None) -> Product:
     sku = check_sku(sku)
     name = clean_text(name, "product name", required=True)  # type: ignore[assignment]
     if stock is not None and stock < 0:
         raise InputError("Stock cannot be negative.", "Give --stock 0 or more, or --untracked.")
+    # The SKU check is case-insensitive, the unique index is not: hold the catalog lock from the
+    # check to the commit so two tills adding CUP-1 and cup-1 at once cannot both get through.
+    common.lock_catalog(session)
     if session.exec(select(Product).where(sa.func.upper(Product.sku) == sku.upper())).first():
         raise RefusedError(f"A product with SKU {sku!r} already exists.", f"Change it with `ordercli product edit {sku} …`.")
     settings = common.load_settings(session)
@@ -58,7 +72,7 @@ def edit_product(
     untracked: bool = False,
     track_stock: int | None = None,
 ) -> Product:
-    product = common.get_product(session, sku)
+    product = _lock_and_reload(session, common.get_product(session, sku))
     if name is not None:
         product.name = clean_text(name, "product name", required=True)  # type: ignore[assignment]
     if price is not None:
@@ -86,7 +100,7 @@ def edit_product(
 
 def change_stock(session: Session, *, sku: str, set_to: int | None = None, add: int | None = None, reason: str = "adjust") -> Product:
     """``--set N`` or ``--add N`` (negative allowed). Stock never goes below 0."""
-    product = common.get_product(session, sku)
+    product = _lock_and_reload(session, common.get_product(session, sku))
     if product.stock is None:
         raise RefusedError(f"{product.sku} does not track stock.", f"Start tracking with `ordercli product edit {product.sku} --stock N`.")
     if (set_to is None) == (add is None):
@@ -312,10 +326,23 @@ def parse_catalog_csv(text: str, currency: str) -> list[ProductRow]:
 
 
 def import_catalog(session: Session, *, rows: list[ProductRow]) -> ImportReport:
-    """Create or update by SKU in one transaction; stock changes go through the ledger."""
+    """Create or update by SKU in one transaction; stock changes go through the ledger.
+
+    On PostgreSQL the import first takes the catalog lock (no other till creates a
+    product meanwhile), then locks every existing product the file touches in id
+    order, as sales do (CSV order could deadlock with a sale), and only then reads
+    them: stock deltas are computed from the stock as it is under the lock.
+    """
+    common.lock_catalog(session)
     settings = common.load_settings(session)
     report = ImportReport()
-    existing = {p.sku.upper(): p for p in session.exec(select(Product)).all()}
+    touched = {row.sku.upper() for row in rows}
+    ids = [pid for pid, psku in session.execute(sa.select(Product.id, Product.sku)) if psku.upper() in touched]
+    common.lock_products(session, ids)
+    loaded = session.exec(select(Product).order_by(Product.id).execution_options(populate_existing=True)).all()
+    existing: dict[str, Product] = {}
+    for p in loaded:
+        existing.setdefault(p.sku.upper(), p)
     now = utcnow()
     for row in rows:
         p = existing.get(row.sku.upper())
