@@ -38,6 +38,11 @@ class _Group(TyperGroup):
 
             output.message("Cancelled, nothing saved.")
             raise typer.Exit(EXIT_CANCELLED) from None
+        except BrokenPipeError:
+            # The reader went away (`ordercli order export | head -1`): stop quietly, like
+            # other Unix tools, with 128 + SIGPIPE.
+            _silence_stdout()
+            raise typer.Exit(EXIT_PIPE) from None
         except (typer.Exit, typer.Abort):
             raise
         except Exception as e:  # noqa: BLE001 - last line of defence: no tracebacks
@@ -47,6 +52,18 @@ class _Group(TyperGroup):
 
             output.error(_describe(e), "Nothing was saved. Run again with ORDERCLI_DEBUG=1 to see the details.")
             raise typer.Exit(EXIT_REFUSED) from None
+
+
+EXIT_PIPE = 141
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so that flushing it at exit cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # not a real file (tests): nothing to flush
+        pass
 
 
 def _describe(e: Exception) -> str:
@@ -127,3 +144,8 @@ def main() -> None:
         if db is not None:
             db.dispose_all()
         gc.freeze()
+        try:
+            sys.stdout.flush()  # what is still buffered, while we can report a closed pipe ourselves
+        except BrokenPipeError:
+            _silence_stdout()
+            sys.exit(EXIT_PIPE)
