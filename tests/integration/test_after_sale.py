@@ -627,3 +627,40 @@ def test_held_units_follow_the_ledger(shop):
         held = A.held_units(s, o)
         ids = {p.sku: p.id for p in s.exec(select(Product)).all()}
     assert held == {ids["MUG"]: 2, ids["TEA"]: 1}
+
+
+# ------------------------------------------------- custom lines sharing a name
+
+
+def wraps(engine) -> str:
+    return place(engine, cat("MUG", 1), ItemIn(quantity=1, name="Wrap", unit_price=100), ItemIn(quantity=1, name="Wrap", unit_price=200))
+
+
+def test_a_name_two_custom_lines_share_is_refused_until_the_line_is_named(shop):
+    number = wraps(shop)
+    before = snapshot(shop, number)
+    for flags in ({"set_qty": [("Wrap", 3)]}, {"set_price": [("wrap", 900)]}, {"remove": ["Wrap"]}):
+        with pytest.raises(InputError) as ei:
+            edit(shop, number, **flags)
+        assert "2 lines are called 'Wrap'" in ei.value.message
+        assert "Wrap#1 (×1 at €1.00)" in ei.value.hint and "Wrap#2 (×1 at €2.00)" in ei.value.hint
+    assert snapshot(shop, number) == before
+    with pytest.raises(InputError, match="no such line"):
+        edit(shop, number, set_qty=[("Wrap#3", 1)])
+
+
+def test_the_named_line_changes_and_the_timeline_says_so(shop):
+    number = wraps(shop)
+    r = edit(shop, number, set_qty=[("Wrap#2", 3)])
+    assert r.changed and "Wrap qty 1 → 3" in r.summary
+    lines = [(ln.name, ln.quantity, ln.unit_price) for ln in detail(shop, number).lines if ln.sku is None]
+    assert lines == [("Wrap", 1, 100), ("Wrap", 3, 200)]
+    # alongside another change, the custom line's change is in the record too
+    r = edit(shop, number, set_price=[("WRAP#1", 150)], set_qty=[("MUG", 2)])
+    assert any("Wrap price €1.00 → €1.50" in piece for piece in r.summary), r.summary
+    assert any("MUG qty 1 → 2" in piece for piece in r.summary)
+    assert detail(shop, number).events[-1].summary.count("Wrap") == 1
+    # removing one of two: only that one is reported, the other is not "changed"
+    r = edit(shop, number, remove=["Wrap#1"])
+    assert [p for p in r.summary if not p.startswith("total")] == ["Removed Wrap ×1"]
+    assert [(ln.name, ln.quantity, ln.unit_price) for ln in detail(shop, number).lines if ln.sku is None] == [("Wrap", 3, 200)]

@@ -249,28 +249,41 @@ def draft_from_order(session: Session, order: Order) -> OrderDraft:
     )
 
 
-def _find_item(items: list[ItemIn], key: str, flag: str) -> ItemIn:
+def _find_item(items: list[ItemIn], key: str, flag: str, currency: str = "EUR") -> ItemIn:
+    """The line a flag names: a SKU, or the name of a custom line (``NAME#2``: the second line of that name)."""
     k = key.strip().upper()
     for it in items:
         if it.sku is not None and it.sku.upper() == k:
             return it
-    for it in items:
-        if it.sku is None and (it.name or "").strip().upper() == k:
-            return it
+    nth = None
+    base, sep, tail = k.rpartition("#")
+    if sep and tail.isdigit() and int(tail) >= 1:
+        k, nth = base.strip(), int(tail)
+    named = [it for it in items if it.sku is None and (it.name or "").strip().upper() == k]
+    if nth is not None and nth <= len(named):
+        return named[nth - 1]
+    if nth is None and len(named) == 1:
+        return named[0]
+    if nth is None and len(named) > 1:
+        name = named[0].name
+        which = " or ".join(
+            f"{name}#{i} (×{it.quantity} at {format_money(it.unit_price or 0, currency)})" for i, it in enumerate(named, 1)
+        )
+        raise InputError(f"{flag} {key!r}: {len(named)} lines are called {name!r}.", f"Say which one: {which}.")
     on_order = ", ".join(it.sku or f'"{it.name}"' for it in items) or "none"
     raise InputError(f"{flag} {key!r}: no such line on this order.", f"Lines on the order: {on_order}.")
 
 
-def apply_changes(draft: OrderDraft, ch: EditChanges) -> OrderDraft:
+def apply_changes(draft: OrderDraft, ch: EditChanges, currency: str = "EUR") -> OrderDraft:
     """Apply flag changes to a copy of ``draft`` (pure; validation happens when it is priced)."""
     d = copy.deepcopy(draft)
     for key in ch.remove:
-        it = _find_item(d.items, key, "--remove-item")
+        it = _find_item(d.items, key, "--remove-item", currency)
         d.items.remove(it)
     for key, qty in ch.set_qty:
-        _find_item(d.items, key, "--set-qty").quantity = qty
+        _find_item(d.items, key, "--set-qty", currency).quantity = qty
     for key, price in ch.set_price:
-        _find_item(d.items, key, "--set-price").unit_price = price
+        _find_item(d.items, key, "--set-price", currency).unit_price = price
     for new in ch.add_items:
         if new.sku is not None:
             same = next((it for it in d.items if it.sku is not None and it.sku.upper() == new.sku.upper()), None)
@@ -420,6 +433,45 @@ def plan_edit(session: Session, order: Order, new_draft: OrderDraft, settings: S
     return EditPlan(order, before, after, priced, summary, take, give, skus, shortages, old_lines)
 
 
+def _pair_lines(old_lines, new_lines) -> tuple[dict, dict]:
+    """Key old and new lines so that the same line gets the same key.
+
+    Catalog lines by product. Custom lines by name, and when several share a
+    name (two "Gift wrap" lines at different prices), unchanged ones pair up
+    first, then the rest in order: every change shows in the summary.
+    """
+    old_by: dict = {}
+    new_by: dict = {}
+    old_custom: dict[str, list] = {}
+    new_custom: dict[str, list] = {}
+    for ln in old_lines:
+        if ln.product_id is not None:
+            old_by[("p", ln.product_id)] = ln
+        else:
+            old_custom.setdefault((ln.name or "").upper(), []).append(ln)
+    for ln in new_lines:
+        if ln.product_id is not None:
+            new_by[("p", ln.product_id)] = ln
+        else:
+            new_custom.setdefault((ln.name or "").upper(), []).append(ln)
+    for name in {*old_custom, *new_custom}:
+        olds, news = list(old_custom.get(name, [])), list(new_custom.get(name, []))
+        n = 0
+        for ln in list(news):
+            same = next((o for o in olds if (o.quantity, o.unit_price) == (ln.quantity, ln.unit_price)), None)
+            if same is not None:
+                olds.remove(same)
+                news.remove(ln)
+                old_by[("c", name, n)], new_by[("c", name, n)] = same, ln
+                n += 1
+        for i in range(max(len(olds), len(news))):
+            if i < len(olds):
+                old_by[("c", name, n + i)] = olds[i]
+            if i < len(news):
+                new_by[("c", name, n + i)] = news[i]
+    return old_by, new_by
+
+
 def describe_edit(order: Order, before: OrderDraft, after: OrderDraft, priced: PricedOrder, old_lines: list[OrderLine], old_sur: list[OrderSurcharge]) -> list[str]:
     """Readable "old → new" pieces for everything an edit changes."""
     cur = order.currency
@@ -434,11 +486,7 @@ def describe_edit(order: Order, before: OrderDraft, after: OrderDraft, priced: P
     txt("Email", before.customer.email, after.customer.email)
     txt("Phone", before.customer.phone, after.customer.phone)
 
-    def key(sku, name, pid):
-        return ("p", pid) if pid is not None else ("c", (name or "").upper())
-
-    old_by = {key(ln.sku, ln.name, ln.product_id): ln for ln in old_lines}
-    new_by = {key(ln.sku, ln.name, ln.product_id): ln for ln in priced.lines}
+    old_by, new_by = _pair_lines(old_lines, priced.lines)
     for k, ln in new_by.items():
         label = ln.sku or ln.name
         if k not in old_by:
@@ -488,7 +536,7 @@ def preview_edit(session: Session, *, number: str, changes: EditChanges | None =
     """What an edit would do (for the interactive review). Writes nothing."""
     settings = common.load_settings(session)
     order = common.get_order(session, number)
-    base = draft if draft is not None else apply_changes(draft_from_order(session, order), changes or EditChanges())
+    base = draft if draft is not None else apply_changes(draft_from_order(session, order), changes or EditChanges(), order.currency)
     return plan_edit(session, order, base, settings)
 
 
@@ -522,7 +570,7 @@ def edit_order(
     settings = common.load_settings(session)
     order = lock_order(session, number, expected_version)
     version = order.version
-    new_draft = draft if draft is not None else apply_changes(draft_from_order(session, order), changes or EditChanges())
+    new_draft = draft if draft is not None else apply_changes(draft_from_order(session, order), changes or EditChanges(), order.currency)
     plan = plan_edit(session, order, new_draft, settings)
     if not plan.changed:
         return EditResult(order=order, changed=False, summary=[])
