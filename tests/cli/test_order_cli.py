@@ -171,6 +171,14 @@ def test_ref_makes_a_rerun_harmless(shop):
     assert stock(shop, "MUG-01") == 10
 
 
+def test_a_used_ref_with_another_customer_exits_1_and_prints_no_order(shop):
+    first = as_json(create(shop, "--item", "MUG-01:2", "--ref", "form-1", "--format", "json"))
+    r = shop("order", "create", "--name", "Bo", "--email", "bo@example.com", "--item", "MUG-01:2", "--ref", "form-1", "--format", "json")
+    assert r.exit_code == 1 and r.stdout == ""
+    assert f"form-1 already belongs to order {first['number']}" in r.stderr and "--ref" in r.stderr
+    assert len(all_orders(shop)) == 1
+
+
 def test_prefix_and_suffix_from_config(shop):
     ok(shop("config", "set", "order.prefix", "FAIR-"))
     ok(shop("config", "set", "order.suffix", "--", "-B"))

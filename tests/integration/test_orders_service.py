@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from ordercli import db
 from ordercli.domain import Address, CustomerIn, ItemIn, OrderDraft, ShippingIn
-from ordercli.errors import InputError, NotFoundError, OutOfStockError
+from ordercli.errors import InputError, NotFoundError, OutOfStockError, RefusedError
 from ordercli.models import Customer, Order, OrderEvent, OrderLine, OrderSurcharge, Product, StockMovement
 from ordercli.pricing import Adjustment
 from ordercli.services import catalog, common, config, orders
@@ -427,6 +427,34 @@ def test_the_same_external_ref_never_creates_a_second_order(shop):
     assert next_number(shop) == 1002
     other = place(shop, make_draft(("MUG-01", 1), external_ref="form-78"))
     assert other.created and other.order.number == "1002"
+
+
+def test_another_order_under_a_used_reference_is_refused_not_swallowed(shop):
+    first = place(shop, make_draft(("MUG-01", 2), external_ref="form-77")).order
+    before = (count(shop, Order), stock_of(shop, "MUG-01"), next_number(shop))
+    for other, what in [
+        (make_draft(("MUG-01", 2), name="Bo", email="bo@example.com", external_ref="form-77"), "customer"),
+        (make_draft(("MUG-01", 3), external_ref="form-77"), "items"),
+        (make_draft(("BOWL-02", 2), external_ref="form-77"), "items"),
+        (make_draft(("MUG-01", 2), ItemIn(name="Gift wrap", unit_price=200, quantity=1), external_ref="form-77"), "items"),
+    ]:
+        with pytest.raises(RefusedError) as ei:
+            place(shop, other)
+        assert f"already belongs to order {first.number}" in ei.value.message and what in ei.value.message
+        assert (count(shop, Order), stock_of(shop, "MUG-01"), next_number(shop)) == before
+    # a retry typed differently (case, spacing) is still the same order
+    again = place(shop, make_draft(("mug-01", 2), email=" ANA@example.com", external_ref="form-77"))
+    assert again.created is False and again.order.number == first.number
+
+
+def test_after_an_edit_a_retry_with_the_first_items_is_still_the_same_order(shop):
+    from ordercli.services import after_sale
+
+    first = place(shop, make_draft(("MUG-01", 2), external_ref="form-77")).order
+    with db.write_session(shop) as s:
+        after_sale.edit_order(s, number=first.number, changes=after_sale.EditChanges(set_qty=[("MUG-01", 1)]))
+    again = place(shop, make_draft(("MUG-01", 2), external_ref="form-77"))
+    assert again.created is False and again.order.number == first.number
 
 
 # ----------------------------------------------------------------- ledger

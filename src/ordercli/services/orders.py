@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from ordercli.domain import Address, OrderDraft, clean_text, normalize_country, normalize_email, normalize_phone, MAX_NOTE
 from ordercli.db import fast
-from ordercli.errors import InputError
+from ordercli.errors import InputError, RefusedError
 from ordercli.models import Customer, Order, OrderEvent, OrderLine, OrderSurcharge, Product, utcnow
 from ordercli.money import format_money
 from ordercli.pricing import LineIn, PricingError, Totals, compute_totals
@@ -308,6 +308,35 @@ def write_lines(conn, order_id: int, priced: PricedOrder) -> None:
         )
 
 
+def _check_same_request(session: Session, existing: Order, draft: OrderDraft, priced: PricedOrder) -> None:
+    """A retry of the order behind ``external_ref`` is a no-op; another order under the same reference is refused.
+
+    Compared: the customer's contact details and, while the order has not been
+    edited since, its lines (SKU or name, quantity). A script reusing a
+    reference by mistake must not be told its order was taken.
+    """
+    c = draft.customer
+    differs = []
+    if (c.email or None) != (existing.customer_email or None) or (c.phone or None) != (existing.customer_phone or None):
+        differs.append("customer")
+    edited = session.execute(
+        sa.select(OrderEvent.id).where(OrderEvent.order_id == existing.id, OrderEvent.kind == "edited").limit(1)  # type: ignore[arg-type]
+    ).first()
+    if edited is None:
+        def lines(pairs) -> list:
+            return sorted(((sku or "").upper(), (name or "").upper() if not sku else "", qty) for sku, name, qty in pairs)
+
+        old = lines((ln.sku, ln.name, ln.quantity) for ln in session.exec(select(OrderLine).where(OrderLine.order_id == existing.id)).all())
+        new = lines((ln.sku, ln.name, ln.quantity) for ln in priced.lines)
+        if old != new:
+            differs.append("items")
+    if differs:
+        raise RefusedError(
+            f"Reference {existing.external_ref} already belongs to order {existing.number} (different {' and '.join(differs)}): nothing was created.",
+            f"Give this order its own --ref (or none). See the other one with `ordercli order show {existing.number}`.",
+        )
+
+
 def place_order(
     session: Session, draft: OrderDraft, *, commit: bool = True, settings: Settings | None = None, catalog: dict[str, Product] | None = None
 ) -> PlacedOrder:
@@ -334,7 +363,10 @@ def place_order(
         existing_id = fast(session).execute(_ORDER_ID_BY_REF, {"ref": draft.external_ref}).scalar()
         existing = session.get(Order, existing_id) if existing_id is not None else None
         if existing is not None:
-            return PlacedOrder(order=existing, priced=price_draft(session, draft, settings, catalog=catalog), created=False)
+            priced = price_draft(session, draft, settings, catalog=catalog)
+            if draft.door != "import":  # a re-run file is "already imported" whatever was edited since
+                _check_same_request(session, existing, draft, priced)
+            return PlacedOrder(order=existing, priced=priced, created=False)
 
     priced = price_draft(session, draft, settings, catalog=catalog)
     seq = common.next_in_sequence(session, "order")
