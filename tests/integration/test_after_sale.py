@@ -664,3 +664,63 @@ def test_the_named_line_changes_and_the_timeline_says_so(shop):
     r = edit(shop, number, remove=["Wrap#1"])
     assert [p for p in r.summary if not p.startswith("total")] == ["Removed Wrap ×1"]
     assert [(ln.name, ln.quantity, ln.unit_price) for ln in detail(shop, number).lines if ln.sku is None] == [("Wrap", 3, 200)]
+
+
+# ------------------------------------------- the moves listed are the moves taken
+
+
+def _states(engine) -> dict[str, str]:
+    """Orders in the states a shop meets, by name."""
+    mk = lambda: place(engine, cat("TEA", 1))  # noqa: E731
+    made = {"new": mk()}
+    made["paid"] = mk()
+    pay(engine, made["paid"])
+    made["part-paid"] = mk()
+    pay(engine, made["part-paid"], amount=200)
+    made["cancelled"] = mk()
+    cancel(engine, made["cancelled"])
+    made["cancelled-paid"] = mk()
+    pay(engine, made["cancelled-paid"])
+    cancel(engine, made["cancelled-paid"])
+    made["refunded"] = mk()
+    pay(engine, made["refunded"])
+    refund(engine, made["refunded"])
+    made["part-refunded"] = mk()
+    pay(engine, made["part-refunded"])
+    refund(engine, made["part-refunded"], amount=100)
+    made["shipped"] = mk()
+    pay(engine, made["shipped"])
+    status(engine, made["shipped"], fulfillment="shipped")
+    made["delivered"] = mk()
+    status(engine, made["delivered"], fulfillment="delivered")
+    return made
+
+
+def test_the_moves_order_status_lists_are_exactly_the_ones_it_accepts(shop):
+    from ordercli.errors import OrderCliError
+    from ordercli.statuses import FulfillmentStatus, PaymentStatus
+
+    for state, number in _states(shop).items():
+        with db.read_session(shop) as s:
+            listed_p, listed_f = A.possible_moves(common.get_order(s, number))
+        for kind, targets, listed in (("payment", PaymentStatus, listed_p), ("fulfillment", FulfillmentStatus, listed_f)):
+            current = getattr(detail(shop, number).order, f"{kind}_status")
+            for target in targets:
+                if target.value == current or (kind == "payment" and target == PaymentStatus.PARTIALLY_REFUNDED):
+                    continue  # no move / needs an amount (`order refund --amount`), never listed
+                with db.write_session(shop) as s:  # tried, never committed
+                    try:
+                        A.change_status(s, number=number, commit=False, **{kind: target.value})
+                        accepted = True
+                    except OrderCliError:
+                        accepted = False
+                    s.rollback()
+                assert accepted == (target.value in listed), f"{state}: {kind} -> {target.value} accepted={accepted}, listed={listed}"
+
+
+def test_an_empty_tracking_number_clears_it(shop):
+    number = place(shop, cat("TEA", 1))
+    status(shop, number, tracking_number="1Z999")
+    assert detail(shop, number).order.tracking_number == "1Z999"
+    r = status(shop, number, tracking_number="")
+    assert r.changed and detail(shop, number).order.tracking_number is None

@@ -364,7 +364,7 @@ def status(
     from ordercli import output
     from ordercli.cli import _state
     from ordercli.services import after_sale, common
-    from ordercli.statuses import FULFILLMENT_MOVES, PAYMENT_MOVES, FulfillmentStatus, PaymentStatus, parse_fulfillment_status, parse_payment_status
+    from ordercli.statuses import parse_fulfillment_status, parse_payment_status
 
     p = parse_payment_status(payment) if payment is not None else None
     f = parse_fulfillment_status(fulfillment) if fulfillment is not None else None
@@ -372,6 +372,7 @@ def status(
     if p is None and f is None and tracking_number is None:
         with dbmod.read_session(engine) as s:
             o = common.get_order(s, number)
+        pay_moves, ful_moves = after_sale.possible_moves(o)
         if fmt == ShowFormat.json:
             output.print_json(
                 {
@@ -379,14 +380,16 @@ def status(
                     "payment_status": o.payment_status,
                     "fulfillment_status": o.fulfillment_status,
                     "version": o.version,
-                    "payment_moves": [x.value for x in PAYMENT_MOVES[PaymentStatus(o.payment_status)]],
-                    "fulfillment_moves": [x.value for x in FULFILLMENT_MOVES[FulfillmentStatus(o.fulfillment_status)]],
+                    "payment_moves": pay_moves,
+                    "fulfillment_moves": ful_moves,
                 }
             )
             return
         _status_line(o)
-        output.message("Payment can move to: " + ", ".join(x.value for x in PAYMENT_MOVES[PaymentStatus(o.payment_status)]))
-        output.message("Fulfillment can move to: " + ", ".join(x.value for x in FULFILLMENT_MOVES[FulfillmentStatus(o.fulfillment_status)]))
+        output.message("Payment can move to: " + (", ".join(pay_moves) or "nothing"))
+        output.message("Fulfillment can move to: " + (", ".join(ful_moves) or "nothing"))
+        if after_sale.refundable(o) > 0:
+            output.message(f"A partial refund: `ordercli order refund {output.escape(o.number)} --amount X`.")
         output.message(f"Change with e.g. `ordercli order status {output.escape(o.number)} --fulfillment shipped`.")
         return
     with dbmod.write_session(engine) as s:

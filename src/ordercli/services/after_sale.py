@@ -39,7 +39,9 @@ from ordercli.services.orders import PricedOrder, draft_values, normalize_draft,
 from ordercli.settings import Settings
 from ordercli.statuses import (
     CLOSED,
+    FULFILLMENT_MOVES,
     GOODS_OUT,
+    PAYMENT_MOVES,
     FulfillmentStatus,
     PaymentStatus,
     check_fulfillment_move,
@@ -171,6 +173,34 @@ def _m(v: int, order: Order) -> str:
 def refundable(order: Order) -> int:
     """Money kept on the order: payments minus refunds."""
     return max(order.paid - order.refunded, 0)
+
+
+def possible_moves(order: Order) -> tuple[list[str], list[str]]:
+    """The status moves ``order status`` would accept for this order now.
+
+    The table in :mod:`ordercli.statuses`, narrowed by the order's money and
+    state the way :func:`change_status` narrows it. A partial refund is never
+    listed: it needs an amount (``order refund --amount``).
+    """
+    kept = refundable(order)
+    payment = []
+    for p in PAYMENT_MOVES[PS(order.payment_status)]:
+        if p == PS.PARTIALLY_REFUNDED:
+            continue
+        if p == PS.REFUNDED and kept <= 0:
+            continue
+        if p == PS.AWAITING_PAYMENT and order.total > 0 and order.total - kept <= 0:
+            continue
+        if p == PS.CANCELLED and order.fulfillment_status in GOODS_OUT:
+            continue
+        payment.append(p.value)
+    closed = order.payment_status in CLOSED
+    fulfillment = [
+        f.value
+        for f in FULFILLMENT_MOVES[FS(order.fulfillment_status)]
+        if not closed or f in (FS.WILL_NOT_DELIVER, FS.RETURNED)
+    ]
+    return payment, fulfillment
 
 
 def _reopen_hint(order: Order) -> str:
@@ -685,9 +715,9 @@ def change_status(
     old_p, old_f = order.payment_status, order.fulfillment_status
     new_p = parse_payment_status(str(payment)).value if payment is not None else old_p
     new_f = parse_fulfillment_status(str(fulfillment)).value if fulfillment is not None else old_f
-    if tracking_number is not None:
-        tracking_number = clean_text(tracking_number, "tracking number") or None
-    new_tracking = order.tracking_number if tracking_number is None else tracking_number
+    new_tracking = order.tracking_number
+    if tracking_number is not None:  # "" clears it
+        new_tracking = clean_text(tracking_number, "tracking number") or None
 
     result = StatusResult(order=order, changed=False, from_version=version)
     values: dict = {}
