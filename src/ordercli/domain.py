@@ -14,12 +14,15 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from ordercli.errors import InputError
-from ordercli.money import parse_money, parse_percent
-from ordercli.pricing import Adjustment
+from ordercli.money import parse_money, parse_percent, shown
+from ordercli.pricing import MAX_QUANTITY, Adjustment
 
 MAX_NAME = 200
 MAX_NOTE = 2000
-MAX_QTY = 100_000
+MAX_QTY = MAX_QUANTITY  # units on one line (pricing.MAX_QUANTITY, 100,000)
+#: Most units a product's stock can hold: the stock columns are INTEGER (32-bit on
+#: PostgreSQL, 2,147,483,647), and units coming back from orders must still fit.
+MAX_STOCK = 1_000_000_000
 
 
 @dataclass
@@ -119,13 +122,28 @@ def clean_text(value: str | None, what: str, *, max_len: int = MAX_NAME, multili
 def parse_quantity(text: str, what: str = "quantity") -> int:
     raw = str(text).strip()
     if not re.fullmatch(r"[+-]?\d+", raw):
-        raise InputError(f"Invalid {what} {raw!r}: must be a whole number.", "Use a positive whole number, e.g. 2.")
+        raise InputError(f"Invalid {what} {shown(raw)}: must be a whole number.", "Use a positive whole number, e.g. 2.")
+    if len(raw.lstrip("+-").lstrip("0")) > 12:  # int() refuses 4,300+ digits; nothing this long is valid anyway
+        raise InputError(f"Invalid {what} {shown(raw)}: at most {MAX_QTY}.", "Split very large quantities into several orders.")
     qty = int(raw)
     if qty <= 0:
         raise InputError(f"Invalid {what} {raw!r}: must be at least 1.", "Use a positive whole number, e.g. 2.")
     if qty > MAX_QTY:
         raise InputError(f"Invalid {what} {raw!r}: at most {MAX_QTY}.", "Split very large quantities into several orders.")
     return qty
+
+
+def check_stock(units: int, what: str = "stock") -> int:
+    """A stock level (or a change to one) must fit the stock columns: 0..MAX_STOCK units.
+
+    For the catalog service: ``product add --stock``, ``product edit --stock``,
+    ``product stock --set/--add`` (the resulting level) and the catalog CSV.
+    """
+    if units < 0:
+        raise InputError(f"Invalid {what} {shown(str(units))}: it cannot be negative.", "Give 0 or more.")
+    if units > MAX_STOCK:
+        raise InputError(f"Invalid {what} {shown(str(units))}: at most {MAX_STOCK:,} units.", f"Give a stock of {MAX_STOCK:,} or less.")
+    return units
 
 
 def parse_item_spec(spec: str) -> ItemIn:
@@ -216,10 +234,43 @@ def normalize_phone(text: str | None, region: str | None) -> str | None:
     return phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
 
 
+# Codes in CLDR's (babel's) territory list that are not ISO 3166-1 alpha-2 country
+# codes: unknown region, groupings (EU, EZ, UN, QO "outlying Oceania"), pseudo
+# locales (XA, XB), and ISO's "exceptionally reserved" codes for places that are
+# part of a country with its own code (AC, CP, CQ, DG, EA, IC, TA). Numeric
+# regions (001, 150…) are dropped by the two-letter filter.
+_NOT_COUNTRIES = frozenset({"ZZ", "EU", "EZ", "UN", "QO", "XA", "XB", "AC", "CP", "CQ", "DG", "EA", "IC", "TA"})
+
+
+@functools.lru_cache(maxsize=1)
+def _countries() -> dict[str, str]:
+    """ISO 3166-1 alpha-2 code -> English name: the 249 assigned codes, plus XK (Kosovo).
+
+    XK is user-assigned in ISO 3166-1 but is what the EU, carriers and CLDR use for
+    Kosovo, which has no other code. Loaded from babel on first use only (babel
+    costs ~60 ms to import and read): ``import ordercli.cli`` must stay light.
+    """
+    from babel import Locale
+
+    names = Locale("en").territories
+    return {code: str(names[code]) for code in names if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES}
+
+
+@functools.lru_cache(maxsize=1)
+def _country_by_name() -> dict[str, str]:
+    """"france" -> "FR": only to suggest the code when a name was typed."""
+    return {name.casefold(): code for code, name in _countries().items()}
+
+
 def normalize_country(text: str | None) -> str | None:
     if text is None or not str(text).strip():
         return None
     raw = str(text).strip().upper()
-    if not re.fullmatch(r"[A-Z]{2}", raw):
-        raise InputError(f"Invalid country code {text!r}.", "Use a two-letter ISO country code, e.g. FR, DE, US.")
-    return raw
+    if re.fullmatch(r"[A-Z]{2}", raw) and raw in _countries():
+        return raw
+    hint = "Use a two-letter ISO 3166 country code, e.g. FR, DE, US."
+    guess = _country_by_name().get(str(text).strip().casefold())
+    if guess:
+        hint = f"Use the two-letter ISO country code: {guess} for {_countries()[guess]}."
+    what = "Unknown country code" if re.fullmatch(r"[A-Z]{2}", raw) else "Invalid country code"
+    raise InputError(f"{what} {shown(str(text).strip())}.", hint)

@@ -3,6 +3,17 @@
 ``parse_money`` turns what a person typed ("12.50", "12,50", "€12.50") into
 minor units, refusing anything with more decimals than the currency has, and
 ``format_money`` / ``to_decimal_str`` turn minor units back into text.
+
+Every typed amount (flags, wizard, batch and catalog imports) goes through
+``parse_decimal``, the one place that reads a decimal comma:
+
+* "12,50" and "12,5" are 12.50 (a comma with one or two decimals);
+* "1,250" (a comma and exactly three digits, nothing else) is refused as
+  ambiguous: it may be 1250 with a thousands separator or 1.25, and reading it
+  either way silently is wrong half of the time. "0,250" is not ambiguous.
+
+``parse_money`` refuses amounts above :data:`MAX_MINOR` minor units (the
+pricing limit, which fits the 32-bit INTEGER columns of PostgreSQL).
 """
 
 from __future__ import annotations
@@ -11,13 +22,14 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from ordercli.errors import InputError
+from ordercli.pricing import MAX_AMOUNT
 
 # ISO 4217 minor units that differ from 2. Kept here (not babel) so that
 # parsing stays cheap; ``config set store.currency`` validates codes with babel.
 _ZERO = {"BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "UYI", "VND", "VUV", "XAF", "XOF", "XPF"}
 _THREE = {"BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"}
 
-MAX_MINOR = 10**13  # 100 billion in a 2-decimal currency: far above any stall sale
+MAX_MINOR = MAX_AMOUNT  # 2,000,000,000 minor units: 20,000,000.00 in a 2-decimal currency (see pricing)
 
 
 def currency_decimals(currency: str) -> int:
@@ -32,23 +44,47 @@ def currency_decimals(currency: str) -> int:
 _CLEAN = re.compile(r"[\s€$£¥\u00a0]|[A-Z]{3}$|^[A-Z]{3}", re.IGNORECASE)
 
 
+_THOUSANDS_OR_DECIMALS = re.compile(r"([+-]?)(\d+),(\d{3})")
+
+
+def shown(text: str, limit: int = 40) -> str:
+    """``repr`` of what was typed, cut short so an error never echoes huge input."""
+    raw = str(text)
+    return repr(raw if len(raw) <= limit else raw[:limit] + "…")
+
+
 def parse_decimal(text: str, what: str = "amount") -> Decimal:
     raw = str(text).strip()
     cleaned = _CLEAN.sub("", raw)
     if cleaned.count(",") == 1 and "." not in cleaned:
+        m = _THOUSANDS_OR_DECIMALS.fullmatch(cleaned)
+        if m and m.group(2).strip("0"):  # "1,250": 1250 or 1.25? ("0,250" can only be 0.25)
+            sign, whole, frac = m.groups()
+            decimals = frac.rstrip("0").ljust(2, "0")  # 1.25 for "1,250", 1.00 for "1,000"
+            choices = f": write {sign}{whole}{frac} or {sign}{whole}.{decimals}" if len(whole) <= 20 else ""
+            raise InputError(
+                f"Invalid {what} {shown(raw)}: {sign}{whole},{frac} is ambiguous{choices}." if choices else f"Invalid {what} {shown(raw)}: a comma and three digits is ambiguous.",
+                "Use a point (or a comma with 1 or 2 decimals) for decimals and no thousands separator, e.g. 1250 or 1.25.",
+            )
         cleaned = cleaned.replace(",", ".")  # decimal comma: 12,50
     if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)", cleaned):
-        raise InputError(f"Invalid {what} {raw!r}.", f"Write the {what} as a plain number, e.g. 12.50.")
+        raise InputError(f"Invalid {what} {shown(raw)}.", f"Write the {what} as a plain number, e.g. 12.50.")
     try:
         return Decimal(cleaned)
     except InvalidOperation:  # pragma: no cover - regex already guards
-        raise InputError(f"Invalid {what} {raw!r}.", "Write it as a plain number, e.g. 12.50.") from None
+        raise InputError(f"Invalid {what} {shown(raw)}.", "Write it as a plain number, e.g. 12.50.") from None
 
 
 def parse_money(text: str, currency: str = "EUR", what: str = "price", allow_negative: bool = False) -> int:
     """Parse a money amount into integer minor units of ``currency``."""
     value = parse_decimal(text, what)
     places = currency_decimals(currency)
+    if abs(value) > Decimal(MAX_MINOR).scaleb(-places):  # before quantize: 30 digits overflow its precision
+        limit = to_decimal_str(MAX_MINOR, currency)
+        raise InputError(
+            f"Invalid {what} {shown(str(text).strip())}: too large (at most {limit} {currency.upper()}).",
+            f"Amounts are limited to {limit} {currency.upper()}; split a larger sale into several orders.",
+        )
     exact = value.quantize(Decimal(1).scaleb(-places)) if places else value.to_integral_value()
     if value != exact:
         raise InputError(
@@ -57,10 +93,7 @@ def parse_money(text: str, currency: str = "EUR", what: str = "price", allow_neg
         )
     if value < 0 and not allow_negative:
         raise InputError(f"Invalid {what} {str(text).strip()!r}: it cannot be negative.", f"Give a {what} of 0 or more.")
-    minor = int(value.scaleb(places))
-    if abs(minor) > MAX_MINOR:
-        raise InputError(f"Invalid {what} {str(text).strip()!r}: too large.", f"Give a realistic {what}.")
-    return minor
+    return int(value.scaleb(places))
 
 
 def to_decimal(minor: int, currency: str = "EUR") -> Decimal:
@@ -98,10 +131,10 @@ def parse_percent(text: str, what: str = "percent") -> int:
     """"12.5" or "12.5%" -> hundredths of a percent (1250). Must be 0..100."""
     raw = str(text).strip().rstrip("%").strip()
     value = parse_decimal(raw, what)
+    if not (0 <= value <= 100):  # first: quantize cannot hold 30 digits
+        raise InputError(f"Invalid {what} {shown(text)}: must be between 0 and 100.", "Give a percent from 0 to 100.")
     if value != value.quantize(Decimal("0.01")):
-        raise InputError(f"Invalid {what} {text!r}: at most 2 decimals.", "Write it like 12.5%.")
-    if not (0 <= value <= 100):
-        raise InputError(f"Invalid {what} {text!r}: must be between 0 and 100.", "Give a percent from 0 to 100.")
+        raise InputError(f"Invalid {what} {shown(text)}: at most 2 decimals.", "Write it like 12.5%.")
     return int(value * 100)
 
 

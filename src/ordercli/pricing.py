@@ -24,6 +24,20 @@ Order of operations (also in README, "How totals are computed"):
 Rounding is half-up (away from zero; all amounts here are ≥ 0) and happens at
 exactly these points: the percent discount, each percent surcharge, each line's
 tax. Rates and percents are integers in hundredths of a percent (20% = 2000).
+
+**Limits.** Every amount and count is stored in an INTEGER column, which is
+32-bit on PostgreSQL (at most 2,147,483,647), so ``compute_totals`` refuses,
+with a :class:`LimitError`, an order where any of these is over its limit:
+
+* any money amount (unit price, line total, subtotal, each surcharge,
+  shipping, tip, tax, total): :data:`MAX_AMOUNT` minor units,
+  2,000,000,000 (20,000,000.00 in a 2-decimal currency such as EUR);
+* units on one line: :data:`MAX_QUANTITY` (100,000; a SKU given twice is one line);
+* units on one order: :data:`MAX_ORDER_UNITS` (10,000,000).
+
+Every door (dry run, create, edit, batch import) prices through here, so they
+all refuse the same orders. ``money.parse_money`` refuses a single typed
+amount above :data:`MAX_AMOUNT` before it gets this far.
 """
 
 from __future__ import annotations
@@ -31,8 +45,30 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 
+#: Largest money amount, in minor units, anywhere in an order (and any typed amount).
+#: Fits PostgreSQL INTEGER (2,147,483,647) with room to spare.
+MAX_AMOUNT = 2_000_000_000
+#: Most units on one order line.
+MAX_QUANTITY = 100_000
+#: Most units on one order (the order's item count).
+MAX_ORDER_UNITS = 10_000_000
+
+
 class PricingError(ValueError):
     """Raised for inputs the pricing rules refuse (e.g. discount > subtotal)."""
+
+
+class LimitError(PricingError):
+    """An amount or a count is over its documented limit (see the module docstring)."""
+
+
+def _over_amount(what: str, value: int) -> LimitError:
+    # No currency here: say the limit in minor units and, as an example, in a 2-decimal currency.
+    # Never word it with "discount": services/orders.py turns such errors into "discount too large".
+    return LimitError(
+        f"the {what} would be {value:,} in minor units, over the limit of {MAX_AMOUNT:,} "
+        f"({MAX_AMOUNT // 100:,}.00 in a 2-decimal currency such as EUR); split it into several orders"
+    )
 
 
 def div_half_up(numerator: int, denominator: int) -> int:
@@ -121,8 +157,27 @@ def compute_totals(
     if shipping < 0 or tip < 0:
         raise PricingError("shipping and tip cannot be negative")
 
+    # Limits first, before any arithmetic whose result a column could not hold.
+    units = 0
+    for pos, ln in enumerate(lines, 1):
+        if ln.quantity > MAX_QUANTITY:
+            raise LimitError(f"line {pos} has {ln.quantity:,} units, over the limit of {MAX_QUANTITY:,} per line")
+        if ln.unit_price > MAX_AMOUNT:
+            raise _over_amount(f"unit price on line {pos}", ln.unit_price)
+        if ln.unit_price * ln.quantity > MAX_AMOUNT:
+            raise _over_amount(f"total of line {pos}", ln.unit_price * ln.quantity)
+        units += ln.quantity
+    if units > MAX_ORDER_UNITS:
+        raise LimitError(f"the order has {units:,} units, over the limit of {MAX_ORDER_UNITS:,} per order")
+    if shipping > MAX_AMOUNT:
+        raise _over_amount("shipping cost", shipping)
+    if tip > MAX_AMOUNT:
+        raise _over_amount("tip", tip)
+
     line_totals = [ln.unit_price * ln.quantity for ln in lines]
     subtotal = sum(line_totals)
+    if subtotal > MAX_AMOUNT:
+        raise _over_amount("subtotal", subtotal)
 
     disc = 0
     if discount is not None:
@@ -149,6 +204,8 @@ def compute_totals(
             if (s.amount or 0) < 0:
                 raise PricingError("a surcharge cannot be negative")
             surcharge_amounts.append(s.amount or 0)
+        if surcharge_amounts[-1] > MAX_AMOUNT:
+            raise _over_amount(f"surcharge {len(surcharge_amounts)}", surcharge_amounts[-1])  # no label: orders.py reads "discount" in the text
 
     outs: list[LineOut] = []
     tax_total = 0
@@ -168,6 +225,9 @@ def compute_totals(
 
     surcharge_total = sum(surcharge_amounts)
     total = base + surcharge_total + shipping + (0 if prices_include_tax else tax_total) + tip
+    # Every other amount (tax, surcharge total, a line's tax or share) is at most the subtotal or the total.
+    if total > MAX_AMOUNT:
+        raise _over_amount("order total", total)
     return Totals(
         lines=outs,
         subtotal=subtotal,

@@ -79,15 +79,54 @@ def _region(v: str) -> str:
     return code
 
 
-def _positive_int(v: str) -> str:
-    if not re.fullmatch(r"\s*\d+\s*", v) or int(v) < 1:
-        raise InputError(f"Invalid number {v!r}.", "Use a whole number of 1 or more.")
-    return str(int(v))
+#: Highest ``order.next_number``. Order numbers (``orders.seq``) and the order
+#: counter are INTEGER columns, 32-bit on PostgreSQL (at most 2,147,483,647); the
+#: counter is bumped past the number it hands out, so leave room for 147 million
+#: more orders. A year or shop code belongs in ``order.prefix`` (e.g. 2026-).
+MAX_ORDER_NUMBER = 2_000_000_000
+
+
+def _shown(v: str) -> str:
+    from ordercli.money import shown
+
+    return shown(v)
+
+
+def _whole(v: str, low: int, high: int, what: str = "number") -> str:
+    text = v.strip()
+    hint = f"Use a whole number of {low:,} or more, at most {high:,}."
+    if not re.fullmatch(r"\d+", text):
+        raise InputError(f"Invalid {what} {_shown(v)}.", hint)
+    digits = text.lstrip("0") or "0"
+    # Length first: int() refuses 4,300+ digits, and nothing that long is in range anyway.
+    if len(digits) > 18 or int(digits) > high:
+        raise InputError(f"Invalid {what} {_shown(v)}: at most {high:,}.", hint)
+    if int(digits) < low:
+        raise InputError(f"Invalid {what} {_shown(v)}.", hint)
+    return digits
+
+
+def _int_between(low: int, high: int) -> Callable[[str], str]:
+    def check(v: str) -> str:
+        return _whole(v, low, high)
+
+    return check
+
+
+def _next_number(v: str) -> str:
+    try:
+        return _whole(v, 1, MAX_ORDER_NUMBER)
+    except InputError as e:
+        raise InputError(
+            e.message,
+            f"Use a whole number of 1 or more, at most {MAX_ORDER_NUMBER:,} (order numbers are stored as 32-bit integers); "
+            "put a year or shop code in order.prefix instead, e.g. `ordercli config set order.prefix 2026-`.",
+        ) from None
 
 
 def _port(v: str) -> str:
-    if not re.fullmatch(r"\s*\d+\s*", v) or not 1 <= int(v) <= 65535:
-        raise InputError(f"Invalid port {v!r}.", "Use a number from 1 to 65535.")
+    if not re.fullmatch(r"\s*\d{1,6}\s*", v) or not 1 <= int(v) <= 65535:
+        raise InputError(f"Invalid port {_shown(v)}.", "Use a number from 1 to 65535.")
     return str(int(v))
 
 
@@ -182,7 +221,7 @@ KEYS: dict[str, Spec] = {
     "store.bic": Spec("", _text(11), "BIC for the invoice QR code (optional)"),
     "order.prefix": Spec("", _prefix, "Text before order numbers (e.g. FAIR-)"),
     "order.suffix": Spec("", _prefix, "Text after order numbers"),
-    "order.next_number": Spec("1001", _positive_int, "Number of the next order"),
+    "order.next_number": Spec("1001", _next_number, f"Number of the next order (1 to {MAX_ORDER_NUMBER:,})"),
     "invoice.prefix": Spec("INV-", _prefix, "Text before invoice numbers"),
     "tax.prices_include_tax": Spec("true", _bool, "Catalog prices include tax (true) or tax is added (false)"),
     "tax.default_rate": Spec("0", _percent, "Tax rate in percent for custom items and new products"),
@@ -194,8 +233,8 @@ KEYS: dict[str, Spec] = {
     "smtp.port": Spec("587", _port, "SMTP server port"),
     "smtp.security": Spec("starttls", _choice("starttls", "ssl", "none"), "SMTP security: starttls, ssl or none"),
     "smtp.username": Spec("", _text(200), "SMTP user name (password: ORDERCLI_SMTP_PASSWORD or keyring)"),
-    "smtp.timeout": Spec("3", _positive_int, "Seconds one delivery attempt may take"),
-    "outbox.max_attempts": Spec("8", _positive_int, "Attempts before a message is dead"),
+    "smtp.timeout": Spec("3", _int_between(1, 600), "Seconds one delivery attempt may take (1 to 600)"),
+    "outbox.max_attempts": Spec("8", _int_between(1, 1000), "Attempts before a message is dead (1 to 1,000)"),
     "store.payment_instructions": Spec("", _multiline, "How to pay, printed in emails and on invoices (use \\n for new lines)"),
     "invoice.font": Spec("", _dir, "TrueType font file for PDF invoices (empty: DejaVu Sans if found, else Helvetica)"),
 }

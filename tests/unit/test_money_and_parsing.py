@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 from ordercli.domain import (
     MAX_NAME,
     MAX_QTY,
+    MAX_STOCK,
+    check_stock,
     clean_text,
     normalize_country,
     normalize_email,
@@ -33,6 +35,8 @@ from ordercli.money import (
     to_decimal,
     to_decimal_str,
 )
+from ordercli.pricing import MAX_AMOUNT, MAX_ORDER_UNITS, MAX_QUANTITY, Adjustment, LimitError, LineIn, compute_totals
+from ordercli.settings import MAX_ORDER_NUMBER, validate
 from ordercli.statuses import FulfillmentStatus, PaymentStatus, parse_fulfillment_status, parse_payment_status, words
 
 
@@ -90,6 +94,59 @@ def test_parse_money_refuses_absurd_amounts():
     assert parse_money(str(Decimal(MAX_MINOR) / 100), "EUR") == MAX_MINOR
     e = _input_error(parse_money, "99999999999999999999", "EUR")
     assert "too large" in e.message
+
+
+# A comma and exactly three digits: a thousands separator (1250) or decimals (1.25)?
+@pytest.mark.parametrize(
+    "text,choices",
+    [
+        ("1,250", "1,250 is ambiguous: write 1250 or 1.25"),
+        ("€1,250", "1,250 is ambiguous: write 1250 or 1.25"),
+        ("1,250 EUR", "1,250 is ambiguous: write 1250 or 1.25"),
+        ("1,000", "1,000 is ambiguous: write 1000 or 1.00"),
+        ("12,345", "12,345 is ambiguous: write 12345 or 12.345"),
+        ("-1,250", "-1,250 is ambiguous: write -1250 or -1.25"),
+    ],
+)
+def test_a_comma_and_three_digits_is_ambiguous(text, choices):
+    e = _input_error(parse_money, text, "EUR", what="price", allow_negative=True)
+    assert choices in e.message and "price" in e.message
+    assert "1250 or 1.25" in e.hint
+
+
+def test_ambiguous_commas_are_refused_by_every_amount_parser():
+    assert "ambiguous" in _input_error(parse_custom_item, "Thing=1,250", "EUR").message
+    assert "ambiguous" in _input_error(parse_surcharge, "Fee=1,250", "EUR").message
+    assert "ambiguous" in _input_error(parse_adjustment, "1,250", "EUR", "discount").message
+    assert "ambiguous" in _input_error(parse_percent, "12,500", "rate").message
+    assert "ambiguous" in _input_error(parse_money, "1,250", "KWD").message  # even where 3 decimals exist
+
+
+@pytest.mark.parametrize("text,minor", [("12,50", 1250), ("12,5", 1250), ("1,2", 120), ("0,250", 25), (",25", 25), ("1,2500", 125), ("1 250", 125000)])
+def test_a_decimal_comma_that_is_not_ambiguous_still_works(text, minor):
+    assert parse_money(text, "EUR") == minor
+
+
+@pytest.mark.parametrize("text", ["9" * 40, "9" * 30 + ".5", "1" + "0" * 5000, "9" * 5000 + ",250", "-" + "9" * 40])
+def test_huge_amounts_are_input_errors_not_crashes(text):
+    e = _input_error(parse_money, text, "EUR", allow_negative=True)
+    assert len(e.message) < 200, "the error must not echo huge input"
+
+
+def test_huge_percents_and_quantities_are_input_errors_not_crashes():
+    assert "between 0 and 100" in _input_error(parse_percent, "9" * 40, "discount").message
+    assert f"at most {MAX_QTY}" in _input_error(parse_quantity, "9" * 5000).message
+    assert len(_input_error(parse_quantity, "9" * 5000).message) < 200
+
+
+def test_the_money_limit_fits_a_postgresql_integer_column():
+    assert MAX_MINOR == MAX_AMOUNT == 2_000_000_000 < 2**31 - 1
+    assert parse_money("20000000", "EUR") == MAX_MINOR
+    e = _input_error(parse_money, "20000000.01", "EUR", what="unit price")
+    assert "too large (at most 20000000.00 EUR)" in e.message
+    assert parse_money("2000000000", "JPY") == MAX_MINOR
+    assert "at most 2000000000 JPY" in _input_error(parse_money, "2000000001", "JPY").message
+    assert "at most 2000000.000 KWD" in _input_error(parse_money, "2000000.001", "KWD").message
 
 
 def test_parse_money_follows_the_currency_minor_units():
@@ -333,6 +390,102 @@ def test_country_codes():
     assert normalize_country("") is None
     for bad in ["FRA", "F", "12", "France"]:
         _input_error(normalize_country, bad)
+
+
+@pytest.mark.parametrize("code", ["XX", "zz", "ZZ", "AA", "QQ", "EU", "EZ", "UN", "QO", "XA", "AC", "IC", "001", "150"])
+def test_country_codes_must_be_assigned_iso_codes(code):
+    e = _input_error(normalize_country, code)
+    assert repr(code) in e.message and "ISO" in e.hint
+
+
+@pytest.mark.parametrize("code", ["FR", "de", "Us", "GB", "AQ", "AX", "BQ", "CW", "SS", "SX", "PS", "TW", "XK"])
+def test_real_country_codes_are_accepted(code):
+    assert normalize_country(code) == code.upper()
+
+
+def test_the_country_list_is_iso_3166_1():
+    from ordercli.domain import _countries
+
+    # the 249 codes ISO 3166-1 assigns, plus XK (Kosovo, user-assigned, used by the EU and carriers)
+    assert len(_countries()) == 250 and "XK" in _countries()
+    assert all(len(c) == 2 and c.isalpha() and c.isupper() for c in _countries())
+
+
+def test_a_country_name_gets_its_code_suggested():
+    assert "FR for France" in _input_error(normalize_country, "France").hint
+    assert "DE for Germany" in _input_error(normalize_country, " germany ").hint
+
+
+def test_country_check_loads_babel_only_when_a_country_is_given():
+    import subprocess
+    import sys
+
+    code = "import sys, ordercli.domain as d; a = 'babel' in sys.modules; d.normalize_country('FR'); print(a, 'babel' in sys.modules)"
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert r.stdout.split() == ["False", "True"], r.stderr
+
+
+# ------------------------------------------------------------------ limits
+
+
+def _limit_error(**kw) -> str:
+    lines = kw.pop("lines")
+    with pytest.raises(LimitError) as ei:
+        compute_totals(lines, **kw)
+    text = str(ei.value)
+    assert "discount" not in text  # services/orders.py turns any "discount" error into "discount too large"
+    return text
+
+
+def test_pricing_refuses_amounts_over_the_limit_and_says_it():
+    at_limit = compute_totals([LineIn(MAX_AMOUNT // 2, 2)])
+    assert at_limit.total == MAX_AMOUNT
+    assert "limit of 2,000,000,000 (20,000,000.00" in _limit_error(lines=[LineIn(MAX_AMOUNT + 1, 1)])
+    assert "total of line 2" in _limit_error(lines=[LineIn(1, 1), LineIn(MAX_AMOUNT // 2 + 1, 2)])
+    assert "subtotal" in _limit_error(lines=[LineIn(MAX_AMOUNT // 2 + 1, 1), LineIn(MAX_AMOUNT // 2, 1)])
+    assert "shipping" in _limit_error(lines=[LineIn(1, 1)], shipping=MAX_AMOUNT + 1)
+    assert "tip" in _limit_error(lines=[LineIn(1, 1)], tip=MAX_AMOUNT + 1)
+    assert "order total" in _limit_error(lines=[LineIn(MAX_AMOUNT, 1)], tip=1)
+    assert "order total" in _limit_error(lines=[LineIn(MAX_AMOUNT, 1, 2000)], prices_include_tax=False)  # tax added on top
+    assert "surcharge 1" in _limit_error(lines=[LineIn(MAX_AMOUNT, 1)], surcharges=[Adjustment(amount=MAX_AMOUNT + 1, label="discount fee")])
+    assert "order total" in _limit_error(lines=[LineIn(MAX_AMOUNT, 1)], surcharges=[Adjustment(percent=1)])
+
+
+def test_pricing_refuses_quantities_over_the_limits():
+    assert compute_totals([LineIn(0, MAX_QUANTITY)]).subtotal == 0
+    assert "line 1 has 100,001 units, over the limit of 100,000 per line" in _limit_error(lines=[LineIn(1, MAX_QUANTITY + 1)])
+    many = [LineIn(0, MAX_QUANTITY)] * (MAX_ORDER_UNITS // MAX_QUANTITY)
+    assert compute_totals(many).subtotal == 0
+    assert "over the limit of 10,000,000 per order" in _limit_error(lines=many + [LineIn(0, 1)])
+
+
+def test_stock_levels_are_bounded():
+    assert check_stock(0) == 0 and check_stock(MAX_STOCK) == MAX_STOCK
+    assert "at most 1,000,000,000" in _input_error(check_stock, MAX_STOCK + 1).message
+    assert "negative" in _input_error(check_stock, -1).message
+    assert MAX_STOCK + MAX_ORDER_UNITS < 2**31 - 1  # a full order given back still fits
+
+
+@pytest.mark.parametrize("value", ["99999999999999999999999", "9223372036854775807", str(2**31 - 1), "2000000001", "9" * 5000])
+def test_next_order_number_is_bounded(value):
+    e = _input_error(validate, "order.next_number", value)
+    assert "at most 2,000,000,000" in e.message and "order.prefix" in e.hint
+    assert len(e.message) < 200
+
+
+def test_next_order_number_limit_leaves_headroom():
+    assert validate("order.next_number", str(MAX_ORDER_NUMBER)) == "2000000000"
+    assert validate("order.next_number", " 0042 ") == "42"
+    assert MAX_ORDER_NUMBER + 100_000_000 < 2**31 - 1
+    for bad in ["0", "abc", "-1", "1.5", ""]:
+        assert "Invalid number" in _input_error(validate, "order.next_number", bad).message
+
+
+def test_numeric_settings_are_bounded():
+    assert validate("smtp.timeout", "600") == "600"
+    assert "at most 600" in _input_error(validate, "smtp.timeout", "601").message
+    assert "at most 1,000" in _input_error(validate, "outbox.max_attempts", "9" * 30).message
+    assert "Invalid port" in _input_error(validate, "smtp.port", "9" * 5000).message
 
 
 # --------------------------------------------------------------- statuses
