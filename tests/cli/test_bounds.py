@@ -123,17 +123,55 @@ def test_a_price_at_the_limit_is_stored(shop):
     assert data["price"] == "20000000.00"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs services/catalog.py (not in this change) to call domain.check_stock: "
-    "add_product/edit_product --stock, change_stock --set/--add and the CSV stock column",
-)
 @pytest.mark.parametrize("stock", ["99999999999999999999", "3000000000"])
 def test_a_stock_over_the_limit_is_refused(shop, stock):
     before = snapshot(shop.url)
     err = assert_clean_error(shop("product", "add", "NEW1", "--name", "x", "--price", "1", "--stock", stock), 2)
     assert "at most 1,000,000,000" in err
     assert snapshot(shop.url) == before
+
+
+@pytest.mark.parametrize(
+    "args,words",
+    [
+        (["product", "stock", "MUG-01", "--set", "3000000000"], "at most 1,000,000,000"),
+        (["product", "stock", "MUG-01", "--add", "99999999999999999999"], "at most 1,000,000,000"),
+        (["product", "stock", "MUG-01", "--add", "999999999"], "would be 1,000,000,002"),
+        (["product", "edit", "ZINE", "--stock", "99999999999999999999"], "at most 1,000,000,000"),
+    ],
+)
+def test_stock_changes_over_the_limit_are_refused(shop, args, words):
+    before = snapshot(shop.url)
+    err = assert_clean_error(shop(*args), 2)
+    assert words in err
+    assert snapshot(shop.url) == before
+
+
+def test_a_stock_at_the_limit_is_fine_and_low_stock_takes_any_number(shop):
+    ok(shop("product", "stock", "MUG-01", "--add", "999999997"))
+    listed = json.loads(ok(shop("product", "list", "--low-stock", "99999999999999999999", "--format", "json")).stdout)
+    assert [(p["sku"], p["stock"]) for p in listed] == [("MUG-01", 1_000_000_000)]
+
+
+@pytest.mark.parametrize(
+    "cell,words",
+    [('"1,000"', "ambiguous"), ("1.000", "ambiguous"), ("3000000000", "over the limit of 1,000,000,000"), ("99999999999999999999", "over the limit")],
+)
+def test_catalog_csv_stock_that_is_ambiguous_or_too_big_writes_nothing(shop, tmp_path, cell, words):
+    f = tmp_path / "catalog.csv"
+    f.write_text(f"sku,name,price,stock\nNEW-1,New,2.50,4\nNEW-2,Other,3.00,{cell}\n")
+    before = snapshot(shop.url)
+    err = assert_clean_error(shop("product", "import", str(f)), 2)
+    assert "line 3" in err and words in err
+    assert snapshot(shop.url) == before
+
+
+def test_catalog_csv_whole_numbers_written_as_decimals_are_read(shop, tmp_path):
+    f = tmp_path / "catalog.csv"
+    f.write_text('sku,name,price,stock\nNEW-1,New,2.50,4.0\nNEW-2,Other,3.00,"12,00"\n')
+    ok(shop("product", "import", str(f)))
+    listed = {p["sku"]: p["stock"] for p in json.loads(ok(shop("product", "list", "--format", "json")).stdout)}
+    assert (listed["NEW-1"], listed["NEW-2"]) == (4, 12)
 
 
 # ------------------------------------------------------------ order numbers

@@ -11,7 +11,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from ordercli.domain import clean_text
+from ordercli.domain import MAX_STOCK, check_stock, clean_text
 from ordercli.errors import InputError, RefusedError
 from ordercli.models import Product, StockMovement, utcnow
 from ordercli.money import parse_money, parse_percent
@@ -47,6 +47,8 @@ def add_product(session: Session, *, sku: str, name: str, price: int, stock: int
     name = clean_text(name, "product name", required=True)  # type: ignore[assignment]
     if stock is not None and stock < 0:
         raise InputError("Stock cannot be negative.", "Give --stock 0 or more, or --untracked.")
+    if stock is not None:
+        check_stock(stock)
     # The SKU check is case-insensitive, the unique index is not: hold the catalog lock from the
     # check to the commit so two tills adding CUP-1 and cup-1 at once cannot both get through.
     common.lock_catalog(session)
@@ -89,6 +91,7 @@ def edit_product(
             raise InputError(f"{product.sku} already tracks stock.", f"Use `ordercli product stock {product.sku} --set N`.")
         if track_stock < 0:
             raise InputError("Stock cannot be negative.", "Give --stock 0 or more.")
+        check_stock(track_stock)
         product.stock = track_stock
         if track_stock:
             _movement(session, product, track_stock, "track")
@@ -108,12 +111,20 @@ def change_stock(session: Session, *, sku: str, set_to: int | None = None, add: 
     if set_to is not None:
         if set_to < 0:
             raise InputError("Stock cannot be negative.", "Give --set 0 or more.")
+        check_stock(set_to)
         row = session.execute(
             sa.text("UPDATE product SET stock = :v WHERE id = :id RETURNING stock, stock"), {"v": set_to, "id": product.id}
         ).first()
         delta = set_to - (product.stock or 0)
     else:
         assert add is not None
+        if abs(add) > MAX_STOCK:
+            raise InputError(f"Invalid --add: at most {MAX_STOCK:,} units either way.", "Give a smaller change, or --set N.")
+        if add > 0 and (product.stock or 0) + add > MAX_STOCK:
+            raise InputError(
+                f"Stock of {product.sku} would be {(product.stock or 0) + add:,}: at most {MAX_STOCK:,} units.",
+                f"Use --add {MAX_STOCK - (product.stock or 0)} at most.",
+            )
         row = session.execute(
             sa.text("UPDATE product SET stock = stock + :d WHERE id = :id AND stock + :d >= 0 RETURNING stock"), {"d": add, "id": product.id}
         ).first()
@@ -144,6 +155,7 @@ def list_products(session: Session, *, search: str | None = None, low_stock: int
         pat = f"%{escaped}%"
         q = q.where(sa.or_(sa.func.lower(Product.sku).like(pat, escape="\\"), sa.func.lower(Product.name).like(pat, escape="\\")))
     if low_stock is not None:
+        low_stock = min(low_stock, MAX_STOCK)  # no stock is higher: every tracked product
         q = q.where(Product.stock.is_not(None), Product.stock <= low_stock)  # type: ignore[union-attr]
     q = q.order_by(Product.sku)
     if limit:
@@ -305,11 +317,17 @@ def parse_catalog_csv(text: str, currency: str) -> list[ProductRow]:
         if tracker_idx is not None and (tracker_idx >= len(rec) or not rec[tracker_idx].strip()):
             stock_text = ""  # Shopify: no inventory tracker = stock not tracked
         if stock_text:
-            st = stock_text.replace(",", ".")
-            if re.fullmatch(r"-?\d+(\.0+)?", st) and int(float(st)) >= 0:
-                row.stock = int(float(st))
+            where = f"line {line_no}, column {header[cols['stock']]}"
+            whole = re.fullmatch(r"(\d+)(?:[.,]0{1,2})?", stock_text.strip())  # "12", and "12.0" / "12,00" from spreadsheets
+            if whole and int(whole.group(1)) <= MAX_STOCK:
+                row.stock = int(whole.group(1))
+            elif whole:
+                errors.append(f"{where}: stock {stock_text[:40]!r} is over the limit of {MAX_STOCK:,} units")
+            elif re.fullmatch(r"\d{1,3}(?:[.,]\d{3})+", stock_text.strip()):
+                plain = re.sub(r"[.,]", "", stock_text.strip())
+                errors.append(f"{where}: stock {stock_text!r} is ambiguous (thousands separator or decimals?): write {plain} without separators")
             else:
-                errors.append(f"line {line_no}, column {header[cols['stock']]}: stock {stock_text!r} must be a whole number of 0 or more (empty = untracked)")
+                errors.append(f"{where}: stock {stock_text[:40]!r} must be a whole number of 0 or more (empty = untracked)")
         tax_text = cell("tax_rate")
         if tax_text:
             try:
