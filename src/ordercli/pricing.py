@@ -64,10 +64,9 @@ class LimitError(PricingError):
 
 def _over_amount(what: str, value: int) -> LimitError:
     # No currency here: say the limit in minor units and, as an example, in a 2-decimal currency.
-    # Never word it with "discount": services/orders.py turns such errors into "discount too large".
     return LimitError(
         f"the {what} would be {value:,} in minor units, over the limit of {MAX_AMOUNT:,} "
-        f"({MAX_AMOUNT // 100:,}.00 in a 2-decimal currency such as EUR); split it into several orders"
+        f"({MAX_AMOUNT // 100:,}.00 in a 2-decimal currency such as EUR)"
     )
 
 

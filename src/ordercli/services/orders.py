@@ -18,7 +18,7 @@ from ordercli.db import fast
 from ordercli.errors import InputError, RefusedError
 from ordercli.models import Customer, Order, OrderEvent, OrderLine, OrderSurcharge, Product, utcnow
 from ordercli.money import format_money
-from ordercli.pricing import LineIn, PricingError, Totals, compute_totals
+from ordercli.pricing import LimitError, LineIn, PricingError, Totals, compute_totals
 from ordercli.services import common, customers
 from ordercli.settings import Settings
 from ordercli.statuses import FulfillmentStatus, PaymentStatus
@@ -179,8 +179,10 @@ def price_draft(
             tip=draft.tip,
             prices_include_tax=settings.prices_include_tax,
         )
+    except LimitError as e:
+        raise InputError(f"Cannot price the order: {e}.", "Split it into several orders, or check the amounts.") from None
     except PricingError as e:
-        if "discount" in str(e):
+        if str(e) == "the discount is larger than the subtotal":
             raise InputError("The discount is larger than the subtotal.", "Give a smaller --discount.") from None
         raise InputError(f"Cannot price the order: {e}.", "Check the amounts.") from None
     for ln, out in zip(lines, totals.lines):
