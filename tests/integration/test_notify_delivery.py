@@ -447,4 +447,6 @@ def test_a_dripping_server_cannot_stretch_one_attempt_past_the_timeout(shop):
         server.close()
     row = outbox_rows(shop, number)[0]
     assert row.status == "failed" and "did not answer within 1 s" in row.last_error
-    assert elapsed < 1.6, elapsed
+    # One 1 s budget for the whole attempt. Answer by answer, the server would take at least
+    # 5 x 0.6 s (banner, EHLO, MAIL, RCPT, DATA) = 3 s; the margin above 1 s is for a loaded machine.
+    assert elapsed < 2.4, elapsed
