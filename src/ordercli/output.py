@@ -64,16 +64,48 @@ def error(text: str, hint: str | None = None) -> None:
         con.print(escape(hint), style="dim" if con.is_terminal else None)
 
 
+_PIPE_CLOSED = False
+
+
+def stdout_gone() -> None:
+    """The reader of stdout went away (`| head`): point stdout at /dev/null and remember it.
+
+    The command goes on (its messages on stderr, its own exit code); a command
+    that would have succeeded then exits with 141 (128 + SIGPIPE), see ``cli.main``.
+    """
+    global _PIPE_CLOSED
+    _PIPE_CLOSED = True
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # not a real file (tests): nothing to flush
+        pass
+
+
+def pipe_closed() -> bool:
+    return _PIPE_CLOSED
+
+
 def print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
-    sys.stdout.flush()
+    try:
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.flush()
+    except BrokenPipeError:
+        stdout_gone()
 
 
 def print_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    w = csv.writer(sys.stdout, lineterminator="\n")
-    w.writerow(header)
-    for r in rows:
-        w.writerow([safe_cell(v) for v in r])
+    try:
+        w = csv.writer(sys.stdout, lineterminator="\n")
+        w.writerow(header)
+        for r in rows:
+            w.writerow([safe_cell(v) for v in r])
+        sys.stdout.flush()
+    except BrokenPipeError:
+        stdout_gone()
 
 
 def safe_cell(value: Any) -> Any:
@@ -118,7 +150,12 @@ def table(
         t.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
     for r in rows:
         t.add_row(*[c if hasattr(c, "__rich_console__") else ("" if c is None else str(c)) for c in r])
-    con.print(t)
+    try:
+        con.print(t)
+    except BrokenPipeError:
+        if stderr:
+            raise
+        stdout_gone()
 
 
 def status_text(status: str):

@@ -49,3 +49,25 @@ def test_a_reader_that_stops_early_ends_the_command_quietly(busy_store, args):
         assert proc.returncode == 141  # 128 + SIGPIPE, as other Unix tools
     else:  # one big write: how much the kernel takes before the reader goes is up to it
         assert proc.returncode in (0, 141)
+
+
+def test_a_command_that_failed_keeps_its_exit_code_and_its_report_when_the_reader_is_gone(busy_store, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("order_ref,name,email,sku,quantity\nN1,Bo,bo@example.com,MUG,1\nN2,Cy,cy@example.com,NOPE,1\n")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ordercli", "order", "import", str(bad), "--on-error", "skip", "--format", "json", "--no-notify"],
+        env=busy_store, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    proc.stdout.close()  # gone before the JSON summary is written
+    err = proc.stderr.read()
+    proc.wait(timeout=60)
+    assert proc.returncode == 1  # one order failed: not hidden behind 141
+    assert "1 created" in err and "1 failed" in err  # the summary still reaches the person
+    assert "Traceback" not in err and "Unexpected error" not in err
+
+
+def test_a_closed_stdout_is_not_a_crash(busy_store):
+    r = subprocess.run(
+        ["bash", "-c", f"{sys.executable} -m ordercli config get store.currency >&-"], env=busy_store, capture_output=True, text=True, timeout=60
+    )
+    assert r.returncode == 0 and r.stderr == ""

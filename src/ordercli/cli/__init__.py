@@ -39,9 +39,13 @@ class _Group(TyperGroup):
             output.message("Cancelled, nothing saved.")
             raise typer.Exit(EXIT_CANCELLED) from None
         except BrokenPipeError:
-            # The reader went away (`ordercli order export | head -1`): stop quietly, like
-            # other Unix tools, with 128 + SIGPIPE.
-            _silence_stdout()
+            # The reader went away in the middle of a stream (`ordercli order export | head -1`):
+            # stop quietly, like other Unix tools, with 128 + SIGPIPE. (Whole documents are
+            # guarded in output.py, so the command can still report on stderr and exit with
+            # its own code.)
+            from ordercli import output
+
+            output.stdout_gone()
             raise typer.Exit(EXIT_PIPE) from None
         except (typer.Exit, typer.Abort):
             raise
@@ -55,15 +59,6 @@ class _Group(TyperGroup):
 
 
 EXIT_PIPE = 141
-
-
-def _silence_stdout() -> None:
-    """Point stdout at /dev/null so that flushing it at exit cannot fail again."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError, AttributeError):  # not a real file (tests): nothing to flush
-        pass
 
 
 def _describe(e: Exception) -> str:
@@ -131,8 +126,11 @@ if hasattr(_outbox, "app"):
 
 
 def main() -> None:
+    code: int | str | None = 0
     try:
         app(prog_name="ordercli")
+    except SystemExit as e:  # Typer/click always end with one
+        code = e.code
     finally:
         # Leaving the interpreter garbage-collects every object SQLAlchemy, pydantic and Typer
         # made: ~150 ms at the end of `order list` (docs/benchmarks.md). Close the store's
@@ -144,8 +142,15 @@ def main() -> None:
         if db is not None:
             db.dispose_all()
         gc.freeze()
-        try:
-            sys.stdout.flush()  # what is still buffered, while we can report a closed pipe ourselves
-        except BrokenPipeError:
-            _silence_stdout()
-            sys.exit(EXIT_PIPE)
+    from ordercli import output
+
+    try:
+        if sys.stdout is not None:
+            sys.stdout.flush()  # what is still buffered, while we can still tell a closed pipe
+    except BrokenPipeError:
+        output.stdout_gone()
+    except (OSError, ValueError):  # stdout closed or unusable (cron, `>&-`): nothing to show anyway
+        pass
+    if output.pipe_closed() and code in (0, None):
+        code = EXIT_PIPE  # the output was cut short; a command that failed keeps its own code
+    sys.exit(code)
