@@ -413,3 +413,17 @@ def test_help_leads_with_an_example(sqlite_shop):
     for cmd in (["order", "edit"], ["order", "status"], ["order", "cancel"], ["order", "pay"], ["order", "refund"], ["product", "history"]):
         out = ok(sqlite_shop(*cmd, "--help")).stdout
         assert "Example" in out and f"ordercli {' '.join(cmd)}" in out, cmd
+
+
+def test_status_without_flags_suggests_only_what_it_accepts(sqlite_shop):
+    import re
+
+    number = create(sqlite_shop, "MUG-01:1")
+    ok(sqlite_shop("order", "pay", number, "--no-notify"))
+    ok(sqlite_shop("order", "cancel", number, "--yes", "--no-notify"))
+    r = ok(sqlite_shop("order", "status", number))
+    assert "Fulfillment can move to: nothing" in r.stderr
+    assert "partial refund" not in r.stderr  # a cancelled order refunds what was paid in full
+    example = re.search(r"`ordercli order status (\S+) (--\w+ \S+)`", r.stderr)
+    assert example, r.stderr
+    ok(sqlite_shop("order", "status", number, *example.group(2).split(), "--no-notify"))  # the example works

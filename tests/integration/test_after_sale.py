@@ -724,3 +724,21 @@ def test_an_empty_tracking_number_clears_it(shop):
     assert detail(shop, number).order.tracking_number == "1Z999"
     r = status(shop, number, tracking_number="")
     assert r.changed and detail(shop, number).order.tracking_number is None
+
+
+def test_several_named_lines_in_one_edit_mean_the_lines_as_shown_before_it(shop):
+    number = place(shop, *(ItemIn(quantity=1, name="Gift", unit_price=p) for p in (100, 200, 300)))
+    edit(shop, number, remove=["Gift#1", "Gift#2"])
+    assert [ln.unit_price for ln in detail(shop, number).lines] == [300]
+    number = place(shop, *(ItemIn(quantity=1, name="Gift", unit_price=p) for p in (100, 200, 300)))
+    edit(shop, number, remove=["Gift#1"], set_qty=[("Gift#2", 5)])
+    assert [(ln.unit_price, ln.quantity) for ln in detail(shop, number).lines] == [(200, 5), (300, 1)]
+
+
+def test_a_custom_name_with_a_hash_and_digits_is_found_by_its_name(shop):
+    number = place(shop, ItemIn(quantity=1, name="Poster #2", unit_price=1000), ItemIn(quantity=1, name="Card", unit_price=100))
+    edit(shop, number, remove=["Poster #2"])
+    assert [ln.name for ln in detail(shop, number).lines] == ["Card"]
+    number = place(shop, ItemIn(quantity=1, name="Print", unit_price=500), ItemIn(quantity=1, name="Print #1", unit_price=2000))
+    edit(shop, number, remove=["Print #1"])
+    assert [(ln.name, ln.unit_price) for ln in detail(shop, number).lines] == [("Print", 500)]

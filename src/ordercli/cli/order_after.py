@@ -388,9 +388,12 @@ def status(
         _status_line(o)
         output.message("Payment can move to: " + (", ".join(pay_moves) or "nothing"))
         output.message("Fulfillment can move to: " + (", ".join(ful_moves) or "nothing"))
-        if after_sale.refundable(o) > 0:
+        if after_sale.refundable(o) > 0 and o.payment_status != "CANCELLED":  # a cancelled order refunds in full
             output.message(f"A partial refund: `ordercli order refund {output.escape(o.number)} --amount X`.")
-        output.message(f"Change with e.g. `ordercli order status {output.escape(o.number)} --fulfillment shipped`.")
+        if ful_moves or pay_moves:
+            kind, target = ("fulfillment", ful_moves[0]) if ful_moves else ("payment", pay_moves[0])
+            example = target.lower().replace("_", "-")
+            output.message(f"Change with e.g. `ordercli order status {output.escape(o.number)} --{kind} {example}`.")
         return
     with dbmod.write_session(engine) as s:
         res = after_sale.change_status(

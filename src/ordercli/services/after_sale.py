@@ -289,7 +289,14 @@ def _find_item(items: list[ItemIn], key: str, flag: str, currency: str = "EUR") 
     base, sep, tail = k.rpartition("#")
     if sep and tail.isdigit() and int(tail) >= 1:
         k, nth = base.strip(), int(tail)
-    named = [it for it in items if it.sku is None and (it.name or "").strip().upper() == k]
+
+    def called(name: str) -> list[ItemIn]:
+        return [it for it in items if it.sku is None and (it.name or "").strip().upper() == name]
+
+    exact = called(key.strip().upper())  # "Poster #2" may be a name: the exact name comes first
+    if nth is not None and exact:
+        k, nth = key.strip().upper(), None
+    named = exact if nth is None else called(k)
     if nth is not None and nth <= len(named):
         return named[nth - 1]
     if nth is None and len(named) == 1:
@@ -307,13 +314,18 @@ def _find_item(items: list[ItemIn], key: str, flag: str, currency: str = "EUR") 
 def apply_changes(draft: OrderDraft, ch: EditChanges, currency: str = "EUR") -> OrderDraft:
     """Apply flag changes to a copy of ``draft`` (pure; validation happens when it is priced)."""
     d = copy.deepcopy(draft)
-    for key in ch.remove:
-        it = _find_item(d.items, key, "--remove-item", currency)
-        d.items.remove(it)
-    for key, qty in ch.set_qty:
-        _find_item(d.items, key, "--set-qty", currency).quantity = qty
-    for key, price in ch.set_price:
-        _find_item(d.items, key, "--set-price", currency).unit_price = price
+    # Every flag names a line of the order as it is (NAME#2 is the second "NAME" shown), so
+    # find them all before removing any: a removal must not renumber the lines the next flag means.
+    removed = [_find_item(d.items, key, "--remove-item", currency) for key in ch.remove]
+    qtys = [(_find_item(d.items, key, "--set-qty", currency), qty) for key, qty in ch.set_qty]
+    prices = [(_find_item(d.items, key, "--set-price", currency), price) for key, price in ch.set_price]
+    for it, qty in qtys:
+        it.quantity = qty
+    for it, price in prices:
+        it.unit_price = price
+    for it in removed:
+        if any(x is it for x in d.items):
+            d.items = [x for x in d.items if x is not it]
     for new in ch.add_items:
         if new.sku is not None:
             same = next((it for it in d.items if it.sku is not None and it.sku.upper() == new.sku.upper()), None)
@@ -598,6 +610,11 @@ def edit_order(
     version it read as ``expected_version``).
     """
     settings = common.load_settings(session)
+    if draft is not None or (changes is not None and (changes.name, changes.email, changes.phone) != (None, None, None)):
+        # The customer may change, and customers are created under the order counter (as every
+        # new order does), taken first in the lock order: no till can create the same customer
+        # at the same moment.
+        common.lock_counter(session, "order")
     order = lock_order(session, number, expected_version)
     version = order.version
     new_draft = draft if draft is not None else apply_changes(draft_from_order(session, order), changes or EditChanges(), order.currency)

@@ -69,8 +69,14 @@ def lock_counter(session: Session, name: str = "order") -> None:
     Every order creation takes the order counter, so this also serialises the
     check for an existing external reference with the insert of the order.
     """
-    if _is_pg(session):
-        session.connection().execute(_LOCK_COUNTER, {"n": name})
+    if not _is_pg(session):
+        return
+    tx = session.get_transaction()
+    held = session.info.setdefault("ordercli_counter_locks", {})
+    if held.get(name) is tx:  # already ours in this transaction (a batch places many orders)
+        return
+    session.connection().execute(_LOCK_COUNTER, {"n": name})
+    held[name] = tx
 
 
 def lock_products(session: Session, ids) -> None:

@@ -15,30 +15,11 @@ _T = Customer.__table__  # type: ignore[attr-defined]
 _BY_EMAIL = sa.select(_T.c.id, _T.c.email, _T.c.phone).where(_T.c.email == sa.bindparam("v")).order_by(_T.c.id).limit(1)
 _BY_PHONE = sa.select(_T.c.id, _T.c.email, _T.c.phone).where(_T.c.phone == sa.bindparam("v")).order_by(_T.c.id).limit(1)
 _INSERT = sa.insert(_T).returning(_T.c.id)
-_CONTACT_LOCK = sa.text("SELECT pg_advisory_xact_lock(727003, hashtext(:k))")
-
-
-def _lock_new_contact(session: Session, email: str | None, phone: str | None) -> bool:
-    """On PostgreSQL, serialise the creation of a customer per email and per phone.
-
-    Two tills selling to the same new customer at once would otherwise both miss
-    the lookup and create the customer twice (SQLite's BEGIN IMMEDIATE already
-    serialises writers). Taken only when no customer was found, so repeat
-    customers cost nothing; held until the transaction ends. Returns whether a
-    lock was taken (the caller then looks again: the other till may just have
-    committed the customer).
-    """
-    conn = session.connection()
-    if conn.dialect.name != "postgresql":
-        return False
-    for key in (f"e:{email}" if email else None, f"p:{phone}" if phone else None):  # always email first: no lock cycles
-        if key:
-            conn.execute(_CONTACT_LOCK, {"k": key})
-    return True
-
-
 def find_or_create_id(session: Session, *, name: str, email: str | None, phone: str | None) -> int:
     """:func:`find_or_create` with plain statements (no ORM objects): returns the customer's id.
+
+    Callers hold the order counter (``common.lock_counter``; every new order takes it), so on
+    PostgreSQL two tills never both miss the look-up and create the same customer twice.
 
     Used by ``place_order`` (fast enough for batch imports).
     """
@@ -51,8 +32,6 @@ def find_or_create_id(session: Session, *, name: str, email: str | None, phone: 
         return row
 
     row = lookup()
-    if row is None and _lock_new_contact(session, email, phone):
-        row = lookup()
     if row is None:
         return int(conn.execute(_INSERT, {"name": name, "email": email, "phone": phone, "created_at": utcnow()}).scalar_one())
     changes = {}
@@ -75,8 +54,6 @@ def find_or_create(session: Session, *, name: str, email: str | None, phone: str
         return found
 
     customer = lookup()
-    if customer is None and _lock_new_contact(session, email, phone):
-        customer = lookup()
     if customer is None:
         customer = Customer(name=name, email=email, phone=phone)
         session.add(customer)

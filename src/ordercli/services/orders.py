@@ -313,25 +313,27 @@ def write_lines(conn, order_id: int, priced: PricedOrder) -> None:
 def _check_same_request(session: Session, existing: Order, draft: OrderDraft, priced: PricedOrder) -> None:
     """A retry of the order behind ``external_ref`` is a no-op; another order under the same reference is refused.
 
-    Compared: the customer's contact details and, while the order has not been
-    edited since, its lines (SKU or name, quantity). A script reusing a
+    Compared while the order has not been edited since it was created: the
+    customer's contact details and the lines (SKU or name, quantity). A script reusing a
     reference by mistake must not be told its order was taken.
     """
+    edited = session.execute(
+        sa.select(OrderEvent.id).where(OrderEvent.order_id == existing.id, OrderEvent.kind == "edited").limit(1)  # type: ignore[arg-type]
+    ).first()
+    if edited is not None:  # what it was created with is no longer on the order: take the retry at its word
+        return
     c = draft.customer
     differs = []
     if (c.email or None) != (existing.customer_email or None) or (c.phone or None) != (existing.customer_phone or None):
         differs.append("customer")
-    edited = session.execute(
-        sa.select(OrderEvent.id).where(OrderEvent.order_id == existing.id, OrderEvent.kind == "edited").limit(1)  # type: ignore[arg-type]
-    ).first()
-    if edited is None:
-        def lines(pairs) -> list:
-            return sorted(((sku or "").upper(), (name or "").upper() if not sku else "", qty) for sku, name, qty in pairs)
 
-        old = lines((ln.sku, ln.name, ln.quantity) for ln in session.exec(select(OrderLine).where(OrderLine.order_id == existing.id)).all())
-        new = lines((ln.sku, ln.name, ln.quantity) for ln in priced.lines)
-        if old != new:
-            differs.append("items")
+    def lines(pairs) -> list:
+        return sorted(((sku or "").upper(), (name or "").upper() if not sku else "", qty) for sku, name, qty in pairs)
+
+    old = lines((ln.sku, ln.name, ln.quantity) for ln in session.exec(select(OrderLine).where(OrderLine.order_id == existing.id)).all())
+    new = lines((ln.sku, ln.name, ln.quantity) for ln in priced.lines)
+    if old != new:
+        differs.append("items")
     if differs:
         raise RefusedError(
             f"Reference {existing.external_ref} already belongs to order {existing.number} (different {' and '.join(differs)}): nothing was created.",
