@@ -15,8 +15,9 @@ def env_for(url: str) -> dict:
     return env
 
 
-@pytest.fixture
-def busy_store(tmp_path):
+@pytest.fixture(scope="module")
+def busy_store(tmp_path_factory):
+    tmp_path = tmp_path_factory.mktemp("pipes")
     url = str(tmp_path / "store.db")
     env = env_for(url)
     run = lambda *a: subprocess.run([sys.executable, "-m", "ordercli", *a], env=env, capture_output=True, text=True, timeout=120)  # noqa: E731
