@@ -217,7 +217,7 @@ def main() -> int:
             return [*oc, "--no-input", "order", "create", "--name", f"Till customer {i}", "--email", f"c{i}@example.com", *items, "--payment-method", "Cash"]
 
         floor_argv = lambda i: [sys.executable, "-c", "import sqlmodel"]  # noqa: E731
-        for workers in (1, nproc):
+        for workers in (1, nproc) if args.cli_orders > 0 else ():  # --cli-orders 0: in-process figures only
             # Alternate floor and ordercli in chunks so that changing background load hits both.
             ft = ot = 0.0
             flat, lat, fails, chunk = [], [], 0, max(workers, args.cli_orders // 4)
