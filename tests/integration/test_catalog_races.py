@@ -11,7 +11,6 @@ and a sale.
 
 from __future__ import annotations
 
-import threading
 from contextlib import contextmanager
 
 import pytest
@@ -23,6 +22,7 @@ from ordercli.domain import CustomerIn, ItemIn, OrderDraft
 from ordercli.errors import RefusedError
 from ordercli.models import Product, StockMovement
 from ordercli.services import catalog, common, orders
+from tests.tills import Till as TillB
 
 
 def add(engine, sku, stock=50, price=1000):
@@ -63,31 +63,6 @@ def till_a(engine):
     with db.write_session(engine) as a:
         a.commit = a.flush  # type: ignore[method-assign]
         yield a
-
-
-class TillB:
-    """Run one till's service call in a thread; keep its result or its exception."""
-
-    def __init__(self, fn):
-        self.result = None
-        self.error: BaseException | None = None
-
-        def run():
-            try:
-                self.result = fn()
-            except BaseException as e:  # noqa: BLE001 - inspected by the test
-                self.error = e
-
-        self.thread = threading.Thread(target=run, daemon=True)
-        self.thread.start()
-
-    def assert_waiting(self):
-        self.thread.join(0.5)
-        assert self.thread.is_alive(), f"till B did not wait for till A (result {self.result!r}, error {self.error!r})"
-
-    def finish(self):
-        self.thread.join(30)
-        assert not self.thread.is_alive(), "till B is still blocked"
 
 
 # ---------------------------------------------------------------- add_product

@@ -18,6 +18,7 @@ from ordercli.models import Invoice
 from ordercli.notify import outbox
 from ordercli.services import common, invoices
 from tests.smtp_server import add_product, place, set_settings
+from tests.tills import Till
 
 
 @pytest.fixture
@@ -43,20 +44,6 @@ def _notify_invoice_command(engine, number):
         return json.loads(row.payload)["invoice"]["number"], None
 
 
-def _in_thread(fn, *args):
-    box: dict = {}
-
-    def run():
-        try:
-            box["result"] = fn(*args)
-        except BaseException as e:  # noqa: BLE001 - reported by the test
-            box["error"] = e
-
-    t = threading.Thread(target=run, daemon=True)
-    t.start()
-    return t, box
-
-
 def _invoices(engine) -> list[tuple[str, int]]:
     with db.read_session(engine) as s:
         return [(i.number, i.order_id) for i in s.exec(select(Invoice).order_by(Invoice.seq)).all()]
@@ -69,14 +56,10 @@ def test_a_second_till_waits_for_the_first_and_reuses_its_invoice(shop, till_b):
         settings = common.load_settings(a)
         inv_a = invoices.issue_invoice(a, order=common.get_order(a, number), settings=settings)
         assert inv_a.number == "INV-1"
-        t, box = _in_thread(till_b, shop, number)
-        t.join(0.5)
-        assert t.is_alive(), f"till B did not wait for till A's open transaction: {box}"
+        b = Till(till_b, shop, number)
+        b.assert_waiting()
         a.commit()
-    t.join(10)
-    assert not t.is_alive()
-    assert "error" not in box, box.get("error")
-    number_b, new_b = box["result"]
+    number_b, new_b = b.value()
     assert number_b == "INV-1"  # the same invoice, not INV-2
     assert new_b in (False, None)  # reused, not issued again
     assert [n for n, _ in _invoices(shop)] == ["INV-1"]
@@ -95,13 +78,10 @@ def test_a_second_till_sees_a_total_changed_while_it_waited(shop):
         order.total += 100  # what an edit commits (the order row is written, so B must wait on it)
         a.add(order)
         a.flush()
-        t, box = _in_thread(_invoice_command, shop, number)
-        t.join(0.5)
-        assert t.is_alive(), f"till B did not wait for till A's open transaction: {box}"
+        b = Till(_invoice_command, shop, number)
+        b.assert_waiting()
         a.commit()
-    t.join(10)
-    assert "error" not in box, box.get("error")
-    assert box["result"] == ("INV-2", True)
+    assert b.value() == ("INV-2", True)
     assert [n for n, _ in _invoices(shop)] == ["INV-1", "INV-2"]
 
 

@@ -9,10 +9,7 @@ exercise row locks run on PostgreSQL.
 
 from __future__ import annotations
 
-import threading
-
 import psycopg
-import pytest
 import sqlalchemy as sa
 from sqlmodel import select
 
@@ -21,6 +18,7 @@ from ordercli.domain import CustomerIn, ItemIn, OrderDraft
 from ordercli.errors import InputError
 from ordercli.models import Order, Product, StockMovement
 from ordercli.services import after_sale, batch, catalog, common, config, orders
+from tests.tills import Till
 
 
 def add(engine, sku, stock):
@@ -35,29 +33,6 @@ def draft(*items, ref=None, email="ana@example.com"):
 def place(engine, *items, ref=None):
     with db.write_session(engine) as s:
         return orders.place_order(s, draft(*items, ref=ref)).order.number
-
-
-class Till(threading.Thread):
-    """Run ``fn`` in a thread; keep its result or its exception."""
-
-    def __init__(self, fn):
-        super().__init__(daemon=True)
-        self.fn, self.result, self.error = fn, None, None
-
-    def run(self):
-        try:
-            self.result = self.fn()
-        except Exception as e:  # noqa: BLE001 - the test inspects it
-            self.error = e
-
-    def waiting(self) -> bool:
-        self.join(0.5)
-        return self.is_alive()
-
-    def finish(self):
-        self.join(30)
-        assert not self.is_alive(), "till B never finished"
-        return self
 
 
 def row_is_free(pg_url: str, sql: str) -> bool:
@@ -93,7 +68,6 @@ def test_next_number_cannot_be_set_to_the_number_an_order_is_taking_right_now(en
                 return config.set_value(s, "order.next_number", str(taking))
 
         b = Till(set_next)
-        b.start()
         assert b.waiting()  # B must not read the highest number while A is taking one
         a.commit()
     b.finish()
@@ -111,7 +85,6 @@ def test_create_with_a_reference_waits_behind_an_import_holding_the_counter(pg_u
     with db.write_session(engine) as a:  # till A: an import, first order placed, counter held
         orders.place_order(a, draft(("MUG", 1), ref="FAIR-1"), commit=False)
         b = Till(lambda: place(engine, ("MUG", 1), ref="FAIR-2"))  # till B retries FAIR-2 by hand
-        b.start()
         assert b.waiting()
         # A reaches FAIR-2 in its file. With a lock per reference taken before the counter,
         # B would hold FAIR-2 while waiting for the counter: a deadlock.
@@ -144,7 +117,6 @@ def test_an_import_waiting_for_a_product_holds_no_product_with_a_higher_id(pg_ur
     with db.write_session(engine) as a:  # till A cancels: gives MUG-1 back first…
         common.give_stock(a, {one: 1}, reason="test", order_number=None)
         b = Till(lambda: batch.import_file(engine, batch.open_source(path), plan))
-        b.start()
         assert b.waiting()
         assert row_is_free(pg_url, f"SELECT id FROM product WHERE id = {two}")  # the import waits holding nothing of ours
         a.rollback()
@@ -169,7 +141,6 @@ def test_an_edit_that_gives_back_one_product_and_takes_another_locks_them_in_id_
                 return after_sale.edit_order(s, number=number, changes=changes)
 
         b = Till(edit)
-        b.start()
         assert b.waiting()
         # giving 2 back before locking 1 would hold product 2 now, and A, selling MUG-2
         # next, would deadlock with B

@@ -11,7 +11,6 @@ server that records what it receives.
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
@@ -23,6 +22,7 @@ from ordercli.models import Outbox, utcnow
 from ordercli.notify import compose, outbox, transports
 from ordercli.services import common
 from tests.smtp_server import SmtpServer, add_product, outbox_rows, place, use_smtp
+from tests.tills import Till
 
 
 @pytest.fixture
@@ -89,34 +89,12 @@ def _retry_command(engine, row_id: int) -> dict:
     return out
 
 
-def _start(fn, *args):
-    box: dict = {}
-
-    def run():
-        try:
-            box["result"] = fn(*args)
-        except BaseException as e:  # noqa: BLE001 - reported by the test
-            box["error"] = e
-
-    t = threading.Thread(target=run, daemon=True)
-    t.start()
-    return t, box
-
-
-def _finish(t, box) -> dict:
-    t.join(10)
-    assert not t.is_alive()
-    assert "error" not in box, box.get("error")
-    return box["result"]
-
-
 def test_a_retry_racing_a_delivery_that_sent_the_message_does_not_queue_it_again(engine, smtp, failed_message):
     mid = failed_message
     with db.write_session(engine) as a:  # till A: claim, send, mark sent
         _claim_in(a, mid, "till-A")
-        t, box = _start(_retry_command, engine, mid)
-        t.join(0.5)
-        assert t.is_alive(), f"the retry did not wait for the delivery's open transaction: {box}"
+        b = Till(_retry_command, engine, mid)
+        b.assert_waiting()  # the retry waits for the delivery's open transaction
         _send(a, mid)
         a.execute(
             sa.update(Outbox)
@@ -124,7 +102,7 @@ def test_a_retry_racing_a_delivery_that_sent_the_message_does_not_queue_it_again
             .values(status="sent", sent_at=utcnow(), attempts=Outbox.attempts + 1, claimed_by=None, claimed_until=None, last_error=None)
         )
         a.commit()
-    result = _finish(t, box)
+    result = b.value()
     assert "already sent" in result.get("refused", ""), result
     (row,) = outbox_rows(engine)
     assert row.status == "sent" and row.attempts == 2
@@ -137,11 +115,10 @@ def test_a_retry_racing_a_delivery_in_progress_leaves_the_message_to_it(engine, 
     mid = failed_message
     with db.write_session(engine) as a:  # till A has claimed the message; it sends after committing the claim
         _claim_in(a, mid, "till-A")
-        t, box = _start(_retry_command, engine, mid)
-        t.join(0.5)
-        assert t.is_alive(), f"the retry did not wait for the claim's open transaction: {box}"
+        b = Till(_retry_command, engine, mid)
+        b.assert_waiting()  # the retry waits for the claim's open transaction
         a.commit()
-    result = _finish(t, box)
+    result = b.value()
     assert "being sent right now" in result.get("refused", ""), result
     (row,) = outbox_rows(engine)
     assert row.status == "sending" and row.claimed_by == "till-A"
