@@ -131,26 +131,15 @@ def test_two_tills_setting_a_new_key_at_the_same_moment_both_succeed(engine):
     Read-then-insert would let B see no row, block on A's insert, then fail with a
     unique violation once A commits. The upsert waits and overwrites instead.
     """
-    import threading
+    from tests.tills import Till
 
-    outcome: dict = {}
     with db.write_session(engine) as a:
         a.add(Setting(key="store.phone", value="till A"))
         a.flush()  # inserted, not committed: B has to wait for A
-
-        def till_b():
-            try:
-                outcome["value"] = set_(engine, "store.phone", "till B")
-            except Exception as e:  # noqa: BLE001 - reported below
-                outcome["error"] = e
-
-        b = threading.Thread(target=till_b)
-        b.start()
-        b.join(0.5)  # B is waiting on A's lock
-        assert b.is_alive()
+        b = Till(set_, engine, "store.phone", "till B")
+        b.assert_waiting()
         a.commit()
-    b.join(30)
-    assert "error" not in outcome, outcome.get("error")
+    assert b.value() == "till B"
     assert stored(engine)["store.phone"] == "till B"
 
 

@@ -346,27 +346,22 @@ def test_an_edit_giving_an_order_a_new_customer_waits_for_an_order_creating_her(
     """Till A is placing an order for a new customer, Dee (not committed yet); till B edits
     another order to Dee's email meanwhile. B must wait for A and then find A's Dee, not
     create a second Dee (customers are created under the order counter)."""
-    import threading
-
     from ordercli.services import after_sale
+    from tests.tills import Till
 
     other = place(shop, make_draft(("ZINE-04", 1), name="Bo", email="bo@example.com")).order.number
-    found: dict = {}
+
+    def till_b():
+        with db.write_session(shop) as b:
+            changes = after_sale.EditChanges(name="Dee B.", email="dee@example.com", phone="+33612345678")
+            return after_sale.edit_order(b, number=other, changes=changes).order
+
     with db.write_session(shop) as a:
         mine = orders.place_order(a, make_draft(("ZINE-04", 1), name="Dee", email="dee@example.com"), commit=False).order
-
-        def till_b():
-            with db.write_session(shop) as b:
-                changes = after_sale.EditChanges(name="Dee B.", email="dee@example.com", phone="+33612345678")
-                found["order"] = after_sale.edit_order(b, number=other, changes=changes).order
-
-        t = threading.Thread(target=till_b)
-        t.start()
-        t.join(0.5)
-        assert t.is_alive()  # B waits for A
+        b = Till(till_b)
+        b.assert_waiting()
         a.commit()
-    t.join(30)
-    assert found["order"].customer_id == mine.customer_id
+    assert b.value().customer_id == mine.customer_id
     with db.read_session(shop) as s:
         dees = s.exec(select(Customer).where(Customer.email == "dee@example.com")).all()
         assert [(c.id, c.phone) for c in dees] == [(mine.customer_id, "+33612345678")]
