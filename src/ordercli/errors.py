@@ -59,6 +59,16 @@ class ConflictError(RefusedError):
     """The order changed since it was read (optimistic concurrency)."""
 
 
+class PriceChangedError(RefusedError):
+    """The totals are no longer those the person reviewed (another till changed a price): nothing written."""
+
+    def __init__(self, reviewed: str, now: str):
+        super().__init__(
+            f"The total changed since the review ({reviewed} → {now}): another till changed a price. Nothing was saved.",
+            "Review the order again before saving it.",
+        )
+
+
 class StoreError(OrderCliError):
     """The store cannot be opened or used."""
 

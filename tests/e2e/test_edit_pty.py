@@ -224,3 +224,37 @@ def test_refund_confirmed_on_a_terminal(store):
     assert child.exitstatus == 0
     f = facts(url, number)
     assert f["stock"] == 5 and [e[0] for e in f["events"]][-2:] == ["refund", "status"]
+
+
+def test_stock_taken_by_another_till_before_the_save_keeps_the_edit_open(store):
+    url, number = store
+    child = spawn(url, "order", "edit", number)
+    open_quantity(child)
+    child.expect("Quantity")
+    child.send(BACKSPACE * 3 + "4" + ENTER)  # 2 -> 4 needs 2 of the 3 left
+    go_review(child)
+    child.expect("Save these changes")
+    other = subprocess.run(  # another till sells 2 of the 3 meanwhile
+        [sys.executable, "-m", "ordercli", "order", "create", "--name", "Bo", "--email", "bo@example.com", "--item", "MUG-01:2", "--no-notify"],
+        env=env_for(url), capture_output=True, text=True, timeout=60,
+    )
+    assert other.returncode == 0, other.stderr
+    child.send("y")
+    child.expect("Nothing was saved. Change the order or review it again.")
+    child.expect("What do you want to change")  # still editing, with what was typed
+    child.send(ENTER)
+    child.expect("Which line")
+    child.send(ENTER)
+    child.expect("Change quantity")
+    child.send(ENTER)
+    child.expect(r"Quantity \(now 4, up to 3")  # the draft kept 4; the order's own 2 + 1 left
+    child.send(BACKSPACE * 3 + "3" + ENTER)
+    go_review(child)
+    child.expect("Save these changes")
+    child.send("y")
+    child.expect("updated: MUG-01 qty 2 → 3")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    f = facts(url, number)
+    assert f["lines"] == {"MUG-01": 3} and f["stock"] == 0

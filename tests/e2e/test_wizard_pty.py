@@ -103,3 +103,68 @@ def test_no_input_never_prompts(store):
     child.close()
     assert child.exitstatus == 2
     assert "--email or --phone" in child.before
+
+
+def _to_confirmation(child) -> None:
+    child.expect("Customer")
+    child.send("Ana Lima" + ENTER)
+    child.expect("Email")
+    child.send("ana@example.com" + ENTER)
+    child.expect("Phone")
+    child.send(ENTER)
+    child.expect("Item")
+    child.send("MUG-01" + ENTER)
+    child.expect("Quantity")
+    child.send("2" + ENTER)
+    child.expect(r"Enter to finish")
+    child.send(ENTER)
+    child.expect("Anything else")
+    child.send(ENTER)
+    child.expect("Email the order confirmation")
+    child.send(ENTER)
+    child.expect("Create this order")
+
+
+def test_a_price_changed_on_another_till_after_the_review_is_shown_again_before_saving(store):
+    child = spawn(store, "order", "create")
+    _to_confirmation(child)  # the review showed 2 x 18.00 = 36.00
+    run(store, "product", "edit", "MUG-01", "--price", "25.00")  # another till, meanwhile
+    child.send(ENTER)
+    child.expect(r"total changed since the review \(€36\.00 → €50\.00\)")
+    assert rows(store, "SELECT COUNT(*) FROM orders") == [(0,)]  # nothing saved at the old price…
+    child.expect("Email the order confirmation")  # …and the new review is asked about again
+    child.send(ENTER)
+    child.expect("Create this order")
+    child.send(ENTER)
+    child.expect(r"1001\S* created")
+    child.expect("Start the next order")
+    child.send("n")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert rows(store, "SELECT total FROM orders") == [(5000,)]
+
+
+def test_ctrl_d_cancels_like_ctrl_c_and_after_a_saved_order_just_ends(store):
+    child = spawn(store, "order", "create")
+    child.expect("Customer")
+    child.send("Ana Lima" + ENTER)
+    child.expect("Email")
+    child.send("\x04")  # Ctrl-D
+    child.expect("Cancelled, nothing saved.")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130 and "Unexpected error" not in child.before
+    assert rows(store, "SELECT COUNT(*) FROM orders") == [(0,)]
+
+    child = spawn(store, "order", "create")
+    _to_confirmation(child)
+    child.send(ENTER)
+    child.expect(r"1001\S* created")
+    child.expect("Start the next order")
+    child.send("\x04")  # Ctrl-D here: "no", the order stays saved
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert "nothing saved" not in child.before and "Unexpected error" not in child.before
+    assert rows(store, "SELECT number FROM orders") == [("1001",)]

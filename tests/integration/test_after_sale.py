@@ -742,3 +742,30 @@ def test_a_custom_name_with_a_hash_and_digits_is_found_by_its_name(shop):
     number = place(shop, ItemIn(quantity=1, name="Print", unit_price=500), ItemIn(quantity=1, name="Print #1", unit_price=2000))
     edit(shop, number, remove=["Print #1"])
     assert [(ln.name, ln.unit_price) for ln in detail(shop, number).lines] == [("Print", 500)]
+
+
+def test_a_total_that_changed_since_the_review_is_refused_by_create_and_edit(shop):
+    from ordercli.errors import PriceChangedError
+
+    number = place(shop, cat("MUG", 1))
+    before = snapshot(shop, number)
+    with db.write_session(shop) as s:  # the edit wizard reviewed MUG x1 + TEA x1 at 18.00 + 5.00
+        draft = A.draft_from_order(s, common.get_order(s, number))
+    draft.items.append(cat("TEA", 1))
+    with db.write_session(shop) as s:
+        catalog.edit_product(s, sku="TEA", price=700)  # another till, meanwhile
+    with pytest.raises(PriceChangedError, match="€23.00 → €25.00"):
+        with db.write_session(shop) as s:
+            A.edit_order(s, number=number, draft=draft, expected_total=2300)
+    assert snapshot(shop, number) == before  # nothing written: lines, stock, events, outbox
+    with db.write_session(shop) as s:  # reviewed again: saved
+        A.edit_order(s, number=number, draft=draft, expected_total=2500)
+    assert detail(shop, number).order.total == 2500
+
+    new = OrderDraft(customer=CustomerIn(name="Bo", email="bo@example.com"), items=[cat("TEA", 2)])
+    with pytest.raises(PriceChangedError):
+        with db.write_session(shop) as s:
+            orders.place_order(s, new, expected_total=1000)  # reviewed at 2 x 5.00
+    assert stock_of(shop, "TEA") == 9  # nothing taken for the refused order
+    with db.write_session(shop) as s:
+        assert orders.place_order(s, new, expected_total=1400).order.total == 1400

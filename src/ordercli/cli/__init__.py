@@ -33,7 +33,7 @@ class _Group(TyperGroup):
             else:
                 output.error(e.message, e.hint)
             raise typer.Exit(e.exit_code) from None
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, EOFError):  # Ctrl-C, or Ctrl-D at a prompt
             from ordercli import output
 
             output.message("Cancelled, nothing saved.")

@@ -26,7 +26,7 @@ def run_edit_wizard(engine, number: str, *, yes: bool, dry_run: bool, fmt: str, 
     from ordercli import output, wizard
     from ordercli.cli import _render, _state
     from ordercli.cli.order_after import announce_edit, show_plan
-    from ordercli.errors import OrderCliError
+    from ordercli.errors import OrderCliError, PriceChangedError
     from ordercli.services import after_sale, common, orders
 
     with dbmod.read_session(engine) as s:
@@ -68,6 +68,7 @@ def run_edit_wizard(engine, number: str, *, yes: bool, dry_run: bool, fmt: str, 
                 plan = after_sale.preview_edit(s, number=number, draft=copy.deepcopy(draft))
                 show_plan(plan, fmt="table", stderr=True)
                 changed, short = plan.changed, bool(plan.shortages)
+                reviewed_total = plan.priced.totals.total
         except OrderCliError as e:
             output.error(e.message, e.hint)
             continue
@@ -87,8 +88,14 @@ def run_edit_wizard(engine, number: str, *, yes: bool, dry_run: bool, fmt: str, 
                 return
             continue
         draft.door = "wizard"
-        with dbmod.write_session(engine) as s:
-            res = after_sale.edit_order(s, number=number, draft=draft, expected_version=version, door="wizard")
+        try:
+            with dbmod.write_session(engine) as s:
+                res = after_sale.edit_order(s, number=number, draft=copy.deepcopy(draft), expected_version=version, door="wizard", expected_total=reviewed_total)
+        except (PriceChangedError, after_sale.EditShortage) as e:
+            # Another till changed a price or took the stock since the review: nothing was
+            # saved; keep what was typed and go back to the menu.
+            output.error(e.message, "Nothing was saved. Change the order or review it again.")
+            continue
         break
 
     if fmt == "json":

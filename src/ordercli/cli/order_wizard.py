@@ -13,7 +13,7 @@ def run_wizard(engine, draft, *, settings, dry_run: bool, yes: bool, fmt: str) -
     from ordercli import output, wizard
     from ordercli.cli import _render, _state
     from ordercli.cli.order import announce
-    from ordercli.errors import OrderCliError, OutOfStockError
+    from ordercli.errors import OrderCliError, OutOfStockError, PriceChangedError
     from ordercli.services import orders
 
     queries = wizard.Queries(engine)
@@ -55,8 +55,12 @@ def run_wizard(engine, draft, *, settings, dry_run: bool, yes: bool, fmt: str) -
                 break
             try:
                 with dbmod.write_session(engine) as s:
-                    placed = orders.place_order(s, copy.deepcopy(draft))
+                    placed = orders.place_order(s, copy.deepcopy(draft), expected_total=priced.totals.total)
                     number = placed.order.number
+            except PriceChangedError as e:
+                # A price changed on another till after the review: show the new review, ask again.
+                output.error(e.message, e.hint)
+                continue
             except OutOfStockError as e:
                 # Another till took the stock meanwhile: nothing was saved; keep what was typed.
                 output.error(e.message, "Nothing was saved.")
@@ -78,7 +82,11 @@ def run_wizard(engine, draft, *, settings, dry_run: bool, yes: bool, fmt: str) -
                 output.print_json(serialize.order_dict(d.order, d.lines, d.surcharges, events=d.events))
             # The review already showed the lines and totals: one line is enough at a busy stall.
             announce(placed)
-        if not wizard.confirm("Start the next order?", default=True):
+        try:
+            again = wizard.confirm("Start the next order?", default=True)
+        except (KeyboardInterrupt, EOFError):  # Ctrl-C / Ctrl-D here means "no": what was saved stays saved
+            again = False
+        if not again:
             return
 
 

@@ -30,7 +30,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from ordercli.domain import Address, CustomerIn, ItemIn, OrderDraft, ShippingIn, clean_text
-from ordercli.errors import ConflictError, InputError, OutOfStockError, RefusedError
+from ordercli.errors import ConflictError, InputError, OutOfStockError, PriceChangedError, RefusedError
 from ordercli.models import Order, OrderEvent, OrderLine, OrderSurcharge, Payment, Product, StockMovement, utcnow
 from ordercli.money import format_money, percent_str, to_decimal_str
 from ordercli.pricing import Adjustment
@@ -602,12 +602,14 @@ def edit_order(
     draft: OrderDraft | None = None,
     expected_version: int | None = None,
     door: str = "flags",
+    expected_total: int | None = None,
 ) -> EditResult:
     """Edit an order: re-price with the create pricing, move stock by the difference, one commit.
 
     Give ``changes`` (flags, applied to the order as it is now) or a whole new
     ``draft`` (the interactive edit, built from the order it showed: pass the
-    version it read as ``expected_version``).
+    version it read as ``expected_version``, and the total it showed as
+    ``expected_total``: a price changed since is refused before anything is written).
     """
     settings = common.load_settings(session)
     if draft is not None or (changes is not None and (changes.name, changes.email, changes.phone) != (None, None, None)):
@@ -623,6 +625,8 @@ def edit_order(
         return EditResult(order=order, changed=False, summary=[])
     if plan.shortages:
         raise EditShortage(plan.shortages, order.number)
+    if expected_total is not None and plan.priced.totals.total != expected_total:
+        raise PriceChangedError(format_money(expected_total, order.currency), format_money(plan.priced.totals.total, order.currency))
 
     # Stock: give back first, then take the extra. Both sets locked together in
     # product-id order first: giving 2 then taking 1 would otherwise lock 2 before 1

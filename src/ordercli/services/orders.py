@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from ordercli.domain import Address, OrderDraft, clean_text, normalize_country, normalize_email, normalize_phone, MAX_NOTE
 from ordercli.db import fast
-from ordercli.errors import InputError, RefusedError
+from ordercli.errors import InputError, PriceChangedError, RefusedError
 from ordercli.models import Customer, Order, OrderEvent, OrderLine, OrderSurcharge, Product, utcnow
 from ordercli.money import format_money
 from ordercli.pricing import LimitError, LineIn, PricingError, Totals, compute_totals
@@ -342,7 +342,13 @@ def _check_same_request(session: Session, existing: Order, draft: OrderDraft, pr
 
 
 def place_order(
-    session: Session, draft: OrderDraft, *, commit: bool = True, settings: Settings | None = None, catalog: dict[str, Product] | None = None
+    session: Session,
+    draft: OrderDraft,
+    *,
+    commit: bool = True,
+    settings: Settings | None = None,
+    catalog: dict[str, Product] | None = None,
+    expected_total: int | None = None,
 ) -> PlacedOrder:
     """Create an order from a draft in one transaction.
 
@@ -352,7 +358,9 @@ def place_order(
     messages are written together and committed once.
 
     A batch passes ``settings`` (loaded once) and ``catalog`` (see
-    :func:`price_draft`) to skip the per-order SELECTs.
+    :func:`price_draft`) to skip the per-order SELECTs. The wizard passes the
+    ``expected_total`` it showed: if a price changed since, nothing is written
+    (:class:`PriceChangedError`), so the total saved is the total reviewed.
     """
     settings = settings if settings is not None else common.load_settings(session)
     normalize_draft(draft, settings)
@@ -373,6 +381,8 @@ def place_order(
             return PlacedOrder(order=existing, priced=priced, created=False)
 
     priced = price_draft(session, draft, settings, catalog=catalog)
+    if expected_total is not None and priced.totals.total != expected_total:
+        raise PriceChangedError(format_money(expected_total, priced.currency), format_money(priced.totals.total, priced.currency))
     seq = common.next_in_sequence(session, "order")
     number = f"{settings.get('order.prefix')}{seq}{settings.get('order.suffix')}"
 
