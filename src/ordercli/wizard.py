@@ -91,6 +91,20 @@ class Queries:
             p = s.exec(select(Product).where(sa.func.upper(Product.sku) == sku.strip().upper())).first()
             return ProductInfo(p.sku, p.name, p.price, p.stock) if p else None
 
+    def close_skus(self, text: str, n: int = 3) -> list[str]:
+        """SKUs that look like a typo of ``text`` (MUG-BLEU -> MUG-BLUE)."""
+        import difflib
+
+        from sqlmodel import select
+
+        from ordercli import db
+        from ordercli.models import Product
+
+        with db.read_session(self.engine) as s:
+            skus = list(s.exec(select(Product.sku)).all())
+        by_upper = {k.upper(): k for k in skus}
+        return [by_upper[m] for m in difflib.get_close_matches(text.strip().upper(), list(by_upper), n=n, cutoff=0.6)]
+
     def customer_by_contact(self, *, email: str | None = None, phone: str | None = None) -> CustomerInfo | None:
         """The customer with exactly this (normalised) email, else this E.164 phone."""
         from sqlmodel import select
@@ -154,8 +168,8 @@ def _validator(fn):
     def check(text: str):
         try:
             fn(text)
-        except InputError as e:
-            return e.message
+        except InputError as e:  # the hint says what to do (e.g. "+33 … or set store.phone_region")
+            return f"{e.message} {e.hint}" if e.hint else e.message
         return True
 
     return check
@@ -179,7 +193,7 @@ def ask_customer(queries: Queries, settings: Settings, current: CustomerIn | Non
             "Customer (type a name, email or phone to search; or a new name):",
             choices=[],
             completer=CustomerCompleter(queries),
-            validate=_validator(lambda t: clean_text(t, "customer name", required=True)),
+            validate=_validator(lambda t: _customer_answer_check(t, region)),
         ).unsafe_ask()
         answer = answer.strip()
         picked = None
@@ -237,6 +251,18 @@ def _as_contact(text: str, region: str | None) -> tuple[str | None, str | None]:
     return None, None
 
 
+def _customer_answer_check(text: str, region: str | None) -> None:
+    """A name, or an email / phone number that must then be valid (not silently become a name)."""
+    clean_text(text, "customer name", required=True)
+    t = text.strip()
+    if SEP in t:
+        return  # a customer picked from the list
+    if "@" in t:
+        normalize_email(t)
+    elif sum(ch.isdigit() for ch in t) >= 6 and not any(ch.isalpha() for ch in t):
+        normalize_phone(t, region)
+
+
 def _phone_check(text: str, region: str | None, required: bool) -> None:
     if required and not text.strip():
         raise InputError("An email or a phone number is needed.", "")
@@ -274,8 +300,8 @@ def ask_items(queries: Queries, settings: Settings, items: list[ItemIn] | None =
         if t == CUSTOM:
             return True
         if resolve(t) is None:
-            close = queries.search_products(t, limit=3)
-            hint = f" Did you mean {', '.join(p.sku for p in close)}?" if close else f" Type {CUSTOM} for an item not in the catalog."
+            close = [p.sku for p in queries.search_products(t, limit=3)] or queries.close_skus(t)
+            hint = f" Did you mean {', '.join(close)}?" if close else f" Type {CUSTOM} for an item not in the catalog."
             return f"Unknown SKU {t!r}.{hint}"
         return True
 

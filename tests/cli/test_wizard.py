@@ -38,6 +38,7 @@ def settings_of(engine):
 def feed(text: str, fn, *args):
     with create_pipe_input() as inp:
         inp.send_text(text)
+        inp.close()  # a prompt that wants more keys than given ends with EOFError, not a hang
         with create_app_session(input=inp, output=DummyOutput()):
             return fn(*args)
 
@@ -231,3 +232,24 @@ def test_shortage_at_review_keeps_the_customer_and_asks_the_items_again(shop):
         placed = s.exec(select(Order)).all()
         assert [(o.customer_name, o.item_count) for o in placed] == [("Ana", 1)]
         assert s.exec(select(Product).where(Product.sku == "MUG-01")).one().stock == 0
+
+
+def test_a_phone_that_does_not_validate_at_the_customer_prompt_is_refused_not_taken_as_a_name(shop):
+    # No store.phone_region: a national number cannot be read; it must not become the name.
+    keys = "06 98 76 54 32" + ENTER + BACKSPACE * 14 + "+33698765432" + ENTER + "Dee" + ENTER + ENTER + "CARD" + ENTER + ENTER + ENTER + ENTER
+    draft = feed(keys, wizard.collect_order, wizard.Queries(shop), settings_of(shop), empty_draft())
+    assert (draft.customer.name, draft.customer.phone) == ("Dee", "+33698765432")
+
+
+def test_wizard_validation_messages_carry_the_hint():
+    from ordercli.domain import normalize_phone
+
+    message = wizard._validator(lambda t: normalize_phone(t, None))("06 98 76 54 32")
+    assert "Invalid phone number" in message and "phone_region" in message
+
+
+def test_a_mistyped_sku_gets_a_did_you_mean(shop):
+    q = wizard.Queries(shop)
+    assert q.search_products("MUG-10") == []  # not a substring of anything…
+    assert q.close_skus("MUG-10") == ["MUG-01"]  # …but close to MUG-01
+    assert q.close_skus("zzzz") == []
