@@ -272,8 +272,12 @@ def _phone_check(text: str, region: str | None, required: bool) -> None:
 # ----------------------------------------------------------------------- items
 
 
-def ask_items(queries: Queries, settings: Settings, items: list[ItemIn] | None = None) -> list[ItemIn]:
-    """Add items until an empty answer. Quantities are checked live against stock."""
+def ask_items(queries: Queries, settings: Settings, items: list[ItemIn] | None = None, may_add_none: bool = False) -> list[ItemIn]:
+    """Add items until an empty answer. Quantities are checked live against stock.
+
+    ``may_add_none``: an empty first answer is allowed (the edit wizard's "Add items",
+    which must be leavable without adding anything).
+    """
     items = list(items or [])
     currency = settings.currency
     reserved: dict[str, int] = {}
@@ -294,7 +298,7 @@ def ask_items(queries: Queries, settings: Settings, items: list[ItemIn] | None =
     def check_sku(text: str):
         t = text.strip()
         if not t:
-            if not items:
+            if not items and not may_add_none:
                 return "Add at least one item."
             return True
         if t == CUSTOM:
@@ -306,7 +310,11 @@ def ask_items(queries: Queries, settings: Settings, items: list[ItemIn] | None =
         return True
 
     while True:
-        prompt = "Item (type to search by SKU or name; + for a custom item; Enter to finish):" if items else "Item (type to search by SKU or name; + for a custom item):"
+        prompt = (
+            "Item (type to search by SKU or name; + for a custom item; Enter to finish):"
+            if items or may_add_none
+            else "Item (type to search by SKU or name; + for a custom item):"
+        )
         answer = questionary.autocomplete(
             prompt,
             choices=[],

@@ -253,3 +253,32 @@ def test_a_mistyped_sku_gets_a_did_you_mean(shop):
     assert q.search_products("MUG-10") == []  # not a substring of anything…
     assert q.close_skus("MUG-10") == ["MUG-01"]  # …but close to MUG-01
     assert q.close_skus("zzzz") == []
+
+
+def test_fixing_a_shortage_keeps_the_lines_that_were_fine(shop):
+    from ordercli.cli.order_wizard import run_wizard
+    from ordercli.domain import ItemIn
+
+    draft = OrderDraft(customer=CustomerIn(name="Ana", email="ana@example.com"), items=[ItemIn(sku="CARD", quantity=4), ItemIn(sku="MUG-01", quantity=3)])
+    with db.write_session(shop) as s:
+        catalog.change_stock(s, sku="MUG-01", set_to=1)
+    keys = (
+        ENTER  # extras: Done
+        + ENTER  # What now? -> change the short items
+        + "MUG-01" + ENTER + "1" + ENTER + ENTER  # the mug again, with what is left; finish
+        + "n" + ENTER + "n"  # no email; create; no next order
+    )
+    with create_pipe_input() as inp:
+        inp.send_text(keys)
+        with create_app_session(input=inp, output=DummyOutput()):
+            run_wizard(shop, draft, settings=settings_of(shop), dry_run=False, yes=False, fmt="table")
+    with db.read_session(shop) as s:
+        (order,) = s.exec(select(Order)).all()
+        assert orders.order_detail(s, order.number).lines and sorted(
+            (ln.sku, ln.quantity) for ln in orders.order_detail(s, order.number).lines
+        ) == [("CARD", 4), ("MUG-01", 1)]  # the cards were not dropped
+
+
+def test_add_items_in_an_edit_can_be_left_without_adding_anything(shop):
+    items = feed(ENTER, wizard.ask_items, wizard.Queries(shop), settings_of(shop), [], True)
+    assert items == []

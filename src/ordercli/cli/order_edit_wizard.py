@@ -169,7 +169,7 @@ def edit_items(queries, settings, items: list, own: dict[str, int]) -> list:
         if pick == add:
             # New items: the create wizard's prompt. Stock shown is what is free now;
             # units this order already holds of a SKU count as available to it.
-            new = wizard.ask_items(queries, settings, [])
+            new = wizard.ask_items(queries, settings, [], may_add_none=True)  # Enter alone: back to the lines
             for it in new:
                 same = next((x for x in items if x.sku and it.sku and x.sku.upper() == it.sku.upper()), None)
                 if same is not None:

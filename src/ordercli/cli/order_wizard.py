@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 
-FIX_ITEMS = "Change the items (customer and extras are kept)"
+FIX_ITEMS = "Change the short items (the other lines, customer and extras are kept)"
 DROP = "Drop this order"
 
 
@@ -41,7 +41,7 @@ def run_wizard(engine, draft, *, settings, dry_run: bool, yes: bool, fmt: str) -
             short = priced.shortages()
             if short:
                 output.warn("not enough stock for " + "; ".join(f"{sku} (asked {a}, available {v})" for sku, a, v in short) + ".")
-                if _fix_or_drop(wizard, queries, settings, draft):
+                if _fix_or_drop(wizard, queries, settings, draft, {sku for sku, _, _ in short}):
                     continue
                 output.message("Dropped. Nothing saved.")
                 break
@@ -64,7 +64,7 @@ def run_wizard(engine, draft, *, settings, dry_run: bool, yes: bool, fmt: str) -
             except OutOfStockError as e:
                 # Another till took the stock meanwhile: nothing was saved; keep what was typed.
                 output.error(e.message, "Nothing was saved.")
-                if _fix_or_drop(wizard, queries, settings, draft):
+                if _fix_or_drop(wizard, queries, settings, draft, {sku for sku, _, _ in e.shortages}):
                     continue
                 output.message("Dropped. Nothing saved.")
                 break
@@ -90,12 +90,17 @@ def run_wizard(engine, draft, *, settings, dry_run: bool, yes: bool, fmt: str) -
             return
 
 
-def _fix_or_drop(wizard, queries, settings, draft) -> bool:
-    """Offer to re-enter the items (keeping the rest). True if the draft was changed."""
+def _fix_or_drop(wizard, queries, settings, draft, short_skus: set[str]) -> bool:
+    """Offer to fix the short lines (the others, customer and extras are kept). True if the draft was changed."""
     import questionary
+    from ordercli import output
 
     pick = questionary.select("What now?", choices=[FIX_ITEMS, DROP], default=FIX_ITEMS).unsafe_ask()
     if pick != FIX_ITEMS:
         return False
-    draft.items = wizard.ask_items(queries, settings)
+    short = {s.upper() for s in short_skus}
+    kept = [it for it in draft.items if not (it.sku and it.sku.upper() in short)]
+    if kept:
+        output.message("Kept: " + ", ".join(f"{it.sku or it.name} ×{it.quantity}" for it in kept) + ". Add the short items again with what is left, or other items.")
+    draft.items = wizard.ask_items(queries, settings, kept)
     return True
