@@ -159,7 +159,9 @@ def test_run_wizard_creates_orders_then_stops(shop):
 def test_run_wizard_declined_confirmation_writes_nothing(shop):
     from ordercli.cli.order_wizard import run_wizard
 
-    keys = "Ana" + ENTER + "ana@example.com" + ENTER + ENTER + "MUG-01" + ENTER + "2" + ENTER + ENTER + ENTER + ENTER + "n" + "n"
+    keys = "Ana" + ENTER + "ana@example.com" + ENTER + ENTER + "MUG-01" + ENTER + "2" + ENTER + ENTER + ENTER + ENTER + "n"
+    keys += DOWN + DOWN + ENTER  # Not created. What now? -> Drop this order
+    keys += "n"  # no next order
     with create_pipe_input() as inp:
         inp.send_text(keys)
         with create_app_session(input=inp, output=DummyOutput()):
@@ -282,3 +284,22 @@ def test_fixing_a_shortage_keeps_the_lines_that_were_fine(shop):
 def test_add_items_in_an_edit_can_be_left_without_adding_anything(shop):
     items = feed(ENTER, wizard.ask_items, wizard.Queries(shop), settings_of(shop), [], True)
     assert items == []
+
+
+def test_declining_at_the_review_lets_the_person_fix_the_items_and_create(shop):
+    from ordercli.cli.order_wizard import run_wizard
+
+    keys = "Ana" + ENTER + "ana@example.com" + ENTER + ENTER + "MUG-01" + ENTER + "3" + ENTER + ENTER + ENTER  # 3 mugs, no extras
+    keys += ENTER + "n"  # email yes; "Create this order?" no: the customer wanted 1
+    keys += ENTER  # Not created. What now? -> Change the items
+    keys += ENTER + ENTER + BACKSPACE * 3 + "1" + ENTER  # Which line? MUG-01 -> Change quantity -> 1
+    keys += DOWN + DOWN + ENTER  # Which line? -> Back: the review again
+    keys += ENTER + ENTER + "n"  # email yes; create; no next order
+    with create_pipe_input() as inp:
+        inp.send_text(keys)
+        with create_app_session(input=inp, output=DummyOutput()):
+            run_wizard(shop, empty_draft(), settings=settings_of(shop), dry_run=False, yes=False, fmt="table")
+    with db.read_session(shop) as s:
+        (order,) = s.exec(select(Order)).all()
+        assert (order.customer_name, order.item_count, order.total) == ("Ana", 1, 1800)
+        assert s.exec(select(Product).where(Product.sku == "MUG-01")).one().stock == 2

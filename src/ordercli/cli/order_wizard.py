@@ -5,6 +5,8 @@ from __future__ import annotations
 import copy
 
 FIX_ITEMS = "Change the short items (the other lines, customer and extras are kept)"
+CHANGE_ITEMS = "Change the items (quantities, prices, remove, add)"
+CHANGE_EXTRAS = "Change the discount, tip, surcharges, shipping, payment method or notes"
 DROP = "Drop this order"
 
 
@@ -30,9 +32,14 @@ def run_wizard(engine, draft, *, settings, dry_run: bool, yes: bool, fmt: str) -
                 with dbmod.read_session(engine) as s:
                     priced = orders.preview_order(s, copy.deepcopy(draft))
             except OrderCliError as e:
-                # e.g. the discount is larger than the subtotal: say so and let the person fix it.
+                # e.g. the discount is larger than the subtotal, or a total over the limit:
+                # say so and let the person fix the items or the extras.
                 output.error(e.message, e.hint)
-                draft = wizard.ask_extras(draft, settings)
+                amended = _amend(wizard, queries, settings, draft, "What do you want to change?")
+                if amended is None:
+                    output.message("Dropped. Nothing saved.")
+                    break
+                draft = amended
                 continue
             c = priced.draft.customer
             contact = " · ".join(x for x in [c.email, c.phone] if x)
@@ -51,8 +58,12 @@ def run_wizard(engine, draft, *, settings, dry_run: bool, yes: bool, fmt: str) -
             if c.email and template.notify_customer:
                 draft.notify_customer = wizard.confirm(f"Email the order confirmation to {c.email}?", default=True)
             if not yes and not wizard.confirm("Create this order?", default=True):
-                output.message("Not created. Nothing saved.")
-                break
+                amended = _amend(wizard, queries, settings, draft, "Not created. What now?")
+                if amended is None:
+                    output.message("Dropped. Nothing saved.")
+                    break
+                draft = amended
+                continue
             try:
                 with dbmod.write_session(engine) as s:
                     placed = orders.place_order(s, copy.deepcopy(draft), expected_total=priced.totals.total)
@@ -88,6 +99,21 @@ def run_wizard(engine, draft, *, settings, dry_run: bool, yes: bool, fmt: str) -
             again = False
         if not again:
             return
+
+
+def _amend(wizard, queries, settings, draft, question: str):
+    """Let the person change the items or the extras of the order being taken; None to drop it."""
+    import questionary
+
+    from ordercli.cli.order_edit_wizard import edit_items
+
+    pick = questionary.select(question, choices=[CHANGE_ITEMS, CHANGE_EXTRAS, DROP], default=CHANGE_ITEMS).unsafe_ask()
+    if pick == CHANGE_ITEMS:
+        draft.items = edit_items(queries, settings, draft.items, {})
+        return draft
+    if pick == CHANGE_EXTRAS:
+        return wizard.ask_extras(draft, settings)
+    return None
 
 
 def _fix_or_drop(wizard, queries, settings, draft, short_skus: set[str]) -> bool:
