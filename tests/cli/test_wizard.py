@@ -144,6 +144,7 @@ def test_run_wizard_creates_orders_then_stops(shop):
     )
     with create_pipe_input() as inp:
         inp.send_text(keys)
+        inp.close()  # more prompts than keys: EOFError, not a hang
         with create_app_session(input=inp, output=DummyOutput()):
             run_wizard(shop, empty_draft(), settings=settings_of(shop), dry_run=False, yes=False, fmt="table")
     with db.read_session(shop) as s:
@@ -164,6 +165,7 @@ def test_run_wizard_declined_confirmation_writes_nothing(shop):
     keys += "n"  # no next order
     with create_pipe_input() as inp:
         inp.send_text(keys)
+        inp.close()  # more prompts than keys: EOFError, not a hang
         with create_app_session(input=inp, output=DummyOutput()):
             run_wizard(shop, empty_draft(), settings=settings_of(shop), dry_run=False, yes=False, fmt="table")
     with db.read_session(shop) as s:
@@ -202,6 +204,7 @@ def test_ref_applies_to_the_first_wizard_order_only(shop):
     draft.external_ref = "PAPER-1"
     with create_pipe_input() as inp:
         inp.send_text(keys)
+        inp.close()  # more prompts than keys: EOFError, not a hang
         with create_app_session(input=inp, output=DummyOutput()):
             run_wizard(shop, draft, settings=settings_of(shop), dry_run=False, yes=False, fmt="table")
     with db.read_session(shop) as s:
@@ -228,6 +231,7 @@ def test_shortage_at_review_keeps_the_customer_and_asks_the_items_again(shop):
     )
     with create_pipe_input() as inp:
         inp.send_text(keys)
+        inp.close()  # more prompts than keys: EOFError, not a hang
         with create_app_session(input=inp, output=DummyOutput()):
             run_wizard(shop, draft, settings=settings_of(shop), dry_run=False, yes=False, fmt="table")
     with db.read_session(shop) as s:
@@ -272,6 +276,7 @@ def test_fixing_a_shortage_keeps_the_lines_that_were_fine(shop):
     )
     with create_pipe_input() as inp:
         inp.send_text(keys)
+        inp.close()  # more prompts than keys: EOFError, not a hang
         with create_app_session(input=inp, output=DummyOutput()):
             run_wizard(shop, draft, settings=settings_of(shop), dry_run=False, yes=False, fmt="table")
     with db.read_session(shop) as s:
@@ -297,6 +302,7 @@ def test_declining_at_the_review_lets_the_person_fix_the_items_and_create(shop):
     keys += ENTER + ENTER + "n"  # email yes; create; no next order
     with create_pipe_input() as inp:
         inp.send_text(keys)
+        inp.close()  # more prompts than keys: EOFError, not a hang
         with create_app_session(input=inp, output=DummyOutput()):
             run_wizard(shop, empty_draft(), settings=settings_of(shop), dry_run=False, yes=False, fmt="table")
     with db.read_session(shop) as s:
