@@ -272,15 +272,21 @@ def _phone_check(text: str, region: str | None, required: bool) -> None:
 # ----------------------------------------------------------------------- items
 
 
-def ask_items(queries: Queries, settings: Settings, items: list[ItemIn] | None = None, may_add_none: bool = False) -> list[ItemIn]:
+def ask_items(
+    queries: Queries, settings: Settings, items: list[ItemIn] | None = None, may_add_none: bool = False, held: dict[str, int] | None = None
+) -> list[ItemIn]:
     """Add items until an empty answer. Quantities are checked live against stock.
 
     ``may_add_none``: an empty first answer is allowed (the edit wizard's "Add items",
-    which must be leavable without adding anything).
+    which must be leavable without adding anything). ``held``: units of a SKU the
+    order being edited holds and no longer uses (a line removed in this edit):
+    available to it again.
     """
     items = list(items or [])
     currency = settings.currency
     reserved: dict[str, int] = {}
+    for sku, units in (held or {}).items():  # a negative reservation: stock this order can use again
+        reserved[sku] = reserved.get(sku, 0) - units
     for it in items:
         if it.sku:
             reserved[it.sku] = reserved.get(it.sku, 0) + it.quantity
@@ -332,7 +338,7 @@ def ask_items(queries: Queries, settings: Settings, items: list[ItemIn] | None =
         assert p is not None  # validated above
         left = None if p.stock is None else p.stock - reserved.get(p.sku, 0)
         if left is not None and left <= 0:
-            _say(f"{p.sku} is out of stock ({p.stock} in stock, {reserved.get(p.sku, 0)} already in this order).")
+            _say(f"{p.sku} is out of stock ({p.stock} in stock, {max(reserved.get(p.sku, 0), 0)} already in this order).")
             continue
 
         def check_qty(text: str, left=left):

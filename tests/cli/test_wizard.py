@@ -309,3 +309,12 @@ def test_declining_at_the_review_lets_the_person_fix_the_items_and_create(shop):
         (order,) = s.exec(select(Order)).all()
         assert (order.customer_name, order.item_count, order.total) == ("Ana", 1, 1800)
         assert s.exec(select(Product).where(Product.sku == "MUG-01")).one().stock == 2
+
+
+def test_units_an_edited_order_holds_but_no_longer_uses_can_be_added_again(shop):
+    # MUG-01: 3 in stock; the order being edited holds 2 more on a line removed in this edit.
+    keys = "MUG-01" + ENTER + "5" + ENTER + ENTER
+    items = feed(keys, wizard.ask_items, wizard.Queries(shop), settings_of(shop), [], True, {"MUG-01": 2})
+    assert [(i.sku, i.quantity) for i in items] == [("MUG-01", 5)]
+    with pytest.raises(EOFError):  # without them, 5 is refused (only 3) and the prompt waits for more
+        feed(keys, wizard.ask_items, wizard.Queries(shop), settings_of(shop), [], True)

@@ -169,7 +169,13 @@ def edit_items(queries, settings, items: list, own: dict[str, int]) -> list:
         if pick == add:
             # New items: the create wizard's prompt. Stock shown is what is free now;
             # units this order already holds of a SKU count as available to it.
-            new = wizard.ask_items(queries, settings, [], may_add_none=True)  # Enter alone: back to the lines
+            on_lines: dict[str, int] = {}
+            for x in items:
+                if x.sku:
+                    on_lines[x.sku.upper()] = on_lines.get(x.sku.upper(), 0) + x.quantity
+            free = {sku: q - on_lines.get(sku.upper(), 0) for sku, q in own.items() if q > on_lines.get(sku.upper(), 0)}
+            # Enter alone: back to the lines; units this order holds but no longer uses are available to it
+            new = wizard.ask_items(queries, settings, [], may_add_none=True, held=free)
             for it in new:
                 same = next((x for x in items if x.sku and it.sku and x.sku.upper() == it.sku.upper()), None)
                 if same is not None:
