@@ -318,3 +318,11 @@ def test_units_an_edited_order_holds_but_no_longer_uses_can_be_added_again(shop)
     assert [(i.sku, i.quantity) for i in items] == [("MUG-01", 5)]
     with pytest.raises(EOFError):  # without them, 5 is refused (only 3) and the prompt waits for more
         feed(keys, wizard.ask_items, wizard.Queries(shop), settings_of(shop), [], True)
+
+
+def test_edit_line_labels_put_quantity_and_price_before_the_name():
+    from ordercli.cli.order_edit_wizard import _label
+    from ordercli.domain import ItemIn
+
+    label = _label(ItemIn(sku="PRINT-HARBOUR", name="Harbour at dawn printable download, A3", quantity=2, unit_price=1250), "EUR")
+    assert label.startswith("PRINT-HARBOUR × 2 at €12.50 — Harbour")

@@ -146,7 +146,8 @@ def _label(it, currency: str) -> str:
     from ordercli.money import format_money
 
     price = format_money(it.unit_price, currency) if it.unit_price is not None else ""
-    return f"{it.sku or '(custom)'} — {it.name or it.sku} × {it.quantity}" + (f" at {price}" if price else "")
+    # Quantity and price first: on a narrow terminal the end of a long name is what gets cut.
+    return f"{it.sku or '(custom)'} × {it.quantity}" + (f" at {price}" if price else "") + f" — {it.name or it.sku}"
 
 
 def edit_items(queries, settings, items: list, own: dict[str, int]) -> list:
