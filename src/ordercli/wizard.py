@@ -140,13 +140,20 @@ class ProductCompleter(Completer):
         text = document.text_before_cursor.strip()
         if text == CUSTOM:
             return
+        import shutil
+
+        # Below 100 columns the menu drops its meta column: put price and stock in the entry itself.
+        narrow = shutil.get_terminal_size((120, 40)).columns < 100
         for p in self.queries.search_products(text):
             if p.stock is None:
                 meta = f"{format_money(p.price, self.currency)} · always available"
             else:
                 left = p.stock - self.reserved.get(p.sku, 0)
                 meta = f"{format_money(p.price, self.currency)} · {left} left"
-            yield Completion(p.sku, start_position=-len(document.text_before_cursor), display=f"{p.sku}{SEP}{p.name}", display_meta=meta)
+            if narrow:
+                yield Completion(p.sku, start_position=-len(document.text_before_cursor), display=f"{p.sku} · {meta}{SEP}{p.name}")
+            else:
+                yield Completion(p.sku, start_position=-len(document.text_before_cursor), display=f"{p.sku}{SEP}{p.name}", display_meta=meta)
 
 
 class CustomerCompleter(Completer):

@@ -326,3 +326,15 @@ def test_edit_line_labels_put_quantity_and_price_before_the_name():
 
     label = _label(ItemIn(sku="PRINT-HARBOUR", name="Harbour at dawn printable download, A3", quantity=2, unit_price=1250), "EUR")
     assert label.startswith("PRINT-HARBOUR × 2 at €12.50 — Harbour")
+
+
+@pytest.mark.parametrize("columns,meta_in_entry", [("60", True), ("120", False)])
+def test_the_item_menu_keeps_price_and_stock_on_a_narrow_terminal(shop, monkeypatch, columns, meta_in_entry):
+    from prompt_toolkit.document import Document
+
+    monkeypatch.setenv("COLUMNS", columns)
+    completer = wizard.ProductCompleter(wizard.Queries(shop), "EUR", {})
+    (c,) = list(completer.get_completions(Document("mug"), None))
+    shown = "".join(text for _, text in c.display) + " " + "".join(text for _, text in c.display_meta)
+    assert "€18.00 · 3 left" in shown  # always there…
+    assert ("3 left" in "".join(text for _, text in c.display)) == meta_in_entry  # …in the entry itself when narrow
