@@ -195,7 +195,7 @@ def parse_surcharge(spec: str, currency: str) -> Adjustment:
     raw = str(spec).strip()
     label, sep, value = raw.rpartition("=")
     if not sep or not label.strip() or not value.strip():
-        raise InputError(f"Invalid --surcharge {raw!r}.", 'Write --surcharge "LABEL=AMOUNT" or "LABEL=PCT%", e.g. "Card fee=1.5%".')
+        raise InputError(f"Invalid surcharge {raw!r}.", 'Write it as LABEL=AMOUNT or LABEL=PCT%, e.g. "Card fee=1.5%".')
     adj = parse_adjustment(value, currency, "surcharge")
     return Adjustment(percent=adj.percent, amount=adj.amount, label=clean_text(label, "surcharge label", required=True) or "")
 

@@ -91,7 +91,7 @@ ORDER_CASES = [
     ("discount over the subtotal", with_("--discount", "18.01"), 2, "larger than the subtotal"),
     ("shipping cost NaN", with_("--shipping-cost", "NaN"), 2, "Invalid shipping cost"),
     ("surcharge NaN", with_("--surcharge", "Fee=NaN"), 2, "Invalid surcharge"),
-    ("surcharge without label", with_("--surcharge", "=2"), 2, "--surcharge"),
+    ("surcharge without label", with_("--surcharge", "=2"), 2, "Write it as LABEL=AMOUNT or LABEL=PCT%"),
     ("bad email", with_("--email", "ana@"), 2, "Invalid email"),
     ("bad phone", BASE[:4] + ["--phone", "12", "--item", "MUG-01"], 2, "Invalid phone"),
     ("bad country", with_("--ship-country", "France"), 2, "country code"),

@@ -183,7 +183,7 @@ def price_draft(
         raise InputError(f"Cannot price the order: {e}.", "Split it into several orders, or check the amounts.") from None
     except PricingError as e:
         if str(e) == "the discount is larger than the subtotal":
-            raise InputError("The discount is larger than the subtotal.", "Give a smaller --discount.") from None
+            raise InputError("The discount is larger than the subtotal.", "Give a smaller discount.") from None
         raise InputError(f"Cannot price the order: {e}.", "Check the amounts.") from None
     for ln, out in zip(lines, totals.lines):
         ln.total, ln.discount, ln.tax = out.total, out.discount, out.tax
