@@ -43,6 +43,13 @@ def feed(text: str, fn, *args):
             return fn(*args)
 
 
+def run_at_stall(engine, draft: OrderDraft) -> None:
+    """The whole `order create` wizard loop (review, confirm, place, next order?)."""
+    from ordercli.cli.order_wizard import run_wizard
+
+    run_wizard(engine, draft, settings=settings_of(engine), dry_run=False, yes=False, fmt="table")
+
+
 def empty_draft() -> OrderDraft:
     return OrderDraft(customer=CustomerIn(name=""), items=[])
 
@@ -130,8 +137,6 @@ def test_ctrl_c_raises_keyboard_interrupt(shop):
 
 
 def test_run_wizard_creates_orders_then_stops(shop):
-    from ordercli.cli.order_wizard import run_wizard
-
     keys = (
         "Ana" + ENTER + "ana@example.com" + ENTER + ENTER + "MUG-01" + ENTER + "2" + ENTER + ENTER + ENTER
         + ENTER  # email the confirmation? yes
@@ -142,11 +147,7 @@ def test_run_wizard_creates_orders_then_stops(shop):
         + ENTER  # create
         + "n"  # no next order
     )
-    with create_pipe_input() as inp:
-        inp.send_text(keys)
-        inp.close()  # more prompts than keys: EOFError, not a hang
-        with create_app_session(input=inp, output=DummyOutput()):
-            run_wizard(shop, empty_draft(), settings=settings_of(shop), dry_run=False, yes=False, fmt="table")
+    feed(keys, run_at_stall, shop, empty_draft())
     with db.read_session(shop) as s:
         placed = s.exec(select(Order).order_by(Order.id)).all()
         mug = s.exec(select(Product).where(Product.sku == "MUG-01")).one()
@@ -158,16 +159,10 @@ def test_run_wizard_creates_orders_then_stops(shop):
 
 
 def test_run_wizard_declined_confirmation_writes_nothing(shop):
-    from ordercli.cli.order_wizard import run_wizard
-
     keys = "Ana" + ENTER + "ana@example.com" + ENTER + ENTER + "MUG-01" + ENTER + "2" + ENTER + ENTER + ENTER + ENTER + "n"
     keys += DOWN + DOWN + ENTER  # Not created. What now? -> Drop this order
     keys += "n"  # no next order
-    with create_pipe_input() as inp:
-        inp.send_text(keys)
-        inp.close()  # more prompts than keys: EOFError, not a hang
-        with create_app_session(input=inp, output=DummyOutput()):
-            run_wizard(shop, empty_draft(), settings=settings_of(shop), dry_run=False, yes=False, fmt="table")
+    feed(keys, run_at_stall, shop, empty_draft())
     with db.read_session(shop) as s:
         assert s.exec(select(Order)).all() == []
         assert s.exec(select(Product).where(Product.sku == "MUG-01")).one().stock == 3
@@ -193,8 +188,6 @@ def test_typed_email_of_a_new_customer_is_their_email_not_their_name(shop):
 
 
 def test_ref_applies_to_the_first_wizard_order_only(shop):
-    from ordercli.cli.order_wizard import run_wizard
-
     one = "CARD" + ENTER + ENTER + ENTER + ENTER  # item, qty 1, finish, Done
     keys = (
         "Ana" + ENTER + "ana@example.com" + ENTER + ENTER + one + "n" + ENTER + "y"
@@ -202,18 +195,13 @@ def test_ref_applies_to_the_first_wizard_order_only(shop):
     )
     draft = empty_draft()
     draft.external_ref = "PAPER-1"
-    with create_pipe_input() as inp:
-        inp.send_text(keys)
-        inp.close()  # more prompts than keys: EOFError, not a hang
-        with create_app_session(input=inp, output=DummyOutput()):
-            run_wizard(shop, draft, settings=settings_of(shop), dry_run=False, yes=False, fmt="table")
+    feed(keys, run_at_stall, shop, draft)
     with db.read_session(shop) as s:
         placed = s.exec(select(Order).order_by(Order.id)).all()
     assert [(o.customer_name, o.external_ref) for o in placed] == [("Ana", "PAPER-1"), ("Bob", None)]
 
 
 def test_shortage_at_review_keeps_the_customer_and_asks_the_items_again(shop):
-    from ordercli.cli.order_wizard import run_wizard
     from ordercli.domain import ItemIn
 
     # The draft asks for 3 mugs (flags), but another till sold 2 meanwhile: the review shows the
@@ -229,11 +217,7 @@ def test_shortage_at_review_keeps_the_customer_and_asks_the_items_again(shop):
         + ENTER  # create
         + "n"  # no next order
     )
-    with create_pipe_input() as inp:
-        inp.send_text(keys)
-        inp.close()  # more prompts than keys: EOFError, not a hang
-        with create_app_session(input=inp, output=DummyOutput()):
-            run_wizard(shop, draft, settings=settings_of(shop), dry_run=False, yes=False, fmt="table")
+    feed(keys, run_at_stall, shop, draft)
     with db.read_session(shop) as s:
         placed = s.exec(select(Order)).all()
         assert [(o.customer_name, o.item_count) for o in placed] == [("Ana", 1)]
@@ -262,7 +246,6 @@ def test_a_mistyped_sku_gets_a_did_you_mean(shop):
 
 
 def test_fixing_a_shortage_keeps_the_lines_that_were_fine(shop):
-    from ordercli.cli.order_wizard import run_wizard
     from ordercli.domain import ItemIn
 
     draft = OrderDraft(customer=CustomerIn(name="Ana", email="ana@example.com"), items=[ItemIn(sku="CARD", quantity=4), ItemIn(sku="MUG-01", quantity=3)])
@@ -274,11 +257,7 @@ def test_fixing_a_shortage_keeps_the_lines_that_were_fine(shop):
         + "MUG-01" + ENTER + "1" + ENTER + ENTER  # the mug again, with what is left; finish
         + "n" + ENTER + "n"  # no email; create; no next order
     )
-    with create_pipe_input() as inp:
-        inp.send_text(keys)
-        inp.close()  # more prompts than keys: EOFError, not a hang
-        with create_app_session(input=inp, output=DummyOutput()):
-            run_wizard(shop, draft, settings=settings_of(shop), dry_run=False, yes=False, fmt="table")
+    feed(keys, run_at_stall, shop, draft)
     with db.read_session(shop) as s:
         (order,) = s.exec(select(Order)).all()
         assert orders.order_detail(s, order.number).lines and sorted(
@@ -292,19 +271,13 @@ def test_add_items_in_an_edit_can_be_left_without_adding_anything(shop):
 
 
 def test_declining_at_the_review_lets_the_person_fix_the_items_and_create(shop):
-    from ordercli.cli.order_wizard import run_wizard
-
     keys = "Ana" + ENTER + "ana@example.com" + ENTER + ENTER + "MUG-01" + ENTER + "3" + ENTER + ENTER + ENTER  # 3 mugs, no extras
     keys += ENTER + "n"  # email yes; "Create this order?" no: the customer wanted 1
     keys += ENTER  # Not created. What now? -> Change the items
     keys += ENTER + ENTER + BACKSPACE * 3 + "1" + ENTER  # Which line? MUG-01 -> Change quantity -> 1
     keys += DOWN + DOWN + ENTER  # Which line? -> Back: the review again
     keys += ENTER + ENTER + "n"  # email yes; create; no next order
-    with create_pipe_input() as inp:
-        inp.send_text(keys)
-        inp.close()  # more prompts than keys: EOFError, not a hang
-        with create_app_session(input=inp, output=DummyOutput()):
-            run_wizard(shop, empty_draft(), settings=settings_of(shop), dry_run=False, yes=False, fmt="table")
+    feed(keys, run_at_stall, shop, empty_draft())
     with db.read_session(shop) as s:
         (order,) = s.exec(select(Order)).all()
         assert (order.customer_name, order.item_count, order.total) == ("Ana", 1, 1800)
