@@ -35,11 +35,9 @@ def run_wizard(engine, draft, *, settings, dry_run: bool, yes: bool, fmt: str) -
                 # e.g. the discount is larger than the subtotal, or a total over the limit:
                 # say so and let the person fix the items or the extras.
                 output.error(e.message, e.hint)
-                amended = _amend(wizard, queries, settings, draft, "What do you want to change?")
-                if amended is None:
-                    output.message("Dropped. Nothing saved.")
+                draft = _amend(wizard, queries, settings, draft, "What do you want to change?")
+                if draft is None:  # dropped
                     break
-                draft = amended
                 continue
             c = priced.draft.customer
             contact = " · ".join(x for x in [c.email, c.phone] if x)
@@ -58,11 +56,9 @@ def run_wizard(engine, draft, *, settings, dry_run: bool, yes: bool, fmt: str) -
             if c.email and template.notify_customer:
                 draft.notify_customer = wizard.confirm(f"Email the order confirmation to {c.email}?", default=True)
             if not yes and not wizard.confirm("Create this order?", default=True):
-                amended = _amend(wizard, queries, settings, draft, "Not created. What now?")
-                if amended is None:
-                    output.message("Dropped. Nothing saved.")
+                draft = _amend(wizard, queries, settings, draft, "Not created. What now?")
+                if draft is None:  # dropped
                     break
-                draft = amended
                 continue
             try:
                 with dbmod.write_session(engine) as s:
@@ -113,6 +109,9 @@ def _amend(wizard, queries, settings, draft, question: str):
         return draft
     if pick == CHANGE_EXTRAS:
         return wizard.ask_extras(draft, settings)
+    from ordercli import output
+
+    output.message("Dropped. Nothing saved.")
     return None
 
 
