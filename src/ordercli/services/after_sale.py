@@ -67,10 +67,7 @@ def conflict(number: str) -> ConflictError:
 
 def lock_order(session: Session, number: str, expected_version: int | None = None) -> Order:
     """Find the order and lock its row for this transaction; check the version if one is expected."""
-    found = common.get_order(session, number)
-    order = session.exec(
-        select(Order).where(Order.id == found.id).with_for_update().execution_options(populate_existing=True)
-    ).one()
+    order = common.lock_order(session, common.get_order(session, number))
     if expected_version is not None and order.version != expected_version:
         raise conflict(order.number)
     return order
@@ -285,23 +282,18 @@ def _find_item(items: list[ItemIn], key: str, flag: str, currency: str = "EUR") 
     for it in items:
         if it.sku is not None and it.sku.upper() == k:
             return it
-    nth = None
-    base, sep, tail = k.rpartition("#")
-    if sep and tail.isdigit() and int(tail) >= 1:
-        k, nth = base.strip(), int(tail)
 
     def called(name: str) -> list[ItemIn]:
         return [it for it in items if it.sku is None and (it.name or "").strip().upper() == name]
 
-    exact = called(key.strip().upper())  # "Poster #2" may be a name: the exact name comes first
-    if nth is not None and exact:
-        k, nth = key.strip().upper(), None
-    named = exact if nth is None else called(k)
-    if nth is not None and nth <= len(named):
-        return named[nth - 1]
-    if nth is None and len(named) == 1:
+    named = called(k)  # the exact name first: "Poster #2" may be a name
+    if not named:
+        base, sep, tail = k.rpartition("#")
+        if sep and tail.isdigit() and 1 <= int(tail) <= len(called(base.strip())):
+            return called(base.strip())[int(tail) - 1]
+    if len(named) == 1:
         return named[0]
-    if nth is None and len(named) > 1:
+    if named:
         name = named[0].name
         which = " or ".join(
             f"{name}#{i} (×{it.quantity} at {format_money(it.unit_price or 0, currency)})" for i, it in enumerate(named, 1)
@@ -323,9 +315,7 @@ def apply_changes(draft: OrderDraft, ch: EditChanges, currency: str = "EUR") -> 
         it.quantity = qty
     for it, price in prices:
         it.unit_price = price
-    for it in removed:
-        if any(x is it for x in d.items):
-            d.items = [x for x in d.items if x is not it]
+    d.items = [x for x in d.items if not any(x is r for r in removed)]
     for new in ch.add_items:
         if new.sku is not None:
             same = next((it for it in d.items if it.sku is not None and it.sku.upper() == new.sku.upper()), None)

@@ -79,6 +79,14 @@ def lock_counter(session: Session, name: str = "order") -> None:
     held[name] = tx
 
 
+def lock_order(session: Session, order: Order) -> Order:
+    """Lock the order's row for this transaction and read it again (same object, fresh values).
+
+    ``FOR UPDATE`` is not emitted on SQLite, whose write transaction already holds the store.
+    """
+    return session.exec(select(Order).where(Order.id == order.id).with_for_update().execution_options(populate_existing=True)).one()
+
+
 def lock_products(session: Session, ids) -> None:
     """Lock these product rows, in id order, before a transaction touches them in another order."""
     wanted = sorted({int(i) for i in ids if i is not None})

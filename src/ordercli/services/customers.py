@@ -24,14 +24,9 @@ def find_or_create_id(session: Session, *, name: str, email: str | None, phone: 
     Used by ``place_order`` (fast enough for batch imports).
     """
     conn = fast(session)  # no ORM or per-statement machinery: this runs for every imported order
-
-    def lookup():
-        row = conn.execute(_BY_EMAIL, {"v": email}).first() if email else None
-        if row is None and phone:
-            row = conn.execute(_BY_PHONE, {"v": phone}).first()
-        return row
-
-    row = lookup()
+    row = conn.execute(_BY_EMAIL, {"v": email}).first() if email else None
+    if row is None and phone:
+        row = conn.execute(_BY_PHONE, {"v": phone}).first()
     if row is None:
         return int(conn.execute(_INSERT, {"name": name, "email": email, "phone": phone, "created_at": utcnow()}).scalar_one())
     changes = {}
@@ -46,14 +41,9 @@ def find_or_create_id(session: Session, *, name: str, email: str | None, phone: 
 
 def find_or_create(session: Session, *, name: str, email: str | None, phone: str | None) -> Customer:
     """Match on email, else on phone; fill in a missing email/phone; else create."""
-
-    def lookup() -> Customer | None:
-        found = session.exec(select(Customer).where(Customer.email == email).order_by(Customer.id)).first() if email else None
-        if found is None and phone:
-            found = session.exec(select(Customer).where(Customer.phone == phone).order_by(Customer.id)).first()
-        return found
-
-    customer = lookup()
+    customer = session.exec(select(Customer).where(Customer.email == email).order_by(Customer.id)).first() if email else None
+    if customer is None and phone:
+        customer = session.exec(select(Customer).where(Customer.phone == phone).order_by(Customer.id)).first()
     if customer is None:
         customer = Customer(name=name, email=email, phone=phone)
         session.add(customer)

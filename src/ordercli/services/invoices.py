@@ -47,21 +47,8 @@ def latest_invoice(session: Session, order: Order) -> Invoice | None:
     return session.exec(select(Invoice).where(Invoice.order_id == order.id).order_by(Invoice.seq.desc())).first()  # type: ignore[union-attr]
 
 
-def lock_order_row(session: Session, order: Order) -> Order:
-    """Lock the order's row for this transaction and read it again (same object, fresh values).
-
-    On PostgreSQL a second till invoicing the same order waits here until the
-    first one commits, and then sees its invoice. SQLite's write transaction
-    (``BEGIN IMMEDIATE``) already holds the whole store; ``FOR UPDATE`` is not
-    emitted there.
-    """
-    return session.exec(
-        select(Order).where(Order.id == order.id).with_for_update().execution_options(populate_existing=True)
-    ).one()
-
-
 def _issue_locked(session: Session, *, order: Order, settings: Settings) -> tuple[Invoice, bool]:
-    """(invoice, newly issued?) — the caller holds the order row (:func:`lock_order_row`)."""
+    """(invoice, newly issued?) — the caller holds the order row (``common.lock_order``)."""
     if order.payment_status == "CANCELLED":
         raise RefusedError(f"Order {order.number} is cancelled: it gets no invoice.", "Invoice an order that is not cancelled.")
     current = latest_invoice(session, order)
@@ -81,7 +68,7 @@ def issue_invoice(session: Session, *, order: Order, settings: Settings) -> Invo
     The order row is locked first, so two tills invoicing one order at once
     never both see "no invoice yet": the second waits and reuses the first's.
     """
-    order = lock_order_row(session, order)
+    order = common.lock_order(session, order)
     return _issue_locked(session, order=order, settings=settings)[0]
 
 
@@ -505,7 +492,7 @@ def make_invoice(session: Session, *, number: str, send: bool = False) -> Invoic
 
     settings = common.load_settings(session)
     # The order row first (a second till waits here), then the invoice lookup and, if needed, the counter.
-    order = lock_order_row(session, common.get_order(session, number))
+    order = common.lock_order(session, common.get_order(session, number))
     if send and not order.customer_email:
         raise RefusedError(
             f"Order {order.number} has no customer email: the invoice cannot be sent.",
