@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from ordercli.errors import InputError
+from ordercli.money import shown
 
 
 def _bool(v: str) -> str:
@@ -86,23 +87,17 @@ def _region(v: str) -> str:
 MAX_ORDER_NUMBER = 2_000_000_000
 
 
-def _shown(v: str) -> str:
-    from ordercli.money import shown
-
-    return shown(v)
-
-
 def _whole(v: str, low: int, high: int, what: str = "number") -> str:
     text = v.strip()
     hint = f"Use a whole number of {low:,} or more, at most {high:,}."
     if not re.fullmatch(r"\d+", text):
-        raise InputError(f"Invalid {what} {_shown(v)}.", hint)
+        raise InputError(f"Invalid {what} {shown(v)}.", hint)
     digits = text.lstrip("0") or "0"
     # Length first: int() refuses 4,300+ digits, and nothing that long is in range anyway.
     if len(digits) > 18 or int(digits) > high:
-        raise InputError(f"Invalid {what} {_shown(v)}: at most {high:,}.", hint)
+        raise InputError(f"Invalid {what} {shown(v)}: at most {high:,}.", hint)
     if int(digits) < low:
-        raise InputError(f"Invalid {what} {_shown(v)}.", hint)
+        raise InputError(f"Invalid {what} {shown(v)}.", hint)
     return digits
 
 
@@ -126,7 +121,7 @@ def _next_number(v: str) -> str:
 
 def _port(v: str) -> str:
     if not re.fullmatch(r"\s*\d{1,6}\s*", v) or not 1 <= int(v) <= 65535:
-        raise InputError(f"Invalid port {_shown(v)}.", "Use a number from 1 to 65535.")
+        raise InputError(f"Invalid port {shown(v)}.", "Use a number from 1 to 65535.")
     return str(int(v))
 
 
