@@ -84,6 +84,16 @@ def go_review(child) -> None:
     child.send(DOWN + DOWN + ENTER)  # Done — review the changes
 
 
+def save_and_end(child, said: str) -> None:
+    """From the review: save, check what it said, and that it ended with exit 0."""
+    child.expect("Save these changes")
+    child.send("y")
+    child.expect(said)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+
+
 def test_interactive_edit_changes_a_quantity(store):
     url, number = store
     child = spawn(url, "order", "edit", number)
@@ -98,12 +108,7 @@ def test_interactive_edit_changes_a_quantity(store):
     child.expect("before → after")
     child.expect("MUG-01 qty 2 → 3")
     child.expect("Stock to take: MUG-01 ×1")
-    child.expect("Save these changes")
-    child.send("y")
-    child.expect("updated: MUG-01 qty 2 → 3")
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 0
+    save_and_end(child, "updated: MUG-01 qty 2 → 3")
     f = facts(url, number)
     assert f["lines"] == {"MUG-01": 3} and f["stock"] == 2 and f["total"] == 5400
     kind, door, summary = f["events"][-1]
@@ -241,20 +246,10 @@ def test_stock_taken_by_another_till_before_the_save_keeps_the_edit_open(store):
     assert other.returncode == 0, other.stderr
     child.send("y")
     child.expect("Nothing was saved. Change the order or review it again.")
-    child.expect("What do you want to change")  # still editing, with what was typed
-    child.send(ENTER)
-    child.expect("Which line")
-    child.send(ENTER)
-    child.expect("Change quantity")
-    child.send(ENTER)
+    open_quantity(child)  # still editing, with what was typed
     child.expect(r"Quantity \(now 4, up to 3")  # the draft kept 4; the order's own 2 + 1 left
     child.send(BACKSPACE * 3 + "3" + ENTER)
     go_review(child)
-    child.expect("Save these changes")
-    child.send("y")
-    child.expect("updated: MUG-01 qty 2 → 3")
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 0
+    save_and_end(child, "updated: MUG-01 qty 2 → 3")
     f = facts(url, number)
     assert f["lines"] == {"MUG-01": 3} and f["stock"] == 0

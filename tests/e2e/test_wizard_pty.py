@@ -40,6 +40,19 @@ def rows(store: str, sql: str):
         return conn.execute(sql).fetchall()
 
 
+def _to_quantity(child) -> None:
+    """A new customer (Ana, email, no phone), then MUG-01: stops at its quantity prompt."""
+    child.expect("Customer")
+    child.send("Ana Lima" + ENTER)
+    child.expect("Email")
+    child.send("ana@example.com" + ENTER)
+    child.expect("Phone")
+    child.send(ENTER)
+    child.expect("Item")
+    child.send("MUG-01" + ENTER)
+    child.expect("Quantity")
+
+
 def test_wizard_creates_an_order_in_the_store(store):
     child = spawn(store, "order", "create")
     child.expect("Customer")
@@ -77,15 +90,7 @@ def test_wizard_creates_an_order_in_the_store(store):
 
 def test_ctrl_c_midway_writes_nothing(store):
     child = spawn(store, "order", "create")
-    child.expect("Customer")
-    child.send("Ana Lima" + ENTER)
-    child.expect("Email")
-    child.send("ana@example.com" + ENTER)
-    child.expect("Phone")
-    child.send(ENTER)
-    child.expect("Item")
-    child.send("MUG-01" + ENTER)
-    child.expect("Quantity")
+    _to_quantity(child)
     child.send(CTRL_C)
     child.expect("Cancelled, nothing saved.")
     child.expect(pexpect.EOF)
@@ -106,15 +111,7 @@ def test_no_input_never_prompts(store):
 
 
 def _to_confirmation(child) -> None:
-    child.expect("Customer")
-    child.send("Ana Lima" + ENTER)
-    child.expect("Email")
-    child.send("ana@example.com" + ENTER)
-    child.expect("Phone")
-    child.send(ENTER)
-    child.expect("Item")
-    child.send("MUG-01" + ENTER)
-    child.expect("Quantity")
+    _to_quantity(child)
     child.send("2" + ENTER)
     child.expect(r"Enter to finish")
     child.send(ENTER)
