@@ -11,6 +11,7 @@ from __future__ import annotations
 EXIT_OK = 0
 EXIT_REFUSED = 1  # refused by a business rule
 EXIT_USAGE = 2  # bad input or usage
+EXIT_SAVED_BUT_FAILED = 3  # the change was committed, then something failed (output, read-back): do not retry
 EXIT_CANCELLED = 130  # Ctrl-C / cancelled by the user
 
 

@@ -16,7 +16,7 @@ from typer.core import TyperGroup
 
 from ordercli import __version__
 from ordercli.cli import _state
-from ordercli.errors import EXIT_CANCELLED, EXIT_REFUSED, OrderCliError
+from ordercli.errors import EXIT_CANCELLED, EXIT_REFUSED, EXIT_SAVED_BUT_FAILED, OrderCliError
 
 
 class _Group(TyperGroup):
@@ -25,6 +25,18 @@ class _Group(TyperGroup):
     def invoke(self, ctx):  # type: ignore[override]
         try:
             return super().invoke(ctx)
+        except (typer.Exit, typer.Abort):
+            raise
+        except BaseException as e:
+            if _state.STATE.saved is not None and not isinstance(e, SystemExit):
+                # The change is committed: whatever failed after it, never say "Nothing was saved".
+                _saved_but(_failure_text(e))
+                raise typer.Exit(EXIT_SAVED_BUT_FAILED) from None
+            return self._refuse(e)
+
+    def _refuse(self, e: BaseException):
+        try:
+            raise e
         except OrderCliError as e:
             from ordercli import output
 
@@ -59,6 +71,30 @@ class _Group(TyperGroup):
 
 
 EXIT_PIPE = 141
+
+
+def _failure_text(e: BaseException) -> str:
+    if isinstance(e, (KeyboardInterrupt, EOFError)):
+        return "the command was interrupted after saving"
+    if isinstance(e, BrokenPipeError):
+        return "the output failed: the reader of the output went away"
+    if isinstance(e, OrderCliError):
+        return e.message
+    if isinstance(e, OSError) and e.strerror:
+        return f"the output failed: {e.strerror}"
+    text = str(e).strip().splitlines()
+    return f"then it failed: {text[0] if text else type(e).__name__}"
+
+
+def _saved_but(reason: str) -> None:
+    """Say on stderr what was saved and what failed after (exit 3: a script must not retry)."""
+    from ordercli import output
+
+    saved = _state.STATE.saved or "The change"
+    try:
+        output.error(f"{saved} was saved, but {reason}.", "Do not run the command again: the change is in the store (see it with `ordercli order show`).")
+    except Exception:  # noqa: BLE001 - stderr itself is gone: the exit code still says it
+        pass
 
 
 def _describe(e: Exception) -> str:
@@ -105,6 +141,7 @@ def root(
     """
     _state.STATE.db = db
     _state.STATE.no_input = no_input
+    _state.STATE.saved = None  # nothing committed yet by this invocation
 
 
 from ordercli.cli import config as _config  # noqa: E402
@@ -149,8 +186,14 @@ def main() -> None:
             sys.stdout.flush()  # what is still buffered, while we can still tell a closed pipe
     except BrokenPipeError:
         output.stdout_gone()
-    except (OSError, ValueError):  # stdout closed or unusable (cron, `>&-`): nothing to show anyway
-        pass
+    except (OSError, ValueError) as e:  # stdout closed or unusable (cron, `>&-`, /dev/full)
+        if _state.STATE.saved is not None and code in (0, None):
+            _saved_but(_failure_text(e) if isinstance(e, OSError) else "the output failed: stdout is closed")
+            code = EXIT_SAVED_BUT_FAILED
     if output.pipe_closed() and code in (0, None):
-        code = EXIT_PIPE  # the output was cut short; a command that failed keeps its own code
+        if _state.STATE.saved is not None:
+            _saved_but("the output failed: the reader of the output went away")
+            code = EXIT_SAVED_BUT_FAILED
+        else:
+            code = EXIT_PIPE  # the output was cut short; a command that failed keeps its own code
     sys.exit(code)

@@ -11,6 +11,9 @@ from enum import Enum
 class State:
     db: str | None = None
     no_input: bool = False
+    # What this command committed ("Payment of €5.00 on order 1001"), once it has: from then on
+    # no message may say "Nothing was saved", and a failure says this and exits 3.
+    saved: str | None = None
 
 
 STATE = State()
@@ -44,8 +47,18 @@ def can_prompt() -> bool:
         return False
 
 
+def unit_of_work(engine, *, deliver: bool = True):
+    """The command's one unit of work; its commit is remembered in :data:`STATE` (see ``uow.py``)."""
+    from ordercli.uow import UnitOfWork
+
+    def remember(what: str) -> None:
+        STATE.saved = what if STATE.saved is None else f"{STATE.saved}; {what}"
+
+    return UnitOfWork(engine, deliver=deliver, on_commit=remember)
+
+
 def after_write(engine) -> None:
-    """Side effects after a committed write: deliver what is due in the outbox."""
+    """Deprecated: use :func:`unit_of_work`, whose commit delivers the outbox."""
     from ordercli import notify
 
     notify.deliver_due(engine)
