@@ -44,12 +44,11 @@ class UnitOfWork:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> bool:
-        try:
-            if not self.committed and self.session is not None:
-                self.session.rollback()
-        finally:
-            self._cm.__exit__(exc_type, exc, tb)
-            self._cm = None
+        # Closing the session ends its transaction: without a commit, that is a rollback. (Not
+        # ``rollback()`` here: it would expire the objects a command still reads to say what
+        # happened, e.g. "Nothing changed: order 1001 is already cancelled".)
+        cm, self._cm = self._cm, None
+        cm.__exit__(exc_type, exc, tb)
         return False
 
     def commit(self, saved: str = "The change") -> None:

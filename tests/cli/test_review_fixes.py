@@ -15,6 +15,7 @@ def shop(cli):
     engine = db.get_engine(cli.url)
     with db.write_session(engine) as s:
         catalog.add_product(s, sku="MUG", name="Mug", price=1800, stock=10)
+        s.commit()
     return cli
 
 

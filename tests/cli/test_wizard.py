@@ -25,8 +25,10 @@ from tests.wizard_keys import BACKSPACE, CTRL_C, DOWN, ENTER
 def shop(sqlite_engine):
     with db.write_session(sqlite_engine) as s:
         catalog.add_product(s, sku="MUG-01", name="Blue mug", price=1800, stock=3, tax_rate=2000)
+        s.commit()
     with db.write_session(sqlite_engine) as s:
         catalog.add_product(s, sku="CARD", name="Greeting card", price=350, stock=None, tax_rate=0)
+        s.commit()
     return sqlite_engine
 
 
@@ -82,6 +84,7 @@ def test_name_search_resolves_a_unique_product(shop):
         from ordercli.services import config
 
         config.set_value(s, "store.phone_region", "FR")
+        s.commit()
     settings = settings_of(shop)
     draft = feed(keys, wizard.collect_order, wizard.Queries(shop), settings, empty_draft())
     assert draft.customer.phone == "+33612345678"
@@ -114,6 +117,7 @@ def test_existing_customer_is_found_by_search(shop):
 
     with db.write_session(shop) as s:
         orders.place_order(s, OrderDraft(customer=CustomerIn(name="Dora Diaz", email="dora@example.com"), items=[ItemIn(sku="CARD", quantity=1)]))
+        s.commit()
     # Picking the completion puts its label in the answer; typing an email in full finds the customer too.
     for typed in ["Dora Diaz — dora@example.com", "dora@example.com"]:
         keys = typed + ENTER + "CARD" + ENTER + ENTER + ENTER + ENTER
@@ -174,8 +178,10 @@ def test_typed_contact_of_an_existing_customer_finds_them(shop):
 
     with db.write_session(shop) as s:
         config.set_value(s, "store.phone_region", "FR")
+        s.commit()
     with db.write_session(shop) as s:
         orders.place_order(s, OrderDraft(customer=CustomerIn(name="Eve Stone", phone="+33612345678"), items=[ItemIn(sku="CARD", quantity=1)]))
+        s.commit()
     keys = "06 12 34 56 78" + ENTER + "CARD" + ENTER + ENTER + ENTER + ENTER
     draft = feed(keys, wizard.collect_order, wizard.Queries(shop), settings_of(shop), empty_draft())
     assert (draft.customer.name, draft.customer.phone) == ("Eve Stone", "+33612345678")
@@ -209,6 +215,7 @@ def test_shortage_at_review_keeps_the_customer_and_asks_the_items_again(shop):
     draft = OrderDraft(customer=CustomerIn(name="Ana", email="ana@example.com"), items=[ItemIn(sku="MUG-01", quantity=3)])
     with db.write_session(shop) as s:
         catalog.change_stock(s, sku="MUG-01", set_to=1)
+        s.commit()
     keys = (
         ENTER  # extras: Done
         + ENTER  # What now? -> change the items
@@ -251,6 +258,7 @@ def test_fixing_a_shortage_keeps_the_lines_that_were_fine(shop):
     draft = OrderDraft(customer=CustomerIn(name="Ana", email="ana@example.com"), items=[ItemIn(sku="CARD", quantity=4), ItemIn(sku="MUG-01", quantity=3)])
     with db.write_session(shop) as s:
         catalog.change_stock(s, sku="MUG-01", set_to=1)
+        s.commit()
     keys = (
         ENTER  # extras: Done
         + ENTER  # What now? -> change the short items

@@ -95,15 +95,19 @@ def seed(url: str, *, mug: int = 5, tea: int = 10, items=(("MUG", 2), ("TEA", 3)
     engine = db.get_engine(url)
     with db.write_session(engine) as s:
         catalog.add_product(s, sku="MUG", name="Blue mug", price=1800, stock=mug, tax_rate=2000)
+        s.commit()
     with db.write_session(engine) as s:
         catalog.add_product(s, sku="TEA", name="Green tea", price=500, stock=tea, tax_rate=0)
+        s.commit()
     with db.write_session(engine) as s:
         draft = OrderDraft(customer=CustomerIn(name="Ana", email="ana@example.com"), items=[ItemIn(quantity=q, sku=k) for k, q in items], notify_customer=False)
         order = orders.place_order(s, draft).order
         number, version = order.number, order.version
+        s.commit()
     if paid:
         with db.write_session(engine) as s:
             version = after_sale.record_payment(s, number=number, notify_customer=False).order.version
+            s.commit()
     db.dispose_all()
     return number, version
 

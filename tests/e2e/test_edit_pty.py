@@ -45,9 +45,11 @@ def store(sqlite_url):
     engine = db.get_engine(sqlite_url)
     with db.write_session(engine) as s:
         catalog.add_product(s, sku="MUG-01", name="Blue mug", price=1800, stock=5, tax_rate=2000)
+        s.commit()
     with db.write_session(engine) as s:
         draft = OrderDraft(customer=CustomerIn(name="Ana Lima", email="ana@example.com"), items=[ItemIn(quantity=2, sku="MUG-01")], notify_customer=False)
         number = orders.place_order(s, draft).order.number
+        s.commit()
     db.dispose_all()
     return sqlite_url, number
 

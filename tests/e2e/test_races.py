@@ -128,6 +128,7 @@ def seed(url: str, products: list[tuple[str, int, int | None]]) -> None:
     for sku, price, stock in products:
         with db.write_session(engine) as s:
             catalog.add_product(s, sku=sku, name=f"Item {sku}", price=price, stock=stock, tax_rate=2000)
+            s.commit()
     db.dispose_all()
 
 

@@ -20,6 +20,7 @@ def test_same_ref_from_four_processes_creates_one_order(store_url, tmp_path):
     engine = db.get_engine(store_url)
     with db.write_session(engine) as s:
         catalog.add_product(s, sku="MUG", name="Mug", price=1800, stock=10)
+        s.commit()
     db.dispose_all()
 
     start_at = time.time() + 2.0  # all four start together

@@ -25,12 +25,15 @@ from ordercli.services import catalog, common, orders
 def add_product(engine, sku: str, price: int, stock: int | None, tax: int = 0) -> None:
     with db.write_session(engine) as s:
         catalog.add_product(s, sku=sku, name=f"Product {sku}", price=price, stock=stock, tax_rate=tax)
+        s.commit()
 
 
 def place(engine, *items: ItemIn, **kw) -> str:
     draft = OrderDraft(customer=CustomerIn(name="Ana Lima", email="ana@example.com"), items=list(items), **kw)
     with db.write_session(engine) as s:
-        return orders.place_order(s, draft).order.number
+        result = orders.place_order(s, draft).order.number
+        s.commit()
+        return result
 
 
 def cat(sku: str, qty: int) -> ItemIn:
@@ -62,27 +65,37 @@ def detail(engine, number: str) -> orders.OrderDetail:
 
 def edit(engine, number: str, expected_version: int | None = None, **changes) -> A.EditResult:
     with db.write_session(engine) as s:
-        return A.edit_order(s, number=number, changes=A.EditChanges(**changes), expected_version=expected_version)
+        result = A.edit_order(s, number=number, changes=A.EditChanges(**changes), expected_version=expected_version)
+        s.commit()
+        return result
 
 
 def status(engine, number: str, **kw) -> A.StatusResult:
     with db.write_session(engine) as s:
-        return A.change_status(s, number=number, **kw)
+        result = A.change_status(s, number=number, **kw)
+        s.commit()
+        return result
 
 
 def pay(engine, number: str, **kw) -> A.PaymentResult:
     with db.write_session(engine) as s:
-        return A.record_payment(s, number=number, **kw)
+        result = A.record_payment(s, number=number, **kw)
+        s.commit()
+        return result
 
 
 def refund(engine, number: str, **kw) -> A.RefundResult:
     with db.write_session(engine) as s:
-        return A.refund_order(s, number=number, **kw)
+        result = A.refund_order(s, number=number, **kw)
+        s.commit()
+        return result
 
 
 def cancel(engine, number: str, **kw) -> A.StatusResult:
     with db.write_session(engine) as s:
-        return A.cancel_order(s, number=number, **kw)
+        result = A.cancel_order(s, number=number, **kw)
+        s.commit()
+        return result
 
 
 def snapshot(engine, number: str) -> tuple:
@@ -205,6 +218,7 @@ def test_a_line_keeps_the_tax_rate_and_name_it_was_sold_at(shop):
     total = detail(shop, number).order.tax
     with db.write_session(shop) as s:
         catalog.edit_product(s, sku="MUG", name="Renamed mug", tax_rate=550, price=9900)
+        s.commit()
     edit(shop, number, note="Fragile")
     d = detail(shop, number)
     assert d.order.tax == total and d.lines[0].tax_rate == 2000
@@ -380,6 +394,7 @@ def test_reopening_fails_cleanly_when_the_stock_is_gone(shop):
     cancel(shop, number)
     with db.write_session(shop) as s:
         catalog.change_stock(s, sku="MUG", set_to=1)
+        s.commit()
     before = snapshot(shop, number)
     with pytest.raises(OutOfStockError) as exc:
         status(shop, number, payment="awaiting_payment")
@@ -594,6 +609,7 @@ def test_changes_queue_notifications_and_no_notify_keeps_the_customer_out(shop):
     before = customer_rows()
     with db.write_session(shop) as s:
         res = A.cancel_order(s, number=number, reason="Sold out", notify_customer=False)
+        s.commit()
     assert customer_rows() == before and all(m.audience != "customer" for m in res.messages)
     status(shop, number, payment="PAID")
     refund(shop, number, notify_customer=True)
@@ -710,7 +726,7 @@ def test_the_moves_order_status_lists_are_exactly_the_ones_it_accepts(shop):
                     continue  # no move / needs an amount (`order refund --amount`), never listed
                 with db.write_session(shop) as s:  # tried, never committed
                     try:
-                        A.change_status(s, number=number, commit=False, **{kind: target.value})
+                        A.change_status(s, number=number, **{kind: target.value})
                         accepted = True
                     except OrderCliError:
                         accepted = False
@@ -751,21 +767,27 @@ def test_a_total_that_changed_since_the_review_is_refused_by_create_and_edit(sho
     before = snapshot(shop, number)
     with db.write_session(shop) as s:  # the edit wizard reviewed MUG x1 + TEA x1 at 18.00 + 5.00
         draft = A.draft_from_order(s, common.get_order(s, number))
+        s.commit()
     draft.items.append(cat("TEA", 1))
     with db.write_session(shop) as s:
         catalog.edit_product(s, sku="TEA", price=700)  # another till, meanwhile
+        s.commit()
     with pytest.raises(PriceChangedError, match="€23.00 → €25.00"):
         with db.write_session(shop) as s:
             A.edit_order(s, number=number, draft=draft, expected_total=2300)
+            s.commit()
     assert snapshot(shop, number) == before  # nothing written: lines, stock, events, outbox
     with db.write_session(shop) as s:  # reviewed again: saved
         A.edit_order(s, number=number, draft=draft, expected_total=2500)
+        s.commit()
     assert detail(shop, number).order.total == 2500
 
     new = OrderDraft(customer=CustomerIn(name="Bo", email="bo@example.com"), items=[cat("TEA", 2)])
     with pytest.raises(PriceChangedError):
         with db.write_session(shop) as s:
             orders.place_order(s, new, expected_total=1000)  # reviewed at 2 x 5.00
+            s.commit()
     assert stock_of(shop, "TEA") == 9  # nothing taken for the refused order
     with db.write_session(shop) as s:
         assert orders.place_order(s, new, expected_total=1400).order.total == 1400
+        s.commit()

@@ -41,26 +41,36 @@ def test_every_stock_change_is_a_movement(engine):
     rows = catalog.parse_catalog_csv("sku,name,price,stock\nMUG,Blue mug,18.00,6\nTEA,Green tea,5.00,4\nZINE,Zine,3.00,\n", currency)
     with db.write_session(engine) as s:
         catalog.import_catalog(s, rows=rows)
+        s.commit()
     with db.write_session(engine) as s:
         draft = OrderDraft(customer=CustomerIn(name="Ana", email="ana@example.com"), items=[ItemIn(quantity=2, sku="MUG"), ItemIn(quantity=1, sku="TEA"), ItemIn(quantity=1, sku="ZINE")], notify_customer=False)
         number = orders.place_order(s, draft).order.number
+        s.commit()
     with db.write_session(engine) as s:
         after_sale.edit_order(s, number=number, changes=after_sale.EditChanges(set_qty=[("MUG", 3), ("TEA", 1)]))
+        s.commit()
     with db.write_session(engine) as s:
         after_sale.record_payment(s, number=number, notify_customer=False)
+        s.commit()
     with db.write_session(engine) as s:
         after_sale.refund_order(s, number=number, amount=500, restock_items=[("TEA", 1)], notify_customer=False)
+        s.commit()
     with db.write_session(engine) as s:
         after_sale.cancel_order(s, number=number, notify_customer=False)
+        s.commit()
     with db.write_session(engine) as s:
         catalog.change_stock(s, sku="MUG", add=-1)
+        s.commit()
     with db.write_session(engine) as s:
         after_sale.change_status(s, number=number, payment="PAID", notify_customer=False)
+        s.commit()
     with db.write_session(engine) as s:
         catalog.change_stock(s, sku="TEA", set_to=9)
+        s.commit()
     rows = catalog.parse_catalog_csv("sku,name,price,stock\nMUG,Blue mug,18.00,10\n", currency)
     with db.write_session(engine) as s:
         catalog.import_catalog(s, rows=rows)
+        s.commit()
 
     ledger = check_ledger(engine)
     assert ledger["MUG"] == [

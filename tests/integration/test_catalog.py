@@ -16,7 +16,9 @@ from tests.conftest import EXAMPLES
 
 def add(engine, sku="MUG-01", name="Blue mug", price=1800, stock=12, tax_rate=None):
     with db.write_session(engine) as s:
-        return catalog.add_product(s, sku=sku, name=name, price=price, stock=stock, tax_rate=tax_rate)
+        result = catalog.add_product(s, sku=sku, name=name, price=price, stock=stock, tax_rate=tax_rate)
+        s.commit()
+        return result
 
 
 def get(engine, sku):
@@ -47,7 +49,9 @@ def assert_ledger(engine):
 def import_text(engine, text, currency="EUR"):
     rows = catalog.parse_catalog_csv(text, currency)
     with db.write_session(engine) as s:
-        return catalog.import_catalog(s, rows=rows)
+        result = catalog.import_catalog(s, rows=rows)
+        s.commit()
+        return result
 
 
 def import_file(engine, path, currency="EUR"):
@@ -72,6 +76,7 @@ def test_add_an_untracked_product(engine):
 def test_new_products_get_the_default_tax_rate(engine):
     with db.write_session(engine) as s:
         config.set_value(s, "tax.default_rate", "5.5")
+        s.commit()
     assert add(engine).tax_rate == 550
     assert add(engine, sku="B", tax_rate=0).tax_rate == 0
 
@@ -109,6 +114,7 @@ def test_edit_name_price_tax(engine):
     add(engine)
     with db.write_session(engine) as s:
         catalog.edit_product(s, sku="mug-01", name="Blue glaze mug", price=1950, tax_rate=1000)
+        s.commit()
     p = get(engine, "MUG-01")
     assert (p.name, p.price, p.tax_rate, p.stock) == ("Blue glaze mug", 1950, 1000, 12)
     assert p.updated_at >= p.created_at
@@ -118,14 +124,17 @@ def test_stop_and_start_tracking_stock_goes_through_the_ledger(engine):
     add(engine)
     with db.write_session(engine) as s:
         catalog.edit_product(s, sku="MUG-01", untracked=True)
+        s.commit()
     assert get(engine, "MUG-01").stock is None
     with db.write_session(engine) as s:
         catalog.edit_product(s, sku="MUG-01", track_stock=4)
+        s.commit()
     assert get(engine, "MUG-01").stock == 4
     assert movements(engine, "MUG-01") == [(12, 12, "initial"), (-12, 0, "untrack"), (4, 4, "track")]
     with pytest.raises(InputError, match="already tracks"):
         with db.write_session(engine) as s:
             catalog.edit_product(s, sku="MUG-01", track_stock=9)
+            s.commit()
     assert_ledger(engine)
 
 
@@ -134,6 +143,7 @@ def test_edit_unknown_sku(engine):
     with pytest.raises(NotFoundError) as ei:
         with db.write_session(engine) as s:
             catalog.edit_product(s, sku="MUG-1", price=1)
+            s.commit()
     assert "MUG-01" in ei.value.hint
 
 
@@ -141,12 +151,16 @@ def test_change_stock_set_and_add(engine):
     add(engine)
     with db.write_session(engine) as s:
         assert catalog.change_stock(s, sku="MUG-01", add=5).stock == 17
+        s.commit()
     with db.write_session(engine) as s:
         assert catalog.change_stock(s, sku="MUG-01", add=-7).stock == 10
+        s.commit()
     with db.write_session(engine) as s:
         assert catalog.change_stock(s, sku="MUG-01", set_to=3).stock == 3
+        s.commit()
     with db.write_session(engine) as s:
         assert catalog.change_stock(s, sku="MUG-01", set_to=3).stock == 3  # no change, no movement
+        s.commit()
     assert movements(engine, "MUG-01") == [(12, 12, "initial"), (5, 17, "adjust"), (-7, 10, "adjust"), (-7, 3, "adjust")]
     assert_ledger(engine)
 
@@ -156,10 +170,12 @@ def test_stock_never_goes_below_zero(engine):
     with pytest.raises(RefusedError) as ei:
         with db.write_session(engine) as s:
             catalog.change_stock(s, sku="MUG-01", add=-3)
+            s.commit()
     assert "below 0" in ei.value.message and "in stock 2" in ei.value.message
     with pytest.raises(InputError):
         with db.write_session(engine) as s:
             catalog.change_stock(s, sku="MUG-01", set_to=-1)
+            s.commit()
     assert get(engine, "MUG-01").stock == 2
     assert movements(engine, "MUG-01") == [(2, 2, "initial")]
 
@@ -170,12 +186,15 @@ def test_change_stock_needs_exactly_one_of_set_or_add_and_a_tracked_product(engi
     with pytest.raises(InputError):
         with db.write_session(engine) as s:
             catalog.change_stock(s, sku="MUG-01")
+            s.commit()
     with pytest.raises(InputError):
         with db.write_session(engine) as s:
             catalog.change_stock(s, sku="MUG-01", set_to=1, add=1)
+            s.commit()
     with pytest.raises(RefusedError, match="does not track"):
         with db.write_session(engine) as s:
             catalog.change_stock(s, sku="ZINE", add=1)
+            s.commit()
 
 
 def test_list_search_and_low_stock(engine):

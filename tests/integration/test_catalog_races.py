@@ -27,7 +27,9 @@ from tests.tills import Till as TillB
 
 def add(engine, sku, stock=50, price=1000):
     with db.write_session(engine) as s:
-        return catalog.add_product(s, sku=sku, name=sku, price=price, stock=stock)
+        result = catalog.add_product(s, sku=sku, name=sku, price=price, stock=stock)
+        s.commit()
+        return result
 
 
 def ledger(engine) -> dict[str, tuple[int, int]]:
@@ -62,6 +64,7 @@ def till_a(engine):
     """
     with db.write_session(engine) as a:
         a.commit = a.flush  # type: ignore[method-assign]
+        a.commit()
         yield a
 
 
@@ -104,7 +107,9 @@ def test_an_import_waits_for_a_till_adding_a_product_and_updates_it(engine):
 
 def import_rows(engine, product_rows):
     with db.write_session(engine) as s:
-        return catalog.import_catalog(s, rows=product_rows)
+        result = catalog.import_catalog(s, rows=product_rows)
+        s.commit()
+        return result
 
 
 def test_a_sale_committed_while_an_import_runs_keeps_the_ledger(engine):
@@ -158,7 +163,9 @@ def test_untracking_while_a_sale_commits_writes_off_the_stock_left(engine):
 
         def untrack():
             with db.write_session(engine) as s:
-                return catalog.edit_product(s, sku="CUP", untracked=True).stock
+                result = catalog.edit_product(s, sku="CUP", untracked=True).stock
+                s.commit()
+                return result
 
         b = TillB(untrack)
         b.assert_waiting()
@@ -181,7 +188,9 @@ def test_starting_to_track_on_two_tills_at_once_counts_the_stock_once(engine):
 
         def track():
             with db.write_session(engine) as s:
-                return catalog.edit_product(s, sku="CUP", track_stock=4)
+                result = catalog.edit_product(s, sku="CUP", track_stock=4)
+                s.commit()
+                return result
 
         b = TillB(track)
         b.assert_waiting()
@@ -198,7 +207,9 @@ def test_setting_stock_while_a_sale_commits_keeps_the_ledger(engine):
 
         def set_stock():
             with db.write_session(engine) as s:
-                return catalog.change_stock(s, sku="CUP", set_to=20).stock
+                result = catalog.change_stock(s, sku="CUP", set_to=20).stock
+                s.commit()
+                return result
 
         b = TillB(set_stock)
         b.assert_waiting()
@@ -217,7 +228,9 @@ def test_stop_tracking_while_a_stock_change_waits_refuses_the_change(engine):
 
         def add_stock():
             with db.write_session(engine) as s:
-                return catalog.change_stock(s, sku="CUP", add=5).stock
+                result = catalog.change_stock(s, sku="CUP", add=5).stock
+                s.commit()
+                return result
 
         b = TillB(add_stock)
         b.assert_waiting()

@@ -15,7 +15,9 @@ from ordercli.settings import KEYS
 
 def set_(engine, key, value):
     with db.write_session(engine) as s:
-        return config.set_value(s, key, value)
+        result = config.set_value(s, key, value)
+        s.commit()
+        return result
 
 
 def get(engine, key):
@@ -110,13 +112,16 @@ def test_unset_goes_back_to_the_default(engine):
     set_(engine, "store.name", "Hilltop")
     with db.write_session(engine) as s:
         config.unset_value(s, "store.name")
+        s.commit()
     assert get(engine, "store.name") == "My shop"
     assert stored(engine) == {}
     with db.write_session(engine) as s:
         config.unset_value(s, "store.name")  # unsetting twice is harmless
+        s.commit()
     with pytest.raises(InputError):
         with db.write_session(engine) as s:
             config.unset_value(s, "store.nope")
+            s.commit()
 
 
 def test_set_twice_keeps_one_row(engine):

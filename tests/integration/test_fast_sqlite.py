@@ -16,19 +16,23 @@ from ordercli.services import catalog, config, orders
 def test_fast_path_is_the_raw_connection_on_sqlite_only(sqlite_engine):
     with db.write_session(sqlite_engine) as s:
         assert type(db.fast(s)).__name__ == "_SqliteFast"
+        s.commit()
 
 
 def test_values_round_trip_through_sqlalchemy(sqlite_engine):
     with db.write_session(sqlite_engine) as s:
         catalog.add_product(s, sku="MUG", name="Mug", price=1800, stock=5, tax_rate=2000)
+        s.commit()
     with db.write_session(sqlite_engine) as s:
         config.set_value(s, "store.email", "owner@example.com")
+        s.commit()
     with db.write_session(sqlite_engine) as s:
         placed = orders.place_order(
             s, OrderDraft(customer=CustomerIn(name="Ana", email="ana@example.com"), items=[ItemIn(sku="MUG", quantity=2), ItemIn(name="Wrap", unit_price=250, quantity=1)])
         )
         created = placed.order.created_at
         number = placed.order.number
+        s.commit()
     with db.read_session(sqlite_engine) as s:
         o = s.exec(select(Order).where(Order.number == number)).one()
         assert o.created_at == created and o.created_at.tzinfo is not None

@@ -23,7 +23,9 @@ from tests.tills import Till
 
 def add(engine, sku, stock):
     with db.write_session(engine) as s:
-        return catalog.add_product(s, sku=sku, name=f"Product {sku}", price=1000, stock=stock).id
+        result = catalog.add_product(s, sku=sku, name=f"Product {sku}", price=1000, stock=stock).id
+        s.commit()
+        return result
 
 
 def draft(*items, ref=None, email="ana@example.com"):
@@ -32,7 +34,9 @@ def draft(*items, ref=None, email="ana@example.com"):
 
 def place(engine, *items, ref=None):
     with db.write_session(engine) as s:
-        return orders.place_order(s, draft(*items, ref=ref)).order.number
+        result = orders.place_order(s, draft(*items, ref=ref)).order.number
+        s.commit()
+        return result
 
 
 def row_is_free(pg_url: str, sql: str) -> bool:
@@ -61,11 +65,13 @@ def test_next_number_cannot_be_set_to_the_number_an_order_is_taking_right_now(en
     add(engine, "MUG", None)
     place(engine, ("MUG", 1))  # 1001
     with db.write_session(engine) as a:
-        taking = orders.place_order(a, draft(("MUG", 1)), commit=False).order.seq  # 1002, not yet committed
+        taking = orders.place_order(a, draft(("MUG", 1))).order.seq  # 1002, not yet committed
 
         def set_next():  # till B: `ordercli config set order.next_number <that number>`
             with db.write_session(engine) as s:
-                return config.set_value(s, "order.next_number", str(taking))
+                result = config.set_value(s, "order.next_number", str(taking))
+                s.commit()
+                return result
 
         b = Till(set_next)
         assert b.waiting()  # B must not read the highest number while A is taking one
@@ -83,12 +89,12 @@ def test_create_with_a_reference_waits_behind_an_import_holding_the_counter(pg_u
     engine = db.get_engine(pg_url)
     add(engine, "MUG", None)
     with db.write_session(engine) as a:  # till A: an import, first order placed, counter held
-        orders.place_order(a, draft(("MUG", 1), ref="FAIR-1"), commit=False)
+        orders.place_order(a, draft(("MUG", 1), ref="FAIR-1"))
         b = Till(lambda: place(engine, ("MUG", 1), ref="FAIR-2"))  # till B retries FAIR-2 by hand
         assert b.waiting()
         # A reaches FAIR-2 in its file. With a lock per reference taken before the counter,
         # B would hold FAIR-2 while waiting for the counter: a deadlock.
-        mine = orders.place_order(a, draft(("MUG", 1), ref="FAIR-2"), commit=False).order.number
+        mine = orders.place_order(a, draft(("MUG", 1), ref="FAIR-2")).order.number
         a.commit()
     b.finish()
     assert b.error is None, b.error
@@ -125,6 +131,7 @@ def test_an_import_waiting_for_a_product_holds_no_product_with_a_higher_id(pg_ur
     assert b.result.created == 2
     with db.write_session(engine) as s:  # and a real cancel afterwards still works
         after_sale.cancel_order(s, number=victim)
+        s.commit()
     assert_ledger_matches_stock(engine)
 
 
@@ -138,7 +145,9 @@ def test_an_edit_that_gives_back_one_product_and_takes_another_locks_them_in_id_
         def edit():  # till B: MUG-2 2 -> 1 (gives product 2 back) and adds MUG-1 (takes product 1)
             with db.write_session(engine) as s:
                 changes = after_sale.EditChanges(set_qty=[("MUG-2", 1)], add_items=[ItemIn(sku="MUG-1", quantity=1)])
-                return after_sale.edit_order(s, number=number, changes=changes)
+                result = after_sale.edit_order(s, number=number, changes=changes)
+                s.commit()
+                return result
 
         b = Till(edit)
         assert b.waiting()

@@ -21,12 +21,15 @@ from ordercli.services import catalog, common, config, orders
 
 def add_product(engine, sku, price, stock=None, tax_rate=None, name=None):
     with db.write_session(engine) as s:
-        return catalog.add_product(s, sku=sku, name=name or f"Product {sku}", price=price, stock=stock, tax_rate=tax_rate)
+        result = catalog.add_product(s, sku=sku, name=name or f"Product {sku}", price=price, stock=stock, tax_rate=tax_rate)
+        s.commit()
+        return result
 
 
 def set_config(engine, key, value):
     with db.write_session(engine) as s:
         config.set_value(s, key, value)
+        s.commit()
 
 
 def make_draft(*items, name="Ana Lima", email="ana@example.com", phone=None, **kw) -> OrderDraft:
@@ -42,7 +45,9 @@ def make_draft(*items, name="Ana Lima", email="ana@example.com", phone=None, **k
 
 def place(engine, draft):
     with db.write_session(engine) as s:
-        return orders.place_order(s, draft)
+        result = orders.place_order(s, draft)
+        s.commit()
+        return result
 
 
 def stock_of(engine, sku):
@@ -157,6 +162,7 @@ def test_catalog_price_and_tax_are_copied_onto_the_line(shop):
     placed = place(shop, make_draft(("BOWL-02", 1)))
     with db.write_session(shop) as s:  # a later price change does not touch the order
         catalog.edit_product(s, sku="BOWL-02", price=9900, tax_rate=550)
+        s.commit()
     with db.read_session(shop) as s:
         d = orders.order_detail(s, placed.order.number)
     assert (d.lines[0].unit_price, d.lines[0].tax_rate, d.lines[0].tax) == (3400, 2000, 567)
@@ -354,10 +360,12 @@ def test_an_edit_giving_an_order_a_new_customer_waits_for_an_order_creating_her(
     def till_b():
         with db.write_session(shop) as b:
             changes = after_sale.EditChanges(name="Dee B.", email="dee@example.com", phone="+33612345678")
-            return after_sale.edit_order(b, number=other, changes=changes).order
+            result = after_sale.edit_order(b, number=other, changes=changes).order
+            b.commit()
+            return result
 
     with db.write_session(shop) as a:
-        mine = orders.place_order(a, make_draft(("ZINE-04", 1), name="Dee", email="dee@example.com"), commit=False).order
+        mine = orders.place_order(a, make_draft(("ZINE-04", 1), name="Dee", email="dee@example.com")).order
         b = Till(till_b)
         b.assert_waiting()
         a.commit()
@@ -446,6 +454,7 @@ def test_after_an_edit_a_retry_as_first_sent_is_still_the_same_order(shop):
     first = place(shop, make_draft(("MUG-01", 2), external_ref="form-77")).order
     with db.write_session(shop) as s:
         after_sale.edit_order(s, number=first.number, changes=after_sale.EditChanges(set_qty=[("MUG-01", 1)], email="ana.lima@example.com"))
+        s.commit()
     again = place(shop, make_draft(("MUG-01", 2), external_ref="form-77"))  # the script's retry, as first sent
     assert again.created is False and again.order.number == first.number
 
@@ -456,17 +465,22 @@ def test_after_an_edit_a_retry_as_first_sent_is_still_the_same_order(shop):
 def test_stock_always_equals_the_sum_of_its_movements(shop):
     with db.write_session(shop) as s:
         catalog.change_stock(s, sku="MUG-01", add=5)
+        s.commit()
     with db.write_session(shop) as s:
         catalog.change_stock(s, sku="BOWL-02", set_to=2)
+        s.commit()
     place(shop, make_draft(("MUG-01", 4), ("BOWL-02", 2), ("ZINE-04", 3)))
     with pytest.raises(OutOfStockError):
         place(shop, make_draft(("MUG-01", 1), ("BOWL-02", 1)))
     with db.write_session(shop) as s:
         catalog.change_stock(s, sku="BOWL-02", add=7)
+        s.commit()
     with db.write_session(shop) as s:
         catalog.edit_product(s, sku="VASE-03", untracked=True)
+        s.commit()
     with db.write_session(shop) as s:
         catalog.edit_product(s, sku="ZINE-04", track_stock=9)
+        s.commit()
     place(shop, make_draft(("ZINE-04", 2), ("BOWL-02", 7)))
     assert stock_of(shop, "MUG-01") == 13
     assert stock_of(shop, "BOWL-02") == 0

@@ -52,20 +52,25 @@ class OrderDesk(RuleBasedStateMachine):
         with db.write_session(self.engine) as s:
             for sku, price, rate in zip(self.skus, prices, [2000, 550, 0]):
                 catalog.add_product(s, sku=sku, name=f"Product {sku}", price=price, stock=self.base[sku], tax_rate=rate)
+            s.commit()
         with db.write_session(self.engine) as s:
             catalog.add_product(s, sku=self.untracked, name="Untracked", price=300, stock=None, tax_rate=0)
+            s.commit()
         # Start with two orders, one of them paid, so every rule has something to act on.
         self.create([2, 1, 0], 1, False, 1000, 0)
         self.create([1, 0, 1], 0, True, None, 150)
         with db.write_session(self.engine) as s:
             A.record_payment(s, number=self.orders[-1])
+            s.commit()
 
     # ------------------------------------------------------------ helpers
 
     def _try(self, fn):
         try:
             with db.write_session(self.engine) as s:
-                return fn(s)
+                result = fn(s)
+                s.commit()
+                return result
         except OrderCliError:
             return None
 

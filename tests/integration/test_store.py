@@ -79,6 +79,7 @@ def test_new_store_file_is_readable_by_its_owner_only(tmp_path):
 
         with db.write_session(engine) as s:  # a write: the WAL and shared-memory files exist now
             config.set_value(s, "store.name", "Hilltop")
+            s.commit()
         for p in [path, Path(str(path) + "-wal"), Path(str(path) + "-shm")]:
             assert p.exists(), p
             mode = stat.S_IMODE(p.stat().st_mode)
@@ -244,6 +245,7 @@ def test_two_processes_opening_a_brand_new_store_at_once_both_succeed(store_url,
         engine = db.get_engine({store_url!r})
         with db.write_session(engine) as s:
             config.set_value(s, "store.phone", "till " + sys.argv[1])
+            s.commit()
         print("ok")
     """
     procs = [

@@ -27,15 +27,20 @@ def test_a_foreign_sqlite_database_is_refused_and_left_alone(tmp_path, cli):
 def test_currency_with_other_decimals_is_refused_once_products_exist(sqlite_engine):
     with db.write_session(sqlite_engine) as s:
         assert config.set_value(s, "store.currency", "JPY") == "JPY"  # empty catalog: allowed
+        s.commit()
     with db.write_session(sqlite_engine) as s:
         assert config.set_value(s, "store.currency", "EUR") == "EUR"
+        s.commit()
     with db.write_session(sqlite_engine) as s:
         catalog.add_product(s, sku="MUG", name="Mug", price=1800, stock=1)
+        s.commit()
     with db.write_session(sqlite_engine) as s:
         assert config.set_value(s, "store.currency", "USD") == "USD"  # same decimals: fine
+        s.commit()
     with db.write_session(sqlite_engine) as s:
         with pytest.raises(RefusedError, match="different decimals"):
             config.set_value(s, "store.currency", "JPY")
+        s.commit()
     with db.read_session(sqlite_engine) as s:
         assert config.get_value(s, "store.currency") == "USD"
 

@@ -41,8 +41,9 @@ def set_(key: str = typer.Argument(..., help="Setting name."), value: str = type
     from ordercli.cli import _state
     from ordercli.services import config
 
-    with dbmod.write_session(_state.engine()) as s:
-        stored = config.set_value(s, key, value)
+    with _state.unit_of_work(_state.engine()) as uow:
+        stored = config.set_value(uow.session, key, value)
+        uow.commit(saved=f"Setting {key}")
     output.success(f"{key} = {output.escape(stored)!s}")
 
 
@@ -53,6 +54,7 @@ def unset(key: str = typer.Argument(..., help="Setting name.")) -> None:
     from ordercli.cli import _state
     from ordercli.services import config
 
-    with dbmod.write_session(_state.engine()) as s:
-        config.unset_value(s, key)
+    with _state.unit_of_work(_state.engine()) as uow:
+        config.unset_value(uow.session, key)
+        uow.commit(saved=f"Setting {key}")
     output.success(f"{key} is back to its default.")

@@ -133,23 +133,12 @@ def _create_from_draft(engine, draft, *, dry_run: bool, fmt: str) -> None:
     from ordercli.services import orders
 
     if dry_run:
-        with dbmod.read_session(engine) as s:
-            priced = orders.preview_order(s, draft)
-        if fmt == "json":
-            output.print_json(preview_dict(priced))
-        else:
-            _render.render_priced(priced, stderr=False, title="Dry run — nothing saved")
-        short = priced.shortages()
-        if short:
-            # The real order would be refused: say so with the same exit code (1) a script would get.
-            from ordercli.errors import OutOfStockError
-
-            raise OutOfStockError(short, hint="Dry run: nothing saved. Lower the quantities or add stock with `ordercli product stock SKU --add N`.")
+        preview_placed(engine, draft, fmt=fmt, title="Dry run — nothing saved")
         return
-    with dbmod.write_session(engine) as s:
-        placed = orders.place_order(s, draft)
+    with _state.unit_of_work(engine) as uow:
+        placed = orders.place_order(uow.session, draft)
         number = placed.order.number
-    _state.after_write(engine)
+        uow.commit(saved=f"Order {number}")
     with dbmod.read_session(engine) as s:
         d = orders.order_detail(s, number)
     if fmt == "json":
@@ -157,6 +146,38 @@ def _create_from_draft(engine, draft, *, dry_run: bool, fmt: str) -> None:
         return
     _render.render_order(d)
     announce(placed)
+
+
+def preview_placed(engine, draft, *, fmt: str, title: str):
+    """Run ``place_order`` on a copy of the draft and roll it back: the order exactly as it would be saved.
+
+    Shows it (json or a table on stdout) and returns the priced order; a
+    shortage is shown with its short lines, then raised (exit 1, as the real
+    order would be refused).
+    """
+    import copy
+
+    from ordercli import output
+    from ordercli.cli import _render
+    from ordercli.errors import OutOfStockError
+    from ordercli.services import orders
+    from ordercli.uow import preview
+
+    short_error = None
+    try:
+        priced = preview(engine, lambda s: orders.place_order(s, copy.deepcopy(draft)).priced)
+    except OutOfStockError as e:
+        if getattr(e, "priced", None) is None:
+            raise
+        priced, short_error = e.priced, e
+    if fmt == "json":
+        output.print_json(preview_dict(priced))
+    else:
+        _render.render_priced(priced, stderr=False, title=title)
+    if short_error is not None:
+        short_error.hint = "Dry run: nothing saved. Lower the quantities or add stock with `ordercli product stock SKU --add N`."
+        raise short_error
+    return priced
 
 
 def announce(placed) -> None:

@@ -221,15 +221,18 @@ def edit(
         return
 
     if dry_run:
+        # plan_edit is the first half of edit_order itself (everything but the writes).
         with dbmod.read_session(engine) as s:
             plan = after_sale.preview_edit(s, number=number, changes=ch)
             show_plan(plan, fmt=fmt.value)
         return
 
-    with dbmod.write_session(engine) as s:
-        res = after_sale.edit_order(s, number=number, changes=ch, expected_version=expect_version, door="flags")
+    with _state.unit_of_work(engine) as uow:
+        res = after_sale.edit_order(uow.session, number=number, changes=ch, expected_version=expect_version, door="flags")
         o = res.order
         number = o.number
+        if res.changed:
+            uow.commit(saved=f"The edit of order {number}")
     if not res.changed:
         output.message(f"Nothing changed on order {output.escape(number)}.")
         if fmt == ShowFormat.json:
@@ -395,13 +398,13 @@ def status(
             example = target.lower().replace("_", "-")
             output.message(f"Change with e.g. `ordercli order status {output.escape(o.number)} --{kind} {example}`.")
         return
-    with dbmod.write_session(engine) as s:
+    with _state.unit_of_work(engine) as uow:
         res = after_sale.change_status(
-            s, number=number, payment=p, fulfillment=f, tracking_number=tracking_number, reason=reason, expected_version=expect_version, notify_customer=notify, door="flags"
+            uow.session, number=number, payment=p, fulfillment=f, tracking_number=tracking_number, reason=reason, expected_version=expect_version, notify_customer=notify, door="flags"
         )
         o = res.order
-    if res.changed:
-        _state.after_write(engine)
+        if res.changed:
+            uow.commit(saved=f"The status change of order {o.number}")
     _report_status(engine, res, fmt=fmt.value)
 
 
@@ -472,12 +475,14 @@ def cancel(
         if not can_prompt():
             raise InputError(f"Cancelling order {number} needs confirmation.", "Add --yes to cancel without a terminal.")
         # Preview in a transaction that is rolled back: exactly what would happen, or the refusal.
-        with dbmod.write_session(engine) as s:
-            pre = after_sale.cancel_order(s, number=number, reason=reason, expected_version=expect_version, commit=False)
+        from ordercli.uow import preview
+
+        def _run(s):
+            pre = after_sale.cancel_order(s, number=number, reason=reason, expected_version=expect_version)
             o = pre.order
-            info = (o.number, pre.from_version, o.total, o.currency, dict(pre.stock_returned), dict(pre.skus), pre.changed, o.payment_status)
-            s.rollback()
-        num, shown_version, total, cur, back, skus, changed, st = info
+            return (o.number, pre.from_version, o.total, o.currency, dict(pre.stock_returned), dict(pre.skus), pre.changed, o.payment_status)
+
+        num, shown_version, total, cur, back, skus, changed, st = preview(engine, _run)
         if not changed:
             output.message(f"Order {output.escape(num)} is already cancelled. Nothing changed.")
             return
@@ -486,10 +491,10 @@ def cancel(
             output.message("Not cancelled. Nothing changed.")
             return
         expected = shown_version if expect_version is None else expect_version
-    with dbmod.write_session(engine) as s:
-        res = after_sale.cancel_order(s, number=number, reason=reason, expected_version=expected, notify_customer=notify, door="flags")
-    if res.changed:
-        _state.after_write(engine)
+    with _state.unit_of_work(engine) as uow:
+        res = after_sale.cancel_order(uow.session, number=number, reason=reason, expected_version=expected, notify_customer=notify, door="flags")
+        if res.changed:
+            uow.commit(saved=f"The cancellation of order {res.order.number}")
     _report_status(engine, res, fmt=fmt.value)
 
 
@@ -532,11 +537,11 @@ def pay(
     cur = _currency_of(engine, number)
     amt = parse_money(amount, cur, what="amount") if amount is not None else None
     tend = parse_money(tendered, cur, what="amount tendered") if tendered is not None else None
-    with dbmod.write_session(engine) as s:
+    with _state.unit_of_work(engine) as uow:
         res = after_sale.record_payment(
-            s, number=number, amount=amt, method=method, tendered=tend, reference=reference, expected_version=expect_version, notify_customer=notify, door="flags"
+            uow.session, number=number, amount=amt, method=method, tendered=tend, reference=reference, expected_version=expect_version, notify_customer=notify, door="flags"
         )
-    _state.after_write(engine)
+        uow.commit(saved=f"Payment of {money(res.payment.amount, cur)} on order {res.order.number}")
     o, p = res.order, res.payment
     e = output.escape
     if fmt == ShowFormat.json:
@@ -640,19 +645,21 @@ def refund(
     if not yes:
         if not can_prompt():
             raise InputError(f"Refunding order {number} needs confirmation.", "Add --yes to refund without a terminal.")
-        with dbmod.write_session(engine) as s:
-            pre = after_sale.refund_order(s, expected_version=expect_version, commit=False, **kwargs)  # type: ignore[arg-type]
-            info = (pre.order.number, pre.from_version, pre.refund.amount, dict(pre.restocked), dict(pre.skus), pre.full)
-            s.rollback()
-        num, shown_version, a, back, skus, full = info
+        from ordercli.uow import preview
+
+        def _run(s):
+            pre = after_sale.refund_order(s, expected_version=expect_version, **kwargs)  # type: ignore[arg-type]
+            return (pre.order.number, pre.from_version, pre.refund.amount, dict(pre.restocked), dict(pre.skus), pre.full)
+
+        num, shown_version, a, back, skus, full = preview(engine, _run)
         what = f"Refund {money(a, cur)} on order {num}" + (" (in full)" if full else "") + (f" and return {_units(back, skus)} to stock" if back else "") + "?"
         if not _confirm(what, yes=False, what="Refunding", flag_hint="refund"):
             output.message("Not refunded. Nothing changed.")
             return
         expected = shown_version if expect_version is None else expect_version
-    with dbmod.write_session(engine) as s:
-        res = after_sale.refund_order(s, expected_version=expected, notify_customer=notify, door="flags", **kwargs)  # type: ignore[arg-type]
-    _state.after_write(engine)
+    with _state.unit_of_work(engine) as uow:
+        res = after_sale.refund_order(uow.session, expected_version=expected, notify_customer=notify, door="flags", **kwargs)  # type: ignore[arg-type]
+        uow.commit(saved=f"Refund of {money(res.refund.amount, cur)} on order {res.order.number}")
     o, r = res.order, res.refund
     e = output.escape
     if fmt == ShowFormat.json:

@@ -89,8 +89,10 @@ def run_edit_wizard(engine, number: str, *, yes: bool, dry_run: bool, fmt: str, 
             continue
         draft.door = "wizard"
         try:
-            with dbmod.write_session(engine) as s:
-                res = after_sale.edit_order(s, number=number, draft=copy.deepcopy(draft), expected_version=version, door="wizard", expected_total=reviewed_total)
+            with _state.unit_of_work(engine) as uow:
+                res = after_sale.edit_order(uow.session, number=number, draft=copy.deepcopy(draft), expected_version=version, door="wizard", expected_total=reviewed_total)
+                if res.changed:
+                    uow.commit(saved=f"The edit of order {number}")
         except (PriceChangedError, after_sale.EditShortage) as e:
             # Another till changed a price or took the stock since the review: nothing was
             # saved; keep what was typed and go back to the menu.
@@ -106,7 +108,6 @@ def run_edit_wizard(engine, number: str, *, yes: bool, dry_run: bool, fmt: str, 
         with dbmod.read_session(engine) as s:
             _render.render_order(orders.order_detail(s, number))
     announce_edit(res)
-    _state.after_write(engine)
 
 
 def _check(fn):

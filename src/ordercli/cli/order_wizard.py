@@ -11,6 +11,22 @@ DROP = "Drop this order"
 
 
 def run_wizard(engine, draft, *, settings, dry_run: bool, yes: bool, fmt: str) -> None:
+    """The stall loop. Ctrl-C in the middle of a later order drops that order only."""
+    saved: list[str] = []
+    try:
+        _stall_loop(engine, draft, settings=settings, dry_run=dry_run, yes=yes, fmt=fmt, saved=saved)
+    except (KeyboardInterrupt, EOFError):
+        if not saved:
+            raise  # nothing was saved: the usual "Cancelled, nothing saved." (130)
+        import typer
+
+        from ordercli import output
+
+        output.message(f"Cancelled: the order being taken was not saved. Saved before it: {', '.join(saved)}.")
+        raise typer.Exit(130) from None
+
+
+def _stall_loop(engine, draft, *, settings, dry_run: bool, yes: bool, fmt: str, saved: list[str]) -> None:
     from ordercli import db as dbmod
     from ordercli import output, wizard
     from ordercli.cli import _render, _state
@@ -29,8 +45,7 @@ def run_wizard(engine, draft, *, settings, dry_run: bool, yes: bool, fmt: str) -
         placed = None
         while placed is None:
             try:
-                with dbmod.read_session(engine) as s:
-                    priced = orders.preview_order(s, copy.deepcopy(draft))
+                priced = _review(engine, draft)
             except OrderCliError as e:
                 # e.g. the discount is larger than the subtotal, or a total over the limit:
                 # say so and let the person fix the items or the extras.
@@ -61,9 +76,11 @@ def run_wizard(engine, draft, *, settings, dry_run: bool, yes: bool, fmt: str) -
                     break
                 continue
             try:
-                with dbmod.write_session(engine) as s:
-                    placed = orders.place_order(s, copy.deepcopy(draft), expected_total=priced.totals.total)
+                with _state.unit_of_work(engine) as uow:
+                    placed = orders.place_order(uow.session, copy.deepcopy(draft), expected_total=priced.totals.total)
                     number = placed.order.number
+                    uow.commit(saved=f"Order {number}")
+                saved.append(number)
             except PriceChangedError as e:
                 # A price changed on another till after the review: show the new review, ask again.
                 output.error(e.message, e.hint)
@@ -80,7 +97,6 @@ def run_wizard(engine, draft, *, settings, dry_run: bool, yes: bool, fmt: str) -
                 break
         if placed is not None:
             first = False
-            _state.after_write(engine)
             if fmt == "json":
                 from ordercli import serialize
 
@@ -95,6 +111,20 @@ def run_wizard(engine, draft, *, settings, dry_run: bool, yes: bool, fmt: str) -
             again = False
         if not again:
             return
+
+
+def _review(engine, draft):
+    """The order as ``place_order`` would save it (run, then rolled back); short lines included."""
+    from ordercli.errors import OutOfStockError
+    from ordercli.services import orders
+    from ordercli.uow import preview
+
+    try:
+        return preview(engine, lambda s: orders.place_order(s, copy.deepcopy(draft)).priced)
+    except OutOfStockError as e:
+        if getattr(e, "priced", None) is None:
+            raise
+        return e.priced
 
 
 def _amend(wizard, queries, settings, draft, question: str):

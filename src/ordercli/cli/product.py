@@ -67,8 +67,9 @@ def add(
     settings = _settings()
     p_minor = parse_money(price, settings.currency, what="price")
     rate = parse_percent(tax_rate, "tax rate") if tax_rate is not None else None
-    with dbmod.write_session(_state.engine()) as s:
-        p = catalog.add_product(s, sku=sku, name=name, price=p_minor, stock=stock, tax_rate=rate)
+    with _state.unit_of_work(_state.engine()) as uow:
+        p = catalog.add_product(uow.session, sku=sku, name=name, price=p_minor, stock=stock, tax_rate=rate)
+        uow.commit(saved=f"Product {sku}")
     _print_product(p, settings.currency, fmt.value)
     if fmt == ShowFormat.table:
         output.success(f"Product {output.escape(p.sku)} added.")
@@ -94,9 +95,9 @@ def edit(
     if all(v is None for v in (name, price, tax_rate, stock)) and not untracked:
         raise InputError("Nothing to change.", "Give --name, --price, --tax-rate, --stock or --untracked.")
     settings = _settings()
-    with dbmod.write_session(_state.engine()) as s:
+    with _state.unit_of_work(_state.engine()) as uow:
         p = catalog.edit_product(
-            s,
+            uow.session,
             sku=sku,
             name=name,
             price=parse_money(price, settings.currency) if price is not None else None,
@@ -104,6 +105,7 @@ def edit(
             untracked=untracked,
             track_stock=stock,
         )
+        uow.commit(saved=f"Product {sku}")
     _print_product(p, settings.currency, fmt.value)
     if fmt == ShowFormat.table:
         output.success(f"Product {output.escape(p.sku)} updated.")
@@ -165,8 +167,9 @@ def stock(
     from ordercli.services import catalog
 
     settings = _settings()
-    with dbmod.write_session(_state.engine()) as s:
-        p = catalog.change_stock(s, sku=sku, set_to=set_to, add=add)
+    with _state.unit_of_work(_state.engine()) as uow:
+        p = catalog.change_stock(uow.session, sku=sku, set_to=set_to, add=add)
+        uow.commit(saved=f"The stock of {sku}")
     _print_product(p, settings.currency, fmt.value)
     if fmt == ShowFormat.table:
         output.success(f"Stock of {output.escape(p.sku)} is now {p.stock}.")
@@ -181,8 +184,9 @@ def import_(file: Path = typer.Argument(..., help="CSV file.", dir_okay=False), 
 
     settings = _settings()
     rows = catalog.parse_catalog_csv(catalog.read_text(file), settings.currency)
-    with dbmod.write_session(_state.engine()) as s:
-        report = catalog.import_catalog(s, rows=rows)
+    with _state.unit_of_work(_state.engine()) as uow:
+        report = catalog.import_catalog(uow.session, rows=rows)
+        uow.commit(saved=f"The catalog import of {file.name}")
     if fmt == ShowFormat.json:
         output.print_json({"created": report.created, "updated": report.updated, "unchanged": report.unchanged})
         return

@@ -674,7 +674,7 @@ def edit_order(
         status_change = (old_status, new_status)
         why = f"balance due {_m(order.balance_due, order)}" if new_status == PS.AWAITING_PAYMENT.value else "payments cover the new total"
         add_event(session, order, "status", f"Payment: {words(old_status)} → {words(new_status)} ({why})", door, at=now)
-    session.commit()
+    session.flush()
     return EditResult(order=order, changed=True, summary=summary, taken=plan.take, given=plan.give, skus=plan.skus, status_change=status_change)
 
 
@@ -708,7 +708,6 @@ def change_status(
     expected_version: int | None = None,
     notify_customer: bool = True,
     door: str = "flags",
-    commit: bool = True,
 ) -> StatusResult:
     """Move the payment and/or fulfillment status along the allowed moves, with their stock and money effects.
 
@@ -847,7 +846,7 @@ def change_status(
         trigger, extra = None, None
     if trigger:
         result.messages = _notify(session, order, trigger=trigger, settings=settings, notify_customer=notify_customer, extra=extra)
-    session.commit() if commit else session.flush()
+    session.flush()
     result.changed = True
     return result
 
@@ -873,7 +872,6 @@ def cancel_order(
     expected_version: int | None = None,
     notify_customer: bool = True,
     door: str = "flags",
-    commit: bool = True,
 ) -> StatusResult:
     """Payment CANCELLED, fulfillment WILL_NOT_DELIVER, held stock returned (once).
 
@@ -889,7 +887,6 @@ def cancel_order(
         expected_version=expected_version,
         notify_customer=notify_customer,
         door=door,
-        commit=commit,
     )
 
 
@@ -996,7 +993,7 @@ def record_payment(
         status_change = (old, new)
         add_event(session, order, "status", f"Payment: {words(old)} → {words(new)}", door, at=now)
     messages = _notify(session, order, trigger="payment", settings=settings, notify_customer=notify_customer, extra={"amount": applied, "payment": status_change})
-    session.commit()
+    session.flush()
     return PaymentResult(order=order, payment=pay, change=change, status_change=status_change, messages=messages)
 
 
@@ -1024,7 +1021,6 @@ def refund_order(
     expected_version: int | None = None,
     notify_customer: bool = True,
     door: str = "flags",
-    commit: bool = True,
 ) -> RefundResult:
     """Give money back (default: all of it).
 
@@ -1123,5 +1119,5 @@ def refund_order(
     messages = _notify(
         session, order, trigger="refunded", settings=settings, notify_customer=notify_customer, extra={"amount": amount, "reason": reason, "payment": status_change}
     )
-    session.commit() if commit else session.flush()
+    session.flush()
     return RefundResult(order=order, refund=ref, full=full, restocked=restocked, skus=skus, status_change=status_change, messages=messages, from_version=version)

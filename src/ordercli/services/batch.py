@@ -1216,7 +1216,7 @@ class _Importer:
                 catalog = self._catalog(s, items)
                 common.lock_products(s, (p.id for p in catalog.values()))
                 for it in items:
-                    placed = orders.place_order(s, it.draft, commit=False, settings=self.settings, catalog=catalog)
+                    placed = orders.place_order(s, it.draft, settings=self.settings, catalog=catalog)
                     results.append((it, placed))
                 s.commit()
         except (OrderCliError, sa.exc.DBAPIError) as e:

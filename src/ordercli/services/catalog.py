@@ -60,7 +60,7 @@ def add_product(session: Session, *, sku: str, name: str, price: int, stock: int
     session.flush()
     if stock:
         _movement(session, product, stock, "initial")
-    session.commit()
+    session.flush()
     return product
 
 
@@ -97,7 +97,7 @@ def edit_product(
             _movement(session, product, track_stock, "track")
     product.updated_at = utcnow()
     session.add(product)
-    session.commit()
+    session.flush()
     return product
 
 
@@ -143,7 +143,7 @@ def change_stock(session: Session, *, sku: str, set_to: int | None = None, add: 
         delta = new_stock - int(ledger or 0)
     if delta:
         session.add(StockMovement(product_id=product.id, delta=delta, stock_after=new_stock, reason=reason))
-    session.commit()
+    session.flush()
     return product
 
 
@@ -400,5 +400,5 @@ def import_catalog(session: Session, *, rows: list[ProductRow]) -> ImportReport:
             report.updated += 1
         else:
             report.unchanged += 1
-    session.commit()
+    session.flush()
     return report

@@ -41,12 +41,12 @@ def set_value(session: Session, key: str, value: str) -> str:
         if n <= highest:
             raise InputError(f"order.next_number must be above {highest}, the highest order number used.", f"Use {highest + 1} or more.")
         session.execute(sa.update(Counter).where(Counter.name == "order").values(value=n))
-        session.commit()
+        session.flush()
         return normalized
     if key == "store.currency":
         _check_currency_change(session, normalized)
     _upsert(session, key, normalized)
-    session.commit()
+    session.flush()
     return normalized
 
 
@@ -84,4 +84,4 @@ def unset_value(session: Session, key: str) -> None:
     row = session.get(Setting, key)
     if row is not None:
         session.delete(row)
-        session.commit()
+        session.flush()

@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from ordercli.domain import Address, OrderDraft, clean_text, normalize_country, normalize_email, normalize_phone, MAX_NOTE
 from ordercli.db import fast
-from ordercli.errors import InputError, PriceChangedError, RefusedError
+from ordercli.errors import InputError, OutOfStockError, PriceChangedError, RefusedError
 from ordercli.models import Customer, Order, OrderEvent, OrderLine, OrderSurcharge, Product, utcnow
 from ordercli.money import format_money
 from ordercli.pricing import LimitError, LineIn, PricingError, Totals, compute_totals
@@ -345,7 +345,6 @@ def place_order(
     session: Session,
     draft: OrderDraft,
     *,
-    commit: bool = True,
     settings: Settings | None = None,
     catalog: dict[str, Product] | None = None,
     expected_total: int | None = None,
@@ -387,9 +386,13 @@ def place_order(
     number = f"{settings.get('order.prefix')}{seq}{settings.get('order.suffix')}"
 
     wanted = {ln.product_id: ln.quantity for ln in priced.lines if ln.tracked and ln.product_id is not None}
-    left = common.take_stock(
-        session, wanted, reason="sale", order_number=number, skus={ln.product_id: ln.sku or "" for ln in priced.lines if ln.product_id}
-    )
+    try:
+        left = common.take_stock(
+            session, wanted, reason="sale", order_number=number, skus={ln.product_id: ln.sku or "" for ln in priced.lines if ln.product_id}
+        )
+    except OutOfStockError as e:
+        e.priced = priced  # the order as it would have been: a preview shows it with its short lines
+        raise
     for ln in priced.lines:
         if ln.product_id in left:
             ln.stock = left[ln.product_id] + ln.quantity
@@ -434,8 +437,7 @@ def place_order(
     from ordercli import notify
 
     messages = notify.queue_order_messages(session, order, trigger="created", settings=settings, notify_customer=draft.notify_customer)
-    if commit:
-        session.commit()
+    session.flush()
     return PlacedOrder(order=order, priced=priced, created=True, messages=messages)
 
 
