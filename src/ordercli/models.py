@@ -146,10 +146,24 @@ class Order(SQLModel, table=True):
     bill_country: Optional[str] = Field(default=None, max_length=2)
 
     @property
+    def balance(self):
+        """The money model's view of this order (:mod:`ordercli.balance`)."""
+        from ordercli import balance
+
+        return balance.of(self)
+
+    @property
     def balance_due(self) -> int:
-        if self.payment_status in ("CANCELLED", "REFUNDED"):
-            return 0
-        return max(self.total - self.paid, 0)
+        return self.balance.due
+
+    @property
+    def credit(self) -> int:
+        """Money owed back to the customer (an edit lowered the total after payment, or a closed order)."""
+        return self.balance.credit
+
+    @property
+    def kept(self) -> int:
+        return self.balance.kept
 
 
 class OrderLine(SQLModel, table=True):

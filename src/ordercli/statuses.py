@@ -94,11 +94,15 @@ def parse_fulfillment_status(text: str) -> FulfillmentStatus:
 #   the goods are shipped, out for delivery or delivered.
 # * -> REFUNDED records a refund of all the money kept and gives the stock back
 #   (``order refund --no-restock`` keeps it out).
-# * -> PARTIALLY_REFUNDED only through ``order refund --amount X``.
+# * -> PARTIALLY_REFUNDED only through ``order refund --amount X``, or when reopening a
+#   cancelled order that was partly refunded before it was called off.
 # * CANCELLED/REFUNDED -> AWAITING_PAYMENT/PAID reopens the order: its stock is
 #   taken again (refused cleanly if it is no longer there).
-# * -> PAID records a payment of what is still due (nothing if nothing is due);
+# * -> PAID records a payment of what is missing (nothing if nothing is);
 #   -> AWAITING_PAYMENT needs a balance due.
+#
+# The money model (ordercli/balance.py) narrows this table: a move is accepted only
+# if the order's money is consistent with the new status once the move is done.
 #
 # Automatic moves (not typed by a person): a payment that covers the total
 # moves AWAITING_PAYMENT/INCOMPLETE -> PAID; an edit that raises the total
@@ -110,7 +114,7 @@ PAYMENT_MOVES: dict[PaymentStatus, tuple[PaymentStatus, ...]] = {
     P.INCOMPLETE: (P.AWAITING_PAYMENT, P.PAID, P.CANCELLED, P.PARTIALLY_REFUNDED, P.REFUNDED),
     P.PAID: (P.PARTIALLY_REFUNDED, P.REFUNDED, P.CANCELLED),
     P.PARTIALLY_REFUNDED: (P.PAID, P.REFUNDED, P.CANCELLED),
-    P.CANCELLED: (P.AWAITING_PAYMENT, P.PAID, P.REFUNDED),
+    P.CANCELLED: (P.AWAITING_PAYMENT, P.PAID, P.PARTIALLY_REFUNDED, P.REFUNDED),
     P.REFUNDED: (P.PAID,),
 }
 

@@ -44,18 +44,24 @@ def test_paid_then_cancelled_order_hint_names_a_move_that_works(shop):
     assert "--payment awaiting-payment" not in r.stderr
 
 
-def test_awaiting_payment_counts_refunds(shop):
-    # Paid 18, 5 refunded, then cancelled: reopening to await payment is right (13 of 18 kept),
-    # and the stock is taken again.
+def test_reopening_a_partly_refunded_cancelled_order_never_awaits_a_zero_balance(shop):
+    # Paid 18, 5 refunded, then cancelled (issue 8): "awaiting payment" with nothing due is refused;
+    # the moves that fit the money are offered, and reopening takes the stock again.
     n = create(shop, "--item", "MUG:1")
     assert shop("order", "pay", n).exit_code == 0
     assert shop("order", "refund", n, "--amount", "5.00", "--yes").exit_code == 0
     assert shop("order", "cancel", n, "--yes").exit_code == 0
     r = shop("order", "status", n, "--payment", "awaiting-payment")
+    assert r.exit_code == 1
+    assert "Nothing is due" in r.stderr and "--payment partially-refunded" in r.stderr and "--payment paid" in r.stderr
+    assert json.loads(shop("order", "show", n, "--format", "json").stdout)["payment_status"] == "CANCELLED"
+    r = shop("order", "status", n, "--payment", "partially-refunded")
     assert r.exit_code == 0, r.stderr
     data = json.loads(shop("order", "show", n, "--format", "json").stdout)
-    assert data["payment_status"] == "AWAITING_PAYMENT"
+    assert (data["payment_status"], data["balance_due"], data["paid"], data["refunded"]) == ("PARTIALLY_REFUNDED", "0.00", "18.00", "5.00")
     assert json.loads(shop("product", "show", "MUG", "--format", "json").stdout)["stock"] == 9
+    r = shop("order", "pay", n)
+    assert r.exit_code == 1 and "Nothing is due" in r.stderr  # and `--payment paid` never marks it paid without a payment
 
 
 def test_list_total_leaves_out_cancelled_orders(shop):

@@ -125,8 +125,9 @@ def test_stored_totals_equal_the_preview_totals(shop):
             staff_note="Regular",
         )
 
-    with db.read_session(shop) as s:
-        preview = orders.preview_order(s, full_draft())
+    from ordercli.uow import preview as run_and_roll_back
+
+    preview = run_and_roll_back(shop, lambda s: orders.place_order(s, full_draft()).priced)
     assert count(shop, Order) == 0  # previewing writes nothing
     assert stock_of(shop, "MUG-01") == 12
     assert [ln.stock_after for ln in preview.lines] == [9, 4, None, None]

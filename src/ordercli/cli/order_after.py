@@ -391,7 +391,7 @@ def status(
         _status_line(o)
         output.message("Payment can move to: " + (", ".join(pay_moves) or "nothing"))
         output.message("Fulfillment can move to: " + (", ".join(ful_moves) or "nothing"))
-        if after_sale.refundable(o) > 0 and o.payment_status != "CANCELLED":  # a cancelled order refunds in full
+        if o.kept > 0 and o.payment_status != "CANCELLED":  # a cancelled order refunds in full
             output.message(f"A partial refund: `ordercli order refund {output.escape(o.number)} --amount X`.")
         if ful_moves or pay_moves:
             kind, target = ("fulfillment", ful_moves[0]) if ful_moves else ("payment", pay_moves[0])

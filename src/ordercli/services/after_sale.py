@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from ordercli import balance as money
 from ordercli.domain import Address, CustomerIn, ItemIn, OrderDraft, ShippingIn, clean_text
 from ordercli.errors import ConflictError, InputError, OutOfStockError, PriceChangedError, RefusedError
 from ordercli.models import Order, OrderEvent, OrderLine, OrderSurcharge, Payment, Product, StockMovement, utcnow
@@ -167,30 +168,17 @@ def _m(v: int, order: Order) -> str:
     return format_money(v, order.currency)
 
 
-def refundable(order: Order) -> int:
-    """Money kept on the order: payments minus refunds."""
-    return max(order.paid - order.refunded, 0)
-
-
 def possible_moves(order: Order) -> tuple[list[str], list[str]]:
     """The status moves ``order status`` would accept for this order now.
 
-    The table in :mod:`ordercli.statuses`, narrowed by the order's money and
-    state the way :func:`change_status` narrows it. A partial refund is never
-    listed: it needs an amount (``order refund --amount``).
+    Payment moves come from the money model (:func:`ordercli.balance.allowed_moves`),
+    narrowed by the goods: an order whose goods are out cannot be cancelled.
+    A partial refund is never listed: it needs an amount (``order refund --amount``).
     """
-    kept = refundable(order)
-    payment = []
-    for p in PAYMENT_MOVES[PS(order.payment_status)]:
-        if p == PS.PARTIALLY_REFUNDED:
-            continue
-        if p == PS.REFUNDED and kept <= 0:
-            continue
-        if p == PS.AWAITING_PAYMENT and order.total > 0 and order.total - kept <= 0:
-            continue
-        if p == PS.CANCELLED and order.fulfillment_status in GOODS_OUT:
-            continue
-        payment.append(p.value)
+    payment = [
+        p for p in money.allowed_moves(order.balance, order.payment_status, PAYMENT_MOVES)
+        if not (p == PS.CANCELLED.value and order.fulfillment_status in GOODS_OUT)
+    ]
     closed = order.payment_status in CLOSED
     fulfillment = [
         f.value
@@ -201,9 +189,82 @@ def possible_moves(order: Order) -> tuple[list[str], list[str]]:
 
 
 def _reopen_hint(order: Order) -> str:
-    if order.payment_status == PS.REFUNDED.value or (order.total > 0 and refundable(order) >= order.total):
-        return f"Reopen it first with `ordercli order status {order.number} --payment paid` (this takes its payment and its stock again)."
-    return f"Reopen it first with `ordercli order status {order.number} --payment awaiting-payment` (this takes its stock again)."
+    if isinstance(money.plan_move(order.balance, order.payment_status, PS.AWAITING_PAYMENT.value, PAYMENT_MOVES), money.Move):
+        return f"Reopen it first with `ordercli order status {order.number} --payment awaiting-payment` (this takes its stock again)."
+    return f"Reopen it first with `ordercli order status {order.number} --payment paid` (this takes its payment and its stock again)."
+
+
+def move_refused(order: Order, refusal: money.Refusal) -> RefusedError:
+    """The words for a payment move the money model refuses."""
+    old, new, b = order.payment_status, refusal.target, refusal.balance
+    if refusal.reason == "not_in_table":
+        try:
+            check_payment_move(old, new)
+        except RefusedError as e:
+            return e
+    if refusal.reason == "needs_amount":
+        return RefusedError("A partial refund needs an amount.", f"Record it with `ordercli order refund {order.number} --amount X` (the status follows).")
+    if refusal.reason == "nothing_paid":
+        return RefusedError(
+            f"Nothing was paid on order {order.number}, so there is nothing to refund.",
+            f"To call the order off, cancel it: `ordercli order cancel {order.number}`.",
+        )
+    if refusal.reason == "already_paid":
+        return RefusedError(f"Order {order.number} has payments ({_m(b.paid, order)}), so it cannot be Incomplete.", "Use --payment awaiting-payment instead.")
+    # nothing_due
+    if b.kept >= b.total > 0:
+        return RefusedError(
+            f"Order {order.number} is fully paid ({_m(b.kept, order)} of {_m(b.total, order)}), so it cannot await payment.", "Use --payment paid instead."
+        )
+    options = [m for m in money.allowed_moves(b, old, PAYMENT_MOVES) if m != PS.CANCELLED.value]
+    hint = f"See it with `ordercli order show {order.number}`."
+    if options:
+        hint = "Move it to " + " or ".join(f"--payment {m.lower().replace('_', '-')}" for m in options) + " instead."
+        missing = max(b.total - b.kept, 0)
+        if PS.PAID.value in options and missing:
+            hint += f" (--payment paid records a payment of {_m(missing, order)})."
+    return RefusedError(
+        f"Nothing is due on order {order.number} (total {_m(b.total, order)}, paid {_m(b.paid, order)}"
+        + (f", refunded {_m(b.refunded, order)}: a refund is not owed back" if b.refunded else "")
+        + "), so it cannot await payment.",
+        hint,
+    )
+
+
+def write_payment(
+    session: Session, order: Order, *, amount: int, method: str | None, door: str | None, at, tendered: int | None = None, change: int | None = None,
+    reference: str | None = None, note: str | None = None,
+) -> Payment:
+    """One payment row and its timeline event (the only place payments are written)."""
+    pay = Payment(order_id=order.id, kind="payment", amount=amount, method=method, tendered=tendered, change=change, reference=reference, reason=note, at=at)  # type: ignore[arg-type]
+    session.add(pay)
+    parts = [f"Payment {_m(amount, order)}"]
+    if method:
+        parts.append(method)
+    if tendered is not None:
+        parts.append(f"tendered {_m(tendered, order)}, change {_m(change or 0, order)}")
+    if reference:
+        parts.append(f"ref {reference}")
+    if note:
+        parts.append(note)
+    add_event(session, order, "payment", " · ".join(parts), door, at=at)
+    return pay
+
+
+def write_refund(
+    session: Session, order: Order, *, amount: int, method: str | None, reason: str | None, door: str | None, at,
+    restocked: dict[int, int] | None = None, skus: dict[int, str] | None = None, not_restocked: bool = False, reference: str | None = None,
+) -> Payment:
+    """One refund row and its timeline event (the only place refunds are written)."""
+    ref = Payment(order_id=order.id, kind="refund", amount=amount, method=method, reason=reason, reference=reference, at=at)  # type: ignore[arg-type]
+    session.add(ref)
+    text = f"Refund {_m(amount, order)}" + (f" · {method}" if method else "") + (f" · {reason}" if reason else "")
+    if restocked:
+        text += " · restocked " + units_text(restocked, skus or _skus(session, restocked))
+    elif not_restocked:
+        text += " · not restocked"
+    add_event(session, order, "refund", text, door, at=at)
+    return ref
 
 
 # ====================================================================== edits
@@ -639,13 +700,9 @@ def edit_order(
     if (c.name, c.email, c.phone) != (order.customer_name, order.customer_email, order.customer_phone):
         customer_id = customers.find_or_create(session, name=c.name, email=c.email, phone=c.phone).id
     values = dict(customer_id=customer_id, **draft_values(after, pr))
-    # The payment status follows the money: PAID <-> AWAITING_PAYMENT when the total moves past what was paid.
+    # The payment status follows the money (the money model settles it for the new total).
     old_status = order.payment_status
-    new_status = old_status
-    if old_status == PS.PAID.value and order.paid < t.total:
-        new_status = PS.AWAITING_PAYMENT.value
-    elif old_status == PS.AWAITING_PAYMENT.value and order.paid > 0 and order.paid >= t.total:
-        new_status = PS.PAID.value
+    new_status = money.settle(order.balance.with_total(t.total), old_status)
     if new_status != old_status:
         values["payment_status"] = new_status
 
@@ -665,14 +722,13 @@ def edit_order(
         summary_text = "Edited: " + "; ".join(summary) + " · " + " · ".join(moved)
     else:
         summary_text = "Edited: " + "; ".join(summary)
-    over = refundable(order) - order.total
-    if over > 0:
-        summary_text += f" · overpaid by {_m(over, order)}: give it back with `ordercli order refund {order.number} --amount {to_decimal_str(over, order.currency)}`"
+    if order.credit > 0:
+        summary_text += f" · overpaid by {_m(order.credit, order)}: give it back with `ordercli order refund {order.number} --amount {to_decimal_str(order.credit, order.currency)}`"
     add_event(session, order, "edited", summary_text, door, at=now)
     status_change = None
     if new_status != old_status:
         status_change = (old_status, new_status)
-        why = f"balance due {_m(order.balance_due, order)}" if new_status == PS.AWAITING_PAYMENT.value else "payments cover the new total"
+        why = f"balance due {_m(order.balance_due, order)}" if order.balance_due > 0 else "payments cover the new total"
         add_event(session, order, "status", f"Payment: {words(old_status)} → {words(new_status)} ({why})", door, at=now)
     session.flush()
     return EditResult(order=order, changed=True, summary=summary, taken=plan.take, given=plan.give, skus=plan.skus, status_change=status_change)
@@ -736,66 +792,42 @@ def change_status(
     paid, refunded, stock_held = order.paid, order.refunded, order.stock_held
 
     if new_p != old_p:
-        check_payment_move(old_p, new_p)
-        if new_p == PS.PARTIALLY_REFUNDED.value:
-            raise RefusedError(
-                "A partial refund needs an amount.",
-                f"Record it with `ordercli order refund {order.number} --amount X` (the status follows).",
-            )
-        if new_p == PS.CANCELLED.value:
-            goods_out = old_f in GOODS_OUT and new_f in GOODS_OUT
-            if goods_out:
+        plan = money.plan_move(order.balance, old_p, new_p, PAYMENT_MOVES)
+        if isinstance(plan, money.Refusal):
+            raise move_refused(order, plan)
+        if plan.close:
+            if new_p == PS.CANCELLED.value and old_f in GOODS_OUT and new_f in GOODS_OUT:
                 raise RefusedError(
                     f"Order {order.number} is {words(old_f).lower()}: its goods are with the customer, so it cannot be cancelled.",
                     f"When they come back: `ordercli order status {order.number} --fulfillment returned`, then cancel. "
                     f"To give money back without restocking: `ordercli order refund {order.number} --no-restock`.",
                 )
-            if fulfillment is None:
+            if fulfillment is None and new_p == PS.CANCELLED.value:
                 new_f = FS.WILL_NOT_DELIVER.value
-            given = release_stock(session, order, reason="cancel") if stock_held else {}
+        if plan.close and stock_held:
+            result.stock_returned = release_stock(session, order, reason="refund" if plan.refund else "cancel")
             stock_held = False
-            result.stock_returned = given
-            if paid - refunded > 0:
-                notes.append(f"{_m(paid - refunded, order)} was paid: refund it with `ordercli order refund {order.number}`")
-        elif new_p == PS.REFUNDED.value:
-            amount = paid - refunded
-            if amount <= 0:
-                raise RefusedError(
-                    f"Nothing was paid on order {order.number}, so there is nothing to refund.",
-                    f"To call the order off, cancel it: `ordercli order cancel {order.number}`.",
-                )
-            pay = Payment(order_id=order.id, kind="refund", amount=amount, method=_last_method(session, order), reason=reason, at=now)  # type: ignore[arg-type]
-            session.add(pay)
+        if plan.refund:
+            result.skus = _skus(session, result.stock_returned)
+            pay = write_refund(
+                session, order, amount=plan.refund, method=_last_method(session, order), reason=reason, restocked=result.stock_returned, skus=result.skus, door=door, at=now
+            )
             result.refund_recorded = pay
-            refunded += amount
+            refunded += plan.refund
             values["refunded"] = refunded
-            given = release_stock(session, order, reason="refund") if stock_held else {}
-            stock_held = False
-            result.stock_returned = given
-            add_event(session, order, "refund", f"Refund {_m(amount, order)}" + (f" · {reason}" if reason else "") + _restock_words(given, session), door, at=now)
-        else:  # AWAITING_PAYMENT, PAID, INCOMPLETE
-            if new_p == PS.AWAITING_PAYMENT.value and order.total - (paid - refunded) <= 0 and order.total > 0:
-                raise RefusedError(
-                    f"Order {order.number} is fully paid ({_m(paid - refunded, order)} of {_m(order.total, order)}), so it cannot await payment.",
-                    "Use --payment paid instead.",
-                )
-            reopening = old_p in CLOSED
-            if reopening:
-                if not stock_held:
-                    result.stock_taken = retake_stock(session, order, reason="reopen")
-                    stock_held = True
-                if fulfillment is None and old_f == FS.WILL_NOT_DELIVER.value:
-                    new_f = FS.AWAITING_PROCESSING.value
-            if new_p == PS.PAID.value:
-                # REFUNDED -> PAID takes the whole payment again; otherwise what is still due.
-                due = order.total - (paid - refunded) if old_p == PS.REFUNDED.value else order.total - paid
-                if due > 0:
-                    pay = Payment(order_id=order.id, kind="payment", amount=due, method=order.payment_method, reason="recorded by a status change", at=now)  # type: ignore[arg-type]
-                    session.add(pay)
-                    result.payment_recorded = pay
-                    paid += due
-                    values["paid"] = paid
-                    add_event(session, order, "payment", f"Payment {_m(due, order)}" + (f" · {order.payment_method}" if order.payment_method else "") + " (status set to Paid)", door, at=now)
+        if plan.reopen:
+            if not stock_held:
+                result.stock_taken = retake_stock(session, order, reason="reopen")
+                stock_held = True
+            if fulfillment is None and old_f == FS.WILL_NOT_DELIVER.value:
+                new_f = FS.AWAITING_PROCESSING.value
+        if plan.payment:
+            pay = write_payment(session, order, amount=plan.payment, method=order.payment_method, note="recorded by a status change", door=door, at=now)
+            result.payment_recorded = pay
+            paid += plan.payment
+            values["paid"] = paid
+        if new_p == PS.CANCELLED.value and plan.balance.credit > 0:
+            notes.append(f"{_m(plan.balance.credit, order)} was paid: refund it with `ordercli order refund {order.number}`")
         values["payment_status"] = new_p
         result.payment = (old_p, new_p)
     if new_f != old_f:
@@ -858,12 +890,6 @@ def _last_method(session: Session, order: Order) -> str | None:
     return (last.method if last else None) or order.payment_method
 
 
-def _restock_words(given: dict[int, int], session: Session) -> str:
-    if not given:
-        return ""
-    return " · restocked " + units_text(given, _skus(session, given))
-
-
 def cancel_order(
     session: Session,
     *,
@@ -890,19 +916,6 @@ def cancel_order(
     )
 
 
-def reopen_order(
-    session: Session,
-    *,
-    number: str,
-    to: str | PaymentStatus = PS.AWAITING_PAYMENT,
-    expected_version: int | None = None,
-    notify_customer: bool = True,
-    door: str = "flags",
-) -> StatusResult:
-    """Back from CANCELLED/REFUNDED: take the stock again (clean OutOfStockError if it is gone)."""
-    return change_status(session, number=number, payment=to, expected_version=expected_version, notify_customer=notify_customer, door=door)
-
-
 # ==================================================================== payments
 
 
@@ -913,6 +926,26 @@ class PaymentResult:
     change: int
     status_change: tuple[str, str] | None
     messages: list = field(default_factory=list)
+    repeated: bool = False  # a retry with the same reference: nothing new was recorded
+
+
+def _same_request(session: Session, order: Order, kind: str, reference: str, amount: int | None) -> Payment | None:
+    """The payment or refund already recorded on this order under ``reference`` (a retried command), if any.
+
+    The order row is locked, so two tills retrying at once find each other's row.
+    The same reference with another amount is a different request: refused.
+    """
+    earlier = session.exec(
+        select(Payment).where(Payment.order_id == order.id, Payment.kind == kind, Payment.reference == reference).order_by(Payment.id)  # type: ignore[arg-type]
+    ).first()
+    if earlier is None:
+        return None
+    if amount is not None and amount != earlier.amount:
+        raise RefusedError(
+            f"Reference {reference!r} was already used on order {order.number} for a {kind} of {_m(earlier.amount, order)}, not {_m(amount, order)}.",
+            f"A retry must ask for the same {kind}; give a new {kind} its own reference.",
+        )
+    return earlier
 
 
 def record_payment(
@@ -936,12 +969,18 @@ def record_payment(
     settings = common.load_settings(session)
     order = lock_order(session, number, expected_version)
     version = order.version
-    if order.payment_status in CLOSED:
+    reference = clean_text(reference, "reference")
+    if reference:
+        earlier = _same_request(session, order, "payment", reference, amount)
+        if earlier is not None:  # a retry: nothing new is recorded
+            return PaymentResult(order=order, payment=earlier, change=earlier.change or 0, status_change=None, repeated=True)
+    b = order.balance
+    if b.closed:
         raise RefusedError(f"Order {order.number} is {words(order.payment_status).lower()}: it cannot take a payment.", _reopen_hint(order))
-    due = order.balance_due
+    due = b.due
     if due <= 0:
         raise RefusedError(
-            f"Nothing is due on order {order.number} (total {_m(order.total, order)}, paid {_m(order.paid, order)}).",
+            f"Nothing is due on order {order.number} (total {_m(b.total, order)}, paid {_m(b.paid, order)}).",
             f"See it with `ordercli order show {order.number}`.",
         )
     if amount is not None and amount <= 0:
@@ -966,28 +1005,18 @@ def record_payment(
                 f"Pay at most {_m(due, order)}; for cash handed over, add --tendered {to_decimal_str(applied, order.currency)} and the change is worked out.",
             )
     method = clean_text(method, "payment method") or order.payment_method
-    reference = clean_text(reference, "reference")
     now = utcnow()
-    pay = Payment(order_id=order.id, kind="payment", amount=applied, method=method, tendered=tendered, change=change if tendered is not None else None, reference=reference, at=now)  # type: ignore[arg-type]
-    session.add(pay)
-    paid = order.paid + applied
-    values: dict = {"paid": paid}
+    after = b.with_payment(applied)
     old = order.payment_status
-    new = old
-    if old in (PS.AWAITING_PAYMENT.value, PS.INCOMPLETE.value):
-        new = PS.PAID.value if paid >= order.total else PS.AWAITING_PAYMENT.value
+    new = money.settle(after, old)
+    pay = write_payment(
+        session, order, amount=applied, method=method, tendered=tendered, change=change if tendered is not None else None, reference=reference,
+        note=f"balance due {_m(after.due, order)}", door=door, at=now,
+    )
+    values: dict = {"paid": after.paid}
     if new != old:
         values["payment_status"] = new
     write_order(session, order, version, values)
-    words_ = [f"Payment {_m(applied, order)}"]
-    if method:
-        words_.append(method)
-    if tendered is not None:
-        words_.append(f"tendered {_m(tendered, order)}, change {_m(change, order)}")
-    if reference:
-        words_.append(f"ref {reference}")
-    words_.append(f"balance due {_m(order.balance_due, order)}")
-    add_event(session, order, "payment", " · ".join(words_), door, at=now)
     status_change = None
     if new != old:
         status_change = (old, new)
@@ -1007,6 +1036,7 @@ class RefundResult:
     status_change: tuple[str, str] | None
     messages: list = field(default_factory=list)
     from_version: int = 0
+    repeated: bool = False  # a retry with the same reference: nothing new was recorded
 
 
 def refund_order(
@@ -1018,6 +1048,7 @@ def refund_order(
     restock_items: list[tuple[str, int | None]] | None = None,
     reason: str | None = None,
     method: str | None = None,
+    reference: str | None = None,
     expected_version: int | None = None,
     notify_customer: bool = True,
     door: str = "flags",
@@ -1034,7 +1065,13 @@ def refund_order(
     restock_items = list(restock_items or [])
     if restock_items and restock is False:
         raise InputError("--no-restock and --restock-item contradict each other.", "Give one of them.")
-    kept = refundable(order)
+    reference = clean_text(reference, "reference")
+    if reference:
+        earlier = _same_request(session, order, "refund", reference, amount)
+        if earlier is not None:  # a retry: nothing new is recorded
+            return RefundResult(order=order, refund=earlier, full=False, restocked={}, skus={}, status_change=None, from_version=version, repeated=True)
+    b = order.balance
+    kept = b.kept
     if kept <= 0:
         if order.paid <= 0:
             raise RefusedError(
@@ -1063,9 +1100,10 @@ def refund_order(
             "A partial refund restocks only the lines you name.",
             "Add --restock-item SKU[:QTY] for each line that came back (or leave out --restock).",
         )
-    new = PS.REFUNDED.value if full else PS.PARTIALLY_REFUNDED.value
-    if new != old:
-        check_payment_move(old, new)
+    # A full refund calls the order off (Refunded); otherwise the money model settles the status
+    # (a refunded overpayment leaves a paid order Paid).
+    after = money.Balance(total=b.total, paid=b.paid, refunded=b.refunded + amount, closed=b.closed or full)
+    new = money.settle(after, old)
     reason = clean_text(reason, "reason", max_len=2000)
     method = clean_text(method, "payment method") or _last_method(session, order)
 
@@ -1097,21 +1135,16 @@ def refund_order(
         stock_held = False
 
     now = utcnow()
-    ref = Payment(order_id=order.id, kind="refund", amount=amount, method=method, reason=reason, at=now)  # type: ignore[arg-type]
-    session.add(ref)
-    values: dict = {"refunded": order.refunded + amount}
+    skus = _skus(session, restocked)
+    ref = write_refund(
+        session, order, amount=amount, method=method, reason=reason, restocked=restocked, skus=skus, not_restocked=full and restock is False, reference=reference, door=door, at=now
+    )
+    values: dict = {"refunded": after.refunded}
     if new != old:
         values["payment_status"] = new
     if stock_held != order.stock_held:
         values["stock_held"] = stock_held
-    skus = _skus(session, restocked)
     write_order(session, order, version, values)
-    text = f"Refund {_m(amount, order)}" + (f" · {method}" if method else "") + (f" · {reason}" if reason else "")
-    if restocked:
-        text += " · restocked " + units_text(restocked, skus)
-    elif full and restock is False:
-        text += " · not restocked"
-    add_event(session, order, "refund", text, door, at=now)
     status_change = None
     if new != old:
         status_change = (old, new)

@@ -191,13 +191,6 @@ def price_draft(
     return PricedOrder(draft=draft, currency=currency, prices_include_tax=settings.prices_include_tax, lines=lines, totals=totals, surcharges=surcharges)
 
 
-def preview_order(session: Session, draft: OrderDraft) -> PricedOrder:
-    """Validate and price without writing (``--dry-run`` and the wizard's review)."""
-    settings = common.load_settings(session)
-    normalize_draft(draft, settings)
-    return price_draft(session, draft, settings)
-
-
 def _order_defaults() -> dict:
     from pydantic_core import PydanticUndefined
 
@@ -552,7 +545,3 @@ def surcharges_for(session: Session, order_ids: list[int]) -> dict[int, list[Ord
     for r in rows:
         out[r.order_id].append(r)
     return out
-
-
-def customer_of(session: Session, order: Order) -> Customer | None:
-    return session.get(Customer, order.customer_id) if order.customer_id else None
