@@ -180,7 +180,7 @@ def import_(file: Path = typer.Argument(..., help="CSV file.", dir_okay=False), 
     from ordercli.services import catalog
 
     settings = _settings()
-    rows = catalog.parse_catalog_csv(catalog.read_text(file), settings.currency)
+    rows = catalog.read_catalog(file, settings.currency)
     with dbmod.write_session(_state.engine()) as s:
         report = catalog.import_catalog(s, rows=rows)
     if fmt == ShowFormat.json:
