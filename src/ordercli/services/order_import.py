@@ -331,8 +331,9 @@ class _Importer:
         if not items or self.stopped:
             return
         results = []
+        uow = UnitOfWork(self.engine, deliver=False)
         try:
-            with UnitOfWork(self.engine, deliver=False) as uow:
+            with uow:
                 s = uow.session
                 # PostgreSQL lock order (see services.common): the counter, then every product
                 # of the chunk by id. Orders in file order would lock products in file order
@@ -345,16 +346,21 @@ class _Importer:
                     results.append((it, placed))
                 uow.commit(saved=f"{len(items)} imported order{'s' if len(items) != 1 else ''}")
         except (OrderCliError, DBAPIError) as e:
-            if len(items) > 1:
-                for it in items:
-                    self.run([it])
-                    if self.stopped:
-                        return
+            if not uow.committed:
+                if len(items) > 1:
+                    for it in items:
+                        self.run([it])
+                        if self.stopped:
+                            return
+                    return
+                self._failed(items[0], e)
                 return
-            self._failed(items[0], e)
-            return
-        for it, placed in results:
-            self._record(placed)
+        finally:
+            # Counted as soon as it is committed, even if Ctrl-C lands right after the commit:
+            # the summary of an interrupted import must match what is in the store.
+            if uow.committed:
+                for it, placed in results:
+                    self._record(placed)
 
     def _record(self, placed) -> None:
         r = self.report
