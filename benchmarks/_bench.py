@@ -209,7 +209,7 @@ def import_catalog(url: str) -> None:
     engine = db.get_engine(url)
     with db.write_session(engine) as s:
         currency = common.load_settings(s).currency
-        rows = catalog.parse_catalog_csv(catalog.read_text(CATALOG), currency)
+        rows = catalog.read_catalog(CATALOG, currency)
         catalog.import_catalog(s, rows=rows)
 
 

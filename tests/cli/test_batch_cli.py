@@ -68,7 +68,7 @@ def test_bad_file_reports_lines_writes_nothing_exit_2(shop, tmp_path):
     assert r.exit_code == 2
     assert r.stdout == ""
     assert "line 3 (order B-2): Unknown SKU 'MUG-BLU'" in r.stderr and "Did you mean MUG-BLUE" in r.stderr
-    assert "line 4 (order B-3), quantity: Invalid quantity '-1'" in r.stderr
+    assert "line 4 (order B-3), column quantity: Invalid quantity '-1'" in r.stderr
     assert "Nothing was imported: 2 problems in 2 orders of 3" in r.stderr
     assert "Traceback" not in r.output
     assert q(shop, "SELECT COUNT(*) FROM orders")[0][0] == 0
@@ -241,11 +241,11 @@ def test_scripted_entry_example_runs_and_reruns(tmp_path):
 
 BAD_FILES = {
     # name: (content, expected "line N" fragments, expected text)
-    "contradiction": (HEADER + "C-1,Ana,ana@example.com,,CARD-THANKS,1,,,,,Cash,,\n" + "C-1,Ana,ana@example.com,,CARD-BIRTHDAY,1,,,,,Card,,\n", ["line 3 (order C-1), payment_method"], "contradicts line 2"),
-    "email": (HEADER + "E-1,Ana,ana@example,,CARD-THANKS,1,,,,,,,\n", ["line 2 (order E-1), email"], "Invalid email"),
-    "phone": (HEADER + "P-1,Ana,,12,CARD-THANKS,1,,,,,,,\n", ["line 2 (order P-1), phone"], "Invalid phone"),
-    "nan": (HEADER + "Q-1,Ana,ana@example.com,,CARD-THANKS,NaN,,,,,,,\n", ["line 2 (order Q-1), quantity"], "whole number"),
-    "megabyte-cell": (HEADER + "M-1,Ana,ana@example.com,,CARD-THANKS,1,,,,,,ok,\n" + "M-2,Tom,tom@example.com,,CARD-THANKS,1,,,,,," + "x" * 1_048_576 + ",\n", ["line 3 (order M-2), note"], "too long"),
+    "contradiction": (HEADER + "C-1,Ana,ana@example.com,,CARD-THANKS,1,,,,,Cash,,\n" + "C-1,Ana,ana@example.com,,CARD-BIRTHDAY,1,,,,,Card,,\n", ["line 3 (order C-1), column payment_method"], "contradicts line 2"),
+    "email": (HEADER + "E-1,Ana,ana@example,,CARD-THANKS,1,,,,,,,\n", ["line 2 (order E-1), column email"], "Invalid email"),
+    "phone": (HEADER + "P-1,Ana,,12,CARD-THANKS,1,,,,,,,\n", ["line 2 (order P-1), column phone"], "Invalid phone"),
+    "nan": (HEADER + "Q-1,Ana,ana@example.com,,CARD-THANKS,NaN,,,,,,,\n", ["line 2 (order Q-1), column quantity"], "whole number"),
+    "megabyte-cell": (HEADER + "M-1,Ana,ana@example.com,,CARD-THANKS,1,,,,,,ok,\n" + "M-2,Tom,tom@example.com,,CARD-THANKS,1,,,,,," + "x" * 1_048_576 + ",\n", ["line 3 (order M-2), column note"], "too long"),
     "late-latin1": (None, ["line 2003"], "not UTF-8"),
 }
 

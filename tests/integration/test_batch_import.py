@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from ordercli import db
-from ordercli.services import batch, catalog, orders
+from ordercli.services import catalog, order_export, order_file, order_import, orders
 from tests.conftest import EXAMPLES
 
 HEADER = "order_ref,name,email,phone,sku,quantity,item_name,unit_price,discount,tip,payment_method,note,staff_note\n"
@@ -30,11 +30,11 @@ def load_catalog(engine):
 
 
 def run_import(engine, path, *, policy="reject-all", notify=True, batch_size=100, dry_run=False):
-    src = batch.open_source(path)
-    plan = batch.check_file(engine, src, policy=policy, notify=notify)
+    src = order_file.open_source(path)
+    plan = order_import.check_file(engine, src, policy=policy, notify=notify)
     if dry_run:
-        return batch.dry_run_report(src, plan)
-    return batch.import_file(engine, src, plan, notify=notify, batch_size=batch_size)
+        return order_import.dry_run_report(src, plan)
+    return order_import.import_file(engine, src, plan, notify=notify, batch_size=batch_size)
 
 
 def scalar(engine, sql, **params):
@@ -78,7 +78,7 @@ def write(tmp_path, name, text):
 def all_orders(engine):
     out = io.StringIO()
     with db.read_session(engine) as s:
-        batch.export_orders(s, orders.OrderFilter(), out, fmt="jsonl")
+        order_export.export_orders(s, orders.OrderFilter(), out, fmt="jsonl")
     got = [json.loads(x) for x in out.getvalue().splitlines()]
     for o in got:
         del o["created_at"], o["updated_at"]
@@ -239,12 +239,12 @@ def test_a_failure_inside_a_batch_keeps_the_other_orders_of_the_batch(engine, tm
     """Stock changes between the check and the import: that order fails, the batch is redone order by order."""
     add_products(engine, ("MUG", 1800, 10), ("VASE", 1500, 1))
     p = write(tmp_path, "b.csv", HEADER + "".join(f"B-{i},C{i},c{i}@example.com,,{'VASE' if i == 3 else 'MUG'},1,,,,,,,\n" for i in range(1, 6)))
-    src = batch.open_source(p)
-    plan = batch.check_file(engine, src, policy="skip")
+    src = order_file.open_source(p)
+    plan = order_import.check_file(engine, src, policy="skip")
     assert plan.ok
     with db.write_session(engine) as s:  # another till sells the last vase meanwhile
         catalog.change_stock(s, sku="VASE", set_to=0)
-    report = batch.import_file(engine, src, plan, batch_size=100)
+    report = order_import.import_file(engine, src, plan, batch_size=100)
     assert refs(engine) == ["B-1", "B-2", "B-4", "B-5"]
     [prob] = report.problems
     assert prob.order_ref == "B-3" and prob.line == 4 and "Not enough stock" in prob.message
@@ -298,7 +298,7 @@ def test_export_round_trips_into_an_empty_store(engine, tmp_path, store_url):
     for fmt in ("csv", "json", "jsonl"):
         out = tmp_path / f"export.{fmt}"
         with db.read_session(engine) as s, open(out, "w", encoding="utf-8", newline="") as f:
-            n = batch.export_orders(s, orders.OrderFilter(), f, fmt=fmt, chunk=7)  # several chunks
+            n = order_export.export_orders(s, orders.OrderFilter(), f, fmt=fmt, chunk=7)  # several chunks
         assert n == len(expected)
         target_url = str(tmp_path / f"empty-{fmt}.db")
         target = db.get_engine(target_url)
@@ -322,7 +322,7 @@ def test_export_filters_limit_and_order(engine, tmp_path):
     def export(fmt="jsonl", limit=None, **kw):
         out = io.StringIO()
         with db.read_session(engine) as s:
-            n = batch.export_orders(s, orders.OrderFilter(**kw), out, fmt=fmt, chunk=2, limit=limit)
+            n = order_export.export_orders(s, orders.OrderFilter(**kw), out, fmt=fmt, chunk=2, limit=limit)
         return n, out.getvalue()
 
     n, text = export()
@@ -350,8 +350,8 @@ def test_an_order_committed_by_another_writer_during_our_insert_counts_as_alread
     """
     add_products(engine, ("MUG", 1800, 10))
     p = write(tmp_path, "r.csv", HEADER + "RACE-1,Ana,ana@example.com,,MUG,1,,,,,,,\n")
-    src = batch.open_source(p)
-    plan = batch.check_file(engine, src, policy="reject-all")
+    src = order_file.open_source(p)
+    plan = order_import.check_file(engine, src, policy="reject-all")
     assert plan.ok and not plan.existing
 
     other = engine.connect()
@@ -366,7 +366,7 @@ def test_an_order_committed_by_another_writer_during_our_insert_counts_as_alread
         {"now": "2026-11-28 10:00:00"},
     )
     result = {}
-    t = threading.Thread(target=lambda: result.setdefault("report", batch.import_file(engine, src, plan)))
+    t = threading.Thread(target=lambda: result.setdefault("report", order_import.import_file(engine, src, plan)))
     t.start()
     t.join(0.5)  # our import is now blocked behind the other writer's transaction
     tx.commit()

@@ -55,7 +55,9 @@ def import_text(engine, text, currency="EUR"):
 
 
 def import_file(engine, path, currency="EUR"):
-    return import_text(engine, catalog.read_text(path), currency)
+    rows = catalog.read_catalog(path, currency)
+    with db.write_session(engine) as s:
+        return catalog.import_catalog(s, rows=rows)
 
 
 # ---------------------------------------------------------------- products
@@ -379,18 +381,18 @@ def test_bad_files_are_refused(engine, text, expected):
 
 def test_unreadable_files_are_clean_errors(tmp_path):
     with pytest.raises(InputError, match="not found"):
-        catalog.read_text(tmp_path / "missing.csv")
+        catalog.read_catalog(tmp_path / "missing.csv", "EUR")
     with pytest.raises(InputError, match="folder"):
-        catalog.read_text(tmp_path)
+        catalog.read_catalog(tmp_path, "EUR")
     latin1 = tmp_path / "latin1.csv"
     latin1.write_bytes("sku,name,price\nA,Caf\xe9,1\n".encode("latin-1"))
     with pytest.raises(InputError) as ei:
-        catalog.read_text(latin1)
+        catalog.read_catalog(latin1, "EUR")
     assert "line 2" in ei.value.message and "UTF-8" in ei.value.hint
     binary = tmp_path / "x.xlsx"
     binary.write_bytes(b"PK\x03\x04\x00\x00binary")
     with pytest.raises(InputError, match="not a text file"):
-        catalog.read_text(binary)
+        catalog.read_catalog(binary, "EUR")
 
 
 def test_import_prices_follow_the_store_currency(engine):

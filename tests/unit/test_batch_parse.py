@@ -12,9 +12,9 @@ from types import SimpleNamespace
 import pytest
 
 from ordercli.errors import InputError
-from ordercli.services import batch
+from ordercli.services import order_draft, order_export, order_file
 
-CTX = batch.Context(currency="EUR", phone_region="FR")
+CTX = order_draft.Context(currency="EUR", phone_region="FR")
 HEADER = "order_ref,name,email,phone,sku,quantity,item_name,unit_price,discount,tip,payment_method,note,staff_note\n"
 
 
@@ -28,10 +28,10 @@ def write(tmp_path, name: str, content, mode: str = "w"):
 
 
 def orders_of(path, fmt=None):
-    src = batch.open_source(path, fmt)
+    src = order_file.open_source(path, fmt)
     out = []
-    for raw in batch.read_orders(src):
-        draft = batch.build_draft(raw, CTX)
+    for raw in order_file.read_orders(src):
+        draft = order_draft.build_draft(raw, CTX)
         out.append((raw, draft))
     return out
 
@@ -102,14 +102,14 @@ def test_header_only_and_empty_files_are_refused(tmp_path):
 def test_binary_file_is_refused(tmp_path):
     data = b"PK\x03\x04" + bytes(range(256)) * 40
     with pytest.raises(InputError, match="not a text file"):
-        batch.open_source(write(tmp_path, "orders.xlsx.csv", data))
+        order_file.open_source(write(tmp_path, "orders.xlsx.csv", data))
 
 
 def test_latin1_file_is_refused_with_the_line(tmp_path):
     text = HEADER + "F-1,Ana,ana@example.com,,MUG-01,1,,,,,,,\n" + "F-2,Chloé Dubois,chloe@example.com,,MUG-01,1,,,,,,,\n"
     p = write(tmp_path, "latin1.csv", text.encode("latin-1"))
     with pytest.raises(InputError) as e:
-        batch.open_source(p)
+        order_file.open_source(p)
     assert "line 3" in e.value.message and "not UTF-8" in e.value.message
     assert "UTF-8" in (e.value.hint or "")
 
@@ -243,7 +243,7 @@ def test_surcharges_shipping_and_billing_columns(tmp_path):
 def test_ignored_columns_are_listed(tmp_path):
     p = write(tmp_path, "i.csv", "order_ref,name,email,sku,quantity,colour,number,order_total\nF-1,Ana,ana@example.com,MUG-01,1,blue,FAIR-1,18.00\n")
     meta: dict = {}
-    list(batch.read_orders(batch.open_source(p), meta))
+    list(order_file.read_orders(order_file.open_source(p), meta))
     assert meta["ignored_columns"] == ["colour"]  # export-only columns are known, not "unknown"
 
 
@@ -300,7 +300,13 @@ def test_json_object_instead_of_array_is_refused(tmp_path):
 def test_json_empty_array_and_nan_quantity(tmp_path):
     with pytest.raises(InputError, match="no orders"):
         orders_of(write(tmp_path, "e.json", "[ ]"))
-    got = orders_of(write(tmp_path, "n.json", '[{"order_ref": "J", "customer": {"name": "A", "email": "a@example.com"}, "items": [{"sku": "M", "quantity": NaN}]}]'))
+    # NaN is not JSON (the streaming parser refuses it, like any validator): the file stops being readable there.
+    got = orders_of(write(tmp_path, "n.json", '[\n{"order_ref": "J", "customer": {"name": "A", "email": "a@example.com"}, "items": [{"sku": "M", "quantity": NaN}]}]'))
+    [(raw, draft)] = got
+    assert raw.fatal and draft is None
+    assert [(x.line, x.column) for x in raw.problems] == [(2, None)] and raw.problems[0].message.startswith("invalid JSON")
+    # a quantity that is valid JSON but not a whole number is the order's problem, with its field path
+    got = orders_of(write(tmp_path, "q.json", '[{"order_ref": "J", "customer": {"name": "A", "email": "a@example.com"}, "items": [{"sku": "M", "quantity": "NaN"}]}]'))
     assert [(x.column, x.message) for x in got[0][0].problems] == [("items[0].quantity", "Invalid quantity 'NaN': must be a whole number.")]
 
 
@@ -351,20 +357,20 @@ def test_order_json_shape_is_accepted(tmp_path):
 
 
 def test_format_from_extension_or_content(tmp_path):
-    assert batch.open_source(write(tmp_path, "a.ndjson", "{}\n")).fmt == "jsonl"
-    assert batch.open_source(write(tmp_path, "a.dat", " [ {} ]")).fmt == "json"
-    assert batch.open_source(write(tmp_path, "b.dat", "order_ref,name\n")).fmt == "csv"
-    assert batch.open_source(write(tmp_path, "c.csv", "[]"), "json").fmt == "json"
+    assert order_file.open_source(write(tmp_path, "a.ndjson", "{}\n")).fmt == "jsonl"
+    assert order_file.open_source(write(tmp_path, "a.dat", " [ {} ]")).fmt == "json"
+    assert order_file.open_source(write(tmp_path, "b.dat", "order_ref,name\n")).fmt == "csv"
+    assert order_file.open_source(write(tmp_path, "c.csv", "[]"), "json").fmt == "json"
     with pytest.raises(InputError, match="File not found"):
-        batch.open_source(tmp_path / "nope.csv")
+        order_file.open_source(tmp_path / "nope.csv")
     with pytest.raises(InputError, match="is a folder"):
-        batch.open_source(tmp_path)
+        order_file.open_source(tmp_path)
     import os
 
     fifo = tmp_path / "pipe.csv"
     os.mkfifo(fifo)
     with pytest.raises(InputError, match="not a regular file"):
-        batch.open_source(fifo)
+        order_file.open_source(fifo)
 
 
 # ------------------------------------------------------------------ export shapes
@@ -406,7 +412,7 @@ def test_csv_export_rows_follow_the_import_columns():
     o = _order(created_at=datetime(2026, 11, 28, 10, 30, tzinfo=timezone.utc))
     lines = [SimpleNamespace(sku="MUG-01", name="Blue mug", quantity=2, unit_price=1800, tax_rate=2000, total=3600), SimpleNamespace(sku=None, name="Wrap", quantity=1, unit_price=400, tax_rate=0, total=400)]
     surs = [SimpleNamespace(label="Card fee", percent=150, amount=54, position=1)]
-    rows = [dict(zip(batch.EXPORT_CSV_COLUMNS, r)) for r in batch.csv_rows(o, lines, surs)]
+    rows = [dict(zip(order_file.EXPORT_CSV_COLUMNS, r)) for r in order_export.csv_rows(o, lines, surs)]
     assert len(rows) == 2
     assert rows[0]["order_ref"] == "FAIR-1001"  # no external_ref: the number
     assert (rows[0]["sku"], rows[0]["quantity"], rows[0]["unit_price"], rows[0]["tax_rate"]) == ("MUG-01", 2, "18.00", "20")
@@ -422,7 +428,7 @@ def test_ecwid_body_mapping():
     o = _order(created_at=datetime(2026, 11, 28, 10, 30, 5, tzinfo=timezone.utc), external_ref="FAIR-0528-001", pickup=True, shipping=0, shipping_method=None, staff_note="vip")
     lines = [SimpleNamespace(sku="MUG-01", name="Blue mug", quantity=2, unit_price=1800, tax=600)]
     surs = [SimpleNamespace(label="Card fee", percent=150, amount=54, position=1), SimpleNamespace(label="Parking", percent=None, amount=200, position=2)]
-    body = batch.ecwid_order(o, lines, surs)
+    body = order_export.ecwid_order(o, lines, surs)
     assert body["externalOrderId"] == "FAIR-1001"
     assert (body["email"], body["paymentStatus"], body["fulfillmentStatus"], body["paymentMethod"]) == ("ana@example.com", "PAID", "AWAITING_PROCESSING", "Card")
     assert body["items"] == [{"sku": "MUG-01", "name": "Blue mug", "price": 18, "quantity": 2, "tax": 6}]

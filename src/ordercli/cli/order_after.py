@@ -520,7 +520,9 @@ def pay(
     amount: Optional[str] = typer.Option(None, "--amount", metavar="AMOUNT", help="Amount paid (default: the balance due)."),
     method: Optional[str] = typer.Option(None, "--method", help="Cash, Card terminal… (default: the order's payment method)."),
     tendered: Optional[str] = typer.Option(None, "--tendered", metavar="AMOUNT", help="Cash handed over; the change is printed."),
-    reference: Optional[str] = typer.Option(None, "--reference", help="Receipt or transaction reference."),
+    reference: Optional[str] = typer.Option(
+        None, "--ref", "--reference", metavar="TEXT", help="Receipt or transaction reference. A retry with the same reference records nothing new and prints the earlier payment."
+    ),
     notify: bool = typer.Option(True, "--notify/--no-notify", help=NOTIFY_HELP),
     expect_version: Optional[int] = typer.Option(None, "--expect-version", metavar="N", help=EXPECT_HELP),
     fmt: ShowFormat = typer.Option(ShowFormat.table, "--format", help="Output: table or json."),
@@ -541,7 +543,8 @@ def pay(
         res = after_sale.record_payment(
             uow.session, number=number, amount=amt, method=method, tendered=tend, reference=reference, expected_version=expect_version, notify_customer=notify, door="flags"
         )
-        uow.commit(saved=f"Payment of {money(res.payment.amount, cur)} on order {res.order.number}")
+        if not res.repeated:
+            uow.commit(saved=f"Payment of {money(res.payment.amount, cur)} on order {res.order.number}")
     o, p = res.order, res.payment
     e = output.escape
     if fmt == ShowFormat.json:
@@ -573,7 +576,10 @@ def pay(
                 )
             ],
         )
-    output.success(f"Payment of {money(p.amount, cur)} recorded on order [bold]{e(o.number)}[/bold] · {words(o.payment_status)}")
+    if res.repeated:
+        output.message(f"Payment of {money(p.amount, cur)} with reference {e(p.reference or '')} was already recorded on order {e(o.number)}: nothing new recorded.")
+    else:
+        output.success(f"Payment of {money(p.amount, cur)} recorded on order [bold]{e(o.number)}[/bold] · {words(o.payment_status)}")
     if p.tendered is not None:
         output.message(f"  [bold]Change to give back: {money(res.change, cur)}[/bold]")
     if o.balance_due:
@@ -623,6 +629,9 @@ def refund(
     restock_item: List[str] = typer.Option([], "--restock-item", metavar="SKU[:QTY]", help="Return these units to stock (repeatable; default QTY: all)."),
     reason: Optional[str] = typer.Option(None, "--reason", help="Why (kept in the timeline)."),
     method: Optional[str] = typer.Option(None, "--method", help="How the money goes back (default: as it was paid)."),
+    reference: Optional[str] = typer.Option(
+        None, "--ref", "--reference", metavar="TEXT", help="Refund reference. A retry with the same reference records nothing new and prints the earlier refund."
+    ),
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
     notify: bool = typer.Option(True, "--notify/--no-notify", help=NOTIFY_HELP),
     expect_version: Optional[int] = typer.Option(None, "--expect-version", metavar="N", help=EXPECT_HELP),
@@ -640,7 +649,7 @@ def refund(
     cur = _currency_of(engine, number)
     amt = parse_money(amount, cur, what="amount") if amount is not None else None
     items = _parse_restock_items(restock_item)
-    kwargs = dict(number=number, amount=amt, restock=restock, restock_items=items, reason=reason, method=method)
+    kwargs = dict(number=number, amount=amt, restock=restock, restock_items=items, reason=reason, method=method, reference=reference)
     expected = expect_version
     if not yes:
         if not can_prompt():
@@ -649,17 +658,18 @@ def refund(
 
         def _run(s):
             pre = after_sale.refund_order(s, expected_version=expect_version, **kwargs)  # type: ignore[arg-type]
-            return (pre.order.number, pre.from_version, pre.refund.amount, dict(pre.restocked), dict(pre.skus), pre.full)
+            return (pre.order.number, pre.from_version, pre.refund.amount, dict(pre.restocked), dict(pre.skus), pre.full, pre.repeated)
 
-        num, shown_version, a, back, skus, full = preview(engine, _run)
+        num, shown_version, a, back, skus, full, repeated = preview(engine, _run)
         what = f"Refund {money(a, cur)} on order {num}" + (" (in full)" if full else "") + (f" and return {_units(back, skus)} to stock" if back else "") + "?"
-        if not _confirm(what, yes=False, what="Refunding", flag_hint="refund"):
+        if not repeated and not _confirm(what, yes=False, what="Refunding", flag_hint="refund"):  # a retry records nothing: nothing to confirm
             output.message("Not refunded. Nothing changed.")
             return
         expected = shown_version if expect_version is None else expect_version
     with _state.unit_of_work(engine) as uow:
         res = after_sale.refund_order(uow.session, expected_version=expected, notify_customer=notify, door="flags", **kwargs)  # type: ignore[arg-type]
-        uow.commit(saved=f"Refund of {money(res.refund.amount, cur)} on order {res.order.number}")
+        if not res.repeated:
+            uow.commit(saved=f"Refund of {money(res.refund.amount, cur)} on order {res.order.number}")
     o, r = res.order, res.refund
     e = output.escape
     if fmt == ShowFormat.json:
@@ -676,6 +686,9 @@ def refund(
         )
     else:
         _status_line(o)
+    if res.repeated:
+        output.message(f"Refund of {money(r.amount, cur)} with reference {e(r.reference or '')} was already recorded on order {e(o.number)}: nothing new recorded.")
+        return
     output.success(f"Refund of {money(r.amount, cur)} recorded on order [bold]{e(o.number)}[/bold] · {words(o.payment_status)}")
     if res.restocked:
         output.message(f"  Stock returned: {e(_units(res.restocked, res.skus))}")

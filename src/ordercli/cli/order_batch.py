@@ -125,9 +125,9 @@ def import_(
     from ordercli import output
     from ordercli.cli import _state
     from ordercli.errors import Cancelled
-    from ordercli.services import batch
+    from ordercli.services import order_file, order_import
 
-    src = batch.open_source(file, input_format.value if input_format else None)
+    src = order_file.open_source(file, input_format.value if input_format else None)
     engine = _state.engine()
     policy = on_error.value
     show_bar = output.is_terminal(sys.stderr)
@@ -135,12 +135,12 @@ def import_(
 
     meter = _Meter(show_bar, "Checking", src.size)
     try:
-        plan = batch.check_file(engine, src, policy=policy, notify=want_notify, progress=meter)
+        plan = order_import.check_file(engine, src, policy=policy, notify=want_notify, progress=meter)
     finally:
         meter.close()
 
     if dry_run:
-        report = batch.dry_run_report(src, plan)
+        report = order_import.dry_run_report(src, plan)
         _finish(report, errors_file, fmt)
         return
 
@@ -163,21 +163,25 @@ def import_(
 
     meter = _Meter(show_bar and not blocked, "Importing", src.size)
     try:
-        report = batch.import_file(engine, src, plan, notify=want_notify, batch_size=batch_size, progress=meter)
+        report = order_import.import_file(engine, src, plan, notify=want_notify, batch_size=batch_size, progress=meter)
     finally:
         meter.close()
     if report.written and not report.interrupted:
-        _state.after_write(engine)
+        # Each chunk committed in its own unit of work (deliver=False): deliver the
+        # outbox once, now that the import is over (as `order create` does after its commit).
+        from ordercli import notify as notify_mod
+
+        notify_mod.deliver_due(engine)
     _finish(report, errors_file, fmt)
 
 
 def _finish(report, errors_file: Optional[Path], fmt: SummaryFormat) -> None:
     from ordercli import output
-    from ordercli.services import batch
+    from ordercli.services import order_import
 
     if errors_file is not None:
         try:
-            batch.write_errors_csv(errors_file, report.problems)
+            order_import.write_errors_csv(errors_file, report.problems)
         except OSError as e:
             output.warn(f"could not write {str(errors_file)!r}: {e.strerror}.")
     if fmt == SummaryFormat.json:
@@ -201,7 +205,7 @@ def _messages(report, errors_file: Optional[Path], *, brief: bool) -> None:
     if not brief:
         con = output.err_console()
         for p in probs[:SHOW_PROBLEMS]:
-            con.print(f"[bold red]Error:[/bold red] {e(p.text())}")
+            con.print(f"[bold red]Error:[/bold red] {e(p.text(report.shown))}")
             if p.hint:
                 con.print("  " + e(p.hint), style="dim" if con.is_terminal else None)
         more = report.problem_count - min(len(probs), SHOW_PROBLEMS)
@@ -287,7 +291,7 @@ def export(
     from ordercli import output
     from ordercli.cli import _state
     from ordercli.cli.order import build_filter
-    from ordercli.services import batch
+    from ordercli.services import order_export
 
     f = build_filter(payment_status, fulfillment_status, customer, since, until, search)
     target = None
@@ -300,14 +304,14 @@ def export(
     engine = _state.engine()
     with dbmod.read_session(engine) as s:
         if target is None:
-            count = batch.export_orders(s, f, sys.stdout, fmt=fmt.value, limit=limit)
+            count = order_export.export_orders(s, f, sys.stdout, fmt=fmt.value, limit=limit)
             sys.stdout.flush()
         else:
             tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
             try:
                 fd = os.open(tmp, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600)
                 with open(fd, "w", encoding="utf-8", newline="") as out:
-                    count = batch.export_orders(s, f, out, fmt=fmt.value, limit=limit)
+                    count = order_export.export_orders(s, f, out, fmt=fmt.value, limit=limit)
                 os.replace(tmp, target)
             except OSError as e:
                 raise InputError(f"Cannot write {str(output_file)!r}: {e.strerror}.", "Choose an --output path you can write to.") from None

@@ -183,7 +183,7 @@ def import_(file: Path = typer.Argument(..., help="CSV file.", dir_okay=False), 
     from ordercli.services import catalog
 
     settings = _settings()
-    rows = catalog.parse_catalog_csv(catalog.read_text(file), settings.currency)
+    rows = catalog.read_catalog(file, settings.currency)
     with _state.unit_of_work(_state.engine()) as uow:
         report = catalog.import_catalog(uow.session, rows=rows)
         uow.commit(saved=f"The catalog import of {file.name}")

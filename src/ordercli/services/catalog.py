@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from ordercli.domain import MAX_STOCK, check_stock, clean_text
 from ordercli.errors import InputError, RefusedError
+from ordercli.files.tabular import TableReader
+from ordercli.files.text import FileProblem, open_text
 from ordercli.models import Product, StockMovement, utcnow
 from ordercli.money import parse_money, parse_percent
 from ordercli.services import common
@@ -201,47 +203,30 @@ class ImportReport:
     errors: list[str] = field(default_factory=list)
 
 
-def read_text(path: Path) -> str:
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"File not found: {str(path)!r}.", "Check the path.") from None
-    except IsADirectoryError:
-        raise InputError(f"{str(path)!r} is a folder.", "Give a CSV file.") from None
-    except PermissionError:
-        raise InputError(f"Cannot read {str(path)!r}: permission denied.", "Check the file's permissions.") from None
-    if b"\x00" in raw[:4096]:
-        raise InputError(f"{str(path)!r} is not a text file.", "Give a CSV file saved as UTF-8.")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        line = raw[: e.start].count(b"\n") + 1
-        raise InputError(f"{str(path)!r} line {line}: not UTF-8 text.", "Save the file as UTF-8 (in a spreadsheet: CSV UTF-8) and try again.") from None
+CATALOG_HINT = "The header needs sku,name,price (and stock, tax_rate); Shopify and WooCommerce exports also work."
 
 
-def sniff_dialect(sample: str):
-    try:
-        return csv.Sniffer().sniff(sample, delimiters=",;\t")
-    except csv.Error:
-        first = sample.splitlines()[0] if sample else ""
-        delim = max(",;\t", key=first.count)
-
-        class D(csv.excel):
-            delimiter = delim
-
-        return D
+def read_catalog(path: str | Path, currency: str) -> list[ProductRow]:
+    """Read and check a product CSV file (``product import``); see :func:`parse_catalog`."""
+    tf = open_text(path, kinds="a CSV file", empty_hint="Give a CSV with a header: sku,name,price,stock[,tax_rate].")
+    with open(tf.path, "rb") as f:
+        return parse_catalog(f, currency, shown=tf.shown)
 
 
-def parse_catalog_csv(text: str, currency: str) -> list[ProductRow]:
-    """Parse and check every row; raise one InputError listing every bad cell (line and column)."""
-    if not text.strip():
-        raise InputError("The catalog file is empty.", "Give a CSV with a header: sku,name,price,stock[,tax_rate].")
-    dialect = sniff_dialect(text[:8192])
-    reader = csv.reader(io.StringIO(text), dialect)
-    try:
-        header = next(reader)
-    except StopIteration:  # pragma: no cover
-        raise InputError("The catalog file is empty.", "Give a CSV with a header.") from None
+def parse_catalog_csv(text: str, currency: str, *, shown: str = "catalog.csv") -> list[ProductRow]:
+    """:func:`parse_catalog` of a string (tests, benchmarks)."""
+    return parse_catalog(io.BytesIO(text.encode("utf-8")), currency, shown=shown)
+
+
+def parse_catalog(f: BinaryIO, currency: str, *, shown: str) -> list[ProductRow]:
+    """Parse and check every row; raise one InputError listing every bad cell (file, line and column).
+
+    The file is read by :class:`ordercli.files.tabular.TableReader`, like an
+    order import: same delimiters, encoding, physical line numbers and problem
+    format.
+    """
+    table = TableReader(f, shown=shown, empty_hint="Give a CSV with a header: sku,name,price,stock[,tax_rate].", header_hint=CATALOG_HINT)
+    header = table.header
     norm = [h.strip().lower() for h in header]
     cols: dict[str, int] = {}
     for key, aliases in COLUMN_ALIASES.items():
@@ -251,12 +236,9 @@ def parse_catalog_csv(text: str, currency: str) -> list[ProductRow]:
                 break
     missing = [k for k in ("sku", "name", "price") if k not in cols]
     if missing:
-        raise InputError(
-            f"Line 1: missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)}.",
-            "The header needs sku,name,price (and stock, tax_rate); Shopify and WooCommerce exports also work.",
-        )
+        raise InputError(table.header_problem(f"missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)}."), CATALOG_HINT)
     rows: list[ProductRow] = []
-    errors: list[str] = []
+    errors: list[FileProblem] = []
     seen: dict[str, int] = {}
     # Shopify: variant rows leave Title empty under the first row of their Handle;
     # the variant's name is the title plus its option values ("Default Title" = none).
@@ -266,9 +248,14 @@ def parse_catalog_csv(text: str, currency: str) -> list[ProductRow]:
     tracker_idx = norm.index("variant inventory tracker") if "variant inventory tracker" in norm else None
     # WooCommerce: "variable"/"grouped" parent rows are not sellable; their variations are.
     woo_type_idx = norm.index("type") if "type" in norm and "regular price" in norm else None
-    for line_no, rec in enumerate(reader, start=2):
-        if not any(cell.strip() for cell in rec):
+    for found in table:
+        line_no, rec = found.line, found.cells
+        errors.extend(found.problems)
+        if found.blank:
             continue
+
+        def bad(key: str, message: str) -> None:
+            errors.append(FileProblem(line_no, message, column=header[cols[key]].strip()))
 
         def cell(key: str) -> str | None:
             idx = cols.get(key)
@@ -293,53 +280,55 @@ def parse_catalog_csv(text: str, currency: str) -> list[ProductRow]:
             # Shopify exports put extra image rows without SKU under a product.
             if (cell("name") or "") == "" and (cell("price") or "") == "":
                 continue
-            errors.append(f"line {line_no}, column {header[cols['sku']]}: empty SKU")
+            bad("sku", "empty SKU")
             continue
         try:
             sku = check_sku(sku_text)
         except InputError as e:
-            errors.append(f"line {line_no}, column {header[cols['sku']]}: {e.message}")
+            bad("sku", e.message)
             continue
         if sku.upper() in seen:
-            errors.append(f"line {line_no}, column {header[cols['sku']]}: SKU {sku} repeats line {seen[sku.upper()]}")
+            bad("sku", f"SKU {sku} repeats line {seen[sku.upper()]}")
             continue
         seen[sku.upper()] = line_no
         row = ProductRow(line=line_no, sku=sku, name=None, price=None, stock=None, tax_rate=None)
         try:
             row.name = clean_text(name_text, "name", required=True)
         except InputError as e:
-            errors.append(f"line {line_no}, column {header[cols['name']]}: {e.message}")
+            bad("name", e.message)
         try:
             row.price = parse_money(cell("price") or "", currency, what="price")
         except InputError as e:
-            errors.append(f"line {line_no}, column {header[cols['price']]}: {e.message}")
+            bad("price", e.message)
         stock_text = cell("stock")
         if tracker_idx is not None and (tracker_idx >= len(rec) or not rec[tracker_idx].strip()):
             stock_text = ""  # Shopify: no inventory tracker = stock not tracked
         if stock_text:
-            where = f"line {line_no}, column {header[cols['stock']]}"
             whole = re.fullmatch(r"(\d+)(?:[.,]0{1,2})?", stock_text.strip())  # "12", and "12.0" / "12,00" from spreadsheets
             if whole and int(whole.group(1)) <= MAX_STOCK:
                 row.stock = int(whole.group(1))
             elif whole:
-                errors.append(f"{where}: stock {stock_text[:40]!r} is over the limit of {MAX_STOCK:,} units")
+                bad("stock", f"stock {stock_text[:40]!r} is over the limit of {MAX_STOCK:,} units")
             elif re.fullmatch(r"\d{1,3}(?:[.,]\d{3})+", stock_text.strip()):
                 plain = re.sub(r"[.,]", "", stock_text.strip())
-                errors.append(f"{where}: stock {stock_text!r} is ambiguous (thousands separator or decimals?): write {plain} without separators")
+                bad("stock", f"stock {stock_text!r} is ambiguous (thousands separator or decimals?): write {plain} without separators")
             else:
-                errors.append(f"{where}: stock {stock_text[:40]!r} must be a whole number of 0 or more (empty = untracked)")
+                bad("stock", f"stock {stock_text[:40]!r} must be a whole number of 0 or more (empty = untracked)")
         tax_text = cell("tax_rate")
         if tax_text:
             try:
                 row.tax_rate = parse_percent(tax_text, "tax rate")
             except InputError as e:
-                errors.append(f"line {line_no}, column {header[cols['tax_rate']]}: {e.message}")
+                bad("tax_rate", e.message)
         rows.append(row)
+    if table.fatal is not None:
+        errors.append(table.fatal)
     if errors:
+        errors.sort(key=lambda p: p.line)
         more = f" (and {len(errors) - 10} more)" if len(errors) > 10 else ""
-        raise InputError("Catalog not imported: " + "; ".join(x.rstrip(".") for x in errors[:10]) + more + ".", "Fix these cells and import again; nothing was written.")
+        raise InputError("Catalog not imported: " + "; ".join(p.text(shown).rstrip(".") for p in errors[:10]) + more + ".", "Fix these cells and import again; nothing was written.")
     if not rows:
-        raise InputError("The catalog file has a header but no products.", "Add one product per line under the header.")
+        raise InputError(f"{shown!r} has a header but no products.", "Add one product per line under the header.")
     return rows
 
 
