@@ -58,7 +58,7 @@ def notify(
         with _state.unit_of_work(engine) as uow:
             rows = notifications.resend(uow.session, number=number, to=to.value, kind=kind.value)
             ids = [r.id for r in rows]
-            saved = "; ".join(f"{policy.label(r.kind)} to {r.recipient} (queued)" for r in rows) or "Nothing"
+            saved = "; ".join(f"{policy.label(r.kind)} to {r.recipient} (queued)" for r in rows) or "The resend"
             uow.commit(saved=saved)  # delivers what is due, under the usual back-off rule
     except NoCustomerEmailError as e:
         e.hint = f"Add one with `ordercli order edit {e.order_number} --email ADDRESS`, or use --to admin."

@@ -45,7 +45,6 @@ MARKER_KEY = "_transport.backoff_until"
 _OUTBOX_T = Outbox.__table__  # type: ignore[attr-defined]
 
 
-
 @dataclass
 class DeliveryReport:
     sent: list[int] = field(default_factory=list)

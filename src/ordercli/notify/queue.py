@@ -32,6 +32,7 @@ from ordercli.settings import Settings
 
 _QUEUED_KEY = "ordercli_notify_queued"
 
+
 def _dedupe_key(order: Order, kind: str, audience: str, recipient: str) -> tuple:
     # "payment" receipts and a status change to PAID tell the same thing.
     k = "paid" if kind == "payment" else kind
