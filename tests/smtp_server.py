@@ -235,7 +235,7 @@ def outbox_rows(engine, order_number: str | None = None) -> list:
 def marker_value(engine) -> str | None:
     from ordercli import db
     from ordercli.models import Setting
-    from ordercli.notify.outbox import MARKER_KEY
+    from ordercli.notify.delivery import MARKER_KEY
 
     with db.read_session(engine) as s:
         row = s.get(Setting, MARKER_KEY)

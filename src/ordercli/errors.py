@@ -81,3 +81,45 @@ class Cancelled(OrderCliError):
 
     def __init__(self, message: str = "Cancelled, nothing saved."):
         super().__init__(message)
+
+
+# Notifications: facts only. The CLI adds the hint (which command or flag to use).
+
+
+class NoCustomerEmailError(RefusedError):
+    """The order has no customer email, so nothing can be sent to the customer."""
+
+    def __init__(self, order_number: str, *, what: str | None = None):
+        self.order_number = order_number
+        self.what = what  # what could not be sent ("the invoice"), if the message names it
+        tail = f": {what} cannot be sent." if what else "."
+        super().__init__(f"Order {order_number} has no customer email{tail}")
+
+
+class NoAdminAddressError(RefusedError):
+    """``store.email`` is empty, so nothing can be sent to the shop."""
+
+    def __init__(self):
+        super().__init__("No admin address is set (store.email).")
+
+
+class OutboxMessageNotFoundError(NotFoundError):
+    def __init__(self, message_id: int):
+        self.message_id = message_id
+        super().__init__(f"No outbox message {message_id}.")
+
+
+class OutboxMessageNotRetryableError(RefusedError):
+    """The message is ``sent`` or ``sending`` (claimed by a till right now): it cannot be put back in the queue."""
+
+    def __init__(self, message_id: int, status: str, *, has_order: bool):
+        self.message_id = message_id
+        self.status = status
+        self.has_order = has_order
+        if status == "sent":
+            text = f"Message {message_id} was already sent."
+        elif status == "sending":
+            text = f"Message {message_id} is being sent right now."
+        else:  # pragma: no cover - retry_message puts back every other status
+            text = f"Message {message_id} is {status}: it cannot be retried."
+        super().__init__(text)

@@ -56,7 +56,9 @@ def qr_texts(pdf: bytes) -> list[str]:
 
 def invoice_for(engine, number: str, *, send: bool = False):
     with db.write_session(engine) as s:
-        return invoices.make_invoice(s, number=number, send=send)
+        result = invoices.make_invoice(s, number=number, send=send)
+        s.commit()
+        return result
 
 
 def rich_order(engine) -> str:

@@ -15,8 +15,7 @@ from sqlmodel import select
 
 from ordercli import db
 from ordercli.models import Invoice
-from ordercli.notify import outbox
-from ordercli.services import common, invoices
+from ordercli.services import common, invoices, notifications
 from tests.smtp_server import add_product, place, set_settings
 from tests.tills import Till
 
@@ -32,6 +31,7 @@ def _invoice_command(engine, number):
     """``ordercli order invoice N`` (the service it runs)."""
     with db.write_session(engine) as s:
         res = invoices.make_invoice(s, number=number)
+        s.commit()
         return res.invoice.number, res.new
 
 
@@ -40,7 +40,8 @@ def _notify_invoice_command(engine, number):
     import json
 
     with db.write_session(engine) as s:
-        (row,) = outbox.resend(s, number=number, kind="invoice")
+        (row,) = notifications.resend(s, number=number, kind="invoice")
+        s.commit()
         return json.loads(row.payload)["invoice"]["number"], None
 
 

@@ -13,7 +13,8 @@ from sqlmodel import select
 
 from ordercli import db, notify
 from ordercli.models import OrderEvent, Outbox, Setting, utcnow
-from ordercli.notify import outbox
+from ordercli.notify import delivery
+from ordercli.services import notifications
 from ordercli.services import common
 from tests.smtp_server import BlackHole, SmtpServer, add_product, closed_port, make_cert, marker_value, outbox_rows, place, set_settings, use_smtp
 
@@ -112,12 +113,12 @@ def test_server_down_order_created_message_pending_then_flush_delivers_exactly_o
 
     # The server comes back on that port: an explicit flush delivers everything once.
     with SmtpServer(port=port) as server:
-        report = outbox.deliver(shop, force=True, drain=True)
+        report = delivery.deliver(shop, force=True, drain=True)
         assert len(report.sent) == 4 and not report.failed
         got = server.wait_for(4)
         ids = [m.parsed()["Message-ID"] for m in got]
         assert len(ids) == 4 and len(set(ids)) == 4
-        again = outbox.deliver(shop, force=True, drain=True)
+        again = delivery.deliver(shop, force=True, drain=True)
         assert again.sent == [] and again.failed == []
         time.sleep(0.2)
         assert len(server.messages) == 4
@@ -169,7 +170,7 @@ def test_backoff_grows_and_max_attempts_make_a_message_dead_then_retry_revives_i
     delays = []
     for _ in range(3):
         before = utcnow()
-        outbox.deliver(shop, force=True)
+        delivery.deliver(shop, force=True)
         row = outbox_rows(shop, number)[0]
         delays.append((row.next_attempt_at - before).total_seconds())
     row = outbox_rows(shop, number)[0]
@@ -180,11 +181,12 @@ def test_backoff_grows_and_max_attempts_make_a_message_dead_then_retry_revives_i
     assert len(ev) == 1 and "could not be delivered (after 3 attempts)" in ev[0].summary
     # Dead messages are not retried by themselves…
     with SmtpServer(port=port) as server:
-        assert outbox.deliver(shop, force=True, drain=True).sent == []
+        assert delivery.deliver(shop, force=True, drain=True).sent == []
         # …until someone asks.
         with db.write_session(shop) as s:
-            outbox.retry_message(s, message_id=row.id)
-        assert outbox.deliver(shop, force=True, ids=[row.id]).sent == [row.id]
+            delivery.retry_message(s, message_id=row.id)
+            s.commit()
+        assert delivery.deliver(shop, force=True, ids=[row.id]).sent == [row.id]
         assert len(server.wait_for(1)) == 1
     assert outbox_rows(shop, number)[0].status == "sent"
 
@@ -207,23 +209,23 @@ def test_a_temporary_refusal_is_retried_later(shop, smtp):
     assert conf.status == "failed" and "451" in conf.last_error
     assert marker_value(shop) is None  # the server works: no transport back-off
     del smtp.refuse["ana@example.com"]
-    assert outbox.deliver(shop, force=True).sent == [conf.id]
+    assert delivery.deliver(shop, force=True).sent == [conf.id]
 
 
 def test_claims_are_exclusive_and_stale_claims_are_taken_over(shop):
     set_settings(shop, **{"store.email": ""})
     number = place(shop, deliver=False)
     row = outbox_rows(shop, number)[0]
-    assert outbox.claim(shop, row.id, me="till-A") is True
-    assert outbox.claim(shop, row.id, me="till-B") is False  # live claim: hands off
-    assert outbox.claim(shop, row.id, me="till-B", force=True) is False  # even for a flush
+    assert delivery.claim(shop, row.id, me="till-A") is True
+    assert delivery.claim(shop, row.id, me="till-B") is False  # live claim: hands off
+    assert delivery.claim(shop, row.id, me="till-B", force=True) is False  # even for a flush
     # Till A crashed after claiming: once claimed_until has passed, another till takes it.
     with db.write_session(shop) as s:
         r = s.get(Outbox, row.id)
         r.claimed_until = utcnow() - timedelta(seconds=1)
         s.add(r)
         s.commit()
-    assert outbox.claim(shop, row.id, me="till-B") is True
+    assert delivery.claim(shop, row.id, me="till-B") is True
     r = outbox_rows(shop, number)[0]
     assert r.status == "sending" and r.claimed_by == "till-B"
 
@@ -233,7 +235,7 @@ def test_a_crash_after_claiming_is_recovered_without_loss(shop, smtp):
     set_settings(shop, **{"store.email": ""})
     number = place(shop, deliver=False)
     row = outbox_rows(shop, number)[0]
-    assert outbox.claim(shop, row.id, me="crashed-till", hold=timedelta(seconds=-1))
+    assert delivery.claim(shop, row.id, me="crashed-till", hold=timedelta(seconds=-1))
     report = notify.deliver_due(shop)
     assert report.sent == [row.id]
     got = smtp.wait_for(1)
@@ -258,7 +260,7 @@ def test_file_transport_writes_eml_files_once_per_message(shop, tmp_path):
         r.status = "pending"
         s.add(r)
         s.commit()
-    outbox.deliver(shop, force=True)
+    delivery.deliver(shop, force=True)
     assert len(list(maildir.glob("*.eml"))) == 2
 
 
@@ -310,11 +312,11 @@ def test_smtp_login_uses_the_password_from_the_environment_and_never_stores_it(s
         assert row.status == "failed" and "ORDERCLI_SMTP_PASSWORD" in row.last_error
         assert server.messages == []
         monkeypatch.setenv("ORDERCLI_SMTP_PASSWORD", "wrong")
-        outbox.deliver(shop, force=True)
+        delivery.deliver(shop, force=True)
         row = outbox_rows(shop, number)[0]
         assert row.status == "failed" and "refused the login for shopuser" in row.last_error and "wrong" not in row.last_error
         monkeypatch.setenv("ORDERCLI_SMTP_PASSWORD", secret)
-        assert len(outbox.deliver(shop, force=True).sent) == 1
+        assert len(delivery.deliver(shop, force=True).sent) == 1
         got = server.wait_for(1)
         assert got[0].login == "shopuser"
         assert server.auth_attempts[-1] == ("shopuser", True)
@@ -356,7 +358,8 @@ def test_resend_queues_again_even_after_no_notify(shop, smtp):
     number = place(shop, notify=False)
     assert [r.kind for r in outbox_rows(shop, number)] == ["new_order"]
     with db.write_session(shop) as s:
-        rows = outbox.resend(s, number=number, to="both", kind="confirmation")
+        rows = notifications.resend(s, number=number, to="both", kind="confirmation")
+        s.commit()
     assert [(r.kind, r.recipient) for r in rows] == [("confirmation", "ana@example.com"), ("new_order", "admin@shop.example")]
     notify.deliver_due(shop)
     assert sorted(m.rcpt_tos[0] for m in smtp.wait_for(3)) == ["admin@shop.example", "admin@shop.example", "ana@example.com"]
@@ -372,7 +375,8 @@ def test_status_resend_names_the_current_status(shop, smtp):
         s.add(o)
         s.commit()
     with db.write_session(shop) as s:
-        rows = outbox.resend(s, number=number, kind="status")
+        rows = notifications.resend(s, number=number, kind="status")
+        s.commit()
     assert rows[0].kind == "shipped"
     notify.deliver_due(shop)
     msgs = [m.parsed() for m in smtp.wait_for(2)]

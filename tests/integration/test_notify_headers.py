@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ordercli import db, notify
-from ordercli.notify import outbox
+from ordercli.services import notifications
 from ordercli.services import common
 from tests.smtp_server import SmtpServer, add_product, outbox_rows, place, use_smtp
 
@@ -55,7 +55,8 @@ def _tamper(engine, number: str, **fields) -> None:
 
 def _queue_and_send(engine, number: str) -> None:
     with db.write_session(engine) as s:
-        outbox.resend(s, number=number, to="both", kind="confirmation")
+        notifications.resend(s, number=number, to="both", kind="confirmation")
+        s.commit()
     notify.deliver_due(engine)
 
 
@@ -110,7 +111,8 @@ def test_a_tampered_email_address_is_refused_for_good_and_nothing_is_sent_to_it(
     number = place(shop, deliver=False)
     _tamper(shop, number, customer_email=bad_email)
     with db.write_session(shop) as s:
-        outbox.resend(s, number=number, kind="confirmation")
+        notifications.resend(s, number=number, kind="confirmation")
+        s.commit()
     notify.deliver_due(shop)
     rows = outbox_rows(shop, number)
     assert rows[-1].status == "dead" and "invalid recipient address" in rows[-1].last_error
@@ -125,7 +127,8 @@ def test_a_note_cannot_add_headers_or_smuggle_a_second_message(shop, smtp):
     number = place(shop, deliver=False)
     _tamper(shop, number, note=note)
     with db.write_session(shop) as s:
-        outbox.resend(s, number=number, kind="confirmation")
+        notifications.resend(s, number=number, kind="confirmation")
+        s.commit()
     notify.deliver_due(shop)
     got = smtp.wait_for(2)
     import time

@@ -6,13 +6,13 @@ import pytest
 
 from ordercli import db
 from ordercli.domain import Address, ShippingIn
-from ordercli.notify import compose, outbox
+from ordercli.notify import compose, policy, queue
 from ordercli.pricing import Adjustment
 from ordercli.services import common
 from ordercli.statuses import words
 from tests.smtp_server import add_product, place, set_settings
 
-KINDS = list(outbox.KIND_LABELS)
+KINDS = list(policy.KIND_LABELS)
 CHANGES = [
     None,
     {},
@@ -65,7 +65,7 @@ def built(tmp_path_factory):
                 for audience in ("customer", "admin"):
                     for i, change in enumerate(CHANGES):
                         inv = {"number": "INV-7", "issued_at": "2026-01-02T10:00:00+00:00"} if kind == "invoice" else None
-                        row = outbox.queue_message(s, order, kind=kind, audience=audience, settings=settings, change=change, invoice=inv, dedupe=False)
+                        row = queue.queue_message(s, order, kind=kind, audience=audience, settings=settings, change=change, invoice=inv, dedupe=False)
                         out[(number == full, kind, audience, i)] = row
         s.commit()
         yield settings, out, (plain, full)

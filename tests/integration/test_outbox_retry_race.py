@@ -1,7 +1,7 @@
 """`outbox retry ID` racing another till's delivery of the same message: it is sent once.
 
 Till A is the delivery: it claims the failed message (the same conditional
-UPDATE as :func:`outbox.claim`) in a transaction the main thread keeps open.
+UPDATE as :func:`delivery.claim`) in a transaction the main thread keeps open.
 Till B runs ``outbox retry`` in a thread and must wait for it (PostgreSQL: on
 the row; SQLite: on the store's write lock). When A commits, B must see what A
 did — the message sent, or being sent — and refuse, instead of putting the
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from ordercli import db
 from ordercli.errors import RefusedError
 from ordercli.models import Outbox, utcnow
-from ordercli.notify import compose, outbox, transports
+from ordercli.notify import compose, delivery, policy, transports
 from ordercli.services import common
 from tests.smtp_server import SmtpServer, add_product, outbox_rows, place, use_smtp
 from tests.tills import Till
@@ -49,18 +49,18 @@ def failed_message(engine, smtp):
 
 
 def _claim_in(session, row_id: int, me: str) -> None:
-    """What :func:`outbox.claim` runs, in the caller's (still open) transaction."""
+    """What :func:`delivery.claim` runs, in the caller's (still open) transaction."""
     now = utcnow()
     won = session.execute(
         sa.update(Outbox)
-        .where(Outbox.id == row_id, outbox._due_clause(now, False))
+        .where(Outbox.id == row_id, delivery._due_clause(now, False))
         .values(status="sending", claimed_by=me, claimed_until=now + timedelta(minutes=2))
     ).rowcount
     assert won == 1
 
 
 def _send(session, row_id: int) -> None:
-    """Send the row through the configured transport (what :func:`outbox.deliver` does after claiming)."""
+    """Send the row through the configured transport (what :func:`delivery.deliver` does after claiming)."""
     settings = common.load_settings(session)
     row = session.get(Outbox, row_id)
     msg = compose.build_message(row, settings)
@@ -68,7 +68,7 @@ def _send(session, row_id: int) -> None:
     try:
         transport.send(
             msg,
-            from_addr=compose.envelope_address(outbox.sender_address(settings), "sender"),
+            from_addr=compose.envelope_address(policy.sender_address(settings), "sender"),
             to_addr=compose.envelope_address(row.recipient),
             name_hint=transports.file_name(row),
         )
@@ -81,11 +81,12 @@ def _retry_command(engine, row_id: int) -> dict:
     out: dict = {}
     try:
         with db.write_session(engine) as s:
-            outbox.retry_message(s, message_id=row_id)
+            delivery.retry_message(s, message_id=row_id)
+            s.commit()
     except RefusedError as e:
         out["refused"] = str(e)
         return out
-    out["sent"] = outbox.deliver(engine, force=True, ids=[row_id]).sent
+    out["sent"] = delivery.deliver(engine, force=True, ids=[row_id]).sent
     return out
 
 
@@ -107,7 +108,7 @@ def test_a_retry_racing_a_delivery_that_sent_the_message_does_not_queue_it_again
     (row,) = outbox_rows(engine)
     assert row.status == "sent" and row.attempts == 2
     # Nothing is left for any till to send.
-    assert outbox.deliver(engine, force=True, drain=True).sent == []
+    assert delivery.deliver(engine, force=True, drain=True).sent == []
     assert len(smtp.wait_for(2, timeout=0.5)) == 1
 
 
@@ -122,11 +123,11 @@ def test_a_retry_racing_a_delivery_in_progress_leaves_the_message_to_it(engine, 
     assert "being sent right now" in result.get("refused", ""), result
     (row,) = outbox_rows(engine)
     assert row.status == "sending" and row.claimed_by == "till-A"
-    # Till A goes on: sends and marks the message sent, as outbox.deliver does.
+    # Till A goes on: sends and marks the message sent, as delivery.deliver does.
     with db.read_session(engine) as s:
         _send(s, mid)
-    outbox._mark_sent(engine, mid, "till-A")
-    assert outbox.deliver(engine, force=True, drain=True).sent == []
+    delivery._mark_sent(engine, mid, "till-A")
+    assert delivery.deliver(engine, force=True, drain=True).sent == []
     assert len(smtp.wait_for(2, timeout=0.5)) == 1
     (row,) = outbox_rows(engine)
     assert row.status == "sent"

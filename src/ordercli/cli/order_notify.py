@@ -48,25 +48,38 @@ def notify(
     kind: NotifyKind = typer.Option(NotifyKind.confirmation, "--kind", help="confirmation, status or invoice."),
     fmt: ShowFormat = typer.Option(ShowFormat.table, "--format", help="table or json."),
 ) -> None:
-    from ordercli import db as dbmod
     from ordercli.cli import _state
-    from ordercli.notify import outbox
+    from ordercli.errors import NoAdminAddressError, NoCustomerEmailError
+    from ordercli.notify import policy
+    from ordercli.services import notifications
 
     engine = _state.engine()
-    with dbmod.write_session(engine) as s:
-        rows = outbox.resend(s, number=number, to=to.value, kind=kind.value)
-        ids = [r.id for r in rows]
-    _deliver_and_report(engine, ids, fmt)
+    try:
+        with _state.unit_of_work(engine) as uow:
+            rows = notifications.resend(uow.session, number=number, to=to.value, kind=kind.value)
+            ids = [r.id for r in rows]
+            saved = "; ".join(f"{policy.label(r.kind)} to {r.recipient} (queued)" for r in rows) or "The resend"
+            uow.commit(saved=saved)  # delivers what is due, under the usual back-off rule
+    except NoCustomerEmailError as e:
+        e.hint = f"Add one with `ordercli order edit {e.order_number} --email ADDRESS`, or use --to admin."
+        raise
+    except NoAdminAddressError as e:
+        e.hint = STORE_EMAIL_HINT
+        raise
+    _report(engine, ids, fmt, uow.delivery)
 
 
-def _deliver_and_report(engine, ids: list[int], fmt: ShowFormat) -> None:
+STORE_EMAIL_HINT = "Set it with `ordercli config set store.email you@example.com`."
+
+
+def _report(engine, ids: list[int], fmt: ShowFormat, report) -> None:
+    """How each queued message fared in the delivery that followed the commit (``report``)."""
     from ordercli import db as dbmod
     from ordercli import output
     from ordercli.models import Outbox
-    from ordercli.notify import outbox
+    from ordercli.notify import policy
     from ordercli.serialize import iso
 
-    report = outbox.deliver_due(engine)  # the after-write delivery, under the usual back-off rule
     with dbmod.read_session(engine) as s:
         rows = [s.get(Outbox, i) for i in ids]
     rows = [r for r in rows if r is not None]
@@ -78,7 +91,7 @@ def _deliver_and_report(engine, ids: list[int], fmt: ShowFormat) -> None:
             ]
         )
     for r in rows:
-        what = f"{outbox.label(r.kind)} to {output.escape(r.recipient)}"
+        what = f"{policy.label(r.kind)} to {output.escape(r.recipient)}"
         if r.status == "sent":
             output.success(f"{what}: sent.")
         elif r.status == "dead":
@@ -86,7 +99,7 @@ def _deliver_and_report(engine, ids: list[int], fmt: ShowFormat) -> None:
         elif r.last_error:
             output.warn(f"{what}: queued, not sent yet ({output.escape(r.last_error)}). It will be retried; see `ordercli outbox list`.")
         else:
-            why = f" ({output.escape(report.skipped)})" if report.skipped else ""
+            why = f" ({output.escape(report.skipped)})" if report is not None and report.skipped else ""
             output.message(f"{what}: queued{why}.")
 
 
@@ -115,10 +128,9 @@ def invoice(
 ) -> None:
     import sys
 
-    from ordercli import db as dbmod
     from ordercli import output
     from ordercli.cli import _state
-    from ordercli.errors import InputError
+    from ordercli.errors import EXIT_USAGE, InputError, NoCustomerEmailError
     from ordercli.services import invoices
 
     target: Path | None = None
@@ -129,10 +141,15 @@ def invoice(
         if not target.parent.exists():
             raise InputError(f"The folder {str(target.parent)!r} does not exist.", "Create it first, or choose another --output path.")
     engine = _state.engine()
-    with dbmod.write_session(engine) as s:
-        result = invoices.make_invoice(s, number=number, send=send)
-        inv_number, order_number = result.invoice.number, result.order.number
-        ids = [m.id for m in result.messages]
+    try:
+        with _state.unit_of_work(engine) as uow:
+            result = invoices.make_invoice(uow.session, number=number, send=send)
+            inv_number, order_number = result.invoice.number, result.order.number
+            ids = [m.id for m in result.messages]
+            uow.commit(saved=f"Invoice {inv_number} for order {order_number}")  # delivers the email with what is due
+    except NoCustomerEmailError as e:
+        e.hint = f"Add one with `ordercli order edit {e.order_number} --email ADDRESS`, or drop --send and hand the PDF over."
+        raise
     if output_path == "-":
         sys.stdout.buffer.write(result.pdf)
         sys.stdout.flush()
@@ -141,12 +158,16 @@ def invoice(
         try:
             target.write_bytes(result.pdf)
         except OSError as e:
-            raise InputError(
+            # The invoice is committed, but running the command again is what the user should do
+            # (the same number is reused), so this is not the "saved, do not retry" exit 3.
+            again = "run the command again without --send (the email is queued)" if send else "run the command again"
+            output.error(
                 f"Cannot write {str(target)!r}: {e.strerror}. Invoice {inv_number} is issued.",
-                "Choose another --output path and run the command again (the same number is reused).",
-            ) from None
+                f"Choose another --output path and {again} (the same number is reused).",
+            )
+            raise typer.Exit(EXIT_USAGE) from None
         output.success(f"Invoice {output.escape(inv_number)} for order {output.escape(order_number)} written to {output.escape(str(target))}.")
     else:
         output.success(f"Invoice {output.escape(inv_number)} for order {output.escape(order_number)} issued.")
     if send:
-        _deliver_and_report(engine, ids, ShowFormat.table)
+        _report(engine, ids, ShowFormat.table, uow.delivery)

@@ -49,13 +49,14 @@ def list_(
     from ordercli import output
     from ordercli.cli import _state
     from ordercli.cli._render import local_time
-    from ordercli.notify import outbox
+    from ordercli.notify import delivery
     from ordercli.serialize import iso
+    from ordercli.services import notifications
 
     engine = _state.engine()
     with dbmod.read_session(engine) as s:
-        entries = outbox.list_messages(s, status=status.value if status else None, order_number=order, limit=limit)
-    settings, problem, marker = outbox.transport_status(engine)
+        entries = notifications.list_messages(s, status=status.value if status else None, order_number=order, limit=limit)
+    settings, problem, marker = delivery.transport_status(engine)
     if fmt == ShowFormat.json:
         output.print_json(
             [
@@ -110,10 +111,10 @@ def flush() -> None:
     from ordercli import output
     from ordercli.cli import _state
     from ordercli.errors import RefusedError
-    from ordercli.notify import outbox
+    from ordercli.notify import delivery
 
     engine = _state.engine()
-    report = outbox.deliver(engine, force=True, drain=True)
+    report = delivery.deliver(engine, force=True, drain=True)
     if report.skipped:
         raise RefusedError(f"Nothing was sent: {report.skipped}.", config_hint(report.skipped))
     _summary(report)
@@ -149,20 +150,38 @@ def _summary(report) -> None:
 
 @app.command("retry", help="Send a failed or dead message again now.\n\nExample: ordercli outbox retry 12")
 def retry(message_id: int = typer.Argument(..., metavar="ID", help="The message ID (see `ordercli outbox list`).")) -> None:
-    from ordercli import db as dbmod
     from ordercli import output
     from ordercli.cli import _state
-    from ordercli.notify import outbox
+    from ordercli.errors import OutboxMessageNotFoundError, OutboxMessageNotRetryableError
+    from ordercli.notify import delivery, policy
 
     engine = _state.engine()
-    with dbmod.write_session(engine) as s:
-        row = outbox.retry_message(s, message_id=message_id)
-        recipient, kind = row.recipient, row.kind
-    report = outbox.deliver(engine, force=True, ids=[message_id])
+    try:
+        # No after-commit delivery here: the explicit, forced try of this one message follows.
+        with _state.unit_of_work(engine, deliver=False) as uow:
+            row = delivery.retry_message(uow.session, message_id=message_id)
+            recipient, kind = row.recipient, row.kind
+            uow.commit(saved=f"Message {message_id} (back in the queue)")
+    except OutboxMessageNotFoundError as e:
+        e.hint = "See the IDs with `ordercli outbox list`."
+        raise
+    except OutboxMessageNotRetryableError as e:
+        e.hint = retry_refused_hint(e)
+        raise
+    report = delivery.deliver(engine, force=True, ids=[message_id])
     if report.sent:
-        output.success(f"Message {message_id} ({outbox.label(kind)} to {output.escape(recipient)}) sent.")
+        output.success(f"Message {message_id} ({policy.label(kind)} to {output.escape(recipient)}) sent.")
         return
     if report.skipped:
         output.message(f"Message {message_id} is queued again; not sent: {output.escape(report.skipped)}.")
         return
     _summary(report)
+
+
+def retry_refused_hint(e) -> str:
+    """What to do about a message ``outbox retry`` cannot put back (an ``OutboxMessageNotRetryableError``)."""
+    if e.status == "sent":
+        return "To send it again, use `ordercli order notify ORDER`." if e.has_order else "Nothing to do."
+    if e.status == "sending":
+        return "Check again in a minute with `ordercli outbox list`."
+    return "Check it with `ordercli outbox list`."  # pragma: no cover - every status is handled above

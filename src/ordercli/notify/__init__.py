@@ -17,15 +17,25 @@ Contract used by the services:
     Which statuses email the customer is decided by ``notify.on_status.<STATUS>``.
 
 ``deliver_due(engine, *, limit=50) -> DeliveryReport``
-    Called by every writing command after its commit (``cli._state.after_write``).
+    Called after every writing command's commit (``UnitOfWork.commit``).
     Never raises: a delivery problem is recorded on the message, not thrown at
     the command that just saved an order.
 
-The machinery lives in :mod:`ordercli.notify.outbox` (queueing, claiming,
-retries, the transport back-off marker), :mod:`ordercli.notify.compose`
-(Jinja2 templates -> ``email.message.EmailMessage``) and
-:mod:`ordercli.notify.transports` (SMTP and ``.eml`` files). This module stays
-light: it imports them only when called.
+The machinery, one module per job:
+
+* :mod:`ordercli.notify.policy` — which messages a change calls for, to whom,
+  back-off durations, attempts (pure decisions, no I/O);
+* :mod:`ordercli.notify.queue` — outbox rows written in the change's transaction;
+* :mod:`ordercli.notify.delivery` — claiming, sending, marking sent / failed /
+  dead, the transport back-off marker, ``outbox retry``;
+* :mod:`ordercli.notify.compose` — subject lines and Jinja2 templates ->
+  ``email.message.EmailMessage``;
+* :mod:`ordercli.notify.transports` — SMTP and ``.eml`` files.
+
+Imports go one way: delivery -> compose, transports, policy; queue -> compose,
+policy; compose -> policy. Nothing in ``notify`` imports ``services`` (the
+use cases that need both, ``order notify`` and ``order invoice``, live in
+``services``). This module stays light: it imports them only when called.
 """
 
 from __future__ import annotations
@@ -33,13 +43,13 @@ from __future__ import annotations
 
 def queue_order_messages(session, order, *, trigger: str, settings, notify_customer: bool = True, extra: dict | None = None) -> list:
     """Write the outbox rows for ``trigger`` on ``order`` (same transaction). Returns the rows."""
-    from ordercli.notify import outbox
+    from ordercli.notify import queue
 
-    return outbox.queue_order_messages(session, order, trigger=trigger, settings=settings, notify_customer=notify_customer, extra=extra)
+    return queue.queue_order_messages(session, order, trigger=trigger, settings=settings, notify_customer=notify_customer, extra=extra)
 
 
 def deliver_due(engine, *, limit: int = 50):
     """Deliver queued messages that are due (after commit). Never raises; returns a report."""
-    from ordercli.notify import outbox
+    from ordercli.notify import delivery
 
-    return outbox.deliver_due(engine, limit=limit)
+    return delivery.deliver_due(engine, limit=limit)

@@ -9,6 +9,8 @@
   queued) and the filters ``money`` (minor units -> "€12.50" in
   ``store.locale``, via babel), ``date``, ``datetime``, ``words`` (status
   names in words) and ``percent``.
+* :func:`subject_for` writes the subject line when the message is queued
+  (kept in the outbox row); :func:`one_line` flattens any text for a header.
 * Headers are set through the ``email`` package's header objects, never by
   pasting text: a display name is stripped of line breaks and control
   characters and encoded (RFC 2047) when it is not ASCII, and the address
@@ -26,9 +28,13 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ordercli.notify.outbox import label, one_line, sender_address
+from ordercli.notify.policy import label, sender_address
 from ordercli.settings import Settings
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ordercli.models import Order
 
 BUILTIN_TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -44,6 +50,33 @@ class ComposeError(Exception):
     def __init__(self, message: str, *, permanent: bool = False):
         super().__init__(message)
         self.permanent = permanent
+
+
+def one_line(text: str | None) -> str:
+    """Collapse every run of whitespace and control characters into one space."""
+    if not text:
+        return ""
+    out = []
+    for ch in str(text):
+        out.append(" " if (ch.isspace() or ord(ch) < 32 or ord(ch) == 127) else ch)
+    return " ".join("".join(out).split())
+
+
+def subject_for(kind: str, order: Order, settings: Settings, *, invoice: dict | None = None) -> str:
+    store = one_line(settings.get("store.name"))
+    n = one_line(order.number)
+    subjects = {
+        "new_order": f"New order {n} from {one_line(order.customer_name)}",
+        "confirmation": f"Order confirmation {n} — {store}",
+        "status": f"Order {n}: status changed — {store}",
+        "shipped": f"Your order {n} has shipped — {store}",
+        "pickup": f"Your order {n} is ready for pickup — {store}",
+        "cancelled": f"Order {n} cancelled — {store}",
+        "refunded": f"Refund for order {n} — {store}",
+        "payment": f"Payment received for order {n} — {store}",
+        "invoice": f"Invoice {one_line((invoice or {}).get('number'))} for order {n} — {store}",
+    }
+    return subjects.get(kind, f"{label(kind)} {n} — {store}")[:500]
 
 
 def _env(templates_dir: str):

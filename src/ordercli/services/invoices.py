@@ -33,9 +33,10 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
-from ordercli.errors import RefusedError
+from ordercli.errors import NoCustomerEmailError, RefusedError
 from ordercli.models import Invoice, Order, OrderLine, OrderSurcharge, utcnow
 from ordercli.money import format_money, percent_str, to_decimal
+from ordercli.notify import queue
 from ordercli.services import common
 from ordercli.settings import Settings
 from ordercli.statuses import words
@@ -487,17 +488,15 @@ class InvoiceResult:
 
 
 def make_invoice(session: Session, *, number: str, send: bool = False) -> InvoiceResult:
-    """``order invoice``: issue (or reuse) the invoice, render it, optionally queue the email. Commits once."""
-    from ordercli.notify import outbox
+    """``order invoice``: issue (or reuse) the invoice, render it, optionally queue the email. Does not commit.
 
+    Raises :class:`~ordercli.errors.NoCustomerEmailError` when ``send`` and the order has no email.
+    """
     settings = common.load_settings(session)
     # The order row first (a second till waits here), then the invoice lookup and, if needed, the counter.
     order = common.lock_order(session, common.get_order(session, number))
     if send and not order.customer_email:
-        raise RefusedError(
-            f"Order {order.number} has no customer email: the invoice cannot be sent.",
-            f"Add one with `ordercli order edit {order.number} --email ADDRESS`, or drop --send and hand the PDF over.",
-        )
+        raise NoCustomerEmailError(order.number, what="the invoice")
     inv, new = _issue_locked(session, order=order, settings=settings)
     # Number and row are decided above; the PDF is drawn in the same transaction (the
     # email attachment is queued with it), which keeps both locks for that short while.
@@ -505,8 +504,7 @@ def make_invoice(session: Session, *, number: str, send: bool = False) -> Invoic
     messages = []
     if send:
         info, atts = mail_parts(inv, pdf)
-        row = outbox.queue_message(session, order, kind="invoice", audience="customer", settings=settings, invoice=info, attachments=atts, dedupe=False)
+        row = queue.queue_message(session, order, kind="invoice", audience="customer", settings=settings, invoice=info, attachments=atts, dedupe=False)
         if row is not None:
             messages.append(row)
-    session.commit()
     return InvoiceResult(order=order, invoice=inv, pdf=pdf, new=new, messages=messages)
