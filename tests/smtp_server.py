@@ -179,6 +179,7 @@ def set_settings(engine, **values: str) -> None:
     for key, value in values.items():
         with db.write_session(engine) as s:
             config.set_value(s, key, value)
+            s.commit()
 
 
 def use_smtp(engine, server_or_port, **extra: str) -> None:
@@ -214,6 +215,7 @@ def place(engine, *, name: str = "Ana Lima", email: str | None = "ana@example.co
     with db.write_session(engine) as s:
         placed = orders.place_order(s, draft)
         number = placed.order.number
+        s.commit()
     if deliver:
         notify_mod.deliver_due(engine)
     return number

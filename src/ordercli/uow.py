@@ -11,9 +11,10 @@
 * Leaving the block without :meth:`commit` rolls everything back — an error, a
   Ctrl-C, or a preview that only wanted to see what the use case would do
   (:meth:`preview` makes that explicit).
-* :meth:`commit` then delivers the outbox messages that are due (after the
-  commit, never inside the transaction: a crash can at worst send twice,
-  never lose a message). Delivery never raises into the command.
+* :meth:`commit` then, if the change queued messages, delivers the outbox
+  messages that are due (after the commit, never inside the transaction: a
+  crash can at worst send twice, never lose a message). Delivery never raises
+  into the command.
 * :attr:`committed` says whether the change is in the store. ``on_commit``
   (given by the CLI) learns what was saved, so a failure after the commit
   (reading back, rendering, a full or closed stdout) is reported as "… was
@@ -55,12 +56,15 @@ class UnitOfWork:
         """Commit the change once, tell ``on_commit`` what was saved, then deliver due messages."""
         if self.committed:
             raise RuntimeError("this unit of work is already committed")
+        queued = self.session.info.pop("ordercli.outbox_queued", None)  # notify.queue.QUEUED (not imported: keeps this light)
         self.session.commit()
         self.committed = True
         self.saved = saved
         if self.on_commit is not None:
             self.on_commit(saved)
-        if self.deliver:
+        if self.deliver and queued:
+            # A change that queued messages delivers what is due, its own messages first among them
+            # (oldest first); a change that queued none (a setting, a product) sends nothing.
             from ordercli import notify
 
             self.delivery = notify.deliver_due(self.engine)

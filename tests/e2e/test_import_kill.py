@@ -84,10 +84,13 @@ def test_killed_import_then_rerun_completes_without_duplicates(store_url, tmp_pa
     engine = db.get_engine(store_url)
     with db.write_session(engine) as s:
         catalog.add_product(s, sku="MUG", name="Mug", price=1800, stock=need["MUG"], tax_rate=2000)
+        s.commit()
     with db.write_session(engine) as s:
         catalog.add_product(s, sku="CANDLE", name="Candle", price=1450, stock=need["CANDLE"] + 10, tax_rate=2000)
+        s.commit()
     with db.write_session(engine) as s:
         catalog.add_product(s, sku="CARD", name="Card", price=350, stock=None, tax_rate=0)
+        s.commit()
 
     proc = subprocess.Popen(
         [sys.executable, "-m", "ordercli", "order", "import", str(path), "--batch-size", "5"],
@@ -140,6 +143,7 @@ def test_ctrl_c_keeps_the_committed_orders_and_says_so(tmp_path):
     for sku, stock in (("MUG", need["MUG"]), ("CANDLE", need["CANDLE"]), ("CARD", None)):
         with db.write_session(engine) as s:
             catalog.add_product(s, sku=sku, name=sku.title(), price=500, stock=stock, tax_rate=2000)
+            s.commit()
     proc = subprocess.Popen(
         [sys.executable, "-m", "ordercli", "order", "import", str(path), "--batch-size", "5", "--format", "json"],
         env=env_for(url),

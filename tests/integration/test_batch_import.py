@@ -21,12 +21,14 @@ def add_products(engine, *specs):
     for sku, price, stock in specs:
         with db.write_session(engine) as s:
             catalog.add_product(s, sku=sku, name=f"Product {sku}", price=price, stock=stock, tax_rate=2000)
+            s.commit()
 
 
 def load_catalog(engine):
     with db.write_session(engine) as s:
         rows = catalog.parse_catalog_csv((EXAMPLES / "catalog.csv").read_text(encoding="utf-8"), "EUR")
         catalog.import_catalog(s, rows=rows)
+        s.commit()
 
 
 def run_import(engine, path, *, policy="reject-all", notify=True, batch_size=100, dry_run=False):
@@ -221,6 +223,7 @@ def test_stop_keeps_the_orders_before_the_first_bad_one(engine, tmp_path):
     fixed = POLICY_FILE.replace("NOPE", "MUG").replace("P-4,Max,max@example.com,,MUG,3", "P-4,Max,max@example.com,,MUG,1")
     with db.write_session(engine) as s:
         catalog.change_stock(s, sku="MUG", add=1)
+        s.commit()
     again = run_import(engine, write(tmp_path, "p.csv", fixed), policy="stop")
     assert (again.created, again.already) == (4, 1)
     assert refs(engine) == ["P-1", "P-2", "P-3", "P-4", "P-5"]
@@ -244,6 +247,7 @@ def test_a_failure_inside_a_batch_keeps_the_other_orders_of_the_batch(engine, tm
     assert plan.ok
     with db.write_session(engine) as s:  # another till sells the last vase meanwhile
         catalog.change_stock(s, sku="VASE", set_to=0)
+        s.commit()
     report = order_import.import_file(engine, src, plan, batch_size=100)
     assert refs(engine) == ["B-1", "B-2", "B-4", "B-5"]
     [prob] = report.problems
@@ -305,6 +309,7 @@ def test_export_round_trips_into_an_empty_store(engine, tmp_path, store_url):
         load_catalog(target)
         with db.write_session(target) as s:  # prices and tax changed since: the export keeps what was sold
             catalog.edit_product(s, sku="CANDLE-LAV", price=9999, tax_rate=1000)
+            s.commit()
         report = run_import(target, out)
         assert report.problem_count == 0, report.problems[:3]
         assert report.created == len(expected)

@@ -57,7 +57,9 @@ def import_text(engine, text, currency="EUR"):
 def import_file(engine, path, currency="EUR"):
     rows = catalog.read_catalog(path, currency)
     with db.write_session(engine) as s:
-        return catalog.import_catalog(s, rows=rows)
+        result = catalog.import_catalog(s, rows=rows)
+        s.commit()
+        return result
 
 
 # ---------------------------------------------------------------- products

@@ -17,7 +17,9 @@ from ordercli import db
 from ordercli.domain import CustomerIn, ItemIn, OrderDraft
 from ordercli.errors import InputError
 from ordercli.models import Order, Product, StockMovement
-from ordercli.services import after_sale, batch, catalog, common, config, orders
+from ordercli.services import after_sale, catalog, common, config, orders
+from ordercli.services import order_import
+from ordercli.services.order_file import open_source
 from tests.tills import Till
 
 
@@ -117,12 +119,12 @@ def test_an_import_waiting_for_a_product_holds_no_product_with_a_higher_id(pg_ur
     victim = place(engine, ("MUG-1", 1), ("MUG-2", 1))
     path = tmp_path / "fair.csv"
     path.write_text("order_ref,name,email,sku,quantity\nF-1,Bo,bo@example.com,MUG-2,1\nF-2,Cy,cy@example.com,MUG-1,1\n")
-    plan = batch.check_file(engine, batch.open_source(path), policy="reject-all")
+    plan = order_import.check_file(engine, open_source(path), policy="reject-all")
     assert plan.problems == [] and plan.to_create == 2
 
     with db.write_session(engine) as a:  # till A cancels: gives MUG-1 back first…
         common.give_stock(a, {one: 1}, reason="test", order_number=None)
-        b = Till(lambda: batch.import_file(engine, batch.open_source(path), plan))
+        b = Till(lambda: order_import.import_file(engine, open_source(path), plan))
         assert b.waiting()
         assert row_is_free(pg_url, f"SELECT id FROM product WHERE id = {two}")  # the import waits holding nothing of ours
         a.rollback()

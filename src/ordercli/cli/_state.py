@@ -56,9 +56,3 @@ def unit_of_work(engine, *, deliver: bool = True):
 
     return UnitOfWork(engine, deliver=deliver, on_commit=remember)
 
-
-def after_write(engine) -> None:
-    """Deprecated: use :func:`unit_of_work`, whose commit delivers the outbox."""
-    from ordercli import notify
-
-    notify.deliver_due(engine)

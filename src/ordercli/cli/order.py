@@ -369,8 +369,8 @@ def show(
     _render.render_order(d)
     if any(n.status in ("pending", "failed") for n in d.notifications or []):
         from ordercli.cli.outbox import config_hint
-        from ordercli.notify import outbox
+        from ordercli.notify import delivery
 
-        _settings, problem, _marker = outbox.transport_status(engine)
+        _settings, problem, _marker = delivery.transport_status(engine)
         if problem:  # say why the message is still waiting, and how to send it
             output.message(f"Delivery is off ({output.escape(problem)}). {config_hint(problem)} Then `ordercli outbox flush`.")

@@ -60,6 +60,10 @@ def queue_order_messages(session: Session, order: Order, *, trigger: str, settin
     return rows
 
 
+#: ``session.info`` key: the outbox rows this transaction queued (read by ``uow.UnitOfWork.commit``).
+QUEUED = "ordercli.outbox_queued"
+
+
 def queue_message(
     session: Session,
     order: Order,
@@ -114,6 +118,7 @@ def queue_message(
     )
     # A Core INSERT (no ORM unit of work): this runs once per order in batch imports.
     row_id = fast(session).execute(_INSERT_OUTBOX, values).scalar_one()
+    session.info.setdefault(QUEUED, []).append(row_id)  # the unit of work delivers after its commit
     # A plain record of what was queued (building an ORM/pydantic object costs more than the INSERT).
     return SimpleNamespace(id=row_id, last_error=None, sent_at=None, claimed_by=None, claimed_until=None, **values)  # type: ignore[return-value]
 
