@@ -88,7 +88,7 @@ def parse_fulfillment_status(text: str) -> FulfillmentStatus:
 #
 # The one table of status moves (README "After the sale" copies it). A move
 # that is not listed is refused with the list of moves that are allowed.
-# Some moves carry money or stock with them (see services/after_sale.py):
+# Some moves carry money or stock with them (see services/status_changes.py and payments.py):
 #
 # * -> CANCELLED gives the order's tracked stock back (once); refused while
 #   the goods are shipped, out for delivery or delivered.

@@ -3,7 +3,7 @@
 ::
 
     with UnitOfWork(engine) as uow:
-        result = after_sale.record_payment(uow.session, number="1001", amount=500)
+        result = payments.record_payment(uow.session, number="1001", amount=500)
         uow.commit(saved="Payment of €5.00 on order 1001")
 
 * Services take ``uow.session`` and **never commit**; they flush when they need

@@ -6,10 +6,8 @@ import os
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 
 from ordercli import db
 

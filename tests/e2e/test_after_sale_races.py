@@ -23,7 +23,7 @@ pytestmark = pytest.mark.slow
 TILL = r"""
 import os, sys, time
 import sqlalchemy, sqlmodel, questionary
-import ordercli.cli, ordercli.db, ordercli.output, ordercli.services.after_sale, ordercli.services.orders
+import ordercli.cli, ordercli.db, ordercli.output, ordercli.services.edits, ordercli.services.payments, ordercli.services.status_changes, ordercli.services.orders
 start = os.environ["TILL_START"]
 open(os.environ["TILL_READY"], "w").close()
 limit = time.monotonic() + 30
@@ -90,7 +90,7 @@ def seed(url: str, *, mug: int = 5, tea: int = 10, items=(("MUG", 2), ("TEA", 3)
     """A store with two products and one order; returns (number, version)."""
     from ordercli import db
     from ordercli.domain import CustomerIn, ItemIn, OrderDraft
-    from ordercli.services import after_sale, catalog, orders
+    from ordercli.services import payments, catalog, orders
 
     engine = db.get_engine(url)
     with db.write_session(engine) as s:
@@ -106,7 +106,7 @@ def seed(url: str, *, mug: int = 5, tea: int = 10, items=(("MUG", 2), ("TEA", 3)
         s.commit()
     if paid:
         with db.write_session(engine) as s:
-            version = after_sale.record_payment(s, number=number, notify_customer=False).order.version
+            version = payments.record_payment(s, number=number, notify_customer=False).order.version
             s.commit()
     db.dispose_all()
     return number, version

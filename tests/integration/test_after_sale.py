@@ -14,9 +14,9 @@ from sqlmodel import select
 from ordercli import db
 from ordercli.domain import Address, CustomerIn, ItemIn, OrderDraft, ShippingIn
 from ordercli.errors import ConflictError, InputError, OutOfStockError, RefusedError
-from ordercli.models import Order, OrderEvent, OrderLine, Outbox, Payment, Product, StockMovement
+from ordercli.models import Outbox, Product, StockMovement
 from ordercli.pricing import Adjustment, LineIn, compute_totals
-from ordercli.services import after_sale as A
+from ordercli.services import edits, order_rows, payments, status_changes
 from ordercli.services import catalog, common, orders
 
 # ----------------------------------------------------------------- helpers
@@ -63,37 +63,37 @@ def detail(engine, number: str) -> orders.OrderDetail:
         return orders.order_detail(s, number)
 
 
-def edit(engine, number: str, expected_version: int | None = None, **changes) -> A.EditResult:
+def edit(engine, number: str, expected_version: int | None = None, **changes) -> edits.EditResult:
     with db.write_session(engine) as s:
-        result = A.edit_order(s, number=number, changes=A.EditChanges(**changes), expected_version=expected_version)
+        result = edits.edit_order(s, number=number, changes=edits.EditChanges(**changes), expected_version=expected_version)
         s.commit()
         return result
 
 
-def status(engine, number: str, **kw) -> A.StatusResult:
+def status(engine, number: str, **kw) -> status_changes.StatusResult:
     with db.write_session(engine) as s:
-        result = A.change_status(s, number=number, **kw)
+        result = status_changes.change_status(s, number=number, **kw)
         s.commit()
         return result
 
 
-def pay(engine, number: str, **kw) -> A.PaymentResult:
+def pay(engine, number: str, **kw) -> payments.PaymentResult:
     with db.write_session(engine) as s:
-        result = A.record_payment(s, number=number, **kw)
+        result = payments.record_payment(s, number=number, **kw)
         s.commit()
         return result
 
 
-def refund(engine, number: str, **kw) -> A.RefundResult:
+def refund(engine, number: str, **kw) -> payments.RefundResult:
     with db.write_session(engine) as s:
-        result = A.refund_order(s, number=number, **kw)
+        result = payments.refund_order(s, number=number, **kw)
         s.commit()
         return result
 
 
-def cancel(engine, number: str, **kw) -> A.StatusResult:
+def cancel(engine, number: str, **kw) -> status_changes.StatusResult:
     with db.write_session(engine) as s:
-        result = A.cancel_order(s, number=number, **kw)
+        result = status_changes.cancel_order(s, number=number, **kw)
         s.commit()
         return result
 
@@ -355,7 +355,7 @@ def test_write_order_refuses_when_the_row_moved_on(shop):
     with db.write_session(shop) as s:
         o = common.get_order(s, number)
         with pytest.raises(ConflictError):
-            A.write_order(s, o, o.version + 1, {"note": "x"})
+            order_rows.write_order(s, o, o.version + 1, {"note": "x"})
         s.rollback()
     assert detail(shop, number).order.note is None
 
@@ -608,7 +608,7 @@ def test_changes_queue_notifications_and_no_notify_keeps_the_customer_out(shop):
 
     before = customer_rows()
     with db.write_session(shop) as s:
-        res = A.cancel_order(s, number=number, reason="Sold out", notify_customer=False)
+        res = status_changes.cancel_order(s, number=number, reason="Sold out", notify_customer=False)
         s.commit()
     assert customer_rows() == before and all(m.audience != "customer" for m in res.messages)
     status(shop, number, payment="PAID")
@@ -640,7 +640,7 @@ def test_held_units_follow_the_ledger(shop):
     number = place(shop, cat("MUG", 2), cat("TEA", 1))
     with db.read_session(shop) as s:
         o = common.get_order(s, number)
-        held = A.held_units(s, o)
+        held = order_rows.held_units(s, o)
         ids = {p.sku: p.id for p in s.exec(select(Product)).all()}
     assert held == {ids["MUG"]: 2, ids["TEA"]: 1}
 
@@ -718,7 +718,7 @@ def test_the_moves_order_status_lists_are_exactly_the_ones_it_accepts(shop):
 
     for state, number in _states(shop).items():
         with db.read_session(shop) as s:
-            listed_p, listed_f = A.possible_moves(common.get_order(s, number))
+            listed_p, listed_f = status_changes.possible_moves(common.get_order(s, number))
         for kind, targets, listed in (("payment", PaymentStatus, listed_p), ("fulfillment", FulfillmentStatus, listed_f)):
             current = getattr(detail(shop, number).order, f"{kind}_status")
             for target in targets:
@@ -726,7 +726,7 @@ def test_the_moves_order_status_lists_are_exactly_the_ones_it_accepts(shop):
                     continue  # no move / needs an amount (`order refund --amount`), never listed
                 with db.write_session(shop) as s:  # tried, never committed
                     try:
-                        A.change_status(s, number=number, **{kind: target.value})
+                        status_changes.change_status(s, number=number, **{kind: target.value})
                         accepted = True
                     except OrderCliError:
                         accepted = False
@@ -766,7 +766,7 @@ def test_a_total_that_changed_since_the_review_is_refused_by_create_and_edit(sho
     number = place(shop, cat("MUG", 1))
     before = snapshot(shop, number)
     with db.write_session(shop) as s:  # the edit wizard reviewed MUG x1 + TEA x1 at 18.00 + 5.00
-        draft = A.draft_from_order(s, common.get_order(s, number))
+        draft = edits.draft_from_order(s, common.get_order(s, number))
         s.commit()
     draft.items.append(cat("TEA", 1))
     with db.write_session(shop) as s:
@@ -774,11 +774,11 @@ def test_a_total_that_changed_since_the_review_is_refused_by_create_and_edit(sho
         s.commit()
     with pytest.raises(PriceChangedError, match="€23.00 → €25.00"):
         with db.write_session(shop) as s:
-            A.edit_order(s, number=number, draft=draft, expected_total=2300)
+            edits.edit_order(s, number=number, draft=draft, expected_total=2300)
             s.commit()
     assert snapshot(shop, number) == before  # nothing written: lines, stock, events, outbox
     with db.write_session(shop) as s:  # reviewed again: saved
-        A.edit_order(s, number=number, draft=draft, expected_total=2500)
+        edits.edit_order(s, number=number, draft=draft, expected_total=2500)
         s.commit()
     assert detail(shop, number).order.total == 2500
 

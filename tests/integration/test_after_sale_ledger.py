@@ -13,7 +13,7 @@ from sqlmodel import select
 from ordercli import db
 from ordercli.domain import CustomerIn, ItemIn, OrderDraft
 from ordercli.models import Product, StockMovement
-from ordercli.services import after_sale, catalog, orders
+from ordercli.services import edits, payments, status_changes, catalog, orders
 
 
 def check_ledger(engine) -> dict[str, list[tuple[int, int, str, str | None]]]:
@@ -47,22 +47,22 @@ def test_every_stock_change_is_a_movement(engine):
         number = orders.place_order(s, draft).order.number
         s.commit()
     with db.write_session(engine) as s:
-        after_sale.edit_order(s, number=number, changes=after_sale.EditChanges(set_qty=[("MUG", 3), ("TEA", 1)]))
+        edits.edit_order(s, number=number, changes=edits.EditChanges(set_qty=[("MUG", 3), ("TEA", 1)]))
         s.commit()
     with db.write_session(engine) as s:
-        after_sale.record_payment(s, number=number, notify_customer=False)
+        payments.record_payment(s, number=number, notify_customer=False)
         s.commit()
     with db.write_session(engine) as s:
-        after_sale.refund_order(s, number=number, amount=500, restock_items=[("TEA", 1)], notify_customer=False)
+        payments.refund_order(s, number=number, amount=500, restock_items=[("TEA", 1)], notify_customer=False)
         s.commit()
     with db.write_session(engine) as s:
-        after_sale.cancel_order(s, number=number, notify_customer=False)
+        status_changes.cancel_order(s, number=number, notify_customer=False)
         s.commit()
     with db.write_session(engine) as s:
         catalog.change_stock(s, sku="MUG", add=-1)
         s.commit()
     with db.write_session(engine) as s:
-        after_sale.change_status(s, number=number, payment="PAID", notify_customer=False)
+        status_changes.change_status(s, number=number, payment="PAID", notify_customer=False)
         s.commit()
     with db.write_session(engine) as s:
         catalog.change_stock(s, sku="TEA", set_to=9)

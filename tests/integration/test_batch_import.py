@@ -6,7 +6,6 @@ import io
 import json
 import threading
 
-import pytest
 import sqlalchemy as sa
 
 from ordercli import db

@@ -17,7 +17,7 @@ from ordercli import db
 from ordercli.domain import CustomerIn, ItemIn, OrderDraft
 from ordercli.errors import InputError
 from ordercli.models import Order, Product, StockMovement
-from ordercli.services import after_sale, catalog, common, config, orders
+from ordercli.services import edits, status_changes, catalog, common, config, orders
 from ordercli.services import order_import
 from ordercli.services.order_file import open_source
 from tests.tills import Till
@@ -132,7 +132,7 @@ def test_an_import_waiting_for_a_product_holds_no_product_with_a_higher_id(pg_ur
     assert b.error is None, b.error
     assert b.result.created == 2
     with db.write_session(engine) as s:  # and a real cancel afterwards still works
-        after_sale.cancel_order(s, number=victim)
+        status_changes.cancel_order(s, number=victim)
         s.commit()
     assert_ledger_matches_stock(engine)
 
@@ -146,8 +146,8 @@ def test_an_edit_that_gives_back_one_product_and_takes_another_locks_them_in_id_
 
         def edit():  # till B: MUG-2 2 -> 1 (gives product 2 back) and adds MUG-1 (takes product 1)
             with db.write_session(engine) as s:
-                changes = after_sale.EditChanges(set_qty=[("MUG-2", 1)], add_items=[ItemIn(sku="MUG-1", quantity=1)])
-                result = after_sale.edit_order(s, number=number, changes=changes)
+                changes = edits.EditChanges(set_qty=[("MUG-2", 1)], add_items=[ItemIn(sku="MUG-1", quantity=1)])
+                result = edits.edit_order(s, number=number, changes=changes)
                 s.commit()
                 return result
 

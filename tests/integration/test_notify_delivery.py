@@ -6,7 +6,6 @@ import time
 from datetime import timedelta
 from email import policy
 from email.parser import BytesParser
-from email.utils import getaddresses
 
 import pytest
 from sqlmodel import select

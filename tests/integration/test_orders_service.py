@@ -11,7 +11,7 @@ from sqlmodel import select
 from ordercli import db
 from ordercli.domain import Address, CustomerIn, ItemIn, OrderDraft, ShippingIn
 from ordercli.errors import InputError, NotFoundError, OutOfStockError, RefusedError
-from ordercli.models import Customer, Order, OrderEvent, OrderLine, OrderSurcharge, Product, StockMovement
+from ordercli.models import Customer, Order, OrderEvent, OrderLine, Product, StockMovement
 from ordercli.pricing import Adjustment
 from ordercli.services import catalog, common, config, orders
 
@@ -353,15 +353,15 @@ def test_an_edit_giving_an_order_a_new_customer_waits_for_an_order_creating_her(
     """Till A is placing an order for a new customer, Dee (not committed yet); till B edits
     another order to Dee's email meanwhile. B must wait for A and then find A's Dee, not
     create a second Dee (customers are created under the order counter)."""
-    from ordercli.services import after_sale
+    from ordercli.services import edits
     from tests.tills import Till
 
     other = place(shop, make_draft(("ZINE-04", 1), name="Bo", email="bo@example.com")).order.number
 
     def till_b():
         with db.write_session(shop) as b:
-            changes = after_sale.EditChanges(name="Dee B.", email="dee@example.com", phone="+33612345678")
-            result = after_sale.edit_order(b, number=other, changes=changes).order
+            changes = edits.EditChanges(name="Dee B.", email="dee@example.com", phone="+33612345678")
+            result = edits.edit_order(b, number=other, changes=changes).order
             b.commit()
             return result
 
@@ -450,11 +450,11 @@ def test_another_order_under_a_used_reference_is_refused_not_swallowed(shop):
 
 
 def test_after_an_edit_a_retry_as_first_sent_is_still_the_same_order(shop):
-    from ordercli.services import after_sale
+    from ordercli.services import edits
 
     first = place(shop, make_draft(("MUG-01", 2), external_ref="form-77")).order
     with db.write_session(shop) as s:
-        after_sale.edit_order(s, number=first.number, changes=after_sale.EditChanges(set_qty=[("MUG-01", 1)], email="ana.lima@example.com"))
+        edits.edit_order(s, number=first.number, changes=edits.EditChanges(set_qty=[("MUG-01", 1)], email="ana.lima@example.com"))
         s.commit()
     again = place(shop, make_draft(("MUG-01", 2), external_ref="form-77"))  # the script's retry, as first sent
     assert again.created is False and again.order.number == first.number

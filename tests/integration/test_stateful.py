@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import itertools
 
-import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -30,7 +29,7 @@ from ordercli.domain import CustomerIn, ItemIn, OrderDraft
 from ordercli.errors import OrderCliError
 from ordercli.models import Order, OrderLine, OrderSurcharge, Payment, Product, StockMovement
 from ordercli.pricing import Adjustment, LineIn, compute_totals
-from ordercli.services import after_sale as A
+from ordercli.services import edits, order_rows, payments, status_changes
 from ordercli.services import catalog, common, orders
 
 _runs = itertools.count(1)
@@ -60,7 +59,7 @@ class OrderDesk(RuleBasedStateMachine):
         self.create([2, 1, 0], 1, False, 1000, 0)
         self.create([1, 0, 1], 0, True, None, 150)
         with db.write_session(self.engine) as s:
-            A.record_payment(s, number=self.orders[-1])
+            payments.record_payment(s, number=self.orders[-1])
             s.commit()
 
     # ------------------------------------------------------------ helpers
@@ -118,12 +117,12 @@ class OrderDesk(RuleBasedStateMachine):
         sku = self.skus[k]
         old_lines = self._lines(number)
         if qty == 0:
-            ch = A.EditChanges(remove=[sku]) if sku in old_lines else A.EditChanges(note="touched" if note else "")
+            ch = edits.EditChanges(remove=[sku]) if sku in old_lines else edits.EditChanges(note="touched" if note else "")
         elif sku in old_lines:
-            ch = A.EditChanges(set_qty=[(sku, qty)], set_price=[(sku, price)] if price else [])
+            ch = edits.EditChanges(set_qty=[(sku, qty)], set_price=[(sku, price)] if price else [])
         else:
-            ch = A.EditChanges(add_items=[ItemIn(quantity=qty, sku=sku)])
-        res = self._try(lambda s: A.edit_order(s, number=number, changes=ch))
+            ch = edits.EditChanges(add_items=[ItemIn(quantity=qty, sku=sku)])
+        res = self._try(lambda s: edits.edit_order(s, number=number, changes=ch))
         if res is not None and res.changed:
             new_lines = self._lines(number)
             held = self.held[number]
@@ -136,7 +135,7 @@ class OrderDesk(RuleBasedStateMachine):
     @rule(i=st.integers(0, 50))
     def cancel(self, i):
         number = self._order(i)
-        res = self._try(lambda s: A.cancel_order(s, number=number))
+        res = self._try(lambda s: status_changes.cancel_order(s, number=number))
         if res is not None and res.changed:
             self.held[number] = {}
 
@@ -144,7 +143,7 @@ class OrderDesk(RuleBasedStateMachine):
     @rule(i=st.integers(0, 50), to=st.sampled_from(["AWAITING_PAYMENT", "PAID"]))
     def reopen(self, i, to):
         number = self._order(i)
-        res = self._try(lambda s: A.change_status(s, number=number, payment=to))
+        res = self._try(lambda s: status_changes.change_status(s, number=number, payment=to))
         if res is not None and res.stock_taken:
             self.held[number] = self._lines(number)
 
@@ -156,7 +155,7 @@ class OrderDesk(RuleBasedStateMachine):
             due = common.get_order(s, number).balance_due
         amount = None if part is None else max(due // part, 1)
         tendered = (amount or due) + 1000 if cash else None
-        self._try(lambda s: A.record_payment(s, number=number, amount=amount, tendered=tendered, method="Cash" if cash else None))
+        self._try(lambda s: payments.record_payment(s, number=number, amount=amount, tendered=tendered, method="Cash" if cash else None))
 
     @precondition(lambda self: self.orders)
     @rule(i=st.integers(0, 50), part=st.sampled_from([None, 2]), restock=st.sampled_from([None, False]), one_back=st.booleans())
@@ -168,7 +167,7 @@ class OrderDesk(RuleBasedStateMachine):
         amount = None if part is None else max(kept // part, 1)
         held = self.held[number]
         back = [(sku, 1) for sku in self.skus if held.get(sku)][:1] if one_back and restock is None else []
-        res = self._try(lambda s: A.refund_order(s, number=number, amount=amount, restock=restock, restock_items=back))
+        res = self._try(lambda s: payments.refund_order(s, number=number, amount=amount, restock=restock, restock_items=back))
         if res is None:
             return
         if back:
@@ -181,7 +180,7 @@ class OrderDesk(RuleBasedStateMachine):
     @rule(i=st.integers(0, 50), f=st.sampled_from(["PROCESSING", "SHIPPED", "RETURNED", "DELIVERED"]))
     def fulfil(self, i, f):
         number = self._order(i)
-        self._try(lambda s: A.change_status(s, number=number, fulfillment=f))
+        self._try(lambda s: status_changes.change_status(s, number=number, fulfillment=f))
 
     @rule(k=st.integers(0, 2), delta=st.integers(-3, 5))
     def stock_change(self, k, delta):
@@ -249,7 +248,7 @@ class OrderDesk(RuleBasedStateMachine):
                     assert not any(self.held[number].values())
                 ids = {p.id: p.sku for p in s.exec(select(Product).where(Product.sku.in_(self.skus))).all()}  # type: ignore[union-attr]
                 expected = {pid: self.held[number].get(sku, 0) for pid, sku in ids.items()}
-                actual = A.held_units(s, o)
+                actual = order_rows.held_units(s, o)
                 assert {k: v for k, v in actual.items() if k in ids} == {k: v for k, v in expected.items() if v}
 
 

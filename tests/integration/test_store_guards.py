@@ -8,7 +8,7 @@ import sqlite3
 import pytest
 
 from ordercli import db
-from ordercli.errors import RefusedError, StoreError
+from ordercli.errors import RefusedError
 from ordercli.services import catalog, config
 
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from ordercli.domain import Address, CustomerIn, ItemIn, OrderDraft, ShippingIn
 from ordercli.errors import EXIT_REFUSED, EXIT_USAGE, InputError, RefusedError
 from ordercli.pricing import Adjustment
-from ordercli.services.after_sale import EditChanges, apply_changes
+from ordercli.services.edits import EditChanges, apply_changes
 from ordercli.statuses import (
     CLOSED,
     FULFILLMENT_MOVES,

@@ -36,7 +36,6 @@ def get(key: str = typer.Argument(..., help="Setting name, e.g. store.currency."
 
 @app.command("set", help="Change one setting for every till.\n\nExample: ordercli config set order.prefix FAIR-")
 def set_(key: str = typer.Argument(..., help="Setting name."), value: str = typer.Argument(..., help="New value.")) -> None:
-    from ordercli import db as dbmod
     from ordercli import output
     from ordercli.cli import _state
     from ordercli.services import config
@@ -49,7 +48,6 @@ def set_(key: str = typer.Argument(..., help="Setting name."), value: str = type
 
 @app.command("unset", help="Go back to a setting's default.\n\nExample: ordercli config unset store.email")
 def unset(key: str = typer.Argument(..., help="Setting name.")) -> None:
-    from ordercli import db as dbmod
     from ordercli import output
     from ordercli.cli import _state
     from ordercli.services import config

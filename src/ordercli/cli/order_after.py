@@ -63,7 +63,7 @@ def _status_line(o) -> None:
 
 
 def _units(moved: dict, skus: dict) -> str:
-    from ordercli.services.after_sale import units_text  # imported here: keeps `import ordercli.cli` light
+    from ordercli.services.order_rows import units_text  # imported here: keeps `import ordercli.cli` light
 
     return units_text(moved, skus)
 
@@ -168,7 +168,7 @@ def edit(
     from ordercli.cli import _render, _state
     from ordercli.domain import Address, parse_adjustment, parse_custom_item, parse_item_spec, parse_quantity, parse_surcharge
     from ordercli.money import parse_money
-    from ordercli.services import after_sale, orders
+    from ordercli.services import edits, orders
 
     engine = _state.engine()
     cur = _currency_of(engine, number)
@@ -184,7 +184,7 @@ def edit(
             clear_disc = True
         else:
             disc = parse_adjustment(discount, cur, "discount")
-    ch = after_sale.EditChanges(
+    ch = edits.EditChanges(
         add_items=[parse_item_spec(x) for x in add_item] + [parse_custom_item(x, cur) for x in add_custom_item],
         remove=[x.strip() for x in remove_item],
         set_qty=_parse_pairs(set_qty, "--set-qty", parse_quantity, "SKU=QTY, e.g. --set-qty MUG-01=3"),  # type: ignore[arg-type]
@@ -223,12 +223,12 @@ def edit(
     if dry_run:
         # plan_edit is the first half of edit_order itself (everything but the writes).
         with dbmod.read_session(engine) as s:
-            plan = after_sale.preview_edit(s, number=number, changes=ch)
+            plan = edits.preview_edit(s, number=number, changes=ch)
             show_plan(plan, fmt=fmt.value)
         return
 
     with _state.unit_of_work(engine) as uow:
-        res = after_sale.edit_order(uow.session, number=number, changes=ch, expected_version=expect_version, door="flags")
+        res = edits.edit_order(uow.session, number=number, changes=ch, expected_version=expect_version, door="flags")
         o = res.order
         number = o.number
         if res.changed:
@@ -366,7 +366,7 @@ def status(
     from ordercli import db as dbmod
     from ordercli import output
     from ordercli.cli import _state
-    from ordercli.services import after_sale, common
+    from ordercli.services import status_changes, common
     from ordercli.statuses import parse_fulfillment_status, parse_payment_status
 
     p = parse_payment_status(payment) if payment is not None else None
@@ -375,7 +375,7 @@ def status(
     if p is None and f is None and tracking_number is None:
         with dbmod.read_session(engine) as s:
             o = common.get_order(s, number)
-        pay_moves, ful_moves = after_sale.possible_moves(o)
+        pay_moves, ful_moves = status_changes.possible_moves(o)
         if fmt == ShowFormat.json:
             output.print_json(
                 {
@@ -399,7 +399,7 @@ def status(
             output.message(f"Change with e.g. `ordercli order status {output.escape(o.number)} --{kind} {example}`.")
         return
     with _state.unit_of_work(engine) as uow:
-        res = after_sale.change_status(
+        res = status_changes.change_status(
             uow.session, number=number, payment=p, fulfillment=f, tracking_number=tracking_number, reason=reason, expected_version=expect_version, notify_customer=notify, door="flags"
         )
         o = res.order
@@ -463,11 +463,10 @@ def cancel(
     expect_version: Optional[int] = typer.Option(None, "--expect-version", metavar="N", help=EXPECT_HELP),
     fmt: ShowFormat = typer.Option(ShowFormat.table, "--format", help="Output: table or json."),
 ) -> None:
-    from ordercli import db as dbmod
     from ordercli import output
     from ordercli.cli import _state
     from ordercli.cli._render import money
-    from ordercli.services import after_sale
+    from ordercli.services import status_changes
 
     engine = _state.engine()
     expected = expect_version
@@ -478,7 +477,7 @@ def cancel(
         from ordercli.uow import preview
 
         def _run(s):
-            pre = after_sale.cancel_order(s, number=number, reason=reason, expected_version=expect_version)
+            pre = status_changes.cancel_order(s, number=number, reason=reason, expected_version=expect_version)
             o = pre.order
             return (o.number, pre.from_version, o.total, o.currency, dict(pre.stock_returned), dict(pre.skus), pre.changed, o.payment_status)
 
@@ -492,7 +491,7 @@ def cancel(
             return
         expected = shown_version if expect_version is None else expect_version
     with _state.unit_of_work(engine) as uow:
-        res = after_sale.cancel_order(uow.session, number=number, reason=reason, expected_version=expected, notify_customer=notify, door="flags")
+        res = status_changes.cancel_order(uow.session, number=number, reason=reason, expected_version=expected, notify_customer=notify, door="flags")
         if res.changed:
             uow.commit(saved=f"The cancellation of order {res.order.number}")
     _report_status(engine, res, fmt=fmt.value)
@@ -527,12 +526,11 @@ def pay(
     expect_version: Optional[int] = typer.Option(None, "--expect-version", metavar="N", help=EXPECT_HELP),
     fmt: ShowFormat = typer.Option(ShowFormat.table, "--format", help="Output: table or json."),
 ) -> None:
-    from ordercli import db as dbmod
     from ordercli import output
     from ordercli.cli import _state
     from ordercli.cli._render import money
     from ordercli.money import parse_money, to_decimal_str
-    from ordercli.services import after_sale
+    from ordercli.services import payments
     from ordercli.statuses import words
 
     engine = _state.engine()
@@ -540,7 +538,7 @@ def pay(
     amt = parse_money(amount, cur, what="amount") if amount is not None else None
     tend = parse_money(tendered, cur, what="amount tendered") if tendered is not None else None
     with _state.unit_of_work(engine) as uow:
-        res = after_sale.record_payment(
+        res = payments.record_payment(
             uow.session, number=number, amount=amt, method=method, tendered=tend, reference=reference, expected_version=expect_version, notify_customer=notify, door="flags"
         )
         if not res.repeated:
@@ -637,12 +635,11 @@ def refund(
     expect_version: Optional[int] = typer.Option(None, "--expect-version", metavar="N", help=EXPECT_HELP),
     fmt: ShowFormat = typer.Option(ShowFormat.table, "--format", help="Output: table or json."),
 ) -> None:
-    from ordercli import db as dbmod
     from ordercli import output
     from ordercli.cli import _state
     from ordercli.cli._render import money
     from ordercli.money import parse_money, to_decimal_str
-    from ordercli.services import after_sale
+    from ordercli.services import payments
     from ordercli.statuses import words
 
     engine = _state.engine()
@@ -657,7 +654,7 @@ def refund(
         from ordercli.uow import preview
 
         def _run(s):
-            pre = after_sale.refund_order(s, expected_version=expect_version, **kwargs)  # type: ignore[arg-type]
+            pre = payments.refund_order(s, expected_version=expect_version, **kwargs)  # type: ignore[arg-type]
             return (pre.order.number, pre.from_version, pre.refund.amount, dict(pre.restocked), dict(pre.skus), pre.full, pre.repeated)
 
         num, shown_version, a, back, skus, full, repeated = preview(engine, _run)
@@ -667,7 +664,7 @@ def refund(
             return
         expected = shown_version if expect_version is None else expect_version
     with _state.unit_of_work(engine) as uow:
-        res = after_sale.refund_order(uow.session, expected_version=expected, notify_customer=notify, door="flags", **kwargs)  # type: ignore[arg-type]
+        res = payments.refund_order(uow.session, expected_version=expected, notify_customer=notify, door="flags", **kwargs)  # type: ignore[arg-type]
         if not res.repeated:
             uow.commit(saved=f"Refund of {money(res.refund.amount, cur)} on order {res.order.number}")
     o, r = res.order, res.refund

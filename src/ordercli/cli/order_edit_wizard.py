@@ -2,7 +2,7 @@
 
 It only collects answers into an OrderDraft (reusing the create wizard's
 prompts for new items and for the optional parts) and hands it to
-``services.after_sale.edit_order`` together with the version of the order it
+``services.edits.edit_order`` together with the version of the order it
 showed: if another till changed the order meanwhile, the save is refused with
 "changed since you opened it" and nothing is written.
 """
@@ -27,22 +27,22 @@ def run_edit_wizard(engine, number: str, *, yes: bool, dry_run: bool, fmt: str, 
     from ordercli.cli import _render, _state
     from ordercli.cli.order_after import announce_edit, show_plan
     from ordercli.errors import OrderCliError, PriceChangedError
-    from ordercli.services import after_sale, common, orders
+    from ordercli.services import edits, order_rows, common, orders
 
     with dbmod.read_session(engine) as s:
         settings = common.load_settings(s)
         d = orders.order_detail(s, number)
         order = d.order
         if expect_version is not None and order.version != expect_version:
-            raise after_sale.conflict(order.number)
+            raise order_rows.conflict(order.number)
         # Refuses cancelled/refunded orders before asking anything.
-        after_sale.preview_edit(s, number=order.number, draft=after_sale.draft_from_order(s, order))
-        draft = after_sale.draft_from_order(s, order)
-        held = after_sale.held_units(s, order) if order.stock_held else {}
+        edits.preview_edit(s, number=order.number, draft=edits.draft_from_order(s, order))
+        draft = edits.draft_from_order(s, order)
+        held = order_rows.held_units(s, order) if order.stock_held else {}
         sku_of = {ln.product_id: ln.sku for ln in d.lines if ln.product_id is not None}
     number, version = order.number, order.version
     own = {sku_of[pid]: q for pid, q in held.items() if pid in sku_of}
-    osettings = after_sale._settings_for(order, settings)
+    osettings = edits.settings_for(order, settings)
     queries = wizard.Queries(engine)
 
     _render.render_order(d, stderr=True)
@@ -65,7 +65,7 @@ def run_edit_wizard(engine, number: str, *, yes: bool, dry_run: bool, fmt: str, 
         # Review
         try:
             with dbmod.read_session(engine) as s:
-                plan = after_sale.preview_edit(s, number=number, draft=copy.deepcopy(draft))
+                plan = edits.preview_edit(s, number=number, draft=copy.deepcopy(draft))
                 show_plan(plan, fmt="table", stderr=True)
                 changed, short = plan.changed, bool(plan.shortages)
                 reviewed_total = plan.priced.totals.total
@@ -90,10 +90,10 @@ def run_edit_wizard(engine, number: str, *, yes: bool, dry_run: bool, fmt: str, 
         draft.door = "wizard"
         try:
             with _state.unit_of_work(engine) as uow:
-                res = after_sale.edit_order(uow.session, number=number, draft=copy.deepcopy(draft), expected_version=version, door="wizard", expected_total=reviewed_total)
+                res = edits.edit_order(uow.session, number=number, draft=copy.deepcopy(draft), expected_version=version, door="wizard", expected_total=reviewed_total)
                 if res.changed:
                     uow.commit(saved=f"The edit of order {number}")
-        except (PriceChangedError, after_sale.EditShortage) as e:
+        except (PriceChangedError, edits.EditShortage) as e:
             # Another till changed a price or took the stock since the review: nothing was
             # saved; keep what was typed and go back to the menu.
             output.error(e.message, "Nothing was saved. Change the order or review it again.")

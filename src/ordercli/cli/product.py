@@ -53,7 +53,6 @@ def add(
     tax_rate: Optional[str] = typer.Option(None, "--tax-rate", metavar="PCT", help="Tax rate in percent (default: tax.default_rate)."),
     fmt: ShowFormat = typer.Option(ShowFormat.table, "--format", help="table or json."),
 ) -> None:
-    from ordercli import db as dbmod
     from ordercli import output
     from ordercli.cli import _state
     from ordercli.errors import InputError
@@ -85,7 +84,6 @@ def edit(
     stock: Optional[int] = typer.Option(None, "--stock", help="Start tracking stock at N (for an untracked product)."),
     fmt: ShowFormat = typer.Option(ShowFormat.table, "--format", help="table or json."),
 ) -> None:
-    from ordercli import db as dbmod
     from ordercli import output
     from ordercli.cli import _state
     from ordercli.errors import InputError
@@ -161,7 +159,6 @@ def stock(
     add: Optional[int] = typer.Option(None, "--add", metavar="N", help="Add N (negative to remove)."),
     fmt: ShowFormat = typer.Option(ShowFormat.table, "--format", help="table or json."),
 ) -> None:
-    from ordercli import db as dbmod
     from ordercli import output
     from ordercli.cli import _state
     from ordercli.services import catalog
@@ -177,7 +174,6 @@ def stock(
 
 @app.command("import", help="Import or update products from a CSV file (by SKU).\n\nExample: ordercli product import examples/catalog.csv\n\nColumns: sku,name,price,stock[,tax_rate]; Shopify and WooCommerce exports work too. An empty stock cell means untracked. A bad row writes nothing.")
 def import_(file: Path = typer.Argument(..., help="CSV file.", dir_okay=False), fmt: ShowFormat = typer.Option(ShowFormat.table, "--format", help="table or json.")) -> None:
-    from ordercli import db as dbmod
     from ordercli import output
     from ordercli.cli import _state
     from ordercli.services import catalog

@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 from ordercli.domain import Address, OrderDraft, clean_text, normalize_country, normalize_email, normalize_phone, MAX_NOTE
 from ordercli.db import fast
 from ordercli.errors import InputError, OutOfStockError, PriceChangedError, RefusedError
-from ordercli.models import Customer, Order, OrderEvent, OrderLine, OrderSurcharge, Product, utcnow
+from ordercli.models import Order, OrderEvent, OrderLine, OrderSurcharge, Product, utcnow
 from ordercli.money import format_money
 from ordercli.pricing import LimitError, LineIn, PricingError, Totals, compute_totals
 from ordercli.services import common, customers

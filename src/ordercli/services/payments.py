@@ -1,0 +1,281 @@
+"""``order pay`` and ``order refund``: money in and out of an order.
+
+The money model (``ordercli.balance``) says what is due and what can be refunded and
+settles the status after; a retry with the same reference records nothing new.
+Nothing here commits: the command's unit of work does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlmodel import Session, select
+
+from ordercli import balance as money
+from ordercli.domain import clean_text
+from ordercli.errors import InputError, RefusedError
+from ordercli.models import Order, Payment, utcnow
+from ordercli.money import to_decimal_str
+from ordercli.services import common
+from ordercli.statuses import (
+    FulfillmentStatus,
+    PaymentStatus,
+    words,
+)
+
+PS = PaymentStatus
+FS = FulfillmentStatus
+
+
+from ordercli.services.order_rows import (
+    add_event,
+    held_units,
+    last_method,
+    lines_of,
+    lock_order,
+    money_text,
+    queue_notifications,
+    release_stock,
+    reopen_hint,
+    skus_of,
+    write_order,
+    write_payment,
+    write_refund,
+)
+
+
+@dataclass
+class PaymentResult:
+    order: Order
+    payment: Payment
+    change: int
+    status_change: tuple[str, str] | None
+    messages: list = field(default_factory=list)
+    repeated: bool = False  # a retry with the same reference: nothing new was recorded
+
+
+def _same_request(session: Session, order: Order, kind: str, reference: str, amount: int | None) -> Payment | None:
+    """The payment or refund already recorded on this order under ``reference`` (a retried command), if any.
+
+    The order row is locked, so two tills retrying at once find each other's row.
+    The same reference with another amount is a different request: refused.
+    """
+    earlier = session.exec(
+        select(Payment).where(Payment.order_id == order.id, Payment.kind == kind, Payment.reference == reference).order_by(Payment.id)  # type: ignore[arg-type]
+    ).first()
+    if earlier is None:
+        return None
+    if amount is not None and amount != earlier.amount:
+        raise RefusedError(
+            f"Reference {reference!r} was already used on order {order.number} for a {kind} of {money_text(earlier.amount, order)}, not {money_text(amount, order)}.",
+            f"A retry must ask for the same {kind}; give a new {kind} its own reference.",
+        )
+    return earlier
+
+
+def record_payment(
+    session: Session,
+    *,
+    number: str,
+    amount: int | None = None,
+    method: str | None = None,
+    tendered: int | None = None,
+    reference: str | None = None,
+    expected_version: int | None = None,
+    notify_customer: bool = True,
+    door: str = "flags",
+) -> PaymentResult:
+    """Record a payment (default: the balance due). With ``tendered`` (cash) the change is computed.
+
+    Payments that cover the total move AWAITING_PAYMENT/INCOMPLETE to PAID; a
+    partial payment leaves the order awaiting payment. Paying more than is due
+    is refused unless cash was tendered (the excess is then change).
+    """
+    settings = common.load_settings(session)
+    order = lock_order(session, number, expected_version)
+    version = order.version
+    reference = clean_text(reference, "reference")
+    if reference:
+        earlier = _same_request(session, order, "payment", reference, amount)
+        if earlier is not None:  # a retry: nothing new is recorded
+            return PaymentResult(order=order, payment=earlier, change=earlier.change or 0, status_change=None, repeated=True)
+    b = order.balance
+    if b.closed:
+        raise RefusedError(f"Order {order.number} is {words(order.payment_status).lower()}: it cannot take a payment.", reopen_hint(order))
+    due = b.due
+    if due <= 0:
+        raise RefusedError(
+            f"Nothing is due on order {order.number} (total {money_text(b.total, order)}, paid {money_text(b.paid, order)}).",
+            f"See it with `ordercli order show {order.number}`.",
+        )
+    if amount is not None and amount <= 0:
+        raise InputError("The amount must be more than 0.", f"Give --amount up to {money_text(due, order)}, or leave it out to pay the balance due.")
+    if tendered is not None and tendered <= 0:
+        raise InputError("The amount tendered must be more than 0.", "Give what the customer handed over, e.g. --tendered 50.00.")
+    change = 0
+    if tendered is not None:
+        applied = amount if amount is not None else min(due, tendered)
+        applied = min(applied, due)  # with cash, anything above the balance is change
+        if tendered < applied:
+            raise InputError(
+                f"Tendered {money_text(tendered, order)} is less than the amount {money_text(applied, order)}.",
+                f"Give --tendered of at least {money_text(applied, order)}, or a smaller --amount.",
+            )
+        change = tendered - applied
+    else:
+        applied = amount if amount is not None else due
+        if applied > due:
+            raise RefusedError(
+                f"{money_text(applied, order)} is more than the balance due on order {order.number} ({money_text(due, order)}).",
+                f"Pay at most {money_text(due, order)}; for cash handed over, add --tendered {to_decimal_str(applied, order.currency)} and the change is worked out.",
+            )
+    method = clean_text(method, "payment method") or order.payment_method
+    now = utcnow()
+    after = b.with_payment(applied)
+    old = order.payment_status
+    new = money.settle(after, old)
+    pay = write_payment(
+        session, order, amount=applied, method=method, tendered=tendered, change=change if tendered is not None else None, reference=reference,
+        note=f"balance due {money_text(after.due, order)}", door=door, at=now,
+    )
+    values: dict = {"paid": after.paid}
+    if new != old:
+        values["payment_status"] = new
+    write_order(session, order, version, values)
+    status_change = None
+    if new != old:
+        status_change = (old, new)
+        add_event(session, order, "status", f"Payment: {words(old)} → {words(new)}", door, at=now)
+    messages = queue_notifications(session, order, trigger="payment", settings=settings, notify_customer=notify_customer, extra={"amount": applied, "payment": status_change})
+    session.flush()
+    return PaymentResult(order=order, payment=pay, change=change, status_change=status_change, messages=messages)
+
+
+@dataclass
+class RefundResult:
+    order: Order
+    refund: Payment
+    full: bool
+    restocked: dict[int, int]
+    skus: dict[int, str]
+    status_change: tuple[str, str] | None
+    messages: list = field(default_factory=list)
+    from_version: int = 0
+    repeated: bool = False  # a retry with the same reference: nothing new was recorded
+
+
+def refund_order(
+    session: Session,
+    *,
+    number: str,
+    amount: int | None = None,
+    restock: bool | None = None,
+    restock_items: list[tuple[str, int | None]] | None = None,
+    reason: str | None = None,
+    method: str | None = None,
+    reference: str | None = None,
+    expected_version: int | None = None,
+    notify_customer: bool = True,
+    door: str = "flags",
+) -> RefundResult:
+    """Give money back (default: all of it).
+
+    A full refund moves the order to REFUNDED and gives its stock back unless
+    ``restock=False``; a partial one moves it to PARTIALLY_REFUNDED and gives
+    back only the ``restock_items`` named ([(SKU, qty or None for all held)]).
+    """
+    settings = common.load_settings(session)
+    order = lock_order(session, number, expected_version)
+    version = order.version
+    restock_items = list(restock_items or [])
+    if restock_items and restock is False:
+        raise InputError("--no-restock and --restock-item contradict each other.", "Give one of them.")
+    reference = clean_text(reference, "reference")
+    if reference:
+        earlier = _same_request(session, order, "refund", reference, amount)
+        if earlier is not None:  # a retry: nothing new is recorded
+            return RefundResult(order=order, refund=earlier, full=False, restocked={}, skus={}, status_change=None, from_version=version, repeated=True)
+    b = order.balance
+    kept = b.kept
+    if kept <= 0:
+        if order.paid <= 0:
+            raise RefusedError(
+                f"Nothing was paid on order {order.number}, so there is nothing to refund.",
+                f"To call the order off, cancel it: `ordercli order cancel {order.number}`.",
+            )
+        raise RefusedError(f"Order {order.number} is already refunded in full ({money_text(order.refunded, order)}).", f"See it with `ordercli order show {order.number}`.")
+    if amount is None:
+        amount = kept
+    if amount <= 0:
+        raise InputError("The refund amount must be more than 0.", f"Give --amount up to {money_text(kept, order)}.")
+    if amount > kept:
+        raise RefusedError(
+            f"{money_text(amount, order)} is more than was paid on order {order.number} ({money_text(kept, order)} can be refunded).",
+            f"Refund at most {money_text(kept, order)}.",
+        )
+    full = amount == kept
+    old = order.payment_status
+    if old == PS.CANCELLED.value and not full:
+        raise RefusedError(
+            f"Order {order.number} is cancelled: refund what was paid in full ({money_text(kept, order)}).",
+            f"Run `ordercli order refund {order.number}` without --amount, or reopen the order first.",
+        )
+    if not full and restock is True and not restock_items:
+        raise InputError(
+            "A partial refund restocks only the lines you name.",
+            "Add --restock-item SKU[:QTY] for each line that came back (or leave out --restock).",
+        )
+    # A full refund calls the order off (Refunded); otherwise the money model settles the status
+    # (a refunded overpayment leaves a paid order Paid).
+    after = money.Balance(total=b.total, paid=b.paid, refunded=b.refunded + amount, closed=b.closed or full)
+    new = money.settle(after, old)
+    reason = clean_text(reason, "reason", max_len=2000)
+    method = clean_text(method, "payment method") or last_method(session, order)
+
+    restocked: dict[int, int] = {}
+    stock_held = order.stock_held
+    if restock_items:
+        held = held_units(session, order) if stock_held else {}
+        lines = lines_of(session, order)
+        wanted: dict[int, int] = {}
+        for sku, qty in restock_items:
+            ln = next((x for x in lines if x.sku and x.sku.upper() == sku.strip().upper()), None)
+            if ln is None or ln.product_id is None:
+                on_order = ", ".join(x.sku for x in lines if x.sku) or "none"
+                raise InputError(f"--restock-item {sku!r}: no such catalog line on this order.", f"Catalog lines on the order: {on_order}.")
+            have = held.get(ln.product_id, 0) - wanted.get(ln.product_id, 0)
+            q = have if qty is None else qty
+            if have <= 0 or q > have:
+                raise RefusedError(
+                    f"--restock-item {ln.sku}: the order holds {max(have, 0)} unit(s) of it in stock terms, {q} asked.",
+                    "Give a smaller quantity (units already returned or untracked cannot be returned again).",
+                )
+            wanted[ln.product_id] = wanted.get(ln.product_id, 0) + q
+        common.give_stock(session, wanted, reason="refund", order_number=order.number)
+        restocked = wanted
+        if full and not held_units(session, order):
+            stock_held = False
+    elif full and restock is not False and stock_held:
+        restocked = release_stock(session, order, reason="refund")
+        stock_held = False
+
+    now = utcnow()
+    skus = skus_of(session, restocked)
+    ref = write_refund(
+        session, order, amount=amount, method=method, reason=reason, restocked=restocked, skus=skus, not_restocked=full and restock is False, reference=reference, door=door, at=now
+    )
+    values: dict = {"refunded": after.refunded}
+    if new != old:
+        values["payment_status"] = new
+    if stock_held != order.stock_held:
+        values["stock_held"] = stock_held
+    write_order(session, order, version, values)
+    status_change = None
+    if new != old:
+        status_change = (old, new)
+        add_event(session, order, "status", f"Payment: {words(old)} → {words(new)}", door, at=now)
+    messages = queue_notifications(
+        session, order, trigger="refunded", settings=settings, notify_customer=notify_customer, extra={"amount": amount, "reason": reason, "payment": status_change}
+    )
+    session.flush()
+    return RefundResult(order=order, refund=ref, full=full, restocked=restocked, skus=skus, status_change=status_change, messages=messages, from_version=version)
