@@ -16,10 +16,38 @@ from typing import Any, Iterable, Sequence
 def _console(stderr: bool = False):
     from rich.console import Console
 
-    stream = sys.stderr if stderr else sys.stdout
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:  # rich's default exits 1 on the spot; ours carries on (see stdout_gone)
+            self.quiet = True
+            if not stderr:
+                stdout_gone()
+
+    stream = sys.stderr if stderr else data_stream()
     term = is_terminal(stream)
     # Off a terminal (pipes, files) never wrap: one record per line for grep and friends.
-    return Console(file=stream, highlight=False, width=None if term else 4096, soft_wrap=not term)
+    return _Console(file=stream, highlight=False, width=None if term else 4096, soft_wrap=not term)
+
+
+_STDOUT_CLOSED = False
+
+
+def data_stream():
+    """Where data goes: stdout, or a sink when stdout was closed (`>&-`), which is remembered.
+
+    A command that only read still succeeds (nothing lost but output nobody can see); one that
+    saved a change then exits 3 (``cli.main``): its output, e.g. the change to give back, is lost.
+    """
+    global _STDOUT_CLOSED
+    if sys.stdout is None:
+        import io
+
+        _STDOUT_CLOSED = True
+        return io.StringIO()
+    return sys.stdout
+
+
+def stdout_closed() -> bool:
+    return _STDOUT_CLOSED
 
 
 def out_console():
@@ -91,19 +119,20 @@ def pipe_closed() -> bool:
 
 def print_json(data: Any) -> None:
     try:
-        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
-        sys.stdout.flush()
+        out = data_stream()
+        out.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+        out.flush()
     except BrokenPipeError:
         stdout_gone()
 
 
 def print_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
     try:
-        w = csv.writer(sys.stdout, lineterminator="\n")
+        w = csv.writer(data_stream(), lineterminator="\n")
         w.writerow(header)
         for r in rows:
             w.writerow([safe_cell(v) for v in r])
-        sys.stdout.flush()
+        data_stream().flush()
     except BrokenPipeError:
         stdout_gone()
 

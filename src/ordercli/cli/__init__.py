@@ -190,6 +190,9 @@ def main() -> None:
         if _state.STATE.saved is not None and code in (0, None):
             _saved_but(_failure_text(e) if isinstance(e, OSError) else "the output failed: stdout is closed")
             code = EXIT_SAVED_BUT_FAILED
+    if output.stdout_closed() and _state.STATE.saved is not None and code in (0, None):
+        _saved_but("the output failed: stdout is closed")
+        code = EXIT_SAVED_BUT_FAILED
     if output.pipe_closed() and code in (0, None):
         if _state.STATE.saved is not None:
             _saved_but("the output failed: the reader of the output went away")
