@@ -22,7 +22,7 @@ off, its stock given back) — it says:
   ``INCOMPLETE``                open, due > 0, nothing paid yet
   ``PAID``                      open, kept ≥ total (an order of 0 is paid)
   ``PARTIALLY_REFUNDED``        open, refunded > 0, 0 < kept < total
-  ``REFUNDED``                  closed, refunded > 0, kept = 0
+  ``REFUNDED``                  refunded > 0, kept = 0 (closed; or open with nothing due)
   ``CANCELLED``                 closed
   ============================  ==============================================
 
@@ -51,7 +51,7 @@ CANCELLED = "CANCELLED"
 CLOSED_STATUSES = frozenset({CANCELLED, REFUNDED})
 
 # When the current status no longer fits, the first of these that does is taken.
-_PREFERENCE_OPEN = (PAID, AWAITING_PAYMENT, PARTIALLY_REFUNDED)
+_PREFERENCE_OPEN = (PAID, AWAITING_PAYMENT, PARTIALLY_REFUNDED, REFUNDED)
 
 
 @dataclass(frozen=True)
@@ -97,6 +97,8 @@ class Balance:
             out.add(PAID)
         if self.refunded > 0 and 0 < self.kept < self.total:
             out.add(PARTIALLY_REFUNDED)
+        if not out:  # everything paid went back and nothing is owed: only "refunded" describes it
+            out.add(REFUNDED)
         return frozenset(out)
 
     # ------------------------------------------------------ what-ifs (pure)

@@ -61,6 +61,7 @@ def order_dict(order, lines, surcharges, *, events=None, payments=None, notifica
         "paid": m(order.paid),
         "refunded": m(order.refunded),
         "balance_due": m(order.balance_due),
+        "credit": m(order.credit),  # owed back to the customer (money model)
         "payment_method": order.payment_method,
         "tracking_number": order.tracking_number,
         "note": order.note,

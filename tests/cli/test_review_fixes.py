@@ -113,3 +113,29 @@ def test_batch_import_queues_customer_confirmations_but_no_admin_email_per_order
     create(shop, "--item", "MUG:1")
     listed = json.loads(shop("outbox", "list", "--format", "json").stdout)
     assert ("new_order", "owner@example.com") in {(m["kind"], m["to"]) for m in listed}
+
+
+def test_a_refunded_overpayment_leaves_the_order_paid_with_no_credit(shop):
+    # issue 8: pay in full, remove an item, refund the overpayment: the customer paid exactly the new total.
+    n = create(shop, "--item", "MUG:2")
+    assert shop("order", "pay", n).exit_code == 0
+    assert shop("order", "edit", n, "--set-qty", "MUG=1", "--yes").exit_code == 0
+    data = json.loads(shop("order", "show", n, "--format", "json").stdout)
+    assert (data["payment_status"], data["balance_due"], data["credit"]) == ("PAID", "0.00", "18.00")
+    r = shop("order", "refund", n, "--amount", "18", "--yes")
+    assert r.exit_code == 0, r.stderr
+    data = json.loads(shop("order", "show", n, "--format", "json").stdout)
+    assert (data["payment_status"], data["paid"], data["refunded"], data["credit"]) == ("PAID", "36.00", "18.00", "0.00")
+    # and the order can still move as a paid order does
+    r = shop("order", "status", n, "--format", "json")
+    assert "PARTIALLY_REFUNDED" not in json.loads(r.stdout)["payment_moves"]
+
+
+def test_a_status_set_to_paid_by_hand_records_the_payment_it_implies(shop):
+    n = create(shop, "--item", "MUG:1")
+    assert shop("order", "pay", n, "--amount", "5").exit_code == 0
+    r = shop("order", "status", n, "--payment", "paid")
+    assert r.exit_code == 0, r.stderr
+    data = json.loads(shop("order", "show", n, "--format", "json").stdout)
+    assert (data["payment_status"], data["paid"], data["balance_due"]) == ("PAID", "18.00", "0.00")
+    assert [p["amount"] for p in data["payments"]] == ["5.00", "13.00"]

@@ -7,11 +7,17 @@ order should hold. After every step:
 * stock is never negative and equals the sum of its ledger movements;
 * stock equals (initial + manual changes − the units the model says orders hold);
 * each order's totals are the pricing function applied to its current lines;
-* ``paid``/``refunded`` are the sums of the payment rows, and ``balance_due`` is
-  total − payments, never below zero, and 0 once cancelled or refunded.
+* ``paid``/``refunded`` are what this test itself recorded (its own simple sums of
+  the payments and refunds it made, not the money model's formulas) and the sums of
+  the payment rows;
+* the payment status fits the money (issue 8): Awaiting payment ⇒ something is
+  due; Paid ⇒ kept ≥ total, and kept > total shows as credit owed; Partially
+  refunded ⇒ refunded > 0 and 0 < kept < total; Refunded ⇒ refunded > 0 and
+  kept = 0; a cancelled order has nothing due and cannot take a payment; an
+  order of 0 is Paid when created.
 
-A refused operation (out of stock, forbidden move, nothing due…) must leave
-everything as it was, which the same invariants check.
+A refused operation (out of stock, forbidden move, nothing due…) must leave the
+whole store exactly as it was: every table is compared before and after.
 """
 
 from __future__ import annotations
@@ -47,6 +53,7 @@ class OrderDesk(RuleBasedStateMachine):
         self.base = {self.skus[0]: 12, self.skus[1]: 6, self.skus[2]: 2}  # initial + manual changes
         self.orders: list[str] = []
         self.held: dict[str, dict[str, int]] = {}  # model: order -> sku -> units it holds
+        self.money: dict[str, list[int]] = {}  # own record: order -> [paid, refunded]
         prices = [1800, 499, 1250]
         with db.write_session(self.engine) as s:
             for sku, price, rate in zip(self.skus, prices, [2000, 550, 0]):
@@ -58,19 +65,29 @@ class OrderDesk(RuleBasedStateMachine):
         # Start with two orders, one of them paid, so every rule has something to act on.
         self.create([2, 1, 0], 1, False, 1000, 0)
         self.create([1, 0, 1], 0, True, None, 150)
-        with db.write_session(self.engine) as s:
-            payments.record_payment(s, number=self.orders[-1])
-            s.commit()
+        self.pay(len(self.orders) - 1, None, False)
 
     # ------------------------------------------------------------ helpers
 
+    def _snapshot(self) -> dict:
+        """Every row of every table: a refused operation must not change one."""
+        from sqlmodel import SQLModel
+
+        out = {}
+        with self.engine.connect() as conn:
+            for name, table in sorted(SQLModel.metadata.tables.items()):
+                out[name] = sorted(map(tuple, conn.execute(sa.select(table)).all()), key=repr)
+        return out
+
     def _try(self, fn):
+        before = self._snapshot()
         try:
             with db.write_session(self.engine) as s:
                 result = fn(s)
                 s.commit()
                 return result
         except OrderCliError:
+            assert self._snapshot() == before, "a refused operation changed the store"
             return None
 
     def _order(self, i: int) -> str:
@@ -87,16 +104,18 @@ class OrderDesk(RuleBasedStateMachine):
     @rule(
         qtys=st.lists(st.integers(0, 2), min_size=3, max_size=3),
         untracked=st.integers(0, 2),
-        custom=st.booleans(),
+        custom=st.sampled_from([False, True, "free"]),
         discount=st.sampled_from([None, 0, 1000, 3333]),
         tip=st.sampled_from([0, 150]),
     )
     def create(self, qtys, untracked, custom, discount, tip):
+        if custom == "free":  # an order of 0 (a free sample): nothing to collect
+            qtys, untracked, discount, tip = [0, 0, 0], 0, None, 0
         items = [ItemIn(quantity=q, sku=sku) for sku, q in zip(self.skus, qtys) if q]
         if untracked:
             items.append(ItemIn(quantity=untracked, sku=self.untracked))
         if custom or not items:
-            items.append(ItemIn(quantity=1, name="Gift wrap", unit_price=250))
+            items.append(ItemIn(quantity=1, name="Sample" if custom == "free" else "Gift wrap", unit_price=0 if custom == "free" else 250))
         draft = OrderDraft(
             customer=CustomerIn(name="Ana", email="ana@example.com"),
             items=items,
@@ -109,6 +128,9 @@ class OrderDesk(RuleBasedStateMachine):
             n = placed.order.number
             self.orders.append(n)
             self.held[n] = {sku: q for sku, q in zip(self.skus, qtys) if q}
+            self.money[n] = [0, 0]
+            if placed.order.total == 0:
+                assert placed.order.payment_status == "PAID"
 
     @precondition(lambda self: self.orders)
     @rule(i=st.integers(0, 50), k=st.integers(0, 2), qty=st.integers(0, 6), price=st.sampled_from([None, 999]), note=st.booleans())
@@ -138,14 +160,26 @@ class OrderDesk(RuleBasedStateMachine):
         res = self._try(lambda s: status_changes.cancel_order(s, number=number))
         if res is not None and res.changed:
             self.held[number] = {}
+        if res is not None:
+            # a cancelled order takes no payment (refused, nothing written: _try checks)
+            assert self._try(lambda s: payments.record_payment(s, number=number, amount=1)) is None
 
     @precondition(lambda self: self.orders)
-    @rule(i=st.integers(0, 50), to=st.sampled_from(["AWAITING_PAYMENT", "PAID"]))
-    def reopen(self, i, to):
+    @rule(i=st.integers(0, 50), to=st.sampled_from(["AWAITING_PAYMENT", "PAID", "INCOMPLETE", "PARTIALLY_REFUNDED", "REFUNDED", "CANCELLED"]))
+    def set_payment_status(self, i, to):
+        """Any payment status typed by a person (reopening a cancelled order among them)."""
         number = self._order(i)
         res = self._try(lambda s: status_changes.change_status(s, number=number, payment=to))
-        if res is not None and res.stock_taken:
+        if res is None:
+            return
+        if res.payment_recorded is not None:
+            self.money[number][0] += res.payment_recorded.amount
+        if res.refund_recorded is not None:
+            self.money[number][1] += res.refund_recorded.amount
+        if res.stock_taken:
             self.held[number] = self._lines(number)
+        if res.stock_returned:
+            self.held[number] = {}
 
     @precondition(lambda self: self.orders)
     @rule(i=st.integers(0, 50), part=st.sampled_from([None, 1, 3]), cash=st.booleans())
@@ -155,7 +189,9 @@ class OrderDesk(RuleBasedStateMachine):
             due = common.get_order(s, number).balance_due
         amount = None if part is None else max(due // part, 1)
         tendered = (amount or due) + 1000 if cash else None
-        self._try(lambda s: payments.record_payment(s, number=number, amount=amount, tendered=tendered, method="Cash" if cash else None))
+        res = self._try(lambda s: payments.record_payment(s, number=number, amount=amount, tendered=tendered, method="Cash" if cash else None))
+        if res is not None:
+            self.money[number][0] += amount if amount is not None else due
 
     @precondition(lambda self: self.orders)
     @rule(i=st.integers(0, 50), part=st.sampled_from([None, 2]), restock=st.sampled_from([None, False]), one_back=st.booleans())
@@ -170,6 +206,7 @@ class OrderDesk(RuleBasedStateMachine):
         res = self._try(lambda s: payments.refund_order(s, number=number, amount=amount, restock=restock, restock_items=back))
         if res is None:
             return
+        self.money[number][1] += amount if amount is not None else kept
         if back:
             for sku, q in back:
                 held[sku] -= q
@@ -232,17 +269,25 @@ class OrderDesk(RuleBasedStateMachine):
                 assert (o.subtotal, o.discount, o.surcharge_total, o.tax, o.tip, o.total) == (t.subtotal, t.discount, t.surcharge_total, t.tax, t.tip, t.total)
                 assert [(ln.total, ln.discount, ln.tax) for ln in lines] == [(x.total, x.discount, x.tax) for x in t.lines]
                 assert o.item_count == sum(ln.quantity for ln in lines)
-                paid = sum(p.amount for p in pays if p.kind == "payment")
-                refunded = sum(p.amount for p in pays if p.kind == "refund")
-                assert (o.paid, o.refunded) == (paid, refunded)
-                assert 0 <= refunded <= paid
-                assert o.balance_due >= 0
-                if o.payment_status in CLOSED:
+                paid, refunded = self.money[number]  # what this test paid and refunded, by its own count
+                assert (o.paid, o.refunded) == (paid, refunded), number
+                assert (sum(p.amount for p in pays if p.kind == "payment"), sum(p.amount for p in pays if p.kind == "refund")) == (paid, refunded)
+                kept = paid - refunded
+                st_ = o.payment_status
+                assert o.balance_due >= 0 and o.credit >= 0
+                if st_ == "AWAITING_PAYMENT":
+                    assert o.balance_due > 0, (number, o.total, paid, refunded)
+                if st_ == "PAID":
+                    assert kept >= o.total and o.balance_due == 0, (number, o.total, paid, refunded)
+                    assert o.credit == kept - o.total  # an overpayment is shown as credit until refunded
+                if st_ == "PARTIALLY_REFUNDED":
+                    assert refunded > 0 and 0 < kept < o.total, (number, o.total, paid, refunded)
+                if st_ == "REFUNDED":
+                    assert refunded > 0 and kept == 0, (number, o.total, paid, refunded)
+                if st_ in CLOSED:
                     assert o.balance_due == 0
-                else:
-                    assert o.balance_due == max(o.total - paid, 0)
-                if o.payment_status == "PAID":
-                    assert o.balance_due == 0
+                if o.total == 0 and not refunded:
+                    assert st_ in ("PAID", "CANCELLED"), (number, st_)
                 if o.payment_status == "CANCELLED":
                     assert not o.stock_held
                     assert not any(self.held[number].values())

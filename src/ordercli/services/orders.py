@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from ordercli.domain import Address, OrderDraft, clean_text, normalize_country, normalize_email, normalize_phone, MAX_NOTE
+from ordercli import balance
 from ordercli.db import fast
 from ordercli.errors import InputError, OutOfStockError, PriceChangedError, RefusedError
 from ordercli.models import Order, OrderEvent, OrderLine, OrderSurcharge, Product, utcnow
@@ -402,7 +403,8 @@ def place_order(
         updated_at=now,
         door=draft.door,
         customer_id=customer_id,
-        payment_status=PaymentStatus.AWAITING_PAYMENT.value,
+        # Nothing to collect on an order of 0: the money model makes it Paid at once.
+        payment_status=balance.settle(balance.Balance(total=priced.totals.total), PaymentStatus.AWAITING_PAYMENT.value),
         fulfillment_status=FulfillmentStatus.AWAITING_PROCESSING.value,
         currency=priced.currency,
         prices_include_tax=priced.prices_include_tax,
