@@ -165,3 +165,20 @@ def test_ctrl_d_cancels_like_ctrl_c_and_after_a_saved_order_just_ends(store):
     assert child.exitstatus == 0
     assert "nothing saved" not in child.before and "Unexpected error" not in child.before
     assert rows(store, "SELECT number FROM orders") == [("1001",)]
+
+
+def test_ctrl_c_in_the_next_order_drops_that_order_only_and_names_the_saved_one(store):
+    child = spawn(store, "order", "create")
+    _to_confirmation(child)
+    child.send(ENTER)
+    child.expect(r"1001\S* created")
+    child.expect("Start the next order")
+    child.send(ENTER)
+    child.expect("Customer")
+    child.send(CTRL_C)
+    child.expect("the order being taken was not saved. Saved before it: 1001")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
+    assert "Cancelled, nothing saved" not in child.before  # 1001 was saved: never say nothing was
+    assert rows(store, "SELECT number FROM orders") == [("1001",)]
