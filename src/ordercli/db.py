@@ -167,7 +167,8 @@ def read_session(engine: Engine) -> Iterator[Session]:
 
 @contextmanager
 def write_session(engine: Engine) -> Iterator[Session]:
-    """A session whose transaction takes the write lock first (SQLite) and commits once."""
+    """A session whose transaction takes the write lock first (SQLite). Commands use it through
+    :class:`ordercli.uow.UnitOfWork`, which commits once; leaving without a commit rolls back."""
     bind = engine.execution_options(ordercli_write=True) if engine.dialect.name == "sqlite" else engine
     with Session(bind, expire_on_commit=False) as session:
         try:

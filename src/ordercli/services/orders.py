@@ -1,8 +1,8 @@
 """Orders: price a draft, place it (stock, number, customer, event, outbox), read it back.
 
 ``place_order`` is the one door-independent use case behind the wizard, the
-flags and the batch import. Everything happens in the caller's write session
-and is committed once; if anything fails, nothing is written.
+flags and the batch import. Everything happens in the caller's unit of work,
+which commits once (or rolls back: a preview); if anything fails, nothing is written.
 """
 
 from __future__ import annotations

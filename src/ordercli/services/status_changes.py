@@ -97,8 +97,9 @@ def move_refused(order: Order, refusal: money.Refusal) -> RefusedError:
     hint = f"See it with `ordercli order show {order.number}`."
     if options:
         hint = "Move it to " + " or ".join(f"--payment {m.lower().replace('_', '-')}" for m in options) + " instead."
-        missing = max(b.total - b.kept, 0)
-        if PS.PAID.value in options and missing:
+        to_paid = money.plan_move(b, old, PS.PAID.value, PAYMENT_MOVES)
+        missing = to_paid.payment if isinstance(to_paid, money.Move) else 0
+        if missing:
             hint += f" (--payment paid records a payment of {money_text(missing, order)})."
     return RefusedError(
         f"Nothing is due on order {order.number} (total {money_text(b.total, order)}, paid {money_text(b.paid, order)}"
