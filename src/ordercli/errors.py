@@ -16,12 +16,22 @@ EXIT_CANCELLED = 130  # Ctrl-C / cancelled by the user
 
 
 class OrderCliError(Exception):
+    """``message`` states the fact; ``hint`` says what to do.
+
+    Services speak in facts: they give a ``code`` and the ``facts`` it needs
+    (order number, amounts…) and no hint; the CLI words the hint for that code,
+    with the commands and flags to use (``cli/hints.py``). Code outside the
+    services (the CLI's own parsing) may still pass a ``hint`` directly.
+    """
+
     exit_code = EXIT_REFUSED
 
-    def __init__(self, message: str, hint: str | None = None, exit_code: int | None = None):
+    def __init__(self, message: str, hint: str | None = None, exit_code: int | None = None, *, code: str | None = None, **facts):
         super().__init__(message)
         self.message = message
         self.hint = hint
+        self.code = code
+        self.facts = facts
         if exit_code is not None:
             self.exit_code = exit_code
 
@@ -46,14 +56,13 @@ class NotFoundError(RefusedError):
 
 
 class OutOfStockError(RefusedError):
-    def __init__(self, shortages: list[tuple[str, int, int]], hint: str | None = None):
+    """Not enough stock. ``code`` says for what (``stock.short``: a sale; ``stock.short.reopen``…)."""
+
+    def __init__(self, shortages: list[tuple[str, int, int]], hint: str | None = None, *, code: str = "stock.short", **facts):
         # shortages: (sku, asked, available)
         self.shortages = shortages
         parts = [f"{sku}: asked {asked}, available {avail}" for sku, asked, avail in shortages]
-        super().__init__(
-            "Not enough stock — " + "; ".join(parts) + ".",
-            hint or "Lower the quantities or add stock with `ordercli product stock SKU --add N`. Nothing was saved.",
-        )
+        super().__init__("Not enough stock — " + "; ".join(parts) + ".", hint, code=code, **facts)
 
 
 class ConflictError(RefusedError):

@@ -43,7 +43,9 @@ class _Group(TyperGroup):
             if e.exit_code == EXIT_CANCELLED:
                 output.message(e.message)
             else:
-                output.error(e.message, e.hint)
+                from ordercli.cli.hints import hint_for
+
+                output.error(e.message, e.hint or hint_for(e))  # services give facts; the hint is worded here
             raise typer.Exit(e.exit_code) from None
         except (KeyboardInterrupt, EOFError):  # Ctrl-C, or Ctrl-D at a prompt
             from ordercli import output

@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 
 from ordercli import balance as money
 from ordercli.domain import Address, CustomerIn, ItemIn, OrderDraft, ShippingIn
-from ordercli.errors import InputError, OutOfStockError, PriceChangedError, RefusedError
+from ordercli.errors import InputError, OutOfStockError, PriceChangedError
 from ordercli.models import Order, OrderLine, OrderSurcharge, Product, utcnow
 from ordercli.money import format_money, percent_str, to_decimal_str
 from ordercli.pricing import Adjustment
@@ -32,7 +32,7 @@ PS = PaymentStatus
 FS = FulfillmentStatus
 
 
-from ordercli.services.order_rows import add_event, held_units, lines_of, lock_order, money_text, reopen_hint, skus_of, surcharges_of, units_text, write_order
+from ordercli.services.order_rows import add_event, held_units, lines_of, closed_refusal, lock_order, money_text, skus_of, surcharges_of, units_text, write_order
 
 
 @dataclass
@@ -242,7 +242,7 @@ class EditShortage(OutOfStockError):
 def plan_edit(session: Session, order: Order, new_draft: OrderDraft, settings: Settings) -> EditPlan:
     """Validate and price the edited order and work out the stock difference. Writes nothing."""
     if order.payment_status in CLOSED:
-        raise RefusedError(f"Order {order.number} is {words(order.payment_status).lower()}: it cannot be edited.", reopen_hint(order))
+        raise closed_refusal(order, "be edited")
     if not new_draft.items:
         raise InputError(
             "An order needs at least one item.",

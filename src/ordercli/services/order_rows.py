@@ -18,16 +18,12 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from ordercli import balance as money
-from ordercli.errors import ConflictError, OutOfStockError
+from ordercli.errors import ConflictError, OutOfStockError, RefusedError
 from ordercli.models import Order, OrderEvent, OrderLine, OrderSurcharge, Payment, Product, StockMovement, utcnow
 from ordercli.money import format_money
 from ordercli.services import common
 from ordercli.settings import Settings
-from ordercli.statuses import (
-    PAYMENT_MOVES,
-    FulfillmentStatus,
-    PaymentStatus,
-)
+from ordercli.statuses import PAYMENT_MOVES, FulfillmentStatus, PaymentStatus, words
 
 PS = PaymentStatus
 FS = FulfillmentStatus
@@ -39,10 +35,7 @@ FS = FulfillmentStatus
 
 
 def conflict(number: str) -> ConflictError:
-    return ConflictError(
-        f"Order {number} changed since you opened it; run the command again",
-        f"See what changed with `ordercli order show {number}`. Nothing was saved.",
-    )
+    return ConflictError(f"Order {number} changed since you opened it; run the command again", code="order.changed", order=number)
 
 
 def lock_order(session: Session, number: str, expected_version: int | None = None) -> Order:
@@ -130,10 +123,7 @@ def retake_stock(session: Session, order: Order, *, reason: str = "reopen") -> d
     try:
         common.take_stock(session, wanted, reason=reason, order_number=order.number, skus={pid: p.sku for pid, p in tracked.items()})
     except OutOfStockError as e:
-        raise OutOfStockError(
-            e.shortages,
-            hint=f"Order {order.number} was not reopened: its items are no longer in stock. Add stock with `ordercli product stock SKU --add N`, or edit the order once stock is back. Nothing was saved.",
-        ) from None
+        raise OutOfStockError(e.shortages, code="stock.short.reopen", order=order.number) from None
     return wanted
 
 
@@ -147,11 +137,12 @@ def money_text(v: int, order: Order) -> str:
     return format_money(v, order.currency)
 
 
-def reopen_hint(order: Order) -> str:
-    if isinstance(money.plan_move(order.balance, order.payment_status, PS.AWAITING_PAYMENT.value, PAYMENT_MOVES), money.Move):
-        return f"Reopen it first with `ordercli order status {order.number} --payment awaiting-payment` (this takes its stock again)."
-    return f"Reopen it first with `ordercli order status {order.number} --payment paid` (this takes its payment and its stock again)."
-
+def closed_refusal(order: Order, what: str) -> RefusedError:
+    """``Order 1001 is cancelled: it cannot {what}.`` — with the move that reopens it, as a fact."""
+    to = PS.AWAITING_PAYMENT.value
+    if not isinstance(money.plan_move(order.balance, order.payment_status, to, PAYMENT_MOVES), money.Move):
+        to = PS.PAID.value
+    return RefusedError(f"Order {order.number} is {words(order.payment_status).lower()}: it cannot {what}.", code="order.closed", order=order.number, reopen_to=to)
 
 def write_payment(
     session: Session, order: Order, *, amount: int, method: str | None, door: str | None, at, tendered: int | None = None, change: int | None = None,

@@ -36,7 +36,7 @@ from ordercli.services.order_rows import (
     money_text,
     queue_notifications,
     release_stock,
-    reopen_hint,
+    closed_refusal,
     skus_of,
     write_order,
     write_payment,
@@ -101,25 +101,23 @@ def record_payment(
             return PaymentResult(order=order, payment=earlier, change=earlier.change or 0, status_change=None, repeated=True)
     b = order.balance
     if b.closed:
-        raise RefusedError(f"Order {order.number} is {words(order.payment_status).lower()}: it cannot take a payment.", reopen_hint(order))
+        raise closed_refusal(order, "take a payment")
     due = b.due
     if due <= 0:
         raise RefusedError(
-            f"Nothing is due on order {order.number} (total {money_text(b.total, order)}, paid {money_text(b.paid, order)}).",
-            f"See it with `ordercli order show {order.number}`.",
+            f"Nothing is due on order {order.number} (total {money_text(b.total, order)}, paid {money_text(b.paid, order)}).", code="pay.nothing_due", order=order.number
         )
     if amount is not None and amount <= 0:
-        raise InputError("The amount must be more than 0.", f"Give --amount up to {money_text(due, order)}, or leave it out to pay the balance due.")
+        raise InputError("The amount must be more than 0.", code="pay.amount", due=money_text(due, order))
     if tendered is not None and tendered <= 0:
-        raise InputError("The amount tendered must be more than 0.", "Give what the customer handed over, e.g. --tendered 50.00.")
+        raise InputError("The amount tendered must be more than 0.", code="pay.tendered")
     change = 0
     if tendered is not None:
         applied = amount if amount is not None else min(due, tendered)
         applied = min(applied, due)  # with cash, anything above the balance is change
         if tendered < applied:
             raise InputError(
-                f"Tendered {money_text(tendered, order)} is less than the amount {money_text(applied, order)}.",
-                f"Give --tendered of at least {money_text(applied, order)}, or a smaller --amount.",
+                f"Tendered {money_text(tendered, order)} is less than the amount {money_text(applied, order)}.", code="pay.tendered_short", applied=money_text(applied, order)
             )
         change = tendered - applied
     else:
@@ -127,7 +125,9 @@ def record_payment(
         if applied > due:
             raise RefusedError(
                 f"{money_text(applied, order)} is more than the balance due on order {order.number} ({money_text(due, order)}).",
-                f"Pay at most {money_text(due, order)}; for cash handed over, add --tendered {to_decimal_str(applied, order.currency)} and the change is worked out.",
+                code="pay.too_much",
+                due=money_text(due, order),
+                asked=to_decimal_str(applied, order.currency),
             )
     method = clean_text(method, "payment method") or order.payment_method
     now = utcnow()
@@ -189,7 +189,7 @@ def refund_order(
     version = order.version
     restock_items = list(restock_items or [])
     if restock_items and restock is False:
-        raise InputError("--no-restock and --restock-item contradict each other.", "Give one of them.")
+        raise InputError("Keeping all the stock out and returning some of it contradict each other.", code="refund.restock_conflict")
     reference = clean_text(reference, "reference")
     if reference:
         earlier = _same_request(session, order, "refund", reference, amount)
@@ -199,15 +199,12 @@ def refund_order(
     kept = b.kept
     if kept <= 0:
         if order.paid <= 0:
-            raise RefusedError(
-                f"Nothing was paid on order {order.number}, so there is nothing to refund.",
-                f"To call the order off, cancel it: `ordercli order cancel {order.number}`.",
-            )
-        raise RefusedError(f"Order {order.number} is already refunded in full ({money_text(order.refunded, order)}).", f"See it with `ordercli order show {order.number}`.")
+            raise RefusedError(f"Nothing was paid on order {order.number}, so there is nothing to refund.", code="refund.nothing_paid", order=order.number)
+        raise RefusedError(f"Order {order.number} is already refunded in full ({money_text(order.refunded, order)}).", code="refund.done", order=order.number)
     if amount is None:
         amount = kept
     if amount <= 0:
-        raise InputError("The refund amount must be more than 0.", f"Give --amount up to {money_text(kept, order)}.")
+        raise InputError("The refund amount must be more than 0.", code="refund.amount", kept=money_text(kept, order))
     if amount > kept:
         raise RefusedError(
             f"{money_text(amount, order)} is more than was paid on order {order.number} ({money_text(kept, order)} can be refunded).",
@@ -217,14 +214,10 @@ def refund_order(
     old = order.payment_status
     if old == PS.CANCELLED.value and not full:
         raise RefusedError(
-            f"Order {order.number} is cancelled: refund what was paid in full ({money_text(kept, order)}).",
-            f"Run `ordercli order refund {order.number}` without --amount, or reopen the order first.",
+            f"Order {order.number} is cancelled: refund what was paid in full ({money_text(kept, order)}).", code="refund.cancelled_partial", order=order.number
         )
     if not full and restock is True and not restock_items:
-        raise InputError(
-            "A partial refund restocks only the lines you name.",
-            "Add --restock-item SKU[:QTY] for each line that came back (or leave out --restock).",
-        )
+        raise InputError("A partial refund restocks only the lines you name.", code="refund.partial_restock")
     # A full refund calls the order off (Refunded); otherwise the money model settles the status
     # (a refunded overpayment leaves a paid order Paid).
     after = money.Balance(total=b.total, paid=b.paid, refunded=b.refunded + amount, closed=b.closed or full)
@@ -242,12 +235,12 @@ def refund_order(
             ln = next((x for x in lines if x.sku and x.sku.upper() == sku.strip().upper()), None)
             if ln is None or ln.product_id is None:
                 on_order = ", ".join(x.sku for x in lines if x.sku) or "none"
-                raise InputError(f"--restock-item {sku!r}: no such catalog line on this order.", f"Catalog lines on the order: {on_order}.")
+                raise InputError(f"No catalog line {sku!r} on this order to restock.", f"Catalog lines on the order: {on_order}.")
             have = held.get(ln.product_id, 0) - wanted.get(ln.product_id, 0)
             q = have if qty is None else qty
             if have <= 0 or q > have:
                 raise RefusedError(
-                    f"--restock-item {ln.sku}: the order holds {max(have, 0)} unit(s) of it in stock terms, {q} asked.",
+                    f"Cannot restock {q} of {ln.sku}: the order holds {max(have, 0)} unit(s) of it in stock terms.",
                     "Give a smaller quantity (units already returned or untracked cannot be returned again).",
                 )
             wanted[ln.product_id] = wanted.get(ln.product_id, 0) + q

@@ -41,7 +41,7 @@ from ordercli.services.order_rows import (
     money_text,
     queue_notifications,
     release_stock,
-    reopen_hint,
+    closed_refusal,
     retake_stock,
     skus_of,
     units_text,
@@ -80,32 +80,30 @@ def move_refused(order: Order, refusal: money.Refusal) -> RefusedError:
         except RefusedError as e:
             return e
     if refusal.reason == "needs_amount":
-        return RefusedError("A partial refund needs an amount.", f"Record it with `ordercli order refund {order.number} --amount X` (the status follows).")
+        return RefusedError("A partial refund needs an amount.", code="move.needs_amount", order=order.number)
     if refusal.reason == "nothing_paid":
         return RefusedError(
             f"Nothing was paid on order {order.number}, so there is nothing to refund.",
             f"To call the order off, cancel it: `ordercli order cancel {order.number}`.",
         )
     if refusal.reason == "already_paid":
-        return RefusedError(f"Order {order.number} has payments ({money_text(b.paid, order)}), so it cannot be Incomplete.", "Use --payment awaiting-payment instead.")
+        return RefusedError(f"Order {order.number} has payments ({money_text(b.paid, order)}), so it cannot be Incomplete.", code="move.already_paid", order=order.number)
     # nothing_due
     if b.kept >= b.total > 0:
         return RefusedError(
-            f"Order {order.number} is fully paid ({money_text(b.kept, order)} of {money_text(b.total, order)}), so it cannot await payment.", "Use --payment paid instead."
+            f"Order {order.number} is fully paid ({money_text(b.kept, order)} of {money_text(b.total, order)}), so it cannot await payment.", code="move.fully_paid", order=order.number
         )
-    options = [m for m in money.allowed_moves(b, old, PAYMENT_MOVES) if m != PS.CANCELLED.value]
-    hint = f"See it with `ordercli order show {order.number}`."
-    if options:
-        hint = "Move it to " + " or ".join(f"--payment {m.lower().replace('_', '-')}" for m in options) + " instead."
-        to_paid = money.plan_move(b, old, PS.PAID.value, PAYMENT_MOVES)
-        missing = to_paid.payment if isinstance(to_paid, money.Move) else 0
-        if missing:
-            hint += f" (--payment paid records a payment of {money_text(missing, order)})."
+    options = tuple(m for m in money.allowed_moves(b, old, PAYMENT_MOVES) if m != PS.CANCELLED.value)
+    to_paid = money.plan_move(b, old, PS.PAID.value, PAYMENT_MOVES)
+    missing = to_paid.payment if isinstance(to_paid, money.Move) else 0
     return RefusedError(
         f"Nothing is due on order {order.number} (total {money_text(b.total, order)}, paid {money_text(b.paid, order)}"
         + (f", refunded {money_text(b.refunded, order)}: a refund is not owed back" if b.refunded else "")
         + "), so it cannot await payment.",
-        hint,
+        code="move.nothing_due",
+        order=order.number,
+        options=options,
+        missing=money_text(missing, order) if missing else None,
     )
 
 
@@ -170,9 +168,7 @@ def change_status(
         if plan.close:
             if new_p == PS.CANCELLED.value and old_f in GOODS_OUT and new_f in GOODS_OUT:
                 raise RefusedError(
-                    f"Order {order.number} is {words(old_f).lower()}: its goods are with the customer, so it cannot be cancelled.",
-                    f"When they come back: `ordercli order status {order.number} --fulfillment returned`, then cancel. "
-                    f"To give money back without restocking: `ordercli order refund {order.number} --no-restock`.",
+                    f"Order {order.number} is {words(old_f).lower()}: its goods are with the customer, so it cannot be cancelled.", code="order.goods_out", order=order.number
                 )
             if fulfillment is None and new_p == PS.CANCELLED.value:
                 new_f = FS.WILL_NOT_DELIVER.value
@@ -199,16 +195,19 @@ def change_status(
             paid += plan.payment
             values["paid"] = paid
         if new_p == PS.CANCELLED.value and plan.balance.credit > 0:
-            notes.append(f"{money_text(plan.balance.credit, order)} was paid: refund it with `ordercli order refund {order.number}`")
+            notes.append(f"{money_text(plan.balance.credit, order)} was paid and is owed back")
         values["payment_status"] = new_p
         result.payment = (old_p, new_p)
     if new_f != old_f:
         if fulfillment is not None:
             closed_after = new_p in CLOSED
             if closed_after and new_f not in (FS.WILL_NOT_DELIVER.value, FS.RETURNED.value):
+                if new_p == old_p:
+                    closed = closed_refusal(order, "be fulfilled")
+                    closed.message = f"Order {order.number} is {words(new_p).lower()}: its fulfillment can only become WILL_NOT_DELIVER or RETURNED."
+                    raise closed
                 raise RefusedError(
-                    f"Order {order.number} is {words(new_p).lower()}: its fulfillment can only become WILL_NOT_DELIVER or RETURNED.",
-                    reopen_hint(order) if new_p == old_p else "Set the payment status first.",
+                    f"Order {order.number} would be {words(new_p).lower()}: its fulfillment can only become WILL_NOT_DELIVER or RETURNED.", "Set the payment status first."
                 )
             check_fulfillment_move(old_f, new_f)
         values["fulfillment_status"] = new_f

@@ -1,0 +1,73 @@
+"""What to do next, in the command line's words: the hint for each error code a service raises.
+
+Services state facts (``RefusedError("Nothing is due on order 1001 …", code="pay.nothing_due",
+order="1001")``); this table turns the code and its facts into the commands and flags a
+person types. The root error handler (``cli/__init__.py``) adds the hint to every error
+that has none; the wizards word their own (they never print flags at a prompt).
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+
+def _flag(status: str) -> str:
+    return status.lower().replace("_", "-")
+
+
+def _nothing_due(order: str, options: tuple = (), missing: str | None = None, **_) -> str:
+    if not options:
+        return f"See it with `ordercli order show {order}`."
+    hint = "Move it to " + " or ".join(f"--payment {_flag(m)}" for m in options) + " instead."
+    if missing:
+        hint += f" (--payment paid records a payment of {missing})."
+    return hint
+
+
+def _reopen(order: str, reopen_to: str = "AWAITING_PAYMENT", **_) -> str:
+    if reopen_to == "PAID":
+        return f"Reopen it first with `ordercli order status {order} --payment paid` (this takes its payment and its stock again)."
+    return f"Reopen it first with `ordercli order status {order} --payment awaiting-payment` (this takes its stock again)."
+
+
+HINTS: dict[str, Callable[..., str]] = {
+    # an order changed under a till
+    "order.changed": lambda order, **_: f"See what changed with `ordercli order show {order}`. Nothing was saved.",
+    "order.closed": _reopen,
+    "order.goods_out": lambda order, **_: (
+        f"When they come back: `ordercli order status {order} --fulfillment returned`, then cancel. "
+        f"To give money back without restocking: `ordercli order refund {order} --no-restock`."
+    ),
+    # stock
+    "stock.short": lambda **_: "Lower the quantities or add stock with `ordercli product stock SKU --add N`. Nothing was saved.",
+    "stock.short.reopen": lambda order, **_: (
+        f"Order {order} was not reopened: its items are no longer in stock. Add stock with `ordercli product stock SKU --add N`, "
+        "or edit the order once stock is back. Nothing was saved."
+    ),
+    # status moves
+    "move.needs_amount": lambda order, **_: f"Record it with `ordercli order refund {order} --amount X` (the status follows).",
+    "move.already_paid": lambda **_: "Use --payment awaiting-payment instead.",
+    "move.fully_paid": lambda **_: "Use --payment paid instead.",
+    "move.nothing_due": _nothing_due,
+    # payments
+    "pay.nothing_due": lambda order, **_: f"See it with `ordercli order show {order}`.",
+    "pay.amount": lambda due, **_: f"Give --amount up to {due}, or leave it out to pay the balance due.",
+    "pay.tendered": lambda **_: "Give what the customer handed over, e.g. --tendered 50.00.",
+    "pay.tendered_short": lambda applied, **_: f"Give --tendered of at least {applied}, or a smaller --amount.",
+    "pay.too_much": lambda due, asked, **_: f"Pay at most {due}; for cash handed over, add --tendered {asked} and the change is worked out.",
+    # refunds
+    "refund.nothing_paid": lambda order, **_: f"To call the order off, cancel it: `ordercli order cancel {order}`.",
+    "refund.done": lambda order, **_: f"See it with `ordercli order show {order}`.",
+    "refund.amount": lambda kept, **_: f"Give --amount up to {kept}.",
+    "refund.cancelled_partial": lambda order, **_: f"Run `ordercli order refund {order}` without --amount, or reopen the order first.",
+    "refund.partial_restock": lambda **_: "Add --restock-item SKU[:QTY] for each line that came back (or leave out --restock).",
+    "refund.restock_conflict": lambda **_: "Give one of --no-restock and --restock-item.",
+}
+
+
+def hint_for(error) -> str | None:
+    """The hint for a service error (``None`` if it has no code this table knows)."""
+    make = HINTS.get(getattr(error, "code", None) or "")
+    if make is None:
+        return None
+    return make(**getattr(error, "facts", {}))
