@@ -62,8 +62,9 @@ class DraftInvalid(InputError):
         super().__init__(f"{first.path}: {first.message}{more}" if first.path else f"{first.message}{more}", first.hint)
 
 
-def _fail(message: str, hint: str | None = None) -> PydanticCustomError:
-    return PydanticCustomError("ordercli", "{message}", {"message": message, "hint": hint})
+def _fail(message: str, hint: str | None = None, *, missing: bool = False) -> PydanticCustomError:
+    """A problem with our words. ``missing``: a required value is absent (reported after wrong values)."""
+    return PydanticCustomError("ordercli", "{message}", {"message": message, "hint": hint, "missing": missing})
 
 
 def _from_input_error(e: InputError) -> PydanticCustomError:
@@ -79,6 +80,8 @@ def _text(what: str, limit: str, *, multiline: bool = False, required: bool = Fa
             if isinstance(value, (dict, list, tuple, bool)):
                 raise _fail(f"The {what} must be text.", f"Write the {what} as a string.")
             value = str(value)
+        if required and (value is None or not value.strip()):
+            raise _fail(f"The {what} is required." if value is None else f"The {what} cannot be empty.", f"Give a {what}.", missing=True)
         try:
             return domain.clean_text(value, what, max_len=LIMITS[limit], multiline=multiline, required=required)
         except InputError as e:
@@ -154,7 +157,7 @@ class CustomerIn(BaseModel):
     @model_validator(mode="after")
     def _reachable(self) -> "CustomerIn":
         if not self.email and not self.phone:
-            raise _fail("The customer needs an email or a phone number.", "Give an email or a phone number (or both).")
+            raise _fail("The customer needs an email or a phone number.", "Give an email or a phone number (or both).", missing=True)
         return self
 
 
@@ -178,11 +181,14 @@ class ItemIn(BaseModel):
             raise _fail(f"Invalid quantity {q}: at most {domain.MAX_QTY}.", "Split very large quantities into several orders.")
         return q
 
-    @field_validator("unit_price")
+    @field_validator("unit_price", mode="after")
     @classmethod
-    def _price(cls, p: int | None) -> int | None:
+    def _price(cls, p: int | None, info: ValidationInfo) -> int | None:
         if p is not None and p < 0:
             raise _fail("A unit price cannot be negative.", "Give a price of 0 or more.")
+        name = info.data.get("name")
+        if p is None and name is not None and info.data.get("sku") is None:
+            raise _fail(f"The custom item {name!r} has no unit price.", "Give its unit price, e.g. 2.50 (or a catalog SKU).")
         return p
 
     @model_validator(mode="after")
@@ -190,7 +196,7 @@ class ItemIn(BaseModel):
         if self.sku is None:
             if self.name is None:
                 raise _fail("No SKU and no item name.", "Give a catalog SKU, or a name and a unit price for a custom item.")
-            if self.unit_price is None:
+            if self.unit_price is None:  # not given at all (a validator checks it when given)
                 raise _fail(f"The custom item {self.name!r} has no unit price.", "Give its unit price, e.g. 2.50 (or a catalog SKU).")
         return self
 
@@ -231,7 +237,7 @@ class ShippingAddressIn(AddressIn):
 
 def _required(value: Any, what: str, example: str) -> Any:
     if value is None:
-        raise _fail(f"The {what} is required.", f"Give the {what}, {example}.")
+        raise _fail(f"The {what} is required.", f"Give the {what}, {example}.", missing=True)
     return value
 
 
@@ -300,13 +306,15 @@ class DraftIn(BaseModel):
     @field_validator("surcharges", mode="before")
     @classmethod
     def _surcharge_labels(cls, value: Any) -> Any:
-        for s in value or []:
+        out = []
+        for i, s in enumerate(value or []):
             label = s.get("label") if isinstance(s, dict) else getattr(s, "label", None)
             try:
-                domain.clean_text(label, "surcharge label", max_len=LIMITS["name"], required=True)
+                label = domain.clean_text(label, "surcharge label", max_len=LIMITS["name"], required=True)
             except InputError as e:
-                raise _from_input_error(e) from None
-        return value
+                raise _fail(f"Surcharge {i + 1}: {e.message}", e.hint) from None
+            out.append(dataclasses.replace(s, label=label) if isinstance(s, Adjustment) else {**s, "label": label})
+        return out
 
     @field_validator("tip")
     @classmethod
@@ -340,7 +348,7 @@ class DraftIn(BaseModel):
             customer=domain.CustomerIn(name=self.customer.name, email=self.customer.email, phone=self.customer.phone),
             items=[domain.ItemIn(quantity=i.quantity, sku=i.sku, name=i.name, unit_price=i.unit_price, tax_rate=i.tax_rate) for i in self.items],
             discount=self.discount,
-            surcharges=[dataclasses.replace(x, label=x.label.strip()) for x in self.surcharges],
+            surcharges=list(self.surcharges),
             tip=self.tip,
             shipping=None if s is None else domain.ShippingIn(method=s.method, cost=s.cost, pickup=s.pickup, address=addr(s.address)),
             billing=addr(self.billing),
@@ -426,16 +434,21 @@ def _path(loc: tuple) -> str:
 
 
 def issues_of(error: ValidationError) -> list[Issue]:
-    """pydantic's errors as :class:`Issue` rows: field path, message, hint."""
-    out: list[Issue] = []
+    """pydantic's errors as :class:`Issue` rows: field path, message, hint.
+
+    Wrong values come first, missing ones after (in field order within each): the
+    first problem is the one a person most likely just typed.
+    """
+    wrong: list[Issue] = []
+    missing: list[Issue] = []
     for err in error.errors(include_url=False):
         ctx = err.get("ctx") or {}
         if err["type"] == "ordercli":
-            message, hint = ctx["message"], ctx.get("hint")
+            issue = Issue(_path(err["loc"]), ctx["message"], ctx.get("hint"))
+            (missing if ctx.get("missing") else wrong).append(issue)
         else:
-            message, hint = f"{err['msg']}.", None
-        out.append(Issue(_path(err["loc"]), message, hint))
-    return out
+            (missing if err["type"] == "missing" else wrong).append(Issue(_path(err["loc"]), f"{err['msg']}.", None))
+    return wrong + missing
 
 
 def check_draft(data: Any, *, phone_region: str | None = None) -> tuple[DraftIn | None, list[Issue]]:
