@@ -274,6 +274,10 @@ class ShippingIn(BaseModel):
             return None
         if info.data.get("pickup"):
             raise _fail("A pickup order has no shipping address.", "Drop pickup or the shipping address.")
+        stored = (info.context or {}).get("stored_shipping_address")
+        if stored is not None and _as_dict(stored) == value:
+            # An edit that leaves a stored address as it is: saved under older rules, it is kept, not refused.
+            return ShippingAddressIn.model_construct(**value)
         return value
 
 
@@ -451,17 +455,22 @@ def issues_of(error: ValidationError) -> list[Issue]:
     return wrong + missing
 
 
-def check_draft(data: Any, *, phone_region: str | None = None) -> tuple[DraftIn | None, list[Issue]]:
-    """Validate a draft (an OrderDraft or a plain dict): the model, or None and every problem."""
+def check_draft(data: Any, *, phone_region: str | None = None, stored_shipping_address: Any = None) -> tuple[DraftIn | None, list[Issue]]:
+    """Validate a draft (an OrderDraft or a plain dict): the model, or None and every problem.
+
+    ``stored_shipping_address``: an edited order's address as stored; if the edit leaves it
+    unchanged, it is kept as it is (an order saved before a rule existed stays editable).
+    """
+    context = {"phone_region": phone_region, "stored_shipping_address": stored_shipping_address}
     try:
-        return DraftIn.model_validate(_as_dict(data), context={"phone_region": phone_region}), []
+        return DraftIn.model_validate(_as_dict(data), context=context), []
     except ValidationError as e:
         return None, issues_of(e)
 
 
-def validate_draft(data: Any, *, phone_region: str | None = None) -> DraftIn:
+def validate_draft(data: Any, *, phone_region: str | None = None, stored_shipping_address: Any = None) -> DraftIn:
     """The one gate of a new or edited order: the checked, normalised draft, or :class:`DraftInvalid`."""
-    model, issues = check_draft(data, phone_region=phone_region)
+    model, issues = check_draft(data, phone_region=phone_region, stored_shipping_address=stored_shipping_address)
     if model is None:
         raise DraftInvalid(issues)
     return model

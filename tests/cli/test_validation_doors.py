@@ -79,3 +79,17 @@ def test_edit_door_refuses_the_same_rule(shop):
     assert snapshot(shop.url) == before
     r = shop("order", "edit", number, "--ship-postal-code", "69 002")
     assert r.exit_code == 0, r.stderr
+
+
+def test_an_order_saved_before_the_address_rule_stays_editable(shop):
+    import sqlite3
+
+    r = shop("order", "create", "--name", "Ana", "--email", "ana@example.com", "--item", "MUG-01", *SHIP, "--ship-postal-code", "69001", "--format", "json")
+    assert r.exit_code == 0, r.stderr
+    number = json.loads(r.stdout)["number"]
+    with sqlite3.connect(shop.url) as c:  # as an older version saved it: no postal code
+        c.execute("UPDATE orders SET ship_postal_code = NULL")
+    r = shop("order", "edit", number, "--set-qty", "MUG-01=2")
+    assert r.exit_code == 0, r.stderr
+    err = assert_clean_error(shop("order", "edit", number, "--ship-city", "Paris"), 2)  # a changed address meets today's rules
+    assert "shipping.address.postal_code: The postal code is required." in err

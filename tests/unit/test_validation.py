@@ -184,3 +184,12 @@ def test_the_edit_model_checks_what_an_edit_asks():
     assert exc.value.issues[0].path == "add_items[0].unit_price"
     with pytest.raises(DraftInvalid):
         validate_edit(EditChanges(name=" "))
+
+
+def test_an_unchanged_stored_address_is_kept_by_an_edit():
+    old = {"name": None, "street": "1 rue A", "city": "Lyon", "postal_code": None, "country": "FR"}  # saved before the rule
+    assert paths(draft(shipping={"address": old})) == ["shipping.address.postal_code"]
+    m = validate_draft(draft(shipping={"address": old}), stored_shipping_address=Address(**old))
+    assert m.shipping.address.street == "1 rue A" and m.shipping.address.postal_code is None
+    changed = {**old, "city": "Paris"}
+    assert paths(draft(shipping={"address": changed}), stored_shipping_address=Address(**old)) == ["shipping.address.postal_code"]

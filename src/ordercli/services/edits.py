@@ -255,7 +255,8 @@ def plan_edit(session: Session, order: Order, new_draft: OrderDraft, settings: S
         )
     osettings = settings_for(order, settings)
     before = draft_from_order(session, order)
-    after = normalize_draft(copy.deepcopy(new_draft), osettings)
+    stored_address = before.shipping.address if before.shipping else None
+    after = normalize_draft(copy.deepcopy(new_draft), osettings, stored_shipping_address=stored_address)
     for it in after.items:
         if it.quantity <= 0:
             raise InputError(f"Invalid quantity {it.quantity} for {it.sku or it.name}.", "Use a whole number of at least 1, or --remove-item.")

@@ -68,14 +68,15 @@ class PricedOrder:
         return [(ln.sku or ln.name, ln.quantity, ln.stock or 0) for ln in self.lines if ln.tracked and ln.quantity > (ln.stock or 0)]
 
 
-def normalize_draft(draft: OrderDraft, settings: Settings) -> OrderDraft:
+def normalize_draft(draft: OrderDraft, settings: Settings, *, stored_shipping_address: Address | None = None) -> OrderDraft:
     """The draft through the validation gate (:func:`ordercli.validation.validate_draft`): a new, checked and normalised draft.
 
     Raises :class:`ordercli.validation.DraftInvalid` (an InputError) with every problem and its field path.
+    ``stored_shipping_address`` (edits): the order's stored address, kept as it is when the edit leaves it unchanged.
     """
     from ordercli.validation import validate_draft
 
-    return validate_draft(draft, phone_region=settings.get("store.phone_region")).to_draft()
+    return validate_draft(draft, phone_region=settings.get("store.phone_region"), stored_shipping_address=stored_shipping_address).to_draft()
 
 
 def price_draft(
