@@ -260,7 +260,7 @@ def test_a_country_code_must_be_a_real_iso_code(shop, args, words):
 
 def test_real_country_codes_are_accepted_in_any_case(shop):
     data = json.loads(
-        ok(create(shop, "--item", "MUG-01", "--ship-street", "1 rue X", "--ship-city", "Paris", "--ship-country", "fr", "--bill-country", "Gb", "--format", "json")).stdout
+        ok(create(shop, "--item", "MUG-01", "--ship-street", "1 rue X", "--ship-city", "Paris", "--ship-postal-code", "75001", "--ship-country", "fr", "--bill-country", "Gb", "--format", "json")).stdout
     )
     assert data["shipping_address"]["country"] == "FR"
     assert data["billing_address"]["country"] == "GB"

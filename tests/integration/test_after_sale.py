@@ -246,7 +246,7 @@ def test_edit_event_reads_old_to_new(shop):
 
 
 def test_shipping_billing_and_customer_fields(shop):
-    number = place(shop, cat("TEA", 1), shipping=ShippingIn(method="Colissimo", cost=490, address=Address(street="1 rue A", city="Lyon", country="FR")))
+    number = place(shop, cat("TEA", 1), shipping=ShippingIn(method="Colissimo", cost=490, address=Address(street="1 rue A", city="Lyon", postal_code="69001", country="FR")))
     edit(shop, number, ship=Address(city="Paris"), bill=Address(name="ACME", country="de"), shipping_cost=590, payment_method="Cash")
     o = detail(shop, number).order
     assert (o.ship_street, o.ship_city, o.ship_country, o.shipping, o.shipping_method) == ("1 rue A", "Paris", "FR", 590, "Colissimo")

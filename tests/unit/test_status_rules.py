@@ -166,8 +166,13 @@ def test_apply_changes_addresses_merge_field_by_field():
     assert out.billing == Address(name="ACME")
     out = apply_changes(base_draft(), EditChanges(pickup=True))
     assert out.shipping.pickup and out.shipping.address is None
-    with pytest.raises(InputError):
-        apply_changes(base_draft(), EditChanges(pickup=True, ship=Address(city="Paris")))
+    assert out.shipping.cost == 0  # switching to pickup drops the shipping cost too
+    # the rule lives in the validation gate: the edited draft is refused there, with its field path
+    from ordercli.validation import validate_draft
+
+    with pytest.raises(InputError) as exc:
+        validate_draft(apply_changes(base_draft(), EditChanges(pickup=True, ship=Address(city="Paris"))))
+    assert exc.value.issues[0].path == "shipping.address"
 
 
 def test_apply_changes_unknown_line_names_the_lines_on_the_order():

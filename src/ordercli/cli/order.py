@@ -79,8 +79,6 @@ def create(
     shipping = None
     ship_addr = Address(ship_name, ship_street, ship_city, ship_postal_code, ship_country)
     if pickup or shipping_method or shipping_cost or not ship_addr.is_empty():
-        if pickup and not ship_addr.is_empty():
-            raise InputError("--pickup cannot have a shipping address.", "Drop --pickup or the --ship-* options.")
         shipping = ShippingIn(
             method=shipping_method,
             cost=parse_money(shipping_cost, cur, what="shipping cost") if shipping_cost else 0,
@@ -123,7 +121,10 @@ def create(
         run_wizard(engine, draft, settings=settings, dry_run=dry_run, yes=yes, fmt=fmt.value)
         return
 
-    _create_from_draft(engine, draft, dry_run=dry_run, fmt=fmt.value)
+    from ordercli.cli.flag_names import naming_flags
+
+    with naming_flags():  # the validation gate's field paths -> these flags
+        _create_from_draft(engine, draft, dry_run=dry_run, fmt=fmt.value)
 
 
 def _create_from_draft(engine, draft, *, dry_run: bool, fmt: str) -> None:

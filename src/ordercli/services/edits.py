@@ -130,7 +130,14 @@ def _find_item(items: list[ItemIn], key: str, flag: str, currency: str = "EUR") 
 
 
 def apply_changes(draft: OrderDraft, ch: EditChanges, currency: str = "EUR") -> OrderDraft:
-    """Apply flag changes to a copy of ``draft`` (pure; validation happens when it is priced)."""
+    """Apply the changes to a copy of ``draft`` (pure).
+
+    The changes pass :func:`ordercli.validation.validate_edit` first; the edited draft as a whole
+    passes the draft gate (:func:`ordercli.validation.validate_draft`) when it is priced.
+    """
+    from ordercli.validation import validate_edit
+
+    validate_edit(ch)
     d = copy.deepcopy(draft)
     # Every flag names a line of the order as it is (NAME#2 is the second "NAME" shown), so
     # find them all before removing any: a removal must not renumber the lines the next flag means.
@@ -178,12 +185,10 @@ def apply_changes(draft: OrderDraft, ch: EditChanges, currency: str = "EUR") -> 
         if ch.pickup is not None:
             s.pickup = ch.pickup
         addr = _merge_address(s.address, ch.ship)
-        if s.pickup and addr is not None and ch.pickup:
-            if _given(ch.ship):
-                raise InputError("--pickup cannot have a shipping address.", "Drop --pickup or the --ship-* options.")
-            addr = None  # switching to pickup drops the address
-        if s.pickup and addr is not None:
-            raise InputError("A pickup order has no shipping address.", "Add --no-pickup to ship it, or drop the --ship-* options.")
+        if ch.pickup and not _given(ch.ship):
+            addr = None  # switching to pickup drops the stored address and shipping cost (the gate refuses those asked for with it)
+        if ch.pickup and ch.shipping_cost is None:
+            s.cost = 0
         s.address = addr
         d.shipping = None if (not s.method and not s.cost and not s.pickup and s.address is None) else s
     if _given(ch.bill):
@@ -250,7 +255,8 @@ def plan_edit(session: Session, order: Order, new_draft: OrderDraft, settings: S
         )
     osettings = settings_for(order, settings)
     before = draft_from_order(session, order)
-    after = normalize_draft(copy.deepcopy(new_draft), osettings)
+    stored_address = before.shipping.address if before.shipping else None
+    after = normalize_draft(copy.deepcopy(new_draft), osettings, stored_shipping_address=stored_address)
     for it in after.items:
         if it.quantity <= 0:
             raise InputError(f"Invalid quantity {it.quantity} for {it.sku or it.name}.", "Use a whole number of at least 1, or --remove-item.")

@@ -1,31 +1,21 @@
 """One order read from a file (:class:`~ordercli.services.order_file.RawOrder`) -> an :class:`~ordercli.domain.OrderDraft`.
 
-The same draft the wizard and the flags build. Every problem of the order is
-collected (not just the first), located by the CSV row's line and column, or by
-the JSON element's line and field path (``items[0].quantity``).
+The same draft the wizard and the flags build. This module reads the file's
+*syntax* only (money, percents, quantities, ``LABEL=AMOUNT`` surcharges, yes/no,
+the shape of objects and lists) into a plain dict, and hands it to the validation
+gate (:func:`ordercli.validation.check_draft`), which checks the values. Every
+problem of the order is collected (not just the first), located by the CSV row's
+line and column, or by the JSON element's line and field path (``items[0].quantity``,
+``shipping.address.postal_code``).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable
 
-from ordercli.domain import (
-    MAX_NOTE,
-    Address,
-    CustomerIn,
-    ItemIn,
-    OrderDraft,
-    ShippingIn,
-    clean_text,
-    normalize_country,
-    normalize_email,
-    normalize_phone,
-    parse_adjustment,
-    parse_quantity,
-    parse_surcharge,
-)
+from ordercli.domain import OrderDraft, parse_adjustment, parse_quantity, parse_surcharge
 from ordercli.errors import InputError
 from ordercli.money import parse_money, parse_percent
 from ordercli.pricing import Adjustment
@@ -37,26 +27,51 @@ class Context:
     currency: str
     phone_region: str | None
     settings: Any = None
-    memo: dict = field(default_factory=dict)  # (kind, text) -> normalised text or InputError: customers repeat
-
-    def contact(self, kind: str, text: str) -> str | None:
-        key = (kind, text)
-        hit = self.memo.get(key)
-        if hit is None:
-            try:
-                hit = normalize_email(text) if kind == "email" else normalize_phone(text, self.phone_region)
-            except InputError as e:
-                hit = e
-            if len(self.memo) > 100_000:
-                self.memo.clear()
-            self.memo[key] = hit
-        if isinstance(hit, InputError):
-            raise hit
-        return hit
 
 
 def context_from(settings) -> Context:
     return Context(currency=settings.currency, phone_region=settings.get("store.phone_region") or None, settings=settings)
+
+
+#: The gate's field paths -> the CSV columns they come from (JSON files show the path itself).
+_CSV_COLUMNS = {
+    "customer": "email",
+    "customer.name": "name",
+    "customer.email": "email",
+    "customer.phone": "phone",
+    "items": "sku",
+    "sku": "sku",
+    "name": "item_name",
+    "quantity": "quantity",
+    "unit_price": "unit_price",
+    "tax_rate": "tax_rate",
+    "discount": "discount",
+    "tip": "tip",
+    "surcharges": "surcharges",
+    "payment_method": "payment_method",
+    "note": "note",
+    "staff_note": "staff_note",
+    "external_ref": "order_ref",
+    "shipping": "shipping_method",
+    "shipping.method": "shipping_method",
+    "shipping.cost": "shipping_cost",
+    "shipping.pickup": "pickup",
+    "shipping.address": "pickup",
+    "billing": "bill_name",
+}
+
+
+def csv_column(path: str) -> str:
+    """The CSV column of a field path: ``shipping.address.postal_code`` -> ``ship_postal_code``."""
+    m = re.fullmatch(r"items\[\d+\](?:\.(\w+))?", path)
+    if m:
+        return _CSV_COLUMNS.get(m.group(1) or "sku", "sku")
+    if path.startswith("surcharges"):
+        return "surcharges"
+    for prefix, col in (("shipping.address.", "ship_"), ("billing.", "bill_")):
+        if path.startswith(prefix):
+            return col + path[len(prefix):]
+    return _CSV_COLUMNS.get(path, path)
 
 
 class _Builder:
@@ -74,20 +89,6 @@ class _Builder:
             Problem(line or self.raw.line, message, hint, column=col if self.csv else path, column_label="column" if self.csv else "field", order_ref=self.raw.ref, kind=kind)
         )
 
-    def text(self, value: Any, what: str, col: str, path: str, **kw) -> str | None:
-        if value is None:
-            if kw.get("required"):
-                self.problem(f"the {what} is missing.", f"Give the {what}.", col=col, path=path)
-            return None
-        if isinstance(value, (dict, list, bool)):
-            self.problem(f"the {what} must be text.", f"Write the {what} as a string.", col=col, path=path)
-            return None
-        try:
-            return clean_text(str(value), what, **kw)
-        except InputError as e:
-            self.problem(e.message, e.hint, col=col, path=path)
-            return None
-
     def call(self, fn: Callable, value: Any, col: str, path: str, line: int | None = None):
         if value is None or value == "":
             return None
@@ -101,6 +102,8 @@ class _Builder:
             return None
 
     def build(self) -> OrderDraft | None:
+        from ordercli.validation import check_draft
+
         d = self.raw.data
         cur = self.ctx.currency
         if not d:
@@ -113,51 +116,45 @@ class _Builder:
             if cust is not None:
                 self.problem("customer must be an object {name, email, phone}.", None, col="name", path="customer")
             cust = {}
-        name = self.text(cust.get("name"), "customer name", "name", "customer.name", required=True)
-        email = self.call(lambda t: self.ctx.contact("email", t), cust.get("email"), "email", "customer.email")
-        phone = self.call(lambda t: self.ctx.contact("phone", t), cust.get("phone"), "phone", "customer.phone")
-        if not (cust.get("email") or cust.get("phone")):
-            self.problem("the customer needs an email or a phone number.", "Fill in email or phone (or both).", col="email", path="customer.email")
-
-        items = self._items(d.get("items"))
-        discount = self._discount(d)
-        tip = self.call(lambda t: parse_money(t, cur, what="tip"), d.get("tip"), "tip", "tip") or 0
-        surcharges = self._surcharges(d.get("surcharges"))
-        payment_method = self.text(d.get("payment_method"), "payment method", "payment_method", "payment_method")
-        note = self.text(d.get("note"), "note", "note", "note", max_len=MAX_NOTE, multiline=True)
-        staff_note = self.text(d.get("staff_note"), "staff note", "staff_note", "staff_note", max_len=MAX_NOTE, multiline=True)
-        shipping = self._shipping(d)
-        billing = self._address(d.get("billing", d.get("billing_address")), "billing", "bill_", "billing")
-        if self.failed:
+        data = {
+            "customer": {k: cust.get(k) for k in ("name", "email", "phone")},
+            "items": self._items(d.get("items")),
+            "discount": self._discount(d),
+            "tip": self.call(lambda t: parse_money(t, cur, what="tip"), d.get("tip"), "tip", "tip") or 0,
+            "surcharges": self._surcharges(d.get("surcharges")),
+            "payment_method": d.get("payment_method"),
+            "note": d.get("note"),
+            "staff_note": d.get("staff_note"),
+            "shipping": self._shipping(d),
+            "billing": self._address(d.get("billing", d.get("billing_address")), "billing", "bill_", "billing"),
+            "door": "import",
+            "external_ref": self.raw.ref,
+        }
+        model, issues = check_draft(data, phone_region=self.ctx.phone_region)
+        for issue in issues:
+            m = re.match(r"items\[(\d+)\]", issue.path)
+            line = None
+            if m and self.csv and int(m.group(1)) < len(self.raw.item_lines):
+                line = self.raw.item_lines[int(m.group(1))]
+            self.problem(issue.message, issue.hint, col=csv_column(issue.path), path=issue.path, line=line)
+        if self.failed or model is None:
             return None
-        return OrderDraft(
-            customer=CustomerIn(name=name or "", email=email, phone=phone),
-            items=items,
-            discount=discount,
-            surcharges=surcharges,
-            tip=tip,
-            shipping=shipping,
-            billing=billing,
-            payment_method=payment_method,
-            note=note,
-            staff_note=staff_note,
-            door="import",
-            external_ref=self.raw.ref,
-        )
+        return model.to_draft()
 
-    def _items(self, items: Any) -> list[ItemIn]:
+    def _items(self, items: Any) -> list[dict]:
+        """Each item's syntax (quantity, money, percent) read; its values are the gate's."""
         cur = self.ctx.currency
-        if not isinstance(items, list) or not items:
-            self.problem("the order has no items." if not items else "items must be a list.", 'Give at least one item: {"sku": "MUG-01", "quantity": 2} or {"name": "Gift wrap", "unit_price": "2.50", "quantity": 1}.', col="sku", path="items")
+        if items is not None and not isinstance(items, list):
+            self.problem("items must be a list.", 'Give at least one item: {"sku": "MUG-01", "quantity": 2} or {"name": "Gift wrap", "unit_price": "2.50", "quantity": 1}.', col="sku", path="items")
             return []
-        out: list[ItemIn] = []
-        for i, it in enumerate(items):
+        out: list[dict] = []
+        for i, it in enumerate(items or []):
             line = self.raw.item_lines[i] if self.csv and i < len(self.raw.item_lines) else None
             path = f"items[{i}]"
             if not isinstance(it, dict):
                 self.problem("each item must be an object.", None, col="sku", path=path, line=line)
+                out.append({"quantity": 1, "sku": "?"})  # keeps the paths of the next items right
                 continue
-            sku_v, name_v, price_v = it.get("sku"), it.get("name"), it.get("unit_price")
             qty_v = it.get("quantity", 1 if not self.csv else "")
             qty = None
             if qty_v in (None, ""):
@@ -169,25 +166,11 @@ class _Builder:
                     qty = parse_quantity(str(qty_v))
                 except InputError as e:
                     self.problem(e.message, e.hint, col="quantity", path=f"{path}.quantity", line=line)
-            price = self.call(lambda t: parse_money(t, cur, what="unit price"), price_v, "unit_price", f"{path}.unit_price", line)
+            price = self.call(lambda t: parse_money(t, cur, what="unit price"), it.get("unit_price"), "unit_price", f"{path}.unit_price", line)
             rate = self.call(lambda t: parse_percent(t, "tax rate"), it.get("tax_rate"), "tax_rate", f"{path}.tax_rate", line)
-            if sku_v not in (None, ""):
-                if isinstance(sku_v, (dict, list, bool)):
-                    self.problem("the SKU must be text.", None, col="sku", path=f"{path}.sku", line=line)
-                    continue
-                sku = str(sku_v).strip()
-                if qty is not None:  # unit_price / tax_rate, when given, override the catalog's (an export keeps what each line was sold at)
-                    out.append(ItemIn(sku=sku, quantity=qty, unit_price=price, tax_rate=rate))
-                continue
-            if name_v in (None, ""):
-                self.problem("no SKU and no item name.", "Give a catalog SKU, or item_name and unit_price for a custom item.", col="sku", path=f"{path}.sku", line=line)
-                continue
-            name = self.text(name_v, "item name", "item_name", f"{path}.name", required=True)
-            if price_v in (None, ""):
-                self.problem(f"the custom item {str(name_v)!r} has no unit_price.", "Give its unit_price, e.g. 2.50 (or a catalog SKU).", col="unit_price", path=f"{path}.unit_price", line=line)
-                continue
-            if qty is not None and name and price is not None:
-                out.append(ItemIn(name=name, unit_price=price, quantity=qty, tax_rate=rate))
+            sku, name = it.get("sku"), it.get("name")
+            # unit_price / tax_rate, when given with a SKU, override the catalog's (an export keeps what each line was sold at)
+            out.append({"quantity": qty or 1, "sku": None if sku in (None, "") else sku, "name": None if name in (None, "") or sku not in (None, "") else name, "unit_price": price, "tax_rate": rate})
         return out
 
     def _discount(self, d: dict) -> Adjustment | None:
@@ -222,15 +205,15 @@ class _Builder:
             if isinstance(s, str):
                 a = self.call(lambda t: parse_surcharge(t, cur), s, "surcharges", path)
             elif isinstance(s, dict):
-                label = self.text(s.get("label"), "surcharge label", "surcharges", f"{path}.label", required=True)
+                label = s.get("label") if isinstance(s.get("label"), str) else None  # checked by the gate
                 if s.get("percent") not in (None, ""):
                     p = self.call(lambda t: parse_percent(t, "surcharge"), s.get("percent"), "surcharges", f"{path}.percent")
-                    a = Adjustment(percent=p, label=label or "") if p is not None and label else None
+                    a = Adjustment(percent=p, label=label) if p is not None else None  # type: ignore[arg-type]
                 else:
                     m = self.call(lambda t: parse_money(t, cur, what="surcharge"), s.get("amount"), "surcharges", f"{path}.amount")
                     if m is None and s.get("amount") in (None, ""):
                         self.problem("the surcharge has no amount or percent.", None, col="surcharges", path=path)
-                    a = Adjustment(amount=m, label=label or "") if m is not None and label else None
+                    a = Adjustment(amount=m, label=label) if m is not None else None  # type: ignore[arg-type]
             else:
                 self.problem("each surcharge must be an object or 'LABEL=AMOUNT'.", None, col="surcharges", path=path)
                 a = None
@@ -238,37 +221,27 @@ class _Builder:
                 out.append(a)
         return out
 
-    def _address(self, v: Any, what: str, prefix: str, path: str) -> Address | None:
+    def _address(self, v: Any, what: str, prefix: str, path: str) -> dict | None:
         if v in (None, ""):
             return None
         if not isinstance(v, dict):
             self.problem(f"the {what} address must be an object.", None, col=f"{prefix}street", path=path)
             return None
-        a = Address(
-            name=self.text(v.get("name"), f"{what} name", f"{prefix}name", f"{path}.name"),
-            street=self.text(v.get("street"), f"{what} street", f"{prefix}street", f"{path}.street", max_len=300),
-            city=self.text(v.get("city"), f"{what} city", f"{prefix}city", f"{path}.city"),
-            postal_code=self.text(v.get("postal_code"), f"{what} postal code", f"{prefix}postal_code", f"{path}.postal_code", max_len=30),
-            country=self.call(normalize_country, v.get("country"), f"{prefix}country", f"{path}.country"),
-        )
-        return None if a.is_empty() else a
+        return {k: v.get(k) for k in ("name", "street", "city", "postal_code", "country")}
 
-    def _shipping(self, d: dict) -> ShippingIn | None:
+    def _shipping(self, d: dict) -> dict:
         cur = self.ctx.currency
         s = d.get("shipping")
         if isinstance(s, dict):
             method, cost, pickup, addr = s.get("method"), s.get("cost"), s.get("pickup"), s.get("address")
         else:  # the order JSON's shape: "shipping": "4.90", "shipping_method", "pickup", "shipping_address"
             method, cost, pickup, addr = d.get("shipping_method"), s, d.get("pickup"), d.get("shipping_address")
-        method_t = self.text(method, "shipping method", "shipping_method", "shipping_method")
-        cost_m = self.call(lambda t: parse_money(t, cur, what="shipping cost"), cost, "shipping_cost", "shipping.cost") or 0
-        pick = self._bool(pickup, "pickup", "shipping.pickup")
-        address = self._address(addr, "shipping", "ship_", "shipping.address")
-        if pick and address is not None:
-            self.problem("a pickup order cannot have a shipping address.", "Drop pickup or the shipping address.", col="pickup", path="shipping.pickup")
-        if not (method_t or cost_m or pick or address):
-            return None
-        return ShippingIn(method=method_t, cost=cost_m, pickup=bool(pick), address=address)
+        return {
+            "method": method,
+            "cost": self.call(lambda t: parse_money(t, cur, what="shipping cost"), cost, "shipping_cost", "shipping.cost") or 0,
+            "pickup": self._bool(pickup, "pickup", "shipping.pickup"),
+            "address": self._address(addr, "shipping", "ship_", "shipping.address"),
+        }
 
     def _bool(self, v: Any, col: str, path: str) -> bool:
         if v in (None, ""):

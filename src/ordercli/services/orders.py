@@ -13,8 +13,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from ordercli.domain import Address, OrderDraft, clean_text, normalize_country, normalize_email, normalize_phone, MAX_NOTE
 from ordercli import balance
+from ordercli.domain import Address, OrderDraft
 from ordercli.db import fast
 from ordercli.errors import InputError, OutOfStockError, PriceChangedError, RefusedError
 from ordercli.models import Order, OrderEvent, OrderLine, OrderSurcharge, Product, utcnow
@@ -69,41 +69,15 @@ class PricedOrder:
         return [(ln.sku or ln.name, ln.quantity, ln.stock or 0) for ln in self.lines if ln.tracked and ln.quantity > (ln.stock or 0)]
 
 
-def normalize_draft(draft: OrderDraft, settings: Settings) -> OrderDraft:
-    """Validate and normalise free text, email and phone in place; return the draft."""
-    c = draft.customer
-    c.name = clean_text(c.name, "customer name", required=True)  # type: ignore[assignment]
-    c.email = normalize_email(c.email)
-    c.phone = normalize_phone(c.phone, settings.get("store.phone_region"))
-    if not c.email and not c.phone:
-        raise InputError("The customer needs an email or a phone number.", "Give --email or --phone (or both).")
-    if not draft.items:
-        raise InputError("The order has no items.", "Add at least one --item SKU[:QTY] or --custom-item \"NAME=PRICE\".")
-    draft.payment_method = clean_text(draft.payment_method, "payment method")
-    draft.note = clean_text(draft.note, "note", max_len=MAX_NOTE, multiline=True)
-    draft.staff_note = clean_text(draft.staff_note, "staff note", max_len=MAX_NOTE, multiline=True)
-    draft.external_ref = clean_text(draft.external_ref, "order reference")
-    if draft.shipping is not None:
-        draft.shipping.method = clean_text(draft.shipping.method, "shipping method")
-        if draft.shipping.address is not None:
-            draft.shipping.address = _clean_address(draft.shipping.address, "shipping")
-    if draft.billing is not None:
-        draft.billing = _clean_address(draft.billing, "billing")
-    for item in draft.items:
-        if item.is_custom:
-            item.name = clean_text(item.name, "item name", required=True)
-    return draft
+def normalize_draft(draft: OrderDraft, settings: Settings, *, stored_shipping_address: Address | None = None) -> OrderDraft:
+    """The draft through the validation gate (:func:`ordercli.validation.validate_draft`): a new, checked and normalised draft.
 
+    Raises :class:`ordercli.validation.DraftInvalid` (an InputError) with every problem and its field path.
+    ``stored_shipping_address`` (edits): the order's stored address, kept as it is when the edit leaves it unchanged.
+    """
+    from ordercli.validation import validate_draft
 
-def _clean_address(addr: Address, what: str) -> Address | None:
-    out = Address(
-        name=clean_text(addr.name, f"{what} name"),
-        street=clean_text(addr.street, f"{what} street", max_len=300),
-        city=clean_text(addr.city, f"{what} city"),
-        postal_code=clean_text(addr.postal_code, f"{what} postal code", max_len=30),
-        country=normalize_country(addr.country),
-    )
-    return None if out.is_empty() else out
+    return validate_draft(draft, phone_region=settings.get("store.phone_region"), stored_shipping_address=stored_shipping_address).to_draft()
 
 
 def price_draft(
@@ -356,7 +330,7 @@ def place_order(
     (:class:`PriceChangedError`), so the total saved is the total reviewed.
     """
     settings = settings if settings is not None else common.load_settings(session)
-    normalize_draft(draft, settings)
+    draft = normalize_draft(draft, settings)
 
     if draft.external_ref:
         # Two tills retrying the same reference at once: the second waits here until the
