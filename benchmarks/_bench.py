@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -201,15 +202,33 @@ def timed(fn, *, runs: int, warmup: int = 2) -> list[float]:
 # ------------------------------------------------------------- building stores
 
 
+@contextmanager
+def write(engine):
+    """``db.write_session``, committed at the end of the block (rolled back on an error).
+
+    Since issue 8 services never commit: the command's unit of work does, once. Without this
+    commit the stores the benchmarks build stayed empty. (Before issue 8 the services committed
+    themselves and this commit finds nothing left to do, so the scripts also run on older checkouts.)
+    """
+    from ordercli import db
+
+    with db.write_session(engine) as s:
+        yield s
+        s.commit()
+
+
 def import_catalog(url: str) -> None:
     """examples/catalog.csv into the store, through the catalog service."""
     from ordercli import db
     from ordercli.services import catalog, common
 
     engine = db.get_engine(url)
-    with db.write_session(engine) as s:
+    with write(engine) as s:
         currency = common.load_settings(s).currency
-        rows = catalog.read_catalog(CATALOG, currency)
+        if hasattr(catalog, "read_catalog"):
+            rows = catalog.read_catalog(CATALOG, currency)
+        else:  # before issue 8 (so that benchmarks/ab.py --scripts b can run these scripts on an older checkout)
+            rows = catalog.parse_catalog_csv(catalog.read_text(CATALOG), currency)
         catalog.import_catalog(s, rows=rows)
 
 
@@ -259,16 +278,16 @@ def bulk_orders(url: str, n_orders: int, *, templates: int = 300, seed: int = 7,
     rng = random.Random(seed)
     engine = db.get_engine(url)
     import_catalog(url)
-    with db.write_session(engine) as s:
+    with write(engine) as s:
         config.set_value(s, "order.prefix", prefix)
     with db.read_session(engine) as s:
         products = list(s.exec(select(Product)).all())
-    with db.write_session(engine) as s:  # plenty of stock for the templates
+    with write(engine) as s:  # plenty of stock for the templates
         for p in products:
             if p.stock is not None:
                 catalog.change_stock(s, sku=p.sku, add=100_000, reason="restock")
     for i in range(templates):
-        with db.write_session(engine) as s:
+        with write(engine) as s:
             orders.place_order(s, random_draft(rng, products, i))
 
     T = {m: m.__table__ for m in (Order, OrderLine, OrderEvent, OrderSurcharge, Customer)}

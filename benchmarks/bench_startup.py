@@ -44,14 +44,14 @@ def build_small_store(path: str, n_orders: int = 30) -> str:
     engine = db.get_engine(path)
     with db.read_session(engine) as s:
         products = list(s.exec(select(Product)).all())
-    with db.write_session(engine) as s:  # a fair's worth of stock, so the random orders never run short
+    with _bench.write(engine) as s:  # a fair's worth of stock, so the random orders never run short
         for p in products:
             if p.stock is not None:
                 catalog.change_stock(s, sku=p.sku, add=200, reason="restock")
     rng = random.Random(3)
     number = None
     for i in range(n_orders):
-        with db.write_session(engine) as s:
+        with _bench.write(engine) as s:
             number = orders.place_order(s, _bench.random_draft(rng, products, i)).order.number
     db.dispose_all()
     return number or ""

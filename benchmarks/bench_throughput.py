@@ -48,7 +48,7 @@ def prepare(url: str):
     engine = db.get_engine(url)
     with db.read_session(engine) as s:
         products = list(s.exec(select(Product)).all())
-    with db.write_session(engine) as s:
+    with _bench.write(engine) as s:
         for p in products:
             if p.stock is not None:
                 catalog.change_stock(s, sku=p.sku, add=1_000_000, reason="restock")
@@ -63,13 +63,13 @@ def service_rate(url: str, n: int, seed: int = 11) -> tuple[float, list[float]]:
     rng = random.Random(seed)
     drafts = [_bench.random_draft(rng, products, i) for i in range(n + 20)]
     for d in drafts[:20]:  # warm-up: compiled statement cache, connection pool
-        with db.write_session(engine) as s:
+        with _bench.write(engine) as s:
             orders.place_order(s, d)
     lat = []
     t0 = time.perf_counter()
     for d in drafts[20:]:
         t = time.perf_counter()
-        with db.write_session(engine) as s:
+        with _bench.write(engine) as s:
             orders.place_order(s, d)
         lat.append(time.perf_counter() - t)
     total = time.perf_counter() - t0
