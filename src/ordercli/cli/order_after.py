@@ -362,13 +362,10 @@ def pay(
     expect_version: Optional[int] = typer.Option(None, "--expect-version", metavar="N", help=EXPECT_HELP),
     fmt: ShowFormat = typer.Option(ShowFormat.table, "--format", help="Output: table or json."),
 ) -> None:
-    from ordercli import output
-    from ordercli.cli import _state
-    from ordercli.cli import render
+    from ordercli.cli import _state, render
     from ordercli.cli.render import money
-    from ordercli.money import parse_money, to_decimal_str
+    from ordercli.money import parse_money
     from ordercli.services import payments
-    from ordercli.statuses import words
 
     engine = _state.engine()
     cur = _currency_of(engine, number)
@@ -380,46 +377,7 @@ def pay(
         )
         if not res.repeated:
             uow.commit(saved=f"Payment of {money(res.payment.amount, cur)} on order {res.order.number}")
-    o, p = res.order, res.payment
-    e = output.escape
-    if fmt == ShowFormat.json:
-        output.print_json(
-            render.detail_json(
-                engine,
-                o.number,
-                payment_recorded={
-                    "amount": to_decimal_str(p.amount, cur),
-                    "method": p.method,
-                    "tendered": to_decimal_str(p.tendered, cur) if p.tendered is not None else None,
-                    "change": to_decimal_str(p.change, cur) if p.change is not None else None,
-                    "reference": p.reference,
-                },
-            )
-        )
-    else:
-        output.table(
-            ["Number", ("Paid now", "right"), "Method", ("Tendered", "right"), ("Change", "right"), ("Balance due", "right"), "Payment status"],
-            [
-                (
-                    o.number,
-                    money(p.amount, cur),
-                    p.method or "",
-                    money(p.tendered, cur) if p.tendered is not None else "",
-                    money(res.change, cur) if p.tendered is not None else "",
-                    money(o.balance_due, cur),
-                    output.status_text(o.payment_status),
-                )
-            ],
-        )
-    if res.repeated:
-        output.message(f"Payment of {money(p.amount, cur)} with reference {e(p.reference or '')} was already recorded on order {e(o.number)}: nothing new recorded.")
-    else:
-        output.success(f"Payment of {money(p.amount, cur)} recorded on order [bold]{e(o.number)}[/bold] · {words(o.payment_status)}")
-    if p.tendered is not None:
-        output.message(f"  [bold]Change to give back: {money(res.change, cur)}[/bold]")
-    if o.balance_due:
-        output.message(f"  Balance due {money(o.balance_due, cur)} — take the rest with: ordercli order pay {e(o.number)}")
-
+    render.payment_recorded(engine, res, currency=cur, fmt=fmt.value)
 
 # ------------------------------------------------------------------- refund
 
@@ -472,12 +430,10 @@ def refund(
     fmt: ShowFormat = typer.Option(ShowFormat.table, "--format", help="Output: table or json."),
 ) -> None:
     from ordercli import output
-    from ordercli.cli import _state
-    from ordercli.cli import render
+    from ordercli.cli import _state, render
     from ordercli.cli.render import money
-    from ordercli.money import parse_money, to_decimal_str
+    from ordercli.money import parse_money
     from ordercli.services import payments
-    from ordercli.statuses import words
 
     engine = _state.engine()
     cur = _currency_of(engine, number)
@@ -505,27 +461,4 @@ def refund(
         res = payments.refund_order(uow.session, expected_version=expected, notify_customer=notify, door="flags", **kwargs)  # type: ignore[arg-type]
         if not res.repeated:
             uow.commit(saved=f"Refund of {money(res.refund.amount, cur)} on order {res.order.number}")
-    o, r = res.order, res.refund
-    e = output.escape
-    if fmt == ShowFormat.json:
-        output.print_json(
-            render.detail_json(
-                engine,
-                o.number,
-                refund_recorded={
-                    "amount": to_decimal_str(r.amount, cur),
-                    "full": res.full,
-                    "restocked": {res.skus.get(k, str(k)): v for k, v in sorted(res.restocked.items())},
-                },
-            )
-        )
-    else:
-        render.status_line(o)
-    if res.repeated:
-        output.message(f"Refund of {money(r.amount, cur)} with reference {e(r.reference or '')} was already recorded on order {e(o.number)}: nothing new recorded.")
-        return
-    output.success(f"Refund of {money(r.amount, cur)} recorded on order [bold]{e(o.number)}[/bold] · {words(o.payment_status)}")
-    if res.restocked:
-        output.message(f"  Stock returned: {e(render.units(res.restocked, res.skus))}")
-    elif res.full and restock is False:
-        output.message("  Stock not returned (--no-restock).")
+    render.refund_recorded(engine, res, currency=cur, fmt=fmt.value, restock=restock)

@@ -359,3 +359,76 @@ def status_change(res) -> None:
         output.message(f"  {money(kept, o.currency)} was paid on this order — give it back with: ordercli order refund {e(o.number)}")
     if o.balance_due:
         output.message(f"  Balance due {money(o.balance_due, o.currency)} — take payment with: ordercli order pay {e(o.number)}")
+
+
+def payment_recorded(engine, res, *, currency: str, fmt: str) -> None:
+    """After `order pay`: the payment (a table row or the order as JSON), the change to give, what is left."""
+    cur = currency
+    o, p = res.order, res.payment
+    e = output.escape
+    if fmt == "json":
+        output.print_json(
+            detail_json(
+                engine,
+                o.number,
+                payment_recorded={
+                    "amount": to_decimal_str(p.amount, cur),
+                    "method": p.method,
+                    "tendered": to_decimal_str(p.tendered, cur) if p.tendered is not None else None,
+                    "change": to_decimal_str(p.change, cur) if p.change is not None else None,
+                    "reference": p.reference,
+                },
+            )
+        )
+    else:
+        output.table(
+            ["Number", ("Paid now", "right"), "Method", ("Tendered", "right"), ("Change", "right"), ("Balance due", "right"), "Payment status"],
+            [
+                (
+                    o.number,
+                    money(p.amount, cur),
+                    p.method or "",
+                    money(p.tendered, cur) if p.tendered is not None else "",
+                    money(res.change, cur) if p.tendered is not None else "",
+                    money(o.balance_due, cur),
+                    output.status_text(o.payment_status),
+                )
+            ],
+        )
+    if res.repeated:
+        output.message(f"Payment of {money(p.amount, cur)} with reference {e(p.reference or '')} was already recorded on order {e(o.number)}: nothing new recorded.")
+    else:
+        output.success(f"Payment of {money(p.amount, cur)} recorded on order [bold]{e(o.number)}[/bold] · {words(o.payment_status)}")
+    if p.tendered is not None:
+        output.message(f"  [bold]Change to give back: {money(res.change, cur)}[/bold]")
+    if o.balance_due:
+        output.message(f"  Balance due {money(o.balance_due, cur)} — take the rest with: ordercli order pay {e(o.number)}")
+
+
+def refund_recorded(engine, res, *, currency: str, fmt: str, restock: bool | None) -> None:
+    """After `order refund`: where the order stands (a status line or JSON), the refund and the stock returned."""
+    cur = currency
+    o, r = res.order, res.refund
+    e = output.escape
+    if fmt == "json":
+        output.print_json(
+            detail_json(
+                engine,
+                o.number,
+                refund_recorded={
+                    "amount": to_decimal_str(r.amount, cur),
+                    "full": res.full,
+                    "restocked": {res.skus.get(k, str(k)): v for k, v in sorted(res.restocked.items())},
+                },
+            )
+        )
+    else:
+        status_line(o)
+    if res.repeated:
+        output.message(f"Refund of {money(r.amount, cur)} with reference {e(r.reference or '')} was already recorded on order {e(o.number)}: nothing new recorded.")
+        return
+    output.success(f"Refund of {money(r.amount, cur)} recorded on order [bold]{e(o.number)}[/bold] · {words(o.payment_status)}")
+    if res.restocked:
+        output.message(f"  Stock returned: {e(units(res.restocked, res.skus))}")
+    elif res.full and restock is False:
+        output.message("  Stock not returned (--no-restock).")
