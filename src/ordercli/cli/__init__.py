@@ -1,7 +1,8 @@
 """The ``ordercli`` command line: one Typer app per noun.
 
 Start-up matters at a stall: this module and the noun modules import only
-Typer and our light modules. SQLAlchemy, SQLModel, questionary, rich and
+Typer and our light modules. Commands that live outside their noun's module
+are plain functions, registered on their app below (and nowhere else). SQLAlchemy, SQLModel, questionary, rich and
 Alembic are imported inside the commands that need them (a test guards it).
 """
 
