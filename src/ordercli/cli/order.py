@@ -250,8 +250,7 @@ def list_(
 ) -> None:
     from ordercli import db as dbmod
     from ordercli import output, serialize
-    from ordercli.cli import _state
-    from ordercli.cli.render import local_time, money
+    from ordercli.cli import _state, render
     from ordercli.services import orders
 
     f = build_filter(payment_status, fulfillment_status, customer, since, until, search, limit=limit, offset=offset)
@@ -276,27 +275,7 @@ def list_(
             ],
         )
         return
-    if not rows:
-        output.message("No orders match. Create one with `ordercli order create`.")
-        return
-    currencies = {o.currency for o in rows}
-    # Cancelled and refunded orders are listed but not added to the day's takings.
-    closed = [o for o in rows if o.payment_status in ("CANCELLED", "REFUNDED")]
-    total = sum(o.total for o in rows if o.payment_status not in ("CANCELLED", "REFUNDED"))
-    cur = rows[0].currency
-    caption = f"{len(rows)} order{'s' if len(rows) != 1 else ''}" + (f" · total {money(total, cur)}" if len(currencies) == 1 else "")
-    if closed and len(currencies) == 1:
-        caption += f" (not counting {len(closed)} cancelled/refunded)"
-    if len(rows) == limit:
-        caption += f" · more may exist: --offset {offset + limit}"
-    output.table(
-        ["Number", "Date", "Customer", ("Items", "right"), ("Total", "right"), ("Balance due", "right"), "Payment", "Fulfillment"],
-        [
-            (o.number, local_time(o.created_at), o.customer_name, o.item_count, money(o.total, o.currency), money(o.balance_due, o.currency) if o.balance_due else "", output.status_text(o.payment_status), output.status_text(o.fulfillment_status))
-            for o in rows
-        ],
-        caption=caption,
-    )
+    render.order_list(rows, limit=limit, offset=offset)
 
 
 # -------------------------------------------------------------------- show

@@ -249,15 +249,7 @@ def status(
                 }
             )
             return
-        render.status_line(o)
-        output.message("Payment can move to: " + (", ".join(pay_moves) or "nothing"))
-        output.message("Fulfillment can move to: " + (", ".join(ful_moves) or "nothing"))
-        if o.kept > 0 and o.payment_status != "CANCELLED":  # a cancelled order refunds in full
-            output.message(f"A partial refund: `ordercli order refund {output.escape(o.number)} --amount X`.")
-        if ful_moves or pay_moves:
-            kind, target = ("fulfillment", ful_moves[0]) if ful_moves else ("payment", pay_moves[0])
-            example = target.lower().replace("_", "-")
-            output.message(f"Change with e.g. `ordercli order status {output.escape(o.number)} --{kind} {example}`.")
+        render.status_moves(o, pay_moves, ful_moves)
         return
     with _state.unit_of_work(engine) as uow:
         res = status_changes.change_status(
@@ -299,8 +291,7 @@ def cancel(
     fmt: ShowFormat = typer.Option(ShowFormat.table, "--format", help="Output: table or json."),
 ) -> None:
     from ordercli import output
-    from ordercli.cli import _state
-    from ordercli.cli import render
+    from ordercli.cli import _state, render
     from ordercli.cli.render import money
     from ordercli.services import status_changes
 

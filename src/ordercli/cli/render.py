@@ -168,6 +168,31 @@ def render_priced(p, *, stderr: bool = True, title: str = "Review") -> None:
     output.message(f"Statuses: {words('AWAITING_PAYMENT')} · {words('AWAITING_PROCESSING')}")
 
 
+def order_list(rows, *, limit: int, offset: int) -> None:
+    """`order list` as a table: one row per order, the day's takings in the caption."""
+    if not rows:
+        output.message("No orders match. Create one with `ordercli order create`.")
+        return
+    currencies = {o.currency for o in rows}
+    # Cancelled and refunded orders are listed but not added to the day's takings.
+    closed = [o for o in rows if o.payment_status in ("CANCELLED", "REFUNDED")]
+    total = sum(o.total for o in rows if o.payment_status not in ("CANCELLED", "REFUNDED"))
+    cur = rows[0].currency
+    caption = f"{len(rows)} order{'s' if len(rows) != 1 else ''}" + (f" · total {money(total, cur)}" if len(currencies) == 1 else "")
+    if closed and len(currencies) == 1:
+        caption += f" (not counting {len(closed)} cancelled/refunded)"
+    if len(rows) == limit:
+        caption += f" · more may exist: --offset {offset + limit}"
+    output.table(
+        ["Number", "Date", "Customer", ("Items", "right"), ("Total", "right"), ("Balance due", "right"), "Payment", "Fulfillment"],
+        [
+            (o.number, local_time(o.created_at), o.customer_name, o.item_count, money(o.total, o.currency), money(o.balance_due, o.currency) if o.balance_due else "", output.status_text(o.payment_status), output.status_text(o.fulfillment_status))
+            for o in rows
+        ],
+        caption=caption,
+    )
+
+
 # ------------------------------------------------------------ after a change
 
 
@@ -329,6 +354,19 @@ def show_plan(plan, *, fmt: str, stderr: bool = False) -> None:
         con.print("Stock to return: " + output.escape(units(plan.give, plan.skus)))
     for sku, n, extra, avail in plan.shortages:
         output.warn(f"not enough stock for {output.escape(sku)} ({output.escape(n)}): {extra} more asked, {avail} available.")
+
+
+def status_moves(o, pay_moves: list[str], ful_moves: list[str]) -> None:
+    """`order status NUMBER` alone: where the order stands and where it can move."""
+    status_line(o)
+    output.message("Payment can move to: " + (", ".join(pay_moves) or "nothing"))
+    output.message("Fulfillment can move to: " + (", ".join(ful_moves) or "nothing"))
+    if o.kept > 0 and o.payment_status != "CANCELLED":  # a cancelled order refunds in full
+        output.message(f"A partial refund: `ordercli order refund {output.escape(o.number)} --amount X`.")
+    if ful_moves or pay_moves:
+        kind, target = ("fulfillment", ful_moves[0]) if ful_moves else ("payment", pay_moves[0])
+        example = target.lower().replace("_", "-")
+        output.message(f"Change with e.g. `ordercli order status {output.escape(o.number)} --{kind} {example}`.")
 
 
 def status_change(res) -> None:
