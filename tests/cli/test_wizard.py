@@ -17,7 +17,7 @@ from ordercli import db
 from ordercli.domain import CustomerIn, OrderDraft
 from ordercli.models import Order, Product, StockMovement
 from ordercli.services import catalog, common, orders
-from ordercli import wizard
+from ordercli.wizard import order as wizard
 from tests.wizard_keys import BACKSPACE, CTRL_C, DOWN, ENTER
 
 
@@ -47,7 +47,7 @@ def feed(text: str, fn, *args):
 
 def run_at_stall(engine, draft: OrderDraft) -> None:
     """The whole `order create` wizard loop (review, confirm, place, next order?)."""
-    from ordercli.cli.order_wizard import run_wizard
+    from ordercli.wizard.stall import run_wizard
 
     run_wizard(engine, draft, settings=settings_of(engine), dry_run=False, yes=False, fmt="table")
 
@@ -302,7 +302,7 @@ def test_units_an_edited_order_holds_but_no_longer_uses_can_be_added_again(shop)
 
 
 def test_edit_line_labels_put_quantity_and_price_before_the_name():
-    from ordercli.cli.order_edit_wizard import _label
+    from ordercli.wizard.edit import _label
     from ordercli.domain import ItemIn
 
     label = _label(ItemIn(sku="PRINT-HARBOUR", name="Harbour at dawn printable download, A3", quantity=2, unit_price=1250), "EUR")

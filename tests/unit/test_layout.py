@@ -33,16 +33,8 @@ def _imports(path: Path, name: str, known: set[str]) -> set[str]:
     return found
 
 
-def test_no_import_cycles_in_notify():
-    paths = sorted((SRC / "ordercli" / "notify").glob("*.py")) + [
-        SRC / "ordercli" / "services" / "invoices.py",
-        SRC / "ordercli" / "services" / "notifications.py",
-    ]
-    names = {_module_name(p): p for p in paths}
-    graph = {name: _imports(path, name, set(names)) for name, path in names.items()}
-    # The graph is real (not empty by a parsing mistake): the invoice email is queued through notify.
-    assert "ordercli.notify.queue" in graph["ordercli.services.invoices"]
-
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Every cycle a depth-first walk of ``graph`` meets (each as the path that closes it)."""
     cycles: list[list[str]] = []
     state: dict[str, str] = {}  # "open" while on the DFS path, "done" after
 
@@ -58,4 +50,63 @@ def test_no_import_cycles_in_notify():
     for name in sorted(graph):
         if name not in state:
             visit(name, [])
+    return cycles
+
+
+def test_no_import_cycles_in_notify():
+    paths = sorted((SRC / "ordercli" / "notify").glob("*.py")) + [
+        SRC / "ordercli" / "services" / "invoices.py",
+        SRC / "ordercli" / "services" / "notifications.py",
+    ]
+    names = {_module_name(p): p for p in paths}
+    graph = {name: _imports(path, name, set(names)) for name, path in names.items()}
+    # The graph is real (not empty by a parsing mistake): the invoice email is queued through notify.
+    assert "ordercli.notify.queue" in graph["ordercli.services.invoices"]
+
+    cycles = _cycles(graph)
     assert not cycles, "import cycles: " + "; ".join(" -> ".join(c) for c in cycles)
+
+
+def test_no_import_cycles_anywhere():
+    """No two ``ordercli`` modules need each other, at module level or inside a function."""
+    paths = sorted((SRC / "ordercli").rglob("*.py"))
+    names = {_module_name(p): p for p in paths}
+    graph = {name: _imports(path, name, set(names)) for name, path in names.items()}
+    # The graph is real: the CLI reaches the wizard, the wizard the services.
+    assert "ordercli.cli.order_after" in graph["ordercli.cli"]
+    assert any(m.startswith("ordercli.wizard") for deps in graph.values() for m in deps)
+    cycles = _cycles(graph)
+    assert not cycles, "import cycles: " + "; ".join(" -> ".join(c) for c in cycles)
+
+
+def test_every_prompt_lives_in_the_wizard_package():
+    """questionary is imported by ``ordercli/wizard/`` and by nothing else."""
+    outside = []
+    for path in sorted((SRC / "ordercli").rglob("*.py")):
+        if (SRC / "ordercli" / "wizard") in path.parents:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            if any(n.split(".")[0] in ("questionary", "prompt_toolkit") for n in names):
+                outside.append(f"{_module_name(path)}:{node.lineno}")
+    assert not outside, "prompts outside ordercli/wizard/: " + ", ".join(outside)
+
+
+def test_commands_are_registered_in_one_place():
+    """Only a noun's own module and ``cli/__init__.py`` register commands; no module decorates another's app."""
+    for path in sorted((SRC / "ordercli" / "cli").glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        own_app = any(
+            isinstance(n, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "app" for t in n.targets) for n in tree.body
+        )
+        imports_an_app = [
+            f"{node.module}.{a.name}"
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("ordercli.cli.")
+            for a in node.names
+            if a.name == "app"
+        ]
+        assert not imports_an_app, f"{path.name} imports another module's app: {imports_an_app}"
+        if not own_app and path.name != "__init__.py":
+            decorated = [n.name for n in tree.body if isinstance(n, ast.FunctionDef) and n.decorator_list]
+            assert not decorated, f"{path.name}: {decorated} are decorated; register them in cli/__init__.py"

@@ -1,7 +1,8 @@
 """The ``ordercli`` command line: one Typer app per noun.
 
 Start-up matters at a stall: this module and the noun modules import only
-Typer and our light modules. SQLAlchemy, SQLModel, questionary, rich and
+Typer and our light modules. Commands that live outside their noun's module
+are plain functions, registered on their app below (and nowhere else). SQLAlchemy, SQLModel, questionary, rich and
 Alembic are imported inside the commands that need them (a test guards it).
 """
 
@@ -149,12 +150,28 @@ def root(
 from ordercli.cli import config as _config  # noqa: E402
 from ordercli.cli import customer as _customer  # noqa: E402
 from ordercli.cli import order as _order  # noqa: E402
-from ordercli.cli import order_after as _order_after  # noqa: E402,F401  (edit, status, pay, refund, cancel)
-from ordercli.cli import product_history as _product_history  # noqa: E402,F401  (product history)
-from ordercli.cli import order_batch as _order_batch  # noqa: E402,F401  (import, export)
-from ordercli.cli import order_notify as _order_notify  # noqa: E402,F401  (notify, invoice)
+from ordercli.cli import order_after as _order_after  # noqa: E402
+from ordercli.cli import order_batch as _order_batch  # noqa: E402
+from ordercli.cli import order_notify as _order_notify  # noqa: E402
 from ordercli.cli import outbox as _outbox  # noqa: E402
 from ordercli.cli import product as _product  # noqa: E402
+from ordercli.cli import product_history as _product_history  # noqa: E402
+
+# The commands that live outside their noun's module, registered here and only here
+# (in the order `--help` lists them). Their modules define plain functions.
+for _command, _help, _function in (
+    ("edit", _order_after.EDIT_HELP, _order_after.edit),
+    ("status", _order_after.STATUS_HELP, _order_after.status),
+    ("cancel", _order_after.CANCEL_HELP, _order_after.cancel),
+    ("pay", _order_after.PAY_HELP, _order_after.pay),
+    ("refund", _order_after.REFUND_HELP, _order_after.refund),
+    ("import", _order_batch.IMPORT_HELP, _order_batch.import_),
+    ("export", _order_batch.EXPORT_HELP, _order_batch.export),
+    ("notify", _order_notify.NOTIFY_HELP, _order_notify.notify),
+    ("invoice", _order_notify.INVOICE_HELP, _order_notify.invoice),
+):
+    _order.app.command(_command, help=_help)(_function)
+_product.app.command("history", help=_product_history.HISTORY_HELP)(_product_history.history)
 
 app.add_typer(_order.app, name="order")
 app.add_typer(_product.app, name="product")

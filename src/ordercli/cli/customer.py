@@ -43,7 +43,7 @@ def show(
     from ordercli import db as dbmod
     from ordercli import output, serialize
     from ordercli.cli import _state
-    from ordercli.cli._render import local_time, money
+    from ordercli.cli.render import local_time, money
     from ordercli.money import to_decimal_str
     from ordercli.services import common, customers
 

@@ -116,7 +116,7 @@ def create(
                 f"Missing {', '.join(missing)}.",
                 "Give them as flags, or run `ordercli order create` on a terminal without --no-input to use the wizard.",
             )
-        from ordercli.cli.order_wizard import run_wizard
+        from ordercli.wizard.stall import run_wizard
 
         run_wizard(engine, draft, settings=settings, dry_run=dry_run, yes=yes, fmt=fmt.value)
         return
@@ -130,7 +130,7 @@ def create(
 def _create_from_draft(engine, draft, *, dry_run: bool, fmt: str) -> None:
     from ordercli import db as dbmod
     from ordercli import output, serialize
-    from ordercli.cli import _render, _state
+    from ordercli.cli import _state, render
     from ordercli.services import orders
 
     if dry_run:
@@ -145,8 +145,8 @@ def _create_from_draft(engine, draft, *, dry_run: bool, fmt: str) -> None:
     if fmt == "json":
         output.print_json(serialize.order_dict(d.order, d.lines, d.surcharges, events=d.events, payments=d.payments, notifications=d.notifications))
         return
-    _render.render_order(d)
-    announce(placed)
+    render.render_order(d)
+    render.announce(placed)
 
 
 def preview_placed(engine, draft, *, fmt: str, title: str):
@@ -159,7 +159,7 @@ def preview_placed(engine, draft, *, fmt: str, title: str):
     import copy
 
     from ordercli import output
-    from ordercli.cli import _render
+    from ordercli.cli import render
     from ordercli.errors import OutOfStockError
     from ordercli.services import orders
     from ordercli.uow import preview
@@ -172,61 +172,13 @@ def preview_placed(engine, draft, *, fmt: str, title: str):
             raise
         priced, short_error = e.priced, e
     if fmt == "json":
-        output.print_json(preview_dict(priced))
+        output.print_json(render.preview_dict(priced))
     else:
-        _render.render_priced(priced, stderr=False, title=title)
+        render.render_priced(priced, stderr=False, title=title)
     if short_error is not None:
         short_error.hint = "Dry run: nothing saved. Lower the quantities or add stock with `ordercli product stock SKU --add N`."
         raise short_error
     return priced
-
-
-def announce(placed) -> None:
-    from ordercli import output
-    from ordercli.cli._render import money
-
-    o = placed.order
-    e = output.escape
-    if not placed.created:
-        output.message(f"Order [bold]{e(o.number)}[/bold] already exists for reference {e(o.external_ref)!s} — nothing new was created.")
-        return
-    count = o.item_count
-    output.success(
-        f"Order [bold]{e(o.number)}[/bold] created · awaiting payment · {count} item{'s' if count != 1 else ''} · {money(o.total, o.currency)}"
-    )
-    output.message(f"  Take payment with: ordercli order pay {e(o.number)}")
-
-
-def preview_dict(priced) -> dict:
-    from ordercli.money import to_decimal_str
-
-    cur = priced.currency
-    t = priced.totals
-    return {
-        "dry_run": True,
-        "currency": cur,
-        "payment_status": "AWAITING_PAYMENT",
-        "fulfillment_status": "AWAITING_PROCESSING",
-        "items": [
-            {
-                "sku": ln.sku,
-                "name": ln.name,
-                "quantity": ln.quantity,
-                "unit_price": to_decimal_str(ln.unit_price, cur),
-                "total": to_decimal_str(ln.total, cur),
-                "stock_after": ln.stock_after if ln.tracked else None,
-            }
-            for ln in priced.lines
-        ],
-        "subtotal": to_decimal_str(t.subtotal, cur),
-        "discount": to_decimal_str(t.discount, cur),
-        "surcharges": [{"label": label, "amount": to_decimal_str(a, cur)} for label, _, a in priced.surcharges],
-        "tip": to_decimal_str(t.tip, cur),
-        "shipping": to_decimal_str(t.shipping, cur),
-        "tax": to_decimal_str(t.tax, cur),
-        "total": to_decimal_str(t.total, cur),
-        "shortages": [{"sku": sku, "asked": a, "available": v} for sku, a, v in priced.shortages()],
-    }
 
 
 # -------------------------------------------------------------------- list
@@ -299,8 +251,7 @@ def list_(
 ) -> None:
     from ordercli import db as dbmod
     from ordercli import output, serialize
-    from ordercli.cli import _state
-    from ordercli.cli._render import local_time, money
+    from ordercli.cli import _state, render
     from ordercli.services import orders
 
     f = build_filter(payment_status, fulfillment_status, customer, since, until, search, limit=limit, offset=offset)
@@ -325,27 +276,7 @@ def list_(
             ],
         )
         return
-    if not rows:
-        output.message("No orders match. Create one with `ordercli order create`.")
-        return
-    currencies = {o.currency for o in rows}
-    # Cancelled and refunded orders are listed but not added to the day's takings.
-    closed = [o for o in rows if o.payment_status in ("CANCELLED", "REFUNDED")]
-    total = sum(o.total for o in rows if o.payment_status not in ("CANCELLED", "REFUNDED"))
-    cur = rows[0].currency
-    caption = f"{len(rows)} order{'s' if len(rows) != 1 else ''}" + (f" · total {money(total, cur)}" if len(currencies) == 1 else "")
-    if closed and len(currencies) == 1:
-        caption += f" (not counting {len(closed)} cancelled/refunded)"
-    if len(rows) == limit:
-        caption += f" · more may exist: --offset {offset + limit}"
-    output.table(
-        ["Number", "Date", "Customer", ("Items", "right"), ("Total", "right"), ("Balance due", "right"), "Payment", "Fulfillment"],
-        [
-            (o.number, local_time(o.created_at), o.customer_name, o.item_count, money(o.total, o.currency), money(o.balance_due, o.currency) if o.balance_due else "", output.status_text(o.payment_status), output.status_text(o.fulfillment_status))
-            for o in rows
-        ],
-        caption=caption,
-    )
+    render.order_list(rows, limit=limit, offset=offset)
 
 
 # -------------------------------------------------------------------- show
@@ -358,7 +289,7 @@ def show(
 ) -> None:
     from ordercli import db as dbmod
     from ordercli import output, serialize
-    from ordercli.cli import _render, _state
+    from ordercli.cli import _state, render
     from ordercli.services import orders
 
     engine = _state.engine()
@@ -367,7 +298,7 @@ def show(
     if fmt == ShowFormat.json:
         output.print_json(serialize.order_dict(d.order, d.lines, d.surcharges, events=d.events, payments=d.payments, notifications=d.notifications))
         return
-    _render.render_order(d)
+    render.render_order(d)
     if any(n.status in ("pending", "failed") for n in d.notifications or []):
         from ordercli.cli.outbox import config_hint
         from ordercli.notify import delivery

@@ -1,8 +1,10 @@
 """``ordercli order edit|status|cancel|pay|refund``: after the sale.
 
-Registered on the ``order`` Typer app. Like every CLI module this imports only
-Typer and light modules at import time; the database layer, rich and
-questionary are imported inside the commands.
+Plain functions with Typer parameters; ``cli/__init__.py`` registers them on
+the ``order`` app. Like every CLI module this imports only Typer and light
+modules at import time; the database layer, rich and questionary are imported
+inside the commands. What they print is drawn by ``cli/render.py``; what they
+ask, by ``wizard/``.
 
 Each command: parse → one service call in one write transaction → commit →
 deliver the outbox → render. Scripts may pass ``--expect-version N`` (the
@@ -17,7 +19,6 @@ from typing import List, Optional
 import typer
 
 from ordercli.cli._state import ShowFormat, can_prompt
-from ordercli.cli.order import app
 from ordercli.errors import InputError
 
 EXPECT_HELP = "Refuse (exit 1, nothing written) unless the order is still at this version (see `order show --format json`)."
@@ -25,58 +26,6 @@ NOTIFY_HELP = "Email the customer about this change when the store's settings ca
 
 
 # ------------------------------------------------------------------ helpers
-
-
-def _detail_json(engine, number: str, **extra) -> dict:
-    from ordercli import db as dbmod
-    from ordercli import serialize
-    from ordercli.services import orders
-
-    with dbmod.read_session(engine) as s:
-        d = orders.order_detail(s, number)
-    data = serialize.order_dict(d.order, d.lines, d.surcharges, events=d.events, payments=d.payments, notifications=d.notifications)
-    data.update(extra)
-    return data
-
-
-def _status_line(o) -> None:
-    """One row of data on stdout: where the order stands now."""
-    from ordercli import output
-    from ordercli.cli._render import money
-
-    cur = o.currency
-    output.table(
-        ["Number", "Payment", "Fulfillment", ("Total", "right"), ("Paid", "right"), ("Refunded", "right"), ("Balance due", "right"), ("Version", "right")],
-        [
-            (
-                o.number,
-                output.status_text(o.payment_status),
-                output.status_text(o.fulfillment_status),
-                money(o.total, cur),
-                money(o.paid, cur),
-                money(o.refunded, cur),
-                money(o.balance_due, cur),
-                o.version,
-            )
-        ],
-    )
-
-
-def _units(moved: dict, skus: dict) -> str:
-    from ordercli.services.order_rows import units_text  # imported here: keeps `import ordercli.cli` light
-
-    return units_text(moved, skus)
-
-
-def _confirm(question: str, *, yes: bool, what: str, flag_hint: str) -> bool:
-    """True to go ahead. On a terminal ask; elsewhere --yes is required."""
-    if yes:
-        return True
-    if not can_prompt():
-        raise InputError(f"{what} needs confirmation.", f"Add --yes to {flag_hint} without a terminal.")
-    import questionary
-
-    return bool(questionary.confirm(question, default=False).unsafe_ask())
 
 
 def _settings(engine):
@@ -127,7 +76,6 @@ def _parse_pairs(values: list[str], flag: str, parse_value, example: str) -> lis
     return out
 
 
-@app.command("edit", help=EDIT_HELP)
 def edit(
     number: str = typer.Argument(..., help="Order number (the bare number works too)."),
     add_item: List[str] = typer.Option([], "--add-item", metavar="SKU[:QTY]", help="Add a catalog item (repeatable; the same SKU adds to its line)."),
@@ -165,7 +113,7 @@ def edit(
 ) -> None:
     from ordercli import db as dbmod
     from ordercli import output
-    from ordercli.cli import _render, _state
+    from ordercli.cli import _state, render
     from ordercli.domain import Address, parse_adjustment, parse_custom_item, parse_item_spec, parse_quantity, parse_surcharge
     from ordercli.money import parse_money
     from ordercli.services import edits, orders
@@ -215,7 +163,7 @@ def edit(
                 "Nothing to change.",
                 f"Give what to change, e.g. `ordercli order edit {number} --set-qty SKU=QTY`, or run it on a terminal for the interactive edit.",
             )
-        from ordercli.cli.order_edit_wizard import run_edit_wizard
+        from ordercli.wizard.edit import run_edit_wizard
 
         run_edit_wizard(engine, number, yes=yes, dry_run=dry_run, fmt=fmt.value, expect_version=expect_version)
         return
@@ -224,7 +172,7 @@ def edit(
         # plan_edit is the first half of edit_order itself (everything but the writes).
         with dbmod.read_session(engine) as s:
             plan = edits.preview_edit(s, number=number, changes=ch)
-            show_plan(plan, fmt=fmt.value)
+            render.show_plan(plan, fmt=fmt.value)
         return
 
     with _state.unit_of_work(engine) as uow:
@@ -236,100 +184,14 @@ def edit(
     if not res.changed:
         output.message(f"Nothing changed on order {output.escape(number)}.")
         if fmt == ShowFormat.json:
-            output.print_json(_detail_json(engine, number, changed=False))
+            output.print_json(render.detail_json(engine, number, changed=False))
         return
     if fmt == ShowFormat.json:
-        output.print_json(_detail_json(engine, number, changed=True, changes=res.summary))
+        output.print_json(render.detail_json(engine, number, changed=True, changes=res.summary))
     else:
         with dbmod.read_session(engine) as s:
-            _render.render_order(orders.order_detail(s, number))
-    announce_edit(res)
-
-
-def announce_edit(res) -> None:
-    from ordercli import output
-    from ordercli.cli._render import money
-    from ordercli.statuses import words
-
-    o = res.order
-    e = output.escape
-    output.success(f"Order [bold]{e(o.number)}[/bold] updated: {e('; '.join(res.summary))}")
-    if res.taken:
-        output.message(f"  Stock taken: {e(_units(res.taken, res.skus))}")
-    if res.given:
-        output.message(f"  Stock returned: {e(_units(res.given, res.skus))}")
-    if res.status_change:
-        output.message(f"  Payment status: {words(res.status_change[0])} → {words(res.status_change[1])}")
-    if o.balance_due:
-        output.message(f"  Balance due {money(o.balance_due, o.currency)} — take payment with: ordercli order pay {e(o.number)}")
-    over = (o.paid - o.refunded) - o.total
-    if over > 0:
-        from ordercli.money import to_decimal_str
-
-        output.warn(
-            f"the customer paid {money(over, o.currency)} more than the new total — give it back with: "
-            f"ordercli order refund {e(o.number)} --amount {to_decimal_str(over, o.currency)}"
-        )
-
-
-def show_plan(plan, *, fmt: str, stderr: bool = False) -> None:
-    """Before/after of an edit (dry run and the interactive review)."""
-    from ordercli import output
-    from ordercli.cli._render import money
-    from ordercli.money import to_decimal_str
-
-    o = plan.order
-    cur = o.currency
-    t = plan.priced.totals
-    if fmt == "json":
-        output.print_json(
-            {
-                "dry_run": True,
-                "number": o.number,
-                "version": o.version,
-                "changes": plan.summary,
-                "total_before": to_decimal_str(o.total, cur),
-                "total_after": to_decimal_str(t.total, cur),
-                "stock_take": {plan.skus.get(k, str(k)): v for k, v in sorted(plan.take.items())},
-                "stock_return": {plan.skus.get(k, str(k)): v for k, v in sorted(plan.give.items())},
-                "shortages": [{"sku": sku, "name": n, "extra": x, "available": a} for sku, n, x, a in plan.shortages],
-                "currency": cur,
-            }
-        )
-        return
-    before = {(ln.product_id, ln.sku or ln.name): ln for ln in plan.old_lines}
-    rows = []
-    seen = set()
-    for ln in plan.priced.lines:
-        k = (ln.product_id, ln.sku or ln.name)
-        seen.add(k)
-        old = before.get(k)
-        rows.append(
-            (
-                ln.sku or "(custom)",
-                ln.name,
-                "" if old is None else old.quantity,
-                ln.quantity,
-                money(ln.unit_price, cur),
-                money(ln.total, cur),
-            )
-        )
-    for k, old in before.items():
-        if k not in seen:
-            rows.append((old.sku or "(custom)", old.name, old.quantity, "removed", money(old.unit_price, cur), ""))
-    output.table(["SKU", "Item", ("Qty before", "right"), ("Qty after", "right"), ("Unit price", "right"), ("Total", "right")], rows, title=f"Order {o.number}: before → after", stderr=stderr)
-    output.table(["", ("Before", "right"), ("After", "right")], [("Total", money(o.total, cur), money(t.total, cur))], stderr=stderr)
-    con = output._console(stderr)
-    if plan.summary:
-        con.print("Changes: " + output.escape("; ".join(plan.summary)))
-    else:
-        con.print("No changes.")
-    if plan.take:
-        con.print("Stock to take: " + output.escape(_units(plan.take, plan.skus)))
-    if plan.give:
-        con.print("Stock to return: " + output.escape(_units(plan.give, plan.skus)))
-    for sku, n, extra, avail in plan.shortages:
-        output.warn(f"not enough stock for {output.escape(sku)} ({output.escape(n)}): {extra} more asked, {avail} available.")
+            render.render_order(orders.order_detail(s, number))
+    render.announce_edit(res)
 
 
 # ------------------------------------------------------------------- status
@@ -352,7 +214,6 @@ or PAID takes it again. PAID records a payment of what is due.
 """
 
 
-@app.command("status", help=STATUS_HELP)
 def status(
     number: str = typer.Argument(..., help="Order number."),
     payment: Optional[str] = typer.Option(None, "--payment", metavar="STATUS", help="New payment status, e.g. paid, cancelled."),
@@ -365,8 +226,8 @@ def status(
 ) -> None:
     from ordercli import db as dbmod
     from ordercli import output
-    from ordercli.cli import _state
-    from ordercli.services import status_changes, common
+    from ordercli.cli import _state, render
+    from ordercli.services import common, status_changes
     from ordercli.statuses import parse_fulfillment_status, parse_payment_status
 
     p = parse_payment_status(payment) if payment is not None else None
@@ -388,15 +249,7 @@ def status(
                 }
             )
             return
-        _status_line(o)
-        output.message("Payment can move to: " + (", ".join(pay_moves) or "nothing"))
-        output.message("Fulfillment can move to: " + (", ".join(ful_moves) or "nothing"))
-        if o.kept > 0 and o.payment_status != "CANCELLED":  # a cancelled order refunds in full
-            output.message(f"A partial refund: `ordercli order refund {output.escape(o.number)} --amount X`.")
-        if ful_moves or pay_moves:
-            kind, target = ("fulfillment", ful_moves[0]) if ful_moves else ("payment", pay_moves[0])
-            example = target.lower().replace("_", "-")
-            output.message(f"Change with e.g. `ordercli order status {output.escape(o.number)} --{kind} {example}`.")
+        render.status_moves(o, pay_moves, ful_moves)
         return
     with _state.unit_of_work(engine) as uow:
         res = status_changes.change_status(
@@ -410,51 +263,25 @@ def status(
 
 def _report_status(engine, res, *, fmt: str) -> None:
     from ordercli import output
-    from ordercli.cli._render import money
-    from ordercli.statuses import words
+    from ordercli.cli import render
 
-    o = res.order
-    e = output.escape
     if fmt == "json":
-        output.print_json(_detail_json(engine, o.number, changed=res.changed))
+        output.print_json(render.detail_json(engine, res.order.number, changed=res.changed))
     else:
-        _status_line(o)
-    if not res.changed:
-        output.message(f"Nothing changed: order {e(o.number)} is already {words(o.payment_status)} · {words(o.fulfillment_status)}.")
-        return
-    parts = []
-    if res.payment:
-        parts.append(f"payment {words(res.payment[0])} → {words(res.payment[1])}")
-    if res.fulfillment:
-        parts.append(f"fulfillment {words(res.fulfillment[0])} → {words(res.fulfillment[1])}")
-    if res.tracking:
-        parts.append(f"tracking number {res.tracking[1] or '(removed)'}")
-    output.success(f"Order [bold]{e(o.number)}[/bold]: " + e(" · ".join(parts)))
-    if res.stock_returned:
-        output.message(f"  Stock returned: {e(_units(res.stock_returned, res.skus))}")
-    if res.stock_taken:
-        output.message(f"  Stock taken again: {e(_units(res.stock_taken, res.skus))}")
-    if res.payment_recorded is not None:
-        output.message(f"  Payment recorded: {money(res.payment_recorded.amount, o.currency)}")
-    if res.refund_recorded is not None:
-        output.message(f"  Refund recorded: {money(res.refund_recorded.amount, o.currency)}")
-    kept = o.paid - o.refunded
-    if o.payment_status == "CANCELLED" and kept > 0:
-        output.message(f"  {money(kept, o.currency)} was paid on this order — give it back with: ordercli order refund {e(o.number)}")
-    if o.balance_due:
-        output.message(f"  Balance due {money(o.balance_due, o.currency)} — take payment with: ordercli order pay {e(o.number)}")
+        render.status_line(res.order)
+    render.status_change(res)
 
 
 # ------------------------------------------------------------------- cancel
 
-
-@app.command(
-    "cancel",
-    help="Cancel an order: payment Cancelled, fulfillment Will not deliver, its stock returned.\n\n"
+CANCEL_HELP = (
+    "Cancel an order: payment Cancelled, fulfillment Will not deliver, its stock returned.\n\n"
     "Example: ordercli order cancel FAIR-1042 --reason 'Customer called' --yes\n\n"
     "Asks for confirmation on a terminal; elsewhere --yes is required. Reopen with "
-    "`ordercli order status NUMBER --payment awaiting-payment` (takes the stock again).",
+    "`ordercli order status NUMBER --payment awaiting-payment` (takes the stock again)."
 )
+
+
 def cancel(
     number: str = typer.Argument(..., help="Order number."),
     reason: Optional[str] = typer.Option(None, "--reason", help="Why (kept in the timeline, may be emailed)."),
@@ -464,8 +291,8 @@ def cancel(
     fmt: ShowFormat = typer.Option(ShowFormat.table, "--format", help="Output: table or json."),
 ) -> None:
     from ordercli import output
-    from ordercli.cli import _state
-    from ordercli.cli._render import money
+    from ordercli.cli import _state, render
+    from ordercli.cli.render import money
     from ordercli.services import status_changes
 
     engine = _state.engine()
@@ -475,6 +302,7 @@ def cancel(
             raise InputError(f"Cancelling order {number} needs confirmation.", "Add --yes to cancel without a terminal.")
         # Preview in a transaction that is rolled back: exactly what would happen, or the refusal.
         from ordercli.uow import preview
+        from ordercli.wizard.confirm import confirm_change
 
         def _run(s):
             pre = status_changes.cancel_order(s, number=number, reason=reason, expected_version=expect_version)
@@ -485,8 +313,8 @@ def cancel(
         if not changed:
             output.message(f"Order {output.escape(num)} is already cancelled. Nothing changed.")
             return
-        what = f"Cancel order {num} ({money(total, cur)})" + (f" and return {_units(back, skus)} to stock" if back else "") + "?"
-        if not _confirm(what, yes=False, what="Cancelling", flag_hint="cancel"):
+        what = f"Cancel order {num} ({money(total, cur)})" + (f" and return {render.units(back, skus)} to stock" if back else "") + "?"
+        if not confirm_change(what, yes=False, what="Cancelling", flag_hint="cancel"):
             output.message("Not cancelled. Nothing changed.")
             return
         expected = shown_version if expect_version is None else expect_version
@@ -513,7 +341,6 @@ refused unless cash was tendered (the rest is change).
 """
 
 
-@app.command("pay", help=PAY_HELP)
 def pay(
     number: str = typer.Argument(..., help="Order number."),
     amount: Optional[str] = typer.Option(None, "--amount", metavar="AMOUNT", help="Amount paid (default: the balance due)."),
@@ -526,12 +353,10 @@ def pay(
     expect_version: Optional[int] = typer.Option(None, "--expect-version", metavar="N", help=EXPECT_HELP),
     fmt: ShowFormat = typer.Option(ShowFormat.table, "--format", help="Output: table or json."),
 ) -> None:
-    from ordercli import output
-    from ordercli.cli import _state
-    from ordercli.cli._render import money
-    from ordercli.money import parse_money, to_decimal_str
+    from ordercli.cli import _state, render
+    from ordercli.cli.render import money
+    from ordercli.money import parse_money
     from ordercli.services import payments
-    from ordercli.statuses import words
 
     engine = _state.engine()
     cur = _currency_of(engine, number)
@@ -543,46 +368,7 @@ def pay(
         )
         if not res.repeated:
             uow.commit(saved=f"Payment of {money(res.payment.amount, cur)} on order {res.order.number}")
-    o, p = res.order, res.payment
-    e = output.escape
-    if fmt == ShowFormat.json:
-        output.print_json(
-            _detail_json(
-                engine,
-                o.number,
-                payment_recorded={
-                    "amount": to_decimal_str(p.amount, cur),
-                    "method": p.method,
-                    "tendered": to_decimal_str(p.tendered, cur) if p.tendered is not None else None,
-                    "change": to_decimal_str(p.change, cur) if p.change is not None else None,
-                    "reference": p.reference,
-                },
-            )
-        )
-    else:
-        output.table(
-            ["Number", ("Paid now", "right"), "Method", ("Tendered", "right"), ("Change", "right"), ("Balance due", "right"), "Payment status"],
-            [
-                (
-                    o.number,
-                    money(p.amount, cur),
-                    p.method or "",
-                    money(p.tendered, cur) if p.tendered is not None else "",
-                    money(res.change, cur) if p.tendered is not None else "",
-                    money(o.balance_due, cur),
-                    output.status_text(o.payment_status),
-                )
-            ],
-        )
-    if res.repeated:
-        output.message(f"Payment of {money(p.amount, cur)} with reference {e(p.reference or '')} was already recorded on order {e(o.number)}: nothing new recorded.")
-    else:
-        output.success(f"Payment of {money(p.amount, cur)} recorded on order [bold]{e(o.number)}[/bold] · {words(o.payment_status)}")
-    if p.tendered is not None:
-        output.message(f"  [bold]Change to give back: {money(res.change, cur)}[/bold]")
-    if o.balance_due:
-        output.message(f"  Balance due {money(o.balance_due, cur)} — take the rest with: ordercli order pay {e(o.number)}")
-
+    render.payment_recorded(engine, res, currency=cur, fmt=fmt.value)
 
 # ------------------------------------------------------------------- refund
 
@@ -619,7 +405,6 @@ def _parse_restock_items(values: list[str]) -> list[tuple[str, int | None]]:
     return out
 
 
-@app.command("refund", help=REFUND_HELP)
 def refund(
     number: str = typer.Argument(..., help="Order number."),
     amount: Optional[str] = typer.Option(None, "--amount", metavar="AMOUNT", help="Amount to give back (default: everything paid)."),
@@ -636,11 +421,10 @@ def refund(
     fmt: ShowFormat = typer.Option(ShowFormat.table, "--format", help="Output: table or json."),
 ) -> None:
     from ordercli import output
-    from ordercli.cli import _state
-    from ordercli.cli._render import money
-    from ordercli.money import parse_money, to_decimal_str
+    from ordercli.cli import _state, render
+    from ordercli.cli.render import money
+    from ordercli.money import parse_money
     from ordercli.services import payments
-    from ordercli.statuses import words
 
     engine = _state.engine()
     cur = _currency_of(engine, number)
@@ -652,14 +436,15 @@ def refund(
         if not can_prompt():
             raise InputError(f"Refunding order {number} needs confirmation.", "Add --yes to refund without a terminal.")
         from ordercli.uow import preview
+        from ordercli.wizard.confirm import confirm_change
 
         def _run(s):
             pre = payments.refund_order(s, expected_version=expect_version, **kwargs)  # type: ignore[arg-type]
             return (pre.order.number, pre.from_version, pre.refund.amount, dict(pre.restocked), dict(pre.skus), pre.full, pre.repeated)
 
         num, shown_version, a, back, skus, full, repeated = preview(engine, _run)
-        what = f"Refund {money(a, cur)} on order {num}" + (" (in full)" if full else "") + (f" and return {_units(back, skus)} to stock" if back else "") + "?"
-        if not repeated and not _confirm(what, yes=False, what="Refunding", flag_hint="refund"):  # a retry records nothing: nothing to confirm
+        what = f"Refund {money(a, cur)} on order {num}" + (" (in full)" if full else "") + (f" and return {render.units(back, skus)} to stock" if back else "") + "?"
+        if not repeated and not confirm_change(what, yes=False, what="Refunding", flag_hint="refund"):  # a retry records nothing: nothing to confirm
             output.message("Not refunded. Nothing changed.")
             return
         expected = shown_version if expect_version is None else expect_version
@@ -667,27 +452,4 @@ def refund(
         res = payments.refund_order(uow.session, expected_version=expected, notify_customer=notify, door="flags", **kwargs)  # type: ignore[arg-type]
         if not res.repeated:
             uow.commit(saved=f"Refund of {money(res.refund.amount, cur)} on order {res.order.number}")
-    o, r = res.order, res.refund
-    e = output.escape
-    if fmt == ShowFormat.json:
-        output.print_json(
-            _detail_json(
-                engine,
-                o.number,
-                refund_recorded={
-                    "amount": to_decimal_str(r.amount, cur),
-                    "full": res.full,
-                    "restocked": {res.skus.get(k, str(k)): v for k, v in sorted(res.restocked.items())},
-                },
-            )
-        )
-    else:
-        _status_line(o)
-    if res.repeated:
-        output.message(f"Refund of {money(r.amount, cur)} with reference {e(r.reference or '')} was already recorded on order {e(o.number)}: nothing new recorded.")
-        return
-    output.success(f"Refund of {money(r.amount, cur)} recorded on order [bold]{e(o.number)}[/bold] · {words(o.payment_status)}")
-    if res.restocked:
-        output.message(f"  Stock returned: {e(_units(res.restocked, res.skus))}")
-    elif res.full and restock is False:
-        output.message("  Stock not returned (--no-restock).")
+    render.refund_recorded(engine, res, currency=cur, fmt=fmt.value, restock=restock)

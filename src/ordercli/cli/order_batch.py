@@ -1,4 +1,5 @@
-"""``ordercli order import FILE`` and ``ordercli order export`` (registered on the ``order`` app)."""
+"""``ordercli order import FILE`` and ``ordercli order export`` (plain functions, registered on the
+``order`` app by ``cli/__init__.py``)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from typing import Optional
 
 import typer
 
-from ordercli.cli.order import app
 from ordercli.errors import InputError
 
 
@@ -108,7 +108,6 @@ class _Meter:
             self.progress = None
 
 
-@app.command("import", help=IMPORT_HELP)
 def import_(
     file: Path = typer.Argument(..., help="CSV, JSON (array) or JSONL file.", show_default=False),
     input_format: Optional[InputFormat] = typer.Option(None, "--input-format", help="csv, json or jsonl (default: from the file's extension)."),
@@ -146,15 +145,13 @@ def import_(
 
     blocked = policy == "reject-all" and not plan.ok
     if not blocked and want_notify and notify is None and not yes and plan.emails > ASK_ABOVE_EMAILS and _state.can_prompt():
-        import questionary
+        from ordercli.wizard.confirm import choose
 
         send = f"Queue {plan.emails} order confirmation emails"
         quiet = "Import without emailing customers"
         cancel = "Cancel (import nothing)"
         try:
-            answer = questionary.select(
-                f"This import would email {plan.emails} customers. What now?", choices=[send, quiet, cancel], default=send
-            ).unsafe_ask()
+            answer = choose(f"This import would email {plan.emails} customers. What now?", [send, quiet, cancel], default=send)
         except KeyboardInterrupt:
             raise Cancelled("Cancelled, nothing imported.") from None
         if answer == cancel or answer is None:
@@ -196,7 +193,7 @@ def _finish(report, errors_file: Optional[Path], fmt: SummaryFormat) -> None:
 
 def _messages(report, errors_file: Optional[Path], *, brief: bool) -> None:
     from ordercli import output
-    from ordercli.cli._render import money
+    from ordercli.cli.render import money
 
     e = output.escape
     probs = sorted(report.problems, key=lambda p: p.line)
@@ -272,7 +269,6 @@ Ecwid REST API `POST /orders` bodies.
 """
 
 
-@app.command("export", help=EXPORT_HELP)
 def export(
     payment_status: Optional[str] = typer.Option(None, "--payment-status", help="e.g. paid, awaiting-payment."),
     fulfillment_status: Optional[str] = typer.Option(None, "--fulfillment-status", help="e.g. shipped, ready-for-pickup."),

@@ -9,7 +9,6 @@ from typing import Optional
 import typer
 
 from ordercli.cli._state import ShowFormat
-from ordercli.cli.order import app
 
 
 class NotifyTo(str, Enum):
@@ -41,7 +40,6 @@ request: it is sent even if the order was created with --no-notify.
 """
 
 
-@app.command("notify", help=NOTIFY_HELP)
 def notify(
     number: str = typer.Argument(..., help="Order number (the bare number works too)."),
     to: NotifyTo = typer.Option(NotifyTo.customer, "--to", help="customer, admin (store.email) or both."),
@@ -120,7 +118,6 @@ writes the PDF to stdout.
 """
 
 
-@app.command("invoice", help=INVOICE_HELP)
 def invoice(
     number: str = typer.Argument(..., help="Order number (the bare number works too)."),
     output_path: Optional[str] = typer.Option(None, "--output", "-o", metavar="FILE.pdf", help="Where to write the PDF ('-' for stdout)."),

@@ -48,7 +48,7 @@ def list_(
     from ordercli import db as dbmod
     from ordercli import output
     from ordercli.cli import _state
-    from ordercli.cli._render import local_time
+    from ordercli.cli.render import local_time
     from ordercli.notify import delivery
     from ordercli.serialize import iso
     from ordercli.services import notifications

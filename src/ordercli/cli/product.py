@@ -23,7 +23,7 @@ def _settings():
 
 def _print_product(p, currency: str, fmt: str) -> None:
     from ordercli import output, serialize
-    from ordercli.cli._render import money
+    from ordercli.cli.render import money
     from ordercli.money import percent_str
 
     if fmt == "json":
@@ -130,7 +130,7 @@ def list_(
     from ordercli import db as dbmod
     from ordercli import output, serialize
     from ordercli.cli import _state
-    from ordercli.cli._render import money
+    from ordercli.cli.render import money
     from ordercli.money import percent_str
     from ordercli.services import catalog, common
 

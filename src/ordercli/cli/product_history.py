@@ -5,7 +5,6 @@ from __future__ import annotations
 import typer
 
 from ordercli.cli._state import ShowFormat
-from ordercli.cli.product import app
 
 HISTORY_HELP = """Show a product's stock movements, newest first.
 
@@ -21,7 +20,6 @@ order number if any. Stock always equals the sum of the changes.
 """
 
 
-@app.command("history", help=HISTORY_HELP)
 def history(
     sku: str = typer.Argument(..., help="SKU."),
     limit: int = typer.Option(50, "--limit", min=1, max=100000, help="At most this many movements (newest first)."),
@@ -30,7 +28,7 @@ def history(
     from ordercli import db as dbmod
     from ordercli import output, serialize
     from ordercli.cli import _state
-    from ordercli.cli._render import local_time
+    from ordercli.cli.render import local_time
     from ordercli.services import catalog
 
     with dbmod.read_session(_state.engine()) as s:

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import copy
 
+from ordercli.wizard import order as prompts
+from ordercli.wizard.confirm import confirm
+
 CUSTOMER = "Customer (name, email, phone)"
 ITEMS = "Items (quantities, prices, remove, add)"
 EXTRAS = "Discount, tip, surcharges, shipping, billing, payment method, notes"
@@ -23,9 +26,8 @@ def run_edit_wizard(engine, number: str, *, yes: bool, dry_run: bool, fmt: str, 
     import questionary
 
     from ordercli import db as dbmod
-    from ordercli import output, wizard
-    from ordercli.cli import _render, _state
-    from ordercli.cli.order_after import announce_edit, show_plan
+    from ordercli import output
+    from ordercli.cli import _state, render
     from ordercli.errors import OrderCliError, PriceChangedError
     from ordercli.services import edits, order_rows, common, orders
 
@@ -43,9 +45,9 @@ def run_edit_wizard(engine, number: str, *, yes: bool, dry_run: bool, fmt: str, 
     number, version = order.number, order.version
     own = {sku_of[pid]: q for pid, q in held.items() if pid in sku_of}
     osettings = edits.settings_for(order, settings)
-    queries = wizard.Queries(engine)
+    queries = prompts.Queries(engine)
 
-    _render.render_order(d, stderr=True)
+    render.render_order(d, stderr=True)
     output.message(f"Editing order {output.escape(number)} (version {version}). Ctrl-C leaves without saving.")
 
     while True:
@@ -60,13 +62,13 @@ def run_edit_wizard(engine, number: str, *, yes: bool, dry_run: bool, fmt: str, 
             draft.items = edit_items(queries, osettings, draft.items, own)
             continue
         if pick == EXTRAS:
-            draft = wizard.ask_extras(draft, osettings)
+            draft = prompts.ask_extras(draft, osettings)
             continue
         # Review
         try:
             with dbmod.read_session(engine) as s:
                 plan = edits.preview_edit(s, number=number, draft=copy.deepcopy(draft))
-                show_plan(plan, fmt="table", stderr=True)
+                render.show_plan(plan, fmt="table", stderr=True)
                 changed, short = plan.changed, bool(plan.shortages)
                 reviewed_total = plan.priced.totals.total
         except OrderCliError as e:
@@ -81,7 +83,7 @@ def run_edit_wizard(engine, number: str, *, yes: bool, dry_run: bool, fmt: str, 
         if dry_run:
             output.message("Dry run: nothing saved.")
             return
-        if not yes and not wizard.confirm("Save these changes?", default=True):
+        if not yes and not confirm("Save these changes?", default=True):
             again = questionary.select("Not saved. Now what?", choices=["Keep editing", QUIT], default="Keep editing").unsafe_ask()
             if again == QUIT:
                 output.message("Nothing changed.")
@@ -101,13 +103,11 @@ def run_edit_wizard(engine, number: str, *, yes: bool, dry_run: bool, fmt: str, 
         break
 
     if fmt == "json":
-        from ordercli.cli.order_after import _detail_json
-
-        output.print_json(_detail_json(engine, number, changed=res.changed, changes=res.summary))
+        output.print_json(render.detail_json(engine, number, changed=res.changed, changes=res.summary))
     else:
         with dbmod.read_session(engine) as s:
-            _render.render_order(orders.order_detail(s, number))
-    announce_edit(res)
+            render.render_order(orders.order_detail(s, number))
+    render.announce_edit(res)
 
 
 def _check(fn):
@@ -155,7 +155,7 @@ def edit_items(queries, settings, items: list, own: dict[str, int]) -> list:
     """Change quantities or prices, remove lines, add items (with the create wizard's item prompt)."""
     import questionary
 
-    from ordercli import output, wizard
+    from ordercli import output
     from ordercli.domain import parse_quantity
     from ordercli.money import parse_money
 
@@ -177,7 +177,7 @@ def edit_items(queries, settings, items: list, own: dict[str, int]) -> list:
                     on_lines[x.sku.upper()] = on_lines.get(x.sku.upper(), 0) + x.quantity
             free = {sku: q - on_lines.get(sku.upper(), 0) for sku, q in own.items() if q > on_lines.get(sku.upper(), 0)}
             # Enter alone: back to the lines; units this order holds but no longer uses are available to it
-            new = wizard.ask_items(queries, settings, [], may_add_none=True, held=free)
+            new = prompts.ask_items(queries, settings, [], may_add_none=True, held=free)
             for it in new:
                 same = next((x for x in items if x.sku and it.sku and x.sku.upper() == it.sku.upper()), None)
                 if same is not None:

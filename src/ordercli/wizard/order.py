@@ -7,8 +7,9 @@ that runs it hands the finished draft to ``services.orders.place_order``.
 Every prompt uses ``unsafe_ask()`` so that Ctrl-C raises KeyboardInterrupt,
 which the CLI turns into "Cancelled, nothing saved." (exit 130).
 
-Reusable pieces (the interactive ``order edit`` uses them too):
+Reusable pieces (the interactive ``order edit``, ``wizard/edit.py``, uses them too):
 :func:`ask_customer`, :func:`ask_items`, :func:`ask_extras`, :func:`ask_address`.
+The stall loop that runs it is ``wizard/stall.py``.
 """
 
 from __future__ import annotations
@@ -479,6 +480,3 @@ def collect_order(queries: Queries, settings: Settings, draft: OrderDraft) -> Or
         draft.items = ask_items(queries, settings)
     return ask_extras(draft, settings)
 
-
-def confirm(message: str, default: bool = True) -> bool:
-    return bool(questionary.confirm(message, default=default).unsafe_ask())

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import copy
 
+from ordercli.wizard import order as prompts
+from ordercli.wizard.confirm import confirm
+
 FIX_ITEMS = "Change the short items (the other lines, customer and extras are kept)"
 CHANGE_ITEMS = "Change the items (quantities, prices, remove, add)"
 CHANGE_EXTRAS = "Change the discount, tip, surcharges, shipping, payment method or notes"
@@ -28,20 +31,19 @@ def run_wizard(engine, draft, *, settings, dry_run: bool, yes: bool, fmt: str) -
 
 def _stall_loop(engine, draft, *, settings, dry_run: bool, yes: bool, fmt: str, saved: list[str]) -> None:
     from ordercli import db as dbmod
-    from ordercli import output, wizard
-    from ordercli.cli import _render, _state
-    from ordercli.cli.order import announce
+    from ordercli import output
+    from ordercli.cli import _state, render
     from ordercli.errors import OrderCliError, OutOfStockError, PriceChangedError
     from ordercli.services import orders
 
-    queries = wizard.Queries(engine)
+    queries = prompts.Queries(engine)
     template = copy.deepcopy(draft)  # flags given on the command line apply to every order…
     first = True
     while True:
         start = copy.deepcopy(template)
         if not first:
             start.external_ref = None  # …except --ref, which names one order only
-        draft = wizard.collect_order(queries, settings, start)
+        draft = prompts.collect_order(queries, settings, start)
         placed = None
         while placed is None:
             try:
@@ -50,18 +52,18 @@ def _stall_loop(engine, draft, *, settings, dry_run: bool, yes: bool, fmt: str, 
                 # e.g. the discount is larger than the subtotal, or a total over the limit:
                 # say so and let the person fix the items or the extras.
                 output.error(e.message, e.hint)
-                draft = _amend(wizard, queries, settings, draft, "What do you want to change?")
+                draft = _amend(queries, settings, draft, "What do you want to change?")
                 if draft is None:  # dropped
                     break
                 continue
             c = priced.draft.customer
             contact = " · ".join(x for x in [c.email, c.phone] if x)
             output.message(f"Customer: [bold]{output.escape(c.name)}[/bold]" + (f" ({output.escape(contact)})" if contact else ""))
-            _render.render_priced(priced, stderr=True)
+            render.render_priced(priced, stderr=True)
             short = priced.shortages()
             if short:
                 output.warn("not enough stock for " + "; ".join(f"{sku} (asked {a}, available {v})" for sku, a, v in short) + ".")
-                if _fix_or_drop(wizard, queries, settings, draft, {sku for sku, _, _ in short}):
+                if _fix_or_drop(queries, settings, draft, {sku for sku, _, _ in short}):
                     continue
                 output.message("Dropped. Nothing saved.")
                 break
@@ -69,9 +71,9 @@ def _stall_loop(engine, draft, *, settings, dry_run: bool, yes: bool, fmt: str, 
                 output.message("Dry run: nothing saved.")
                 break
             if c.email and template.notify_customer:
-                draft.notify_customer = wizard.confirm(f"Email the order confirmation to {c.email}?", default=True)
-            if not yes and not wizard.confirm("Create this order?", default=True):
-                draft = _amend(wizard, queries, settings, draft, "Not created. What now?")
+                draft.notify_customer = confirm(f"Email the order confirmation to {c.email}?", default=True)
+            if not yes and not confirm("Create this order?", default=True):
+                draft = _amend(queries, settings, draft, "Not created. What now?")
                 if draft is None:  # dropped
                     break
                 continue
@@ -88,7 +90,7 @@ def _stall_loop(engine, draft, *, settings, dry_run: bool, yes: bool, fmt: str, 
             except OutOfStockError as e:
                 # Another till took the stock meanwhile: nothing was saved; keep what was typed.
                 output.error(e.message, "Nothing was saved.")
-                if _fix_or_drop(wizard, queries, settings, draft, {sku for sku, _, _ in e.shortages}):
+                if _fix_or_drop(queries, settings, draft, {sku for sku, _, _ in e.shortages}):
                     continue
                 output.message("Dropped. Nothing saved.")
                 break
@@ -104,9 +106,9 @@ def _stall_loop(engine, draft, *, settings, dry_run: bool, yes: bool, fmt: str, 
                     d = orders.order_detail(s, number)
                 output.print_json(serialize.order_dict(d.order, d.lines, d.surcharges, events=d.events))
             # The review already showed the lines and totals: one line is enough at a busy stall.
-            announce(placed)
+            render.announce(placed)
         try:
-            again = wizard.confirm("Start the next order?", default=True)
+            again = confirm("Start the next order?", default=True)
         except (KeyboardInterrupt, EOFError):  # Ctrl-C / Ctrl-D here means "no": what was saved stays saved
             again = False
         if not again:
@@ -127,25 +129,25 @@ def _review(engine, draft):
         return e.priced
 
 
-def _amend(wizard, queries, settings, draft, question: str):
+def _amend(queries, settings, draft, question: str):
     """Let the person change the items or the extras of the order being taken; None to drop it."""
     import questionary
 
-    from ordercli.cli.order_edit_wizard import edit_items
+    from ordercli.wizard.edit import edit_items
 
     pick = questionary.select(question, choices=[CHANGE_ITEMS, CHANGE_EXTRAS, DROP], default=CHANGE_ITEMS).unsafe_ask()
     if pick == CHANGE_ITEMS:
         draft.items = edit_items(queries, settings, draft.items, {})
         return draft
     if pick == CHANGE_EXTRAS:
-        return wizard.ask_extras(draft, settings)
+        return prompts.ask_extras(draft, settings)
     from ordercli import output
 
     output.message("Dropped. Nothing saved.")
     return None
 
 
-def _fix_or_drop(wizard, queries, settings, draft, short_skus: set[str]) -> bool:
+def _fix_or_drop(queries, settings, draft, short_skus: set[str]) -> bool:
     """Offer to fix the short lines (the others, customer and extras are kept). True if the draft was changed."""
     import questionary
     from ordercli import output
@@ -157,5 +159,5 @@ def _fix_or_drop(wizard, queries, settings, draft, short_skus: set[str]) -> bool
     kept = [it for it in draft.items if not (it.sku and it.sku.upper() in short)]
     if kept:
         output.message("Kept: " + ", ".join(f"{it.sku or it.name} ×{it.quantity}" for it in kept) + ". Add the short items again with what is left, or other items.")
-    draft.items = wizard.ask_items(queries, settings, kept)
+    draft.items = prompts.ask_items(queries, settings, kept)
     return True
