@@ -168,14 +168,16 @@ def edit(
         run_edit_wizard(engine, number, yes=yes, dry_run=dry_run, fmt=fmt.value, expect_version=expect_version)
         return
 
+    from ordercli.cli.flag_names import naming_flags
+
     if dry_run:
         # plan_edit is the first half of edit_order itself (everything but the writes).
-        with dbmod.read_session(engine) as s:
+        with dbmod.read_session(engine) as s, naming_flags():
             plan = edits.preview_edit(s, number=number, changes=ch)
             render.show_plan(plan, fmt=fmt.value)
         return
 
-    with _state.unit_of_work(engine) as uow:
+    with _state.unit_of_work(engine) as uow, naming_flags():  # the gate's field paths -> these flags
         res = edits.edit_order(uow.session, number=number, changes=ch, expected_version=expect_version, door="flags")
         o = res.order
         number = o.number

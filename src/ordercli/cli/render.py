@@ -71,7 +71,8 @@ def render_order(d, *, stderr: bool = False) -> None:
     paid = getattr(o, "paid", 0)
     if paid or o.payment_status not in ("AWAITING_PAYMENT",):
         due = f"Balance due: {money(o.balance_due, cur)}"
-        con.print(f"Paid: {money(paid, cur)}" + (f"   Refunded: {money(o.refunded, cur)}" if o.refunded else "") + "   " + (f"[bold]{due}[/bold]" if o.balance_due else due))
+        credit = f"   [bold]Credit owed to the customer: {money(o.credit, cur)}[/bold]" if o.credit else ""
+        con.print(f"Paid: {money(paid, cur)}" + (f"   Refunded: {money(o.refunded, cur)}" if o.refunded else "") + "   " + (f"[bold]{due}[/bold]" if o.balance_due else due) + credit)
     if o.pickup:
         con.print("Shipping: pickup" + (f" ({e(o.shipping_method)})" if o.shipping_method else ""))
     elif o.shipping_method or o.ship_street or o.ship_city:
@@ -292,7 +293,7 @@ def announce_edit(res) -> None:
         output.message(f"  Payment status: {words(res.status_change[0])} → {words(res.status_change[1])}")
     if o.balance_due:
         output.message(f"  Balance due {money(o.balance_due, o.currency)} — take payment with: ordercli order pay {e(o.number)}")
-    over = (o.paid - o.refunded) - o.total
+    over = o.credit  # the money model: paid more than the new total
     if over > 0:
             output.warn(
             f"the customer paid {money(over, o.currency)} more than the new total — give it back with: "
@@ -392,7 +393,7 @@ def status_change(res) -> None:
         output.message(f"  Payment recorded: {money(res.payment_recorded.amount, o.currency)}")
     if res.refund_recorded is not None:
         output.message(f"  Refund recorded: {money(res.refund_recorded.amount, o.currency)}")
-    kept = o.paid - o.refunded
+    kept = o.credit  # on a cancelled order, everything kept is owed back
     if o.payment_status == "CANCELLED" and kept > 0:
         output.message(f"  {money(kept, o.currency)} was paid on this order — give it back with: ordercli order refund {e(o.number)}")
     if o.balance_due:
