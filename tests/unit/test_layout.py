@@ -108,5 +108,35 @@ def test_commands_are_registered_in_one_place():
         ]
         assert not imports_an_app, f"{path.name} imports another module's app: {imports_an_app}"
         if not own_app and path.name != "__init__.py":
-            decorated = [n.name for n in tree.body if isinstance(n, ast.FunctionDef) and n.decorator_list]
+            decorated = [
+                n.name
+                for n in tree.body
+                if isinstance(n, ast.FunctionDef)
+                and any(isinstance(d, ast.Call) and isinstance(d.func, ast.Attribute) and d.func.attr in ("command", "callback") for d in n.decorator_list)
+            ]
             assert not decorated, f"{path.name}: {decorated} are decorated; register them in cli/__init__.py"
+
+
+def _strings_outside_docstrings(path: Path) -> list[tuple[int, str]]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    docstrings = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.body:
+            first = node.body[0]
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
+                docstrings.add(id(first.value))
+    return [(n.lineno, n.value) for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in docstrings]
+
+
+def test_services_and_notify_speak_in_facts_never_in_commands_or_flags():
+    """Issue 8 §4: the CLI words hints (cli/hints.py); no string in services/ or notify/ names a command or a flag."""
+    import re
+
+    command_or_flag = re.compile(r"ordercli [a-z]|(?<![\w-])--[a-z][a-z-]+")
+    found = []
+    for folder in ("services", "notify"):
+        for path in sorted((SRC / "ordercli" / folder).rglob("*.py")):
+            for line, text in _strings_outside_docstrings(path):
+                if command_or_flag.search(text):
+                    found.append(f"{path.relative_to(SRC)}:{line}: {text[:80]!r}")
+    assert found == [], "\n".join(found)

@@ -30,6 +30,12 @@ def _reopen(order: str, reopen_to: str = "AWAITING_PAYMENT", **_) -> str:
     return f"Reopen it first with `ordercli order status {order} --payment awaiting-payment` (this takes its stock again)."
 
 
+def _unknown_sku(close: tuple = (), **_) -> str:
+    if close:
+        return "Did you mean " + ", ".join(close) + "? See `ordercli product list --search TEXT`."
+    return "See `ordercli product list --search TEXT`; in an order, sell it as --custom-item \"NAME=PRICE\"."
+
+
 HINTS: dict[str, Callable[..., str]] = {
     # an order changed under a till
     "order.changed": lambda order, **_: f"See what changed with `ordercli order show {order}`. Nothing was saved.",
@@ -62,6 +68,27 @@ HINTS: dict[str, Callable[..., str]] = {
     "refund.cancelled_partial": lambda order, **_: f"Run `ordercli order refund {order}` without --amount, or reopen the order first.",
     "refund.partial_restock": lambda **_: "Add --restock-item SKU[:QTY] for each line that came back (or leave out --restock).",
     "refund.restock_conflict": lambda **_: "Give one of --no-restock and --restock-item.",
+    "import.stock_for_file": lambda sku, missing, **_: f"Lower the quantities, or add stock with `ordercli product stock {sku} --add {missing}`.",
+    # edits
+    "stock.short.edit": lambda order, **_: f"Lower the quantity, or add stock with `ordercli product stock SKU --add N`. Order {order} was not changed.",
+    "edit.no_items": lambda order, **_: f"Keep at least one line, or cancel the order with `ordercli order cancel {order}`.",
+    "edit.quantity": lambda **_: "Use a whole number of at least 1, or --remove-item.",
+    # lookups
+    "order.unknown": lambda **_: "List orders with `ordercli order list`.",
+    "order.ref_taken": lambda order, **_: f"Give this order its own --ref (or none). See the other one with `ordercli order show {order}`.",
+    "customer.unknown": lambda **_: "Find customers with `ordercli customer list --search TEXT`.",
+    "product.unknown": _unknown_sku,
+    # the catalog
+    "product.exists": lambda sku, **_: f"Change it with `ordercli product edit {sku} …`.",
+    "product.tracked": lambda sku, **_: f"Use `ordercli product stock {sku} --set N`.",
+    "product.untracked": lambda sku, **_: f"Start tracking with `ordercli product edit {sku} --stock N`.",
+    "product.stock_negative": lambda **_: "Give --stock 0 or more, or --untracked.",
+    "product.stock_negative_edit": lambda **_: "Give --stock 0 or more.",
+    "product.stock_set_negative": lambda **_: "Give --set 0 or more.",
+    "product.stock_args": lambda **_: "Give exactly one of --set N or --add N, e.g. `ordercli product stock MUG-01 --add 5`.",
+    "product.stock_change_too_big": lambda **_: "Give a smaller change, or --set N.",
+    "product.stock_add_max": lambda most, **_: f"Use --add {most} at most.",
+    "product.stock_below_zero": lambda least, **_: f"Use --add {least} at most, or --set 0.",
 }
 
 

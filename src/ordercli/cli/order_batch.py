@@ -174,11 +174,13 @@ def import_(
 
 def _finish(report, errors_file: Optional[Path], fmt: SummaryFormat) -> None:
     from ordercli import output
-    from ordercli.services import order_import
+    from ordercli.cli.hints import hint_for
 
+    for p in report.problems:  # the services give facts; the hints are worded here, for every output
+        p.hint = p.hint or hint_for(p)
     if errors_file is not None:
         try:
-            order_import.write_errors_csv(errors_file, report.problems)
+            write_errors_csv(errors_file, report.problems)
         except OSError as e:
             output.warn(f"could not write {str(errors_file)!r}: {e.strerror}.")
     if fmt == SummaryFormat.json:
@@ -320,3 +322,21 @@ def export(
             output.success(f"Exported {count} order{'s' if count != 1 else ''}{where}.")
         else:
             output.message(f"No orders match; exported nothing{where}. Widen the filters (see `ordercli order list`).")
+
+
+def write_errors_csv(path, problems) -> None:
+    """The import's problems as a CSV a person can fix the file with (hints worded here, as on screen)."""
+    import csv
+    import os
+    from pathlib import Path
+
+    from ordercli.output import safe_cell
+
+    target = Path(path).expanduser()
+    tmp = target.with_name(target.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["line", "order_ref", "column", "problem", "hint"])
+        for p in sorted(problems, key=lambda p: p.line):
+            w.writerow([safe_cell(v) for v in (p.line, p.order_ref or "", p.column or "", p.message, p.hint or "")])
+    os.replace(tmp, target)

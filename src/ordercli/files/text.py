@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import codecs
 import stat
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Iterator
 
@@ -33,6 +33,8 @@ class FileProblem:
     hint: str | None = None
     column: str | None = None
     column_label: str = "column"  # "field" for a JSON path
+    code: str | None = None  # a service's refusal as a fact (errors.OrderCliError.code); the CLI words its hint
+    facts: dict = field(default_factory=dict)
 
     def context(self) -> str:
         """What goes between the line and the column (an order's reference, for orders)."""

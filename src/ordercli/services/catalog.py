@@ -48,14 +48,14 @@ def add_product(session: Session, *, sku: str, name: str, price: int, stock: int
     sku = check_sku(sku)
     name = clean_text(name, "product name", required=True)  # type: ignore[assignment]
     if stock is not None and stock < 0:
-        raise InputError("Stock cannot be negative.", "Give --stock 0 or more, or --untracked.")
+        raise InputError("Stock cannot be negative.", code="product.stock_negative")
     if stock is not None:
         check_stock(stock)
     # The SKU check is case-insensitive, the unique index is not: hold the catalog lock from the
     # check to the commit so two tills adding CUP-1 and cup-1 at once cannot both get through.
     common.lock_catalog(session)
     if session.exec(select(Product).where(sa.func.upper(Product.sku) == sku.upper())).first():
-        raise RefusedError(f"A product with SKU {sku!r} already exists.", f"Change it with `ordercli product edit {sku} …`.")
+        raise RefusedError(f"A product with SKU {sku!r} already exists.", code="product.exists", sku=sku)
     settings = common.load_settings(session)
     product = Product(sku=sku, name=name, price=price, stock=stock, tax_rate=settings.default_rate if tax_rate is None else tax_rate)
     session.add(product)
@@ -90,9 +90,9 @@ def edit_product(
         product.stock = None
     if track_stock is not None:
         if product.stock is not None:
-            raise InputError(f"{product.sku} already tracks stock.", f"Use `ordercli product stock {product.sku} --set N`.")
+            raise InputError(f"{product.sku} already tracks stock.", code="product.tracked", sku=product.sku)
         if track_stock < 0:
-            raise InputError("Stock cannot be negative.", "Give --stock 0 or more.")
+            raise InputError("Stock cannot be negative.", code="product.stock_negative_edit")
         check_stock(track_stock)
         product.stock = track_stock
         if track_stock:
@@ -107,12 +107,12 @@ def change_stock(session: Session, *, sku: str, set_to: int | None = None, add: 
     """``--set N`` or ``--add N`` (negative allowed). Stock never goes below 0."""
     product = _lock_and_reload(session, common.get_product(session, sku))
     if product.stock is None:
-        raise RefusedError(f"{product.sku} does not track stock.", f"Start tracking with `ordercli product edit {product.sku} --stock N`.")
+        raise RefusedError(f"{product.sku} does not track stock.", code="product.untracked", sku=product.sku)
     if (set_to is None) == (add is None):
-        raise InputError("Give exactly one of --set N or --add N.", "e.g. `ordercli product stock MUG-01 --add 5`.")
+        raise InputError("Give exactly one new stock level or one change.", code="product.stock_args")
     if set_to is not None:
         if set_to < 0:
-            raise InputError("Stock cannot be negative.", "Give --set 0 or more.")
+            raise InputError("Stock cannot be negative.", code="product.stock_set_negative")
         check_stock(set_to)
         row = session.execute(
             sa.text("UPDATE product SET stock = :v WHERE id = :id RETURNING stock, stock"), {"v": set_to, "id": product.id}
@@ -121,11 +121,12 @@ def change_stock(session: Session, *, sku: str, set_to: int | None = None, add: 
     else:
         assert add is not None
         if abs(add) > MAX_STOCK:
-            raise InputError(f"Invalid --add: at most {MAX_STOCK:,} units either way.", "Give a smaller change, or --set N.")
+            raise InputError(f"A stock change is at most {MAX_STOCK:,} units either way.", code="product.stock_change_too_big")
         if add > 0 and (product.stock or 0) + add > MAX_STOCK:
             raise InputError(
                 f"Stock of {product.sku} would be {(product.stock or 0) + add:,}: at most {MAX_STOCK:,} units.",
-                f"Use --add {MAX_STOCK - (product.stock or 0)} at most.",
+                code="product.stock_add_max",
+                most=MAX_STOCK - (product.stock or 0),
             )
         row = session.execute(
             sa.text("UPDATE product SET stock = stock + :d WHERE id = :id AND stock + :d >= 0 RETURNING stock"), {"d": add, "id": product.id}
@@ -134,7 +135,8 @@ def change_stock(session: Session, *, sku: str, set_to: int | None = None, add: 
             current = session.execute(sa.text("SELECT stock FROM product WHERE id = :id"), {"id": product.id}).scalar()
             raise RefusedError(
                 f"Stock of {product.sku} cannot go below 0 (in stock {current}, change {add:+d}).",
-                f"Use --add {-int(current or 0)} at most, or --set 0.",
+                code="product.stock_below_zero",
+                least=-int(current or 0),
             )
         delta = add
     new_stock = int(row[0])

@@ -182,7 +182,7 @@ def get_order(session: Session, number: str) -> Order:
             cond.append(Order.seq == int(text))
         order = session.exec(select(Order).where(sa.or_(*cond)).order_by(Order.id.desc())).first()
     if order is None:
-        raise NotFoundError(f"No order {text!r}.", "List orders with `ordercli order list`.")
+        raise NotFoundError(f"No order {text!r}.", code="order.unknown")
     return order
 
 
@@ -200,8 +200,4 @@ def unknown_sku(session: Session, sku: str) -> NotFoundError:
     all_skus = list(session.exec(select(Product.sku)).all())
     close = difflib.get_close_matches(sku.upper(), [s.upper() for s in all_skus], n=3, cutoff=0.5)
     by_upper = {s.upper(): s for s in all_skus}
-    if close:
-        hint = "Did you mean " + ", ".join(by_upper[c] for c in close) + "? See `ordercli product list --search TEXT`."
-    else:
-        hint = "See `ordercli product list --search TEXT`; in an order, sell it as --custom-item \"NAME=PRICE\"."
-    return NotFoundError(f"Unknown SKU {sku!r}.", hint)
+    return NotFoundError(f"Unknown SKU {sku!r}.", code="product.unknown", close=tuple(by_upper[c] for c in close))

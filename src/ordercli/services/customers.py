@@ -99,7 +99,7 @@ def get_customer(session: Session, key: str, *, phone_region: str | None = None)
         if e164:
             customer = session.exec(select(Customer).where(Customer.phone == e164)).first()
     if customer is None:
-        raise NotFoundError(f"No customer {text!r}.", "Find customers with `ordercli customer list --search TEXT`.")
+        raise NotFoundError(f"No customer {text!r}.", code="customer.unknown")
     return customer
 
 

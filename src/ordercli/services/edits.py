@@ -16,7 +16,7 @@ from ordercli import balance as money
 from ordercli.domain import Address, CustomerIn, ItemIn, OrderDraft, ShippingIn
 from ordercli.errors import InputError, OutOfStockError, PriceChangedError
 from ordercli.models import Order, OrderLine, OrderSurcharge, Product, utcnow
-from ordercli.money import format_money, percent_str, to_decimal_str
+from ordercli.money import format_money, percent_str
 from ordercli.pricing import Adjustment
 from ordercli.services import common, customers
 from ordercli.services.orders import PricedOrder, draft_values, normalize_draft, price_draft, write_lines
@@ -102,7 +102,7 @@ def draft_from_order(session: Session, order: Order) -> OrderDraft:
     )
 
 
-def _find_item(items: list[ItemIn], key: str, flag: str, currency: str = "EUR") -> ItemIn:
+def _find_item(items: list[ItemIn], key: str, action: str, currency: str = "EUR") -> ItemIn:
     """The line a flag names: a SKU, or the name of a custom line (``NAME#2``: the second line of that name)."""
     k = key.strip().upper()
     for it in items:
@@ -124,9 +124,9 @@ def _find_item(items: list[ItemIn], key: str, flag: str, currency: str = "EUR") 
         which = " or ".join(
             f"{name}#{i} (×{it.quantity} at {format_money(it.unit_price or 0, currency)})" for i, it in enumerate(named, 1)
         )
-        raise InputError(f"{flag} {key!r}: {len(named)} lines are called {name!r}.", f"Say which one: {which}.")
+        raise InputError(f"Cannot {action} {key!r}: {len(named)} lines are called {name!r}.", f"Say which one: {which}.")
     on_order = ", ".join(it.sku or f'"{it.name}"' for it in items) or "none"
-    raise InputError(f"{flag} {key!r}: no such line on this order.", f"Lines on the order: {on_order}.")
+    raise InputError(f"Cannot {action} {key!r}: no such line on this order.", f"Lines on the order: {on_order}.")
 
 
 def apply_changes(draft: OrderDraft, ch: EditChanges, currency: str = "EUR") -> OrderDraft:
@@ -141,9 +141,9 @@ def apply_changes(draft: OrderDraft, ch: EditChanges, currency: str = "EUR") -> 
     d = copy.deepcopy(draft)
     # Every flag names a line of the order as it is (NAME#2 is the second "NAME" shown), so
     # find them all before removing any: a removal must not renumber the lines the next flag means.
-    removed = [_find_item(d.items, key, "--remove-item", currency) for key in ch.remove]
-    qtys = [(_find_item(d.items, key, "--set-qty", currency), qty) for key, qty in ch.set_qty]
-    prices = [(_find_item(d.items, key, "--set-price", currency), price) for key, price in ch.set_price]
+    removed = [_find_item(d.items, key, "remove", currency) for key in ch.remove]
+    qtys = [(_find_item(d.items, key, "change the quantity of", currency), qty) for key, qty in ch.set_qty]
+    prices = [(_find_item(d.items, key, "change the price of", currency), price) for key, price in ch.set_price]
     for it, qty in qtys:
         it.quantity = qty
     for it, price in prices:
@@ -241,7 +241,7 @@ class EditShortage(OutOfStockError):
         self.message = "Not enough stock for this edit — " + "; ".join(
             f"line {sku} ({name}): {extra} more asked, {avail} available" for sku, name, extra, avail in plan_shortages
         ) + "."
-        self.hint = f"Lower the quantity, or add stock with `ordercli product stock SKU --add N`. Order {number} was not changed."
+        self.code, self.facts = "stock.short.edit", {"order": number}
 
 
 def plan_edit(session: Session, order: Order, new_draft: OrderDraft, settings: Settings) -> EditPlan:
@@ -249,17 +249,14 @@ def plan_edit(session: Session, order: Order, new_draft: OrderDraft, settings: S
     if order.payment_status in CLOSED:
         raise closed_refusal(order, "be edited")
     if not new_draft.items:
-        raise InputError(
-            "An order needs at least one item.",
-            f"Keep at least one line, or cancel the order with `ordercli order cancel {order.number}`.",
-        )
+        raise InputError("An order needs at least one item.", code="edit.no_items", order=order.number)
     osettings = settings_for(order, settings)
     before = draft_from_order(session, order)
     stored_address = before.shipping.address if before.shipping else None
     after = normalize_draft(copy.deepcopy(new_draft), osettings, stored_shipping_address=stored_address)
     for it in after.items:
         if it.quantity <= 0:
-            raise InputError(f"Invalid quantity {it.quantity} for {it.sku or it.name}.", "Use a whole number of at least 1, or --remove-item.")
+            raise InputError(f"Invalid quantity {it.quantity} for {it.sku or it.name}.", code="edit.quantity")
     held = held_units(session, order) if order.stock_held else {}
     priced = price_draft(session, after, osettings, own_units=held)
     old_lines = lines_of(session, order)
@@ -494,7 +491,7 @@ def edit_order(
     else:
         summary_text = "Edited: " + "; ".join(summary)
     if order.credit > 0:
-        summary_text += f" · overpaid by {money_text(order.credit, order)}: give it back with `ordercli order refund {order.number} --amount {to_decimal_str(order.credit, order.currency)}`"
+        summary_text += f" · overpaid by {money_text(order.credit, order)} (owed back to the customer)"
     add_event(session, order, "edited", summary_text, door, at=now)
     status_change = None
     if new_status != old_status:

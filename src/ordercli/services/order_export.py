@@ -194,7 +194,7 @@ def export_orders(session, f, out: TextIO, *, fmt: str, limit: int | None = None
     from ordercli.output import safe_cell
 
     if fmt not in EXPORT_FORMATS:
-        raise InputError(f"Unknown export format {fmt!r}.", "Use --format csv, json, jsonl or ecwid.")
+        raise InputError(f"Unknown export format {fmt!r}: csv, json, jsonl or ecwid.")
     count = 0
     rows = iter_export(session, f, chunk=chunk, limit=limit)
     if fmt == "csv":

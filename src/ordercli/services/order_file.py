@@ -141,7 +141,7 @@ def open_source(path: str | Path, fmt: str | None = None) -> Source:
     if fmt:
         fmt = fmt.lower()
         if fmt not in FORMATS:
-            raise InputError(f"Unknown input format {fmt!r}.", "Use --input-format csv, json or jsonl.")
+            raise InputError(f"Unknown input format {fmt!r}: csv, json or jsonl.")
     else:
         fmt = _EXTENSIONS.get(tf.path.suffix.lower())
         if fmt is None:
@@ -401,7 +401,7 @@ def _read_json_array(src: Source) -> Iterator[RawOrder]:
                 yield _json_raw(v.value, v.line, "json", v.pos)
         except NotAnArray as e:
             if e.found == "object":
-                raise InputError(f"{shown!r}: expected a JSON array of orders ([{{…}}, {{…}}]).", "Wrap the orders in [ … ], or give one order per line in a .jsonl file (--input-format jsonl).") from None
+                raise InputError(f"{shown!r}: expected a JSON array of orders ([{{…}}, {{…}}]).", "Wrap the orders in [ … ], or give one order per line in a JSON Lines (.jsonl) file.") from None
             raise InputError(f"{shown!r} line {e.line}: not a JSON array of orders.", "A JSON import is an array: [{\"order_ref\": …, \"customer\": {…}, \"items\": […]}, …].") from None
         except JsonFileError as e:
             yield _fatal(e.problem, "json", e.pos)

@@ -30,11 +30,8 @@ command delivers the outbox once, after the import).
 
 from __future__ import annotations
 
-import csv
-import os
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from ordercli.domain import CustomerIn, OrderDraft
@@ -178,7 +175,7 @@ def check_file(engine, src: Source, *, policy: str, notify: bool = True, progres
     from ordercli.services import common, orders
 
     if policy not in POLICIES:
-        raise InputError(f"Unknown --on-error {policy!r}.", "Use reject-all, skip or stop.")
+        raise InputError(f"Unknown error policy {policy!r}: reject-all, skip or stop.")
     plan = Plan(policy=policy)
     with db.read_session(engine) as s:
         settings = common.load_settings(s)
@@ -214,7 +211,7 @@ def check_file(engine, src: Source, *, policy: str, notify: bool = True, progres
                 try:
                     priced = orders.price_draft(s, orders.normalize_draft(draft, settings), settings, catalog=catalog)
                 except OrderCliError as e:
-                    raw.problems.append(Problem(raw.line, e.message, e.hint, order_ref=raw.ref, kind=_kind(e)))
+                    raw.problems.append(Problem(raw.line, e.message, e.hint, order_ref=raw.ref, kind=_kind(e), code=e.code, facts=e.facts))
                     _bad(plan, raw)
                     if policy == "stop":
                         done = True
@@ -236,8 +233,8 @@ def check_file(engine, src: Source, *, policy: str, notify: bool = True, progres
                             Problem(
                                 raw.line,
                                 "not enough stock after the orders above it in the file — " + "; ".join(f"{sku}: asked {a}, left {v}" for sku, a, v in short) + ".",
-                                "Lower the quantities or add stock with `ordercli product stock SKU --add N`.",
                                 order_ref=raw.ref,
+                                code="stock.short",
                                 kind="refused",
                             )
                         )
@@ -267,8 +264,9 @@ def check_file(engine, src: Source, *, policy: str, notify: bool = True, progres
                     line,
                     f"not enough stock of {names.get(pid, pid)} for the whole file: the orders up to this one ask for {asked}, "
                     f"{avail} in stock (the file asks for {demand[pid]} in all).",
-                    f"Lower the quantities, or add stock with `ordercli product stock {names.get(pid, pid)} --add {demand[pid] - avail}`.",
                     order_ref=ref,
+                    code="import.stock_for_file",
+                    facts={"sku": names.get(pid, pid), "missing": demand[pid] - avail},
                     column="quantity" if src.fmt == "csv" else None,
                     kind="refused",
                 )
@@ -391,7 +389,7 @@ class _Importer:
                     r.already += 1
                     return
         if isinstance(e, OrderCliError):
-            r.add(Problem(it.line, e.message, e.hint, order_ref=it.ref, kind=_kind(e)))
+            r.add(Problem(it.line, e.message, e.hint, order_ref=it.ref, kind=_kind(e), code=e.code, facts=e.facts))
             r.failed += 1
             if self.policy != "skip":
                 self._stop(it)
@@ -508,18 +506,3 @@ def dry_run_report(src: Source, plan: Plan) -> ImportReport:
         report.add(p)
     report.problems_dropped += plan.problems_dropped
     return report
-
-
-def write_errors_csv(path: str | Path, problems: Iterable[Problem]) -> None:
-    from ordercli.output import safe_cell
-
-    target = Path(path).expanduser()
-    tmp = target.with_name(target.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8", newline="") as f:
-        w = csv.writer(f, lineterminator="\n")
-        w.writerow(["line", "order_ref", "column", "problem", "hint"])
-        for p in sorted(problems, key=lambda p: p.line):
-            w.writerow([safe_cell(v) for v in (p.line, p.order_ref or "", p.column or "", p.message, p.hint or "")])
-    os.replace(tmp, target)
-
-

@@ -305,7 +305,8 @@ def _check_same_request(session: Session, existing: Order, draft: OrderDraft, pr
     if differs:
         raise RefusedError(
             f"Reference {existing.external_ref} already belongs to order {existing.number} (different {' and '.join(differs)}): nothing was created.",
-            f"Give this order its own --ref (or none). See the other one with `ordercli order show {existing.number}`.",
+            code="order.ref_taken",
+            order=existing.number,
         )
 
 

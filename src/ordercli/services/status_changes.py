@@ -82,10 +82,7 @@ def move_refused(order: Order, refusal: money.Refusal) -> RefusedError:
     if refusal.reason == "needs_amount":
         return RefusedError("A partial refund needs an amount.", code="move.needs_amount", order=order.number)
     if refusal.reason == "nothing_paid":
-        return RefusedError(
-            f"Nothing was paid on order {order.number}, so there is nothing to refund.",
-            f"To call the order off, cancel it: `ordercli order cancel {order.number}`.",
-        )
+        return RefusedError(f"Nothing was paid on order {order.number}, so there is nothing to refund.", code="refund.nothing_paid", order=order.number)
     if refusal.reason == "already_paid":
         return RefusedError(f"Order {order.number} has payments ({money_text(b.paid, order)}), so it cannot be Incomplete.", code="move.already_paid", order=order.number)
     # nothing_due
