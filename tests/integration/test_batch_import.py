@@ -179,7 +179,9 @@ def test_every_problem_is_reported_with_its_line_and_nothing_is_written(engine, 
     got = sorted((x.line, x.order_ref, x.column) for x in report.problems)
     assert got == [(3, "F-2", None), (4, "F-3", "quantity"), (5, "F-4", "email"), (6, "F-5", "phone"), (8, "F-6", "discount")]
     sku_problem = next(x for x in report.problems if x.order_ref == "F-2")
-    assert "Unknown SKU 'MUGG'" in sku_problem.message and "MUG" in (sku_problem.hint or "")
+    from ordercli.cli.hints import hint_for
+
+    assert "Unknown SKU 'MUGG'" in sku_problem.message and "Did you mean MUG" in hint_for(sku_problem)
     assert (report.created, report.failed, report.written) == (0, 5, False)
     assert snapshot(engine) == before
     assert report.exit_code == 2

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from sqlmodel import select
 
 from ordercli import db
+from ordercli.cli.hints import hint_for
 from ordercli.errors import InputError, NotFoundError, RefusedError
 from ordercli.models import Product, StockMovement
 from ordercli.services import catalog, common, config
@@ -90,7 +91,7 @@ def test_duplicate_sku_is_refused_whatever_the_case(engine):
     with pytest.raises(RefusedError) as ei:
         add(engine, sku="mug-01", name="Other")
     assert "already exists" in ei.value.message
-    assert "product edit" in ei.value.hint
+    assert "product edit" in hint_for(ei.value)  # the fact (code + SKU) worded by the CLI
     assert len(products(engine)) == 1
 
 
@@ -148,7 +149,7 @@ def test_edit_unknown_sku(engine):
         with db.write_session(engine) as s:
             catalog.edit_product(s, sku="MUG-1", price=1)
             s.commit()
-    assert "MUG-01" in ei.value.hint
+    assert ei.value.facts["close"] == ("MUG-01",) and "Did you mean MUG-01?" in hint_for(ei.value)
 
 
 def test_change_stock_set_and_add(engine):

@@ -160,7 +160,8 @@ def import_(
 
     meter = _Meter(show_bar and not blocked, "Importing", src.size)
     try:
-        report = order_import.import_file(engine, src, plan, notify=want_notify, batch_size=batch_size, progress=meter)
+        with _ctrl_c_stops_between_commits() as stop:
+            report = order_import.import_file(engine, src, plan, notify=want_notify, batch_size=batch_size, progress=meter, stop_requested=stop)
     finally:
         meter.close()
     if report.written and not report.interrupted:
@@ -340,3 +341,34 @@ def write_errors_csv(path, problems) -> None:
         for p in sorted(problems, key=lambda p: p.line):
             w.writerow([safe_cell(v) for v in (p.line, p.order_ref or "", p.column or "", p.message, p.hint or "")])
     os.replace(tmp, target)
+
+
+class _ctrl_c_stops_between_commits:
+    """Ctrl-C during an import asks it to stop before its next order (what is committed stays).
+
+    Python raises KeyboardInterrupt wherever the interpreter is, even inside a garbage
+    collector's callback, where it is printed and lost ("Exception ignored in …") and the
+    import would carry on. A flag read between orders cannot be lost. A second Ctrl-C
+    interrupts at once, as usual.
+    """
+
+    def __enter__(self):
+        import signal
+        import threading
+
+        self._flag = threading.Event()
+        self._previous = None
+        if threading.current_thread() is threading.main_thread():
+            def on_ctrl_c(signum, frame):
+                self._flag.set()
+                signal.signal(signal.SIGINT, self._previous)
+
+            self._previous = signal.signal(signal.SIGINT, on_ctrl_c)
+        return self._flag.is_set
+
+    def __exit__(self, *exc):
+        import signal
+
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+        return False

@@ -415,8 +415,13 @@ def import_file(
     notify: bool = True,
     batch_size: int = 100,
     progress: Callable[[int, int], None] | None = None,
+    stop_requested: Callable[[], bool] | None = None,
 ) -> ImportReport:
-    """Pass 2: place the orders the check pass accepted, committing per batch."""
+    """Pass 2: place the orders the check pass accepted, committing per batch.
+
+    ``stop_requested`` (the CLI's Ctrl-C flag) is asked before each order: the import then
+    stops between two commits, as a KeyboardInterrupt would, but never inside a finaliser.
+    """
     from ordercli import db
     from ordercli.services import common
 
@@ -443,6 +448,8 @@ def import_file(
     last_pos = 0
     try:
         for raw in read_orders(src):
+            if stop_requested is not None and stop_requested():
+                raise KeyboardInterrupt
             seen = raw.index
             last_pos = raw.pos
             if plan.stop_at is not None and raw.index >= plan.stop_at:
@@ -476,6 +483,8 @@ def import_file(
                 if imp.stopped:
                     break
         if batch and not imp.stopped:
+            if stop_requested is not None and stop_requested():
+                raise KeyboardInterrupt
             imp.run(batch)
     except KeyboardInterrupt:
         # Ctrl-C: the batch in flight rolled back; what was committed stays. Report it.
