@@ -8,9 +8,10 @@ of its **refunds**, and whether it is **closed** (cancelled or refunded: called
 off, its stock given back) — it says:
 
 * ``kept``   = paid − refunded: the money the shop holds for the order;
-* ``due``    = what the customer still owes: total − paid on an open order
-  (a refund is money the shop chose to give back: it never becomes a debt
-  again), 0 on a closed one;
+* ``due``    = what the customer still owes on an open order: the total less
+  what was paid toward it (payments less the refunds that gave back an
+  overpayment). Any other refund is money the shop chose to give back: it
+  never becomes a debt again. 0 on a closed one;
 * ``credit`` = what the shop owes the customer: kept − total when an edit
   lowered the total below what was paid, everything kept on a closed order;
 * :meth:`Balance.consistent` — the payment statuses this money allows:
@@ -21,7 +22,7 @@ off, its stock given back) — it says:
   ``AWAITING_PAYMENT``          open, due > 0
   ``INCOMPLETE``                open, due > 0, nothing paid yet
   ``PAID``                      open, kept ≥ total (an order of 0 is paid)
-  ``PARTIALLY_REFUNDED``        open, refunded > 0, 0 < kept < total
+  ``PARTIALLY_REFUNDED``        open, money given back beyond an overpayment, 0 < kept < total
   ``REFUNDED``                  refunded > 0, kept = 0 (closed; or open with nothing due)
   ``CANCELLED``                 closed
   ============================  ==============================================
@@ -60,9 +61,10 @@ class Balance:
     paid: int = 0
     refunded: int = 0
     closed: bool = False
+    credit_refunded: int = 0  # the part of ``refunded`` that gave back an overpayment (a credit)
 
     def __post_init__(self) -> None:
-        if min(self.total, self.paid, self.refunded) < 0 or self.refunded > self.paid:
+        if min(self.total, self.paid, self.refunded, self.credit_refunded) < 0 or self.refunded > self.paid or self.credit_refunded > self.refunded:
             raise ValueError(f"impossible balance: {self!r}")
 
     @property
@@ -71,16 +73,16 @@ class Balance:
 
     @property
     def due(self) -> int:
-        return 0 if self.closed else max(self.total - self.paid, 0)
+        return 0 if self.closed else max(self.total - (self.paid - self.credit_refunded), 0)
+
+    @property
+    def conceded(self) -> int:
+        """Money given back that was not an overpayment: a refund on the order itself."""
+        return self.refunded - self.credit_refunded
 
     @property
     def credit(self) -> int:
         return self.kept if self.closed else max(self.kept - self.total, 0)
-
-    @property
-    def refundable(self) -> int:
-        """At most this can be given back."""
-        return self.kept
 
     def consistent(self) -> frozenset[str]:
         out = set()
@@ -95,7 +97,7 @@ class Balance:
                 out.add(INCOMPLETE)
         if self.kept >= self.total:
             out.add(PAID)
-        if self.refunded > 0 and 0 < self.kept < self.total:
+        if self.conceded > 0 and 0 < self.kept < self.total:
             out.add(PARTIALLY_REFUNDED)
         if not out:  # everything paid went back and nothing is owed: only "refunded" describes it
             out.add(REFUNDED)
@@ -106,8 +108,10 @@ class Balance:
     def with_payment(self, amount: int) -> "Balance":
         return replace(self, paid=self.paid + amount)
 
-    def with_refund(self, amount: int) -> "Balance":
-        return replace(self, refunded=self.refunded + amount)
+    def with_refund(self, amount: int, *, close: bool = False) -> "Balance":
+        """A refund of ``amount``: the part that gives back an overpayment is remembered as such."""
+        back = 0 if self.closed else min(amount, self.credit)
+        return replace(self, refunded=self.refunded + amount, credit_refunded=self.credit_refunded + back, closed=self.closed or close)
 
     def with_total(self, total: int) -> "Balance":
         return replace(self, total=total)
@@ -115,7 +119,13 @@ class Balance:
 
 def of(order) -> Balance:
     """The balance of anything with ``total``, ``paid``, ``refunded`` and ``payment_status`` (an Order row)."""
-    return Balance(total=order.total, paid=order.paid, refunded=order.refunded, closed=order.payment_status in CLOSED_STATUSES)
+    return Balance(
+        total=order.total,
+        paid=order.paid,
+        refunded=order.refunded,
+        closed=order.payment_status in CLOSED_STATUSES,
+        credit_refunded=getattr(order, "credit_refunded", 0) or 0,
+    )
 
 
 def settle(balance: Balance, current: str) -> str:
@@ -182,7 +192,7 @@ def plan_move(balance: Balance, current: str, target: str, table: dict) -> Move 
     if target == REFUNDED:
         if balance.kept <= 0:
             return Refusal(target, "nothing_paid", balance)
-        after = replace(balance, refunded=balance.refunded + balance.kept, closed=True)
+        after = balance.with_refund(balance.kept, close=True)
         return Move(target, refund=balance.kept, close=not balance.closed, balance=after)
     reopen = balance.closed
     opened = replace(balance, closed=False)

@@ -31,7 +31,7 @@ from sqlmodel import Session
 from ordercli.errors import StoreError
 
 #: The newest migration. A test checks that it matches the Alembic scripts.
-HEAD_REVISION = "0001_initial"
+HEAD_REVISION = "0002_credit_refunded"
 
 BUSY_TIMEOUT_MS = 15_000
 _PG_MIGRATION_LOCK = 727_001  # pg_advisory_xact_lock key

@@ -124,6 +124,7 @@ class Order(SQLModel, table=True):
     total: int = 0
     paid: int = 0  # sum of payments
     refunded: int = 0  # sum of refunds
+    credit_refunded: int = 0  # the part of ``refunded`` that gave back an overpayment (balance.py)
     stock_held: bool = True  # True while the order's tracked stock is taken
 
     payment_method: Optional[str] = Field(default=None, max_length=200)

@@ -33,6 +33,7 @@ class UnitOfWork:
         self.on_commit = on_commit
         self.committed = False
         self.saved: str | None = None
+        self.queued = 0  # outbox messages the committed change queued
         self.delivery = None  # the DeliveryReport of the messages sent after commit
         self._cm = None
         self.session = None
@@ -60,6 +61,7 @@ class UnitOfWork:
         self.session.commit()
         self.committed = True
         self.saved = saved
+        self.queued = len(queued or ())
         if self.on_commit is not None:
             self.on_commit(saved)
         if self.deliver and queued:

@@ -139,3 +139,54 @@ def test_a_status_set_to_paid_by_hand_records_the_payment_it_implies(shop):
     data = json.loads(shop("order", "show", n, "--format", "json").stdout)
     assert (data["payment_status"], data["paid"], data["balance_due"]) == ("PAID", "18.00", "0.00")
     assert [p["amount"] for p in data["payments"]] == ["5.00", "13.00"]
+
+
+def test_a_refunded_credit_is_owed_again_when_an_edit_raises_the_total(shop):
+    # review of issue 8: `order pay` and "paid by hand" must agree on what is owed
+    n = create(shop, "--item", "MUG:2")
+    assert shop("order", "pay", n).exit_code == 0  # 36.00
+    assert shop("order", "edit", n, "--set-qty", "MUG=1", "--yes").exit_code == 0  # credit 18.00
+    assert shop("order", "refund", n, "--amount", "18", "--yes").exit_code == 0
+    assert shop("order", "edit", n, "--set-qty", "MUG=2", "--yes").exit_code == 0
+    data = json.loads(shop("order", "show", n, "--format", "json").stdout)
+    assert (data["payment_status"], data["balance_due"]) == ("AWAITING_PAYMENT", "18.00")
+    r = shop("order", "pay", n, "--format", "json")
+    assert r.exit_code == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert (data["payment_status"], data["balance_due"], data["paid"], data["refunded"]) == ("PAID", "0.00", "54.00", "18.00")
+
+
+def test_an_order_of_zero_is_announced_paid_with_nothing_to_collect(shop):
+    r = shop("order", "create", "--name", "Cy", "--phone", "+33612345678", "--item", "MUG:1", "--discount", "100%")
+    assert r.exit_code == 0, r.stderr
+    assert "paid (nothing to collect)" in r.stderr and "order pay" not in r.stderr
+    r = shop("order", "create", "--name", "Cy", "--phone", "+33612345678", "--item", "MUG:1", "--discount", "100%", "--dry-run", "--format", "json")
+    assert json.loads(r.stdout)["payment_status"] == "PAID"
+
+
+def test_an_edit_dry_run_refuses_a_stale_version_as_the_edit_would(shop):
+    n = create(shop, "--item", "MUG:1")
+    r = shop("order", "edit", n, "--set-qty", "MUG=2", "--dry-run", "--expect-version", "7")
+    assert r.exit_code == 1 and "changed since you opened it" in r.stderr
+
+
+def test_a_full_refund_of_delivered_goods_keeps_them_out_of_stock_unless_they_came_back(shop):
+    n = create(shop, "--item", "MUG:2")
+    assert shop("order", "pay", n).exit_code == 0
+    assert shop("order", "status", n, "--fulfillment", "delivered").exit_code == 0
+    r = shop("order", "refund", n, "--yes")
+    assert r.exit_code == 0, r.stderr
+    assert "the goods are with the customer" in r.stderr
+    assert json.loads(shop("product", "show", "MUG", "--format", "json").stdout)["stock"] == 8  # the customer has them
+    n2 = create(shop, "--item", "MUG:1")
+    assert shop("order", "pay", n2).exit_code == 0
+    assert shop("order", "status", n2, "--fulfillment", "delivered").exit_code == 0
+    assert shop("order", "refund", n2, "--restock", "--yes").exit_code == 0  # they came back
+    assert json.loads(shop("product", "show", "MUG", "--format", "json").stdout)["stock"] == 8
+
+
+def test_an_edit_names_every_flag_the_gate_refuses(shop):
+    n = create(shop, "--item", "MUG:1")
+    r = shop("order", "edit", n, "--ship-country", "XX")
+    assert r.exit_code == 2
+    assert "--ship-country: Unknown country code 'XX'." in r.stderr and "--ship-postal-code" in r.stderr

@@ -190,3 +190,17 @@ def test_pay_and_refund_with_the_same_ref_record_nothing_new(store):
     assert (o["paid"], o["refunded"]) == ("10.00", "4.00")
     assert [p["amount"] for p in o["payments"]] == ["10.00"]
     assert [(p["amount"], p["reference"]) for p in o["refunds"]] == [("4.00", "RB-1")]
+
+
+def test_an_import_whose_summary_fails_on_a_full_disk_says_the_orders_were_saved(store, tmp_path):
+    f = tmp_path / "i.csv"
+    f.write_text("order_ref,name,email,sku,quantity\nA1,Ana,ana@example.com,MUG,1\nA2,Bo,bo@example.com,MUG,1\n")
+    with open("/dev/full", "w") as full:
+        r = run(store, "--no-input", "order", "import", str(f), "--format", "json", "--no-notify", stdout=full)
+    assert r.returncode == 3, r.stderr
+    assert "The import of" in r.stderr and "was saved, but the output failed" in r.stderr
+    assert "Nothing was saved" not in r.stderr
+    assert stock(store) == 2
+    r = run(store, "--no-input", "order", "import", str(f), "--format", "json", "--no-notify")  # re-run: nothing twice
+    assert r.returncode == 0 and json.loads(r.stdout)["created"] == 0
+    assert stock(store) == 2

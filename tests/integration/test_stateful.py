@@ -203,6 +203,8 @@ class OrderDesk(RuleBasedStateMachine):
         amount = None if part is None else max(kept // part, 1)
         held = self.held[number]
         back = [(sku, 1) for sku in self.skus if held.get(sku)][:1] if one_back and restock is None else []
+        with db.read_session(self.engine) as s:
+            goods_out = common.get_order(s, number).fulfillment_status in ("SHIPPED", "OUT_FOR_DELIVERY", "DELIVERED")
         res = self._try(lambda s: payments.refund_order(s, number=number, amount=amount, restock=restock, restock_items=back))
         if res is None:
             return
@@ -210,7 +212,7 @@ class OrderDesk(RuleBasedStateMachine):
         if back:
             for sku, q in back:
                 held[sku] -= q
-        elif res.full and restock is not False:
+        elif res.full and restock is None and not goods_out:  # goods with the customer stay out of stock
             self.held[number] = {}
 
     @precondition(lambda self: self.orders)

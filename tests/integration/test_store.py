@@ -209,6 +209,34 @@ def test_a_store_at_no_revision_is_upgraded_on_open(store_url):
         s.commit()
 
 
+def test_a_store_with_orders_from_before_credit_refunds_upgrades_and_keeps_its_money(store_url):
+    """0001 -> 0002 (issue 8): orders saved before get credit_refunded 0, and their money reads the same."""
+    from alembic import command
+
+    from ordercli.domain import CustomerIn, ItemIn, OrderDraft
+    from ordercli.services import catalog, orders, payments
+
+    engine = db.get_engine(store_url)
+    with db.write_session(engine) as s:
+        catalog.add_product(s, sku="MUG", name="Mug", price=1800, stock=5)
+        number = orders.place_order(s, OrderDraft(customer=CustomerIn(name="Ana", email="ana@example.com"), items=[ItemIn(quantity=2, sku="MUG")])).order.number
+        payments.record_payment(s, number=number, amount=1000)
+        s.commit()
+    with engine.connect() as conn:
+        with conn.begin():
+            command.downgrade(_alembic_cfg(conn), "0001_initial")
+    assert revision(engine) == "0001_initial"
+    db.dispose_all()
+
+    engine = db.get_engine(store_url)
+    assert revision(engine) == db.HEAD_REVISION
+    with db.read_session(engine) as s:
+        from ordercli.services import common
+
+        o = common.get_order(s, number)
+        assert (o.credit_refunded, o.paid, o.balance_due, o.payment_status) == (0, 1000, 2600, "AWAITING_PAYMENT")
+
+
 def test_an_empty_file_becomes_a_store(tmp_path):
     path = tmp_path / "empty.db"
     path.touch()

@@ -17,7 +17,7 @@ def balances(draw):
     total = draw(st.integers(0, 10_000))
     paid = draw(st.integers(0, 15_000))
     refunded = draw(st.integers(0, paid))
-    return m.Balance(total=total, paid=paid, refunded=refunded, closed=draw(st.booleans()))
+    return m.Balance(total=total, paid=paid, refunded=refunded, closed=draw(st.booleans()), credit_refunded=draw(st.integers(0, refunded)))
 
 
 def test_the_derived_amounts():
@@ -47,6 +47,28 @@ def test_a_refunded_overpayment_leaves_the_order_paid():
     assert m.settle(paid.with_refund(500), m.PAID) == m.PAID
     # a refund that goes below the total is a partial refund
     assert m.settle(paid.with_refund(600), m.PAID) == m.PARTIALLY_REFUNDED
+
+
+def test_a_refunded_credit_is_owed_again_when_the_total_rises_again():
+    # Paid 20.00; an edit lowers the total to 10.00 (credit 10.00), the credit is refunded; an edit
+    # raises it back to 20.00: the customer owes 10.00 — `order pay` and "paid by hand" agree.
+    b = m.Balance(total=2000, paid=2000).with_total(1000)
+    assert b.credit == 1000
+    b = b.with_refund(1000)
+    assert (b.credit_refunded, b.conceded, m.settle(b, m.PAID)) == (1000, 0, m.PAID)
+    b = b.with_total(2000)
+    assert b.due == 1000 and m.settle(b, m.PAID) == m.AWAITING_PAYMENT
+    move = m.plan_move(b, m.AWAITING_PAYMENT, m.PAID, PAYMENT_MOVES)
+    assert move.payment == b.due == 1000
+    assert m.settle(b.with_payment(1000), m.AWAITING_PAYMENT) == m.PAID
+
+
+def test_part_of_a_refund_gives_back_the_credit_and_the_rest_is_a_concession():
+    b = m.Balance(total=1100, paid=2000).with_refund(1200)  # credit 9.00, then 3.00 more
+    assert (b.credit_refunded, b.conceded, b.kept) == (900, 300, 800)
+    assert m.settle(b, m.PAID) == m.PARTIALLY_REFUNDED and b.due == 0
+    up = b.with_total(2900)
+    assert up.due == 2900 - (2000 - 900) == 1800
 
 
 def test_partly_paid_refunded_cancelled_never_awaits_a_zero_balance():
@@ -88,7 +110,7 @@ def test_some_status_always_fits_and_each_fitting_status_keeps_the_rules(b):
         if status == m.PAID:
             assert b.kept >= b.total and not b.closed
         if status == m.PARTIALLY_REFUNDED:
-            assert b.refunded > 0 and 0 < b.kept < b.total
+            assert b.refunded > 0 and b.conceded > 0 and 0 < b.kept < b.total
         if status == m.REFUNDED:
             assert b.refunded > 0 and b.kept == 0 and b.due == 0
         if status == m.CANCELLED:
@@ -109,6 +131,8 @@ def test_every_accepted_move_ends_consistent_and_listed_moves_are_exactly_the_ac
     if isinstance(plan, m.Move):
         assert target in plan.balance.consistent()
         assert plan.balance.paid - b.paid == plan.payment and plan.balance.refunded - b.refunded == plan.refund
+        if target == m.PAID:
+            assert plan.balance.kept >= plan.balance.total and plan.balance.due == 0
         assert target in m.allowed_moves(b, current, PAYMENT_MOVES)
         if target == m.CANCELLED or (target == m.REFUNDED):
             assert plan.balance.closed

@@ -64,6 +64,13 @@ class _Group(TyperGroup):
             raise typer.Exit(EXIT_PIPE) from None
         except (typer.Exit, typer.Abort):
             raise
+        except OSError as e:  # the output: a full disk, a closed stdout (nothing was committed, or we would not be here)
+            if os.environ.get("ORDERCLI_DEBUG") == "1" or not e.strerror:
+                raise
+            from ordercli import output
+
+            output.error(f"The output could not be written: {e.strerror}.", "Nothing was changed. Send the output somewhere it can be written.")
+            raise typer.Exit(EXIT_REFUSED) from None
         except Exception as e:  # noqa: BLE001 - last line of defence: no tracebacks
             if os.environ.get("ORDERCLI_DEBUG") == "1" or e.__class__.__module__.startswith(("typer", "click")):
                 raise

@@ -53,6 +53,6 @@ def naming_flags() -> Iterator[None]:
         yield
     except DraftInvalid as e:
         first = e.issues[0]
-        more = len(e.issues) - 1
-        tail = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
+        others = list(dict.fromkeys(flag_of(i.path) for i in e.issues[1:] if flag_of(i.path) != flag_of(first.path)))
+        tail = f" (also check {', '.join(others)})" if others else ""
         raise InputError(f"{flag_of(first.path)}: {first.message}{tail}", first.hint) from None

@@ -98,3 +98,18 @@ def hint_for(error) -> str | None:
     if make is None:
         return None
     return make(**getattr(error, "facts", {}))
+
+
+# At a wizard prompt the person is not typing flags: a few hints are worded for the prompt.
+PROMPT_HINTS: dict[str, Callable[..., str]] = {
+    "stock.short": lambda **_: "Lower the quantities (another till may have sold the last ones). Nothing was saved.",
+    "stock.short.edit": lambda order, **_: f"Lower the quantity. Order {order} was not changed.",
+}
+
+
+def hint_at_prompt(error) -> str | None:
+    """The hint for an error shown inside a wizard: the error's own, a prompt wording, or the CLI's."""
+    if getattr(error, "hint", None):
+        return error.hint
+    make = PROMPT_HINTS.get(getattr(error, "code", None) or "")
+    return make(**getattr(error, "facts", {})) if make else hint_for(error)

@@ -173,7 +173,7 @@ def edit(
     if dry_run:
         # plan_edit is the first half of edit_order itself (everything but the writes).
         with dbmod.read_session(engine) as s, naming_flags():
-            plan = edits.preview_edit(s, number=number, changes=ch)
+            plan = edits.preview_edit(s, number=number, changes=ch, expected_version=expect_version)
             render.show_plan(plan, fmt=fmt.value)
         return
 
@@ -410,7 +410,7 @@ def _parse_restock_items(values: list[str]) -> list[tuple[str, int | None]]:
 def refund(
     number: str = typer.Argument(..., help="Order number."),
     amount: Optional[str] = typer.Option(None, "--amount", metavar="AMOUNT", help="Amount to give back (default: everything paid)."),
-    restock: Optional[bool] = typer.Option(None, "--restock/--no-restock", help="Return the order's stock (default: yes for a full refund)."),
+    restock: Optional[bool] = typer.Option(None, "--restock/--no-restock", help="Return the order's stock (default: yes for a full refund, unless the goods are shipped or delivered)."),
     restock_item: List[str] = typer.Option([], "--restock-item", metavar="SKU[:QTY]", help="Return these units to stock (repeatable; default QTY: all)."),
     reason: Optional[str] = typer.Option(None, "--reason", help="Why (kept in the timeline)."),
     method: Optional[str] = typer.Option(None, "--method", help="How the money goes back (default: as it was paid)."),

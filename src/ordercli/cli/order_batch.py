@@ -161,10 +161,12 @@ def import_(
     meter = _Meter(show_bar and not blocked, "Importing", src.size)
     try:
         with _ctrl_c_stops_between_commits() as stop:
-            report = order_import.import_file(engine, src, plan, notify=want_notify, batch_size=batch_size, progress=meter, stop_requested=stop)
+            report = order_import.import_file(
+                engine, src, plan, notify=want_notify, batch_size=batch_size, progress=meter, stop_requested=stop, on_commit=_remember_import(src.shown)
+            )
     finally:
         meter.close()
-    if report.written and not report.interrupted:
+    if report.queued and not report.interrupted:
         # Each chunk committed in its own unit of work (deliver=False): deliver the
         # outbox once, now that the import is over (as `order create` does after its commit).
         from ordercli import notify as notify_mod
@@ -372,3 +374,13 @@ class _ctrl_c_stops_between_commits:
         if self._previous is not None:
             signal.signal(signal.SIGINT, self._previous)
         return False
+
+
+def _remember_import(shown: str):
+    """The import's chunks commit one by one: from the first, a failure says orders were saved (exit 3)."""
+    from ordercli.cli import _state
+
+    def remember(_what: str) -> None:
+        _state.STATE.saved = f"The import of {shown}"
+
+    return remember

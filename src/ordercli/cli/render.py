@@ -231,20 +231,24 @@ def announce(placed) -> None:
     if not placed.created:
         output.message(f"Order [bold]{e(o.number)}[/bold] already exists for reference {e(o.external_ref)!s} — nothing new was created.")
         return
+    from ordercli.statuses import words
+
     count = o.item_count
-    output.success(
-        f"Order [bold]{e(o.number)}[/bold] created · awaiting payment · {count} item{'s' if count != 1 else ''} · {money(o.total, o.currency)}"
-    )
-    output.message(f"  Take payment with: ordercli order pay {e(o.number)}")
+    status = words(o.payment_status).lower() + (" (nothing to collect)" if o.payment_status == "PAID" and not o.total else "")
+    output.success(f"Order [bold]{e(o.number)}[/bold] created · {status} · {count} item{'s' if count != 1 else ''} · {money(o.total, o.currency)}")
+    if o.balance_due:
+        output.message(f"  Take payment with: ordercli order pay {e(o.number)}")
 
 
 def preview_dict(priced) -> dict:
+    from ordercli import balance
+
     cur = priced.currency
     t = priced.totals
     return {
         "dry_run": True,
         "currency": cur,
-        "payment_status": "AWAITING_PAYMENT",
+        "payment_status": balance.settle(balance.Balance(total=t.total), balance.AWAITING_PAYMENT),  # an order of 0 is paid at once
         "fulfillment_status": "AWAITING_PROCESSING",
         "items": [
             {
@@ -471,3 +475,5 @@ def refund_recorded(engine, res, *, currency: str, fmt: str, restock: bool | Non
         output.message(f"  Stock returned: {e(units(res.restocked, res.skus))}")
     elif res.full and restock is False:
         output.message("  Stock not returned (--no-restock).")
+    elif res.full and o.stock_held:
+        output.message(f"  Stock not returned: the goods are with the customer ({words(o.fulfillment_status).lower()}). Add --restock if they came back.")

@@ -32,7 +32,7 @@ PS = PaymentStatus
 FS = FulfillmentStatus
 
 
-from ordercli.services.order_rows import add_event, held_units, lines_of, closed_refusal, lock_order, money_text, skus_of, surcharges_of, units_text, write_order
+from ordercli.services.order_rows import add_event, conflict, held_units, lines_of, closed_refusal, lock_order, money_text, skus_of, surcharges_of, units_text, write_order
 
 
 @dataclass
@@ -393,10 +393,17 @@ def describe_edit(order: Order, before: OrderDraft, after: OrderDraft, priced: P
     return out
 
 
-def preview_edit(session: Session, *, number: str, changes: EditChanges | None = None, draft: OrderDraft | None = None) -> EditPlan:
-    """What an edit would do (for the interactive review). Writes nothing."""
+def preview_edit(
+    session: Session, *, number: str, changes: EditChanges | None = None, draft: OrderDraft | None = None, expected_version: int | None = None
+) -> EditPlan:
+    """What an edit would do (for the interactive review). Writes nothing.
+
+    ``expected_version`` is checked as the edit itself checks it: a dry run refuses what the edit would.
+    """
     settings = common.load_settings(session)
     order = common.get_order(session, number)
+    if expected_version is not None and order.version != expected_version:
+        raise conflict(order.number)
     base = draft if draft is not None else apply_changes(draft_from_order(session, order), changes or EditChanges(), order.currency)
     return plan_edit(session, order, base, settings)
 

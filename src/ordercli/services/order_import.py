@@ -100,6 +100,7 @@ class ImportReport:
     stopped_at: int | None = None  # line
     written: bool = False
     interrupted: bool = False  # Ctrl-C during the import (what was committed before stays)
+    queued: int = 0  # outbox messages the committed orders queued (the command delivers them after)
     problems: list[Problem] = field(default_factory=list)
     problems_dropped: int = 0
     ignored_columns: list[str] = field(default_factory=list)
@@ -299,8 +300,9 @@ class _Item:
 
 
 class _Importer:
-    def __init__(self, engine, report: ImportReport, *, policy: str, settings, batch_size: int):
+    def __init__(self, engine, report: ImportReport, *, policy: str, settings, batch_size: int, on_commit=None):
         self.engine = engine
+        self.on_commit = on_commit
         self.report = report
         self.policy = policy
         self.settings = settings
@@ -329,7 +331,7 @@ class _Importer:
         if not items or self.stopped:
             return
         results = []
-        uow = UnitOfWork(self.engine, deliver=False)
+        uow = UnitOfWork(self.engine, deliver=False, on_commit=self.on_commit)
         try:
             with uow:
                 s = uow.session
@@ -357,6 +359,7 @@ class _Importer:
             # Counted as soon as it is committed, even if Ctrl-C lands right after the commit:
             # the summary of an interrupted import must match what is in the store.
             if uow.committed:
+                self.report.queued += uow.queued
                 for it, placed in results:
                     self._record(placed)
 
@@ -416,6 +419,7 @@ def import_file(
     batch_size: int = 100,
     progress: Callable[[int, int], None] | None = None,
     stop_requested: Callable[[], bool] | None = None,
+    on_commit: Callable[[str], None] | None = None,
 ) -> ImportReport:
     """Pass 2: place the orders the check pass accepted, committing per batch.
 
@@ -441,7 +445,7 @@ def import_file(
     with db.read_session(engine) as s:
         settings = common.load_settings(s)
     ctx = context_from(settings)
-    imp = _Importer(engine, report, policy=plan.policy, settings=settings, batch_size=batch_size)
+    imp = _Importer(engine, report, policy=plan.policy, settings=settings, batch_size=batch_size, on_commit=on_commit)
     batch: list[_Item] = []
     started = time.monotonic()
     seen = 0

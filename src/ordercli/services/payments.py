@@ -18,6 +18,7 @@ from ordercli.models import Order, Payment, utcnow
 from ordercli.money import to_decimal_str
 from ordercli.services import common
 from ordercli.statuses import (
+    GOODS_OUT,
     FulfillmentStatus,
     PaymentStatus,
     words,
@@ -220,7 +221,7 @@ def refund_order(
         raise InputError("A partial refund restocks only the lines you name.", code="refund.partial_restock")
     # A full refund calls the order off (Refunded); otherwise the money model settles the status
     # (a refunded overpayment leaves a paid order Paid).
-    after = money.Balance(total=b.total, paid=b.paid, refunded=b.refunded + amount, closed=b.closed or full)
+    after = b.with_refund(amount, close=full)
     new = money.settle(after, old)
     reason = clean_text(reason, "reason", max_len=2000)
     method = clean_text(method, "payment method") or last_method(session, order)
@@ -248,16 +249,18 @@ def refund_order(
         restocked = wanted
         if full and not held_units(session, order):
             stock_held = False
-    elif full and restock is not False and stock_held:
+    elif full and stock_held and (restock is True or (restock is None and order.fulfillment_status not in GOODS_OUT)):
+        # By default a full refund takes the goods back into stock — unless they are with the
+        # customer (shipped, out for delivery, delivered): then only `restock=True` does.
         restocked = release_stock(session, order, reason="refund")
         stock_held = False
 
     now = utcnow()
     skus = skus_of(session, restocked)
     ref = write_refund(
-        session, order, amount=amount, method=method, reason=reason, restocked=restocked, skus=skus, not_restocked=full and restock is False, reference=reference, door=door, at=now
+        session, order, amount=amount, method=method, reason=reason, restocked=restocked, skus=skus, not_restocked=full and not restocked and order.stock_held, reference=reference, door=door, at=now
     )
-    values: dict = {"refunded": after.refunded}
+    values: dict = {"refunded": after.refunded, "credit_refunded": after.credit_refunded}
     if new != old:
         values["payment_status"] = new
     if stock_held != order.stock_held:

@@ -169,7 +169,8 @@ def change_status(
                 )
             if fulfillment is None and new_p == PS.CANCELLED.value:
                 new_f = FS.WILL_NOT_DELIVER.value
-        if plan.close and stock_held:
+        goods_with_customer = old_f in GOODS_OUT and new_f in GOODS_OUT  # refunded by hand: the goods stay out
+        if plan.close and stock_held and not goods_with_customer:
             result.stock_returned = release_stock(session, order, reason="refund" if plan.refund else "cancel")
             stock_held = False
         if plan.refund:
@@ -180,6 +181,7 @@ def change_status(
             result.refund_recorded = pay
             refunded += plan.refund
             values["refunded"] = refunded
+            values["credit_refunded"] = plan.balance.credit_refunded
         if plan.reopen:
             if not stock_held:
                 result.stock_taken = retake_stock(session, order, reason="reopen")

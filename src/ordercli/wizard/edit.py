@@ -28,6 +28,7 @@ def run_edit_wizard(engine, number: str, *, yes: bool, dry_run: bool, fmt: str, 
     from ordercli import db as dbmod
     from ordercli import output
     from ordercli.cli import _state, render
+    from ordercli.cli.hints import hint_at_prompt
     from ordercli.errors import OrderCliError, PriceChangedError
     from ordercli.services import edits, order_rows, common, orders
 
@@ -72,7 +73,7 @@ def run_edit_wizard(engine, number: str, *, yes: bool, dry_run: bool, fmt: str, 
                 changed, short = plan.changed, bool(plan.shortages)
                 reviewed_total = plan.priced.totals.total
         except OrderCliError as e:
-            output.error(e.message, e.hint)
+            output.error(e.message, hint_at_prompt(e))
             continue
         if not changed:
             output.message("You have not changed anything yet.")

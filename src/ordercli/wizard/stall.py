@@ -33,6 +33,7 @@ def _stall_loop(engine, draft, *, settings, dry_run: bool, yes: bool, fmt: str, 
     from ordercli import db as dbmod
     from ordercli import output
     from ordercli.cli import _state, render
+    from ordercli.cli.hints import hint_at_prompt
     from ordercli.errors import OrderCliError, OutOfStockError, PriceChangedError
     from ordercli.services import orders
 
@@ -51,7 +52,7 @@ def _stall_loop(engine, draft, *, settings, dry_run: bool, yes: bool, fmt: str, 
             except OrderCliError as e:
                 # e.g. the discount is larger than the subtotal, or a total over the limit:
                 # say so and let the person fix the items or the extras.
-                output.error(e.message, e.hint)
+                output.error(e.message, hint_at_prompt(e))
                 draft = _amend(queries, settings, draft, "What do you want to change?")
                 if draft is None:  # dropped
                     break
@@ -85,7 +86,7 @@ def _stall_loop(engine, draft, *, settings, dry_run: bool, yes: bool, fmt: str, 
                 saved.append(number)
             except PriceChangedError as e:
                 # A price changed on another till after the review: show the new review, ask again.
-                output.error(e.message, e.hint)
+                output.error(e.message, hint_at_prompt(e))
                 continue
             except OutOfStockError as e:
                 # Another till took the stock meanwhile: nothing was saved; keep what was typed.
@@ -95,7 +96,7 @@ def _stall_loop(engine, draft, *, settings, dry_run: bool, yes: bool, fmt: str, 
                 output.message("Dropped. Nothing saved.")
                 break
             except OrderCliError as e:
-                output.error(e.message, e.hint)
+                output.error(e.message, hint_at_prompt(e))
                 break
         if placed is not None:
             first = False
