@@ -11,6 +11,7 @@ from ordercli.db import fast
 from ordercli.errors import NotFoundError, OutOfStockError
 from ordercli.models import Counter, Order, Product, Setting, StockMovement, UTCDateTime, utcnow
 from ordercli.settings import Settings
+from ordercli.stock import short_lines
 
 
 def load_settings(session: Session) -> Settings:
@@ -131,9 +132,9 @@ def take_stock(session: Session, wanted: dict[int, int], *, reason: str, order_n
             _TAKE,
             {"q": qty, "id": pid, "now": now},
         ).first()
-        if row is None:
+        if row is None:  # the conditional UPDATE found too little: say it as the one shortage rule says it
             avail = conn.execute(sa.text("SELECT stock FROM product WHERE id = :id"), {"id": pid}).scalar()
-            short.append((skus.get(pid, str(pid)), qty, int(avail or 0)))
+            short += [(skus.get(pid, str(pid)), asked, have) for _, asked, have in short_lines({pid: qty}, {pid: int(avail or 0)})]
             continue
         left[pid] = int(row[0])
         moves.append(dict(product_id=pid, delta=-qty, stock_after=left[pid], reason=reason, order_number=order_number, at=now))

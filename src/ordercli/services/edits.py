@@ -27,12 +27,13 @@ from ordercli.statuses import (
     PaymentStatus,
     words,
 )
+from ordercli.stock import short_lines
 
 PS = PaymentStatus
 FS = FulfillmentStatus
 
 
-from ordercli.services.order_rows import add_event, conflict, held_units, lines_of, closed_refusal, lock_order, money_text, skus_of, surcharges_of, units_text, write_order
+from ordercli.services.order_rows import add_event, closed_refusal, conflict, held_units, lines_of, lock_order, money_text, skus_of, surcharges_of, units_text, write_order
 
 
 @dataclass
@@ -258,7 +259,7 @@ def plan_edit(session: Session, order: Order, new_draft: OrderDraft, settings: S
         if it.quantity <= 0:
             raise InputError(f"Invalid quantity {it.quantity} for {it.sku or it.name}.", code="edit.quantity")
     held = held_units(session, order) if order.stock_held else {}
-    priced = price_draft(session, after, osettings, own_units=held)
+    priced = price_draft(session, after, osettings, held_units=held)
     old_lines = lines_of(session, order)
     # Existing catalog lines keep the name they were sold under.
     old_names = {ln.product_id: ln.name for ln in old_lines if ln.product_id is not None}
@@ -286,10 +287,9 @@ def plan_edit(session: Session, order: Order, new_draft: OrderDraft, settings: S
     shortages: list[tuple[str, str, int, int]] = []
     if take:
         stocks = {p.id: p for p in session.exec(select(Product).where(Product.id.in_(list(take)))).all()}  # type: ignore[union-attr]
-        for pid in sorted(take):
+        for pid, extra, avail in sorted(short_lines(take, {pid: p.stock for pid, p in stocks.items()})):
             p = stocks[pid]
-            if p.stock is not None and p.stock < take[pid]:
-                shortages.append((p.sku, next((ln.name for ln in priced.lines if ln.product_id == pid), p.name), take[pid], p.stock))
+            shortages.append((p.sku, next((ln.name for ln in priced.lines if ln.product_id == pid), p.name), extra, avail))
     summary = describe_edit(order, before, after, priced, old_lines, surcharges_of(session, order))
     return EditPlan(order, before, after, priced, summary, take, give, skus, shortages, old_lines)
 

@@ -39,6 +39,7 @@ from ordercli.errors import EXIT_USAGE, InputError, OrderCliError
 from ordercli.money import to_decimal_str
 from ordercli.services.order_draft import build_draft, context_from
 from ordercli.services.order_file import Problem, RawOrder, Source, read_orders, source_changed
+from ordercli.stock import short_lines
 
 POLICIES = ("reject-all", "skip", "stop")
 MAX_PROBLEMS = 10_000  # problems kept in memory; more are counted
@@ -225,10 +226,10 @@ def check_file(engine, src: Source, *, policy: str, notify: bool = True, progres
                 if policy == "reject-all":
                     for pid, q in wanted.items():
                         demand[pid] = demand.get(pid, 0) + q
-                        if pid not in runs_out and demand[pid] > (stock_left.get(pid) or 0):
+                        if pid not in runs_out and short_lines({pid: demand[pid]}, {pid: stock_left.get(pid) or 0}):
                             runs_out[pid] = (raw.index, raw.line, raw.ref, demand[pid])
                 else:
-                    short = [(names.get(pid, str(pid)), q, stock_left.get(pid) or 0) for pid, q in sorted(wanted.items()) if q > (stock_left.get(pid) or 0)]
+                    short = [(names.get(pid, str(pid)), q, v) for pid, q, v in sorted(short_lines(wanted, {pid: stock_left.get(pid) or 0 for pid in wanted}))]
                     if short:
                         raw.problems.append(
                             Problem(

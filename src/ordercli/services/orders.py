@@ -66,7 +66,10 @@ class PricedOrder:
         return sum(ln.quantity for ln in self.lines)
 
     def shortages(self) -> list[tuple[str, int, int]]:
-        return [(ln.sku or ln.name, ln.quantity, ln.stock or 0) for ln in self.lines if ln.tracked and ln.quantity > (ln.stock or 0)]
+        from ordercli.stock import short_lines
+
+        tracked = [ln for ln in self.lines if ln.tracked]
+        return short_lines({ln.sku or ln.name: ln.quantity for ln in tracked}, {ln.sku or ln.name: ln.stock or 0 for ln in tracked})
 
 
 def normalize_draft(draft: OrderDraft, settings: Settings, *, stored_shipping_address: Address | None = None) -> OrderDraft:
@@ -81,11 +84,11 @@ def normalize_draft(draft: OrderDraft, settings: Settings, *, stored_shipping_ad
 
 
 def price_draft(
-    session: Session, draft: OrderDraft, settings: Settings, *, own_units: dict[int, int] | None = None, catalog: dict[str, Product] | None = None
+    session: Session, draft: OrderDraft, settings: Settings, *, held_units: dict[int, int] | None = None, catalog: dict[str, Product] | None = None
 ) -> PricedOrder:
     """Resolve SKUs, merge repeated SKUs, and compute the totals. Writes nothing.
 
-    ``own_units`` (product_id -> qty) are units the order already holds (for
+    ``held_units`` (product_id -> qty) are units the order already holds (for
     edits): they count as available to it. ``catalog`` (upper-case SKU ->
     Product, loaded by a batch) resolves SKUs without a SELECT per order;
     SKUs it lacks are looked up as usual.
@@ -129,8 +132,8 @@ def price_draft(
             by_pid[p.id].quantity += item.quantity
             continue
         stock = p.stock
-        if stock is not None and own_units:
-            stock += own_units.get(p.id, 0)  # type: ignore[arg-type]
+        if stock is not None and held_units:
+            stock += held_units.get(p.id, 0)  # type: ignore[arg-type]
         line = PricedLine(
             sku=p.sku,
             name=p.name,
