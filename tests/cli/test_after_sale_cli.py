@@ -12,6 +12,8 @@ import re
 
 import pytest
 
+from tests import seed
+
 MONEY = re.compile(r"^\d+\.\d{2}$")
 
 
@@ -45,16 +47,13 @@ def stock(cli, sku) -> int | None:
 
 @pytest.fixture
 def shop(any_cli):
-    ok(any_cli("product", "add", "MUG-01", "--name", "Blue mug", "--price", "18.00", "--stock", "5", "--tax-rate", "20"))
-    ok(any_cli("product", "add", "TEA-02", "--name", "Green tea", "--price", "5", "--stock", "10", "--tax-rate", "0"))
-    ok(any_cli("product", "add", "ZINE-04", "--name", "Craft zine", "--price", "5", "--untracked", "--tax-rate", "0"))
+    seed.products(any_cli.url, ("MUG-01", "Blue mug", "18.00", 5, 20), ("TEA-02", "Green tea", "5", 10, 0), ("ZINE-04", "Craft zine", "5", None, 0))
     return any_cli
 
 
 @pytest.fixture
 def sqlite_shop(cli):
-    ok(cli("product", "add", "MUG-01", "--name", "Blue mug", "--price", "18.00", "--stock", "5", "--tax-rate", "20"))
-    ok(cli("product", "add", "TEA-02", "--name", "Green tea", "--price", "5", "--stock", "10", "--tax-rate", "0"))
+    seed.products(cli.url, ("MUG-01", "Blue mug", "18.00", 5, 20), ("TEA-02", "Green tea", "5", 10, 0))
     return cli
 
 

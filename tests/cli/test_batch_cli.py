@@ -9,6 +9,8 @@ import sqlite3
 
 import pytest
 
+from tests import seed
+
 from tests.conftest import EXAMPLES
 
 HEADER = "order_ref,name,email,phone,sku,quantity,item_name,unit_price,discount,tip,payment_method,note,staff_note\n"
@@ -16,8 +18,7 @@ HEADER = "order_ref,name,email,phone,sku,quantity,item_name,unit_price,discount,
 
 @pytest.fixture
 def shop(cli):
-    r = cli("product", "import", EXAMPLES / "catalog.csv")
-    assert r.exit_code == 0, r.output
+    seed.catalog_file(cli.url, EXAMPLES / "catalog.csv")
     return cli
 
 

@@ -9,6 +9,8 @@ import time
 import pypdf
 import pytest
 
+from tests import seed
+
 from tests.smtp_server import BlackHole, SmtpServer, closed_port
 
 EMAIL_ARGS = ("--name", "Ana Lima", "--email", "ana@example.com", "--item", "MUG-01:2")
@@ -16,9 +18,8 @@ EMAIL_ARGS = ("--name", "Ana Lima", "--email", "ana@example.com", "--item", "MUG
 
 @pytest.fixture
 def shop(any_cli):
-    ok(any_cli("product", "add", "MUG-01", "--name", "Blue mug", "--price", "12.50", "--stock", "50", "--tax-rate", "20"))
-    for k, v in {"store.name": "Fair Stall", "store.email": "admin@shop.example", "mail.from": "shop@shop.example", "store.locale": "en_US"}.items():
-        ok(any_cli("config", "set", k, v))
+    seed.products(any_cli.url, ("MUG-01", "Blue mug", "12.50", 50, 20))
+    seed.settings(any_cli.url, **{"store.name": "Fair Stall", "store.email": "admin@shop.example", "mail.from": "shop@shop.example", "store.locale": "en_US"})
     return any_cli
 
 

@@ -10,6 +10,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from tests import seed
+
 MONEY = re.compile(r"^-?\d+\.\d{2}$")
 
 
@@ -35,17 +37,19 @@ def refused(result, code):
 
 @pytest.fixture
 def shop(cli):
-    ok(cli("product", "add", "MUG-01", "--name", "Blue mug", "--price", "18.00", "--stock", "12", "--tax-rate", "20"))
-    ok(cli("product", "add", "BOWL-02", "--name", "Ramen bowl", "--price", "34", "--stock", "5", "--tax-rate", "20"))
-    ok(cli("product", "add", "VASE-03", "--name", "Tall vase", "--price", "45", "--stock", "1", "--tax-rate", "20"))
-    ok(cli("product", "add", "ZINE-04", "--name", "Craft zine", "--price", "5", "--untracked", "--tax-rate", "0"))
+    seed.products(
+        cli.url,
+        ("MUG-01", "Blue mug", "18.00", 12, 20),
+        ("BOWL-02", "Ramen bowl", "34", 5, 20),
+        ("VASE-03", "Tall vase", "45", 1, 20),
+        ("ZINE-04", "Craft zine", "5", None, 0),
+    )
     return cli
 
 
 @pytest.fixture
 def any_shop(any_cli):
-    ok(any_cli("product", "add", "MUG-01", "--name", "Blue mug", "--price", "18.00", "--stock", "12", "--tax-rate", "20"))
-    ok(any_cli("product", "add", "ZINE-04", "--name", "Craft zine", "--price", "5", "--untracked", "--tax-rate", "0"))
+    seed.products(any_cli.url, ("MUG-01", "Blue mug", "18.00", 12, 20), ("ZINE-04", "Craft zine", "5", None, 0))
     return any_cli
 
 
