@@ -18,7 +18,6 @@ from ordercli.money import parse_money, parse_percent, shown
 from ordercli.pricing import MAX_QUANTITY, Adjustment
 
 MAX_NAME = 200
-MAX_NOTE = 2000
 MAX_QTY = MAX_QUANTITY  # units on one line (pricing.MAX_QUANTITY, 100,000)
 #: Most units a product's stock can hold: the stock columns are INTEGER (32-bit on
 #: PostgreSQL, 2,147,483,647), and units coming back from orders must still fit.

@@ -51,8 +51,6 @@ class DeliveryReport:
     failed: list[tuple[int, str]] = field(default_factory=list)  # still queued, with the error
     dead: list[tuple[int, str]] = field(default_factory=list)
     skipped: str | None = None  # why nothing was tried
-    transport_error: str | None = None
-    down_until: datetime | None = None
 
     @property
     def tried(self) -> int:
@@ -219,7 +217,6 @@ def deliver(engine, *, limit: int = 50, force: bool = False, ids: list[int] | No
         return report
     if not force and policy.marker_applies(marker, settings, utcnow()):
         report.skipped = f"transport backing off until {marker['until'].isoformat()}: {marker.get('error', '')}"
-        report.down_until = marker["until"]
         return report
 
     max_attempts = policy.max_attempts(settings)
@@ -260,8 +257,7 @@ def deliver(engine, *, limit: int = 50, force: bool = False, ids: list[int] | No
                 except transports.TransportDown as e:
                     status = _mark_failed(engine, row_id, me, str(e), permanent=False, max_attempts=max_attempts)
                     (report.dead if status == "dead" else report.failed).append((row_id, str(e)))
-                    report.transport_error = str(e)
-                    report.down_until = _set_marker(engine, settings, marker, str(e))
+                    _set_marker(engine, settings, marker, str(e))
                     return report
                 except transports.MessageRejected as e:
                     status = _mark_failed(engine, row_id, me, str(e), permanent=e.permanent, max_attempts=max_attempts)

@@ -290,7 +290,7 @@ def plan_edit(session: Session, order: Order, new_draft: OrderDraft, settings: S
         for pid, extra, avail in sorted(short_lines(take, {pid: p.stock for pid, p in stocks.items()})):
             p = stocks[pid]
             shortages.append((p.sku, next((ln.name for ln in priced.lines if ln.product_id == pid), p.name), extra, avail))
-    summary = describe_edit(order, before, after, priced, old_lines, surcharges_of(session, order))
+    summary = describe_edit(order, before, after, priced, old_lines)
     return EditPlan(order, before, after, priced, summary, take, give, skus, shortages, old_lines)
 
 
@@ -333,7 +333,7 @@ def _pair_lines(old_lines, new_lines) -> tuple[dict, dict]:
     return old_by, new_by
 
 
-def describe_edit(order: Order, before: OrderDraft, after: OrderDraft, priced: PricedOrder, old_lines: list[OrderLine], old_sur: list[OrderSurcharge]) -> list[str]:
+def describe_edit(order: Order, before: OrderDraft, after: OrderDraft, priced: PricedOrder, old_lines: list[OrderLine]) -> list[str]:
     """Readable "old → new" pieces for everything an edit changes."""
     cur = order.currency
     m = lambda v: format_money(v, cur)  # noqa: E731
