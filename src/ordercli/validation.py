@@ -419,9 +419,16 @@ class EditIn(BaseModel):
 # ------------------------------------------------------------------ the gate
 
 
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
 def _as_dict(value: Any) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type) and not isinstance(value, Adjustment):
-        return {f.name: _as_dict(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        cls = type(value)
+        names = _FIELD_NAMES.get(cls)
+        if names is None:  # dataclasses.fields() per object is most of this function's time in an import
+            names = _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(value))
+        return {n: _as_dict(getattr(value, n)) for n in names}
     if isinstance(value, list):
         return [_as_dict(v) for v in value]
     return value

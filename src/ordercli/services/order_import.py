@@ -211,7 +211,7 @@ def check_file(engine, src: Source, *, policy: str, notify: bool = True, progres
                     plan.existing.add(raw.index)
                     continue
                 try:
-                    priced = orders.price_draft(s, orders.normalize_draft(draft, settings), settings, catalog=catalog)
+                    priced = orders.price_draft(s, draft, settings, catalog=catalog)  # build_draft put it through the gate
                 except OrderCliError as e:
                     raw.problems.append(Problem(raw.line, e.message, e.hint, order_ref=raw.ref, kind=_kind(e), code=e.code, facts=e.facts))
                     _bad(plan, raw)
@@ -343,7 +343,7 @@ class _Importer:
                 catalog = self._catalog(s, items)
                 common.lock_products(s, (p.id for p in catalog.values()))
                 for it in items:
-                    placed = orders.place_order(s, it.draft, settings=self.settings, catalog=catalog)
+                    placed = orders.place_order(s, it.draft, settings=self.settings, catalog=catalog, gate_passed=True)
                     results.append((it, placed))
                 uow.commit(saved=f"{len(items)} imported order{'s' if len(items) != 1 else ''}")
         except (OrderCliError, DBAPIError) as e:
