@@ -176,9 +176,13 @@ def print_json(data: Any) -> None:
 def print_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
     try:
         w = csv.writer(data_stream(), lineterminator="\n")
+        # Python's csv quotes a cell holding "\n" (the line terminator) but not a lone "\r", which
+        # readers take as a line break: a row with one is written fully quoted (the text stays exact).
+        quoted = csv.writer(data_stream(), lineterminator="\n", quoting=csv.QUOTE_ALL)
         w.writerow(header)
         for r in rows:
-            w.writerow([safe_cell(v) for v in r])
+            cells = [safe_cell(v) for v in r]
+            (quoted if any(isinstance(v, str) and "\r" in v for v in cells) else w).writerow(cells)
         data_stream().flush()
     except BrokenPipeError:
         stdout_gone()

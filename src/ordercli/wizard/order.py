@@ -226,9 +226,11 @@ def ask_customer(queries: Queries, settings: Settings, current: CustomerIn | Non
         answer = answer.strip()
         picked = completer.offered.get(answer)
         if picked is None and SEP in answer:
-            name_part = answer.split(SEP, 1)[0]
-            for c in queries.search_customers(name_part, limit=50):
-                if c.label() == answer:
+            # A label typed in full (or one the menu offered before): the name part finds it, or, for
+            # a name shown with its control characters made visible, the contact part.
+            name_part, contact_part = answer.split(SEP, 1)
+            for c in [*queries.search_customers(name_part, limit=50), *queries.search_customers(contact_part.split(" ")[0], limit=50)]:
+                if answer in (c.label(), _shown(c.label())):
                     picked = c
                     break
         else:
