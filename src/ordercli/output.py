@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import sys
 from typing import Any, Iterable, Sequence
 
@@ -66,14 +67,60 @@ def is_terminal(stream=None) -> bool:
         return False
 
 
+# Characters that must never reach a terminal as themselves: C0 controls (ESC, BEL, CR…), DEL, C1
+# controls (CSI, OSC… as single code points) and the Unicode bidi embeddings/overrides/isolates.
+# Tab and newline are kept: they lay text out but cannot start an escape sequence.
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _visible(m: re.Match) -> str:
+    n = ord(m.group())
+    return f"\\x{n:02x}" if n < 0x100 else f"\\u{n:04x}"
+
+
+def shown(text: Any) -> str:
+    """Stored text as it may be shown on a screen: control characters, terminal escape sequences
+    and bidi overrides made visible (``\\x1b``, ``\\u202e``), everything else as it is.
+
+    The one function for text people typed (names, notes, SKUs…) on its way to a terminal; rich
+    markup is a separate concern: ``escape`` for markup strings, ``literal`` for plain ``Text``.
+    Machine formats (JSON, CSV) keep the exact stored text and never call it.
+    """
+    s = "" if text is None else str(text)
+    return _UNSAFE.sub(_visible, s)
+
+
+def literal(text: Any, style: str = "") -> "Text":  # noqa: F821 (rich imported lazily)
+    """Stored text as a plain rich ``Text``: never parsed as markup, controls made visible."""
+    from rich.text import Text
+
+    return Text(shown(text), style=style)
+
+
 def escape(text: Any) -> str:
+    """Stored text for a rich markup string: markup escaped, controls made visible (``shown``)."""
     from rich.markup import escape as _esc
 
-    return _esc("" if text is None else str(text))
+    return _esc(shown(text))
 
 
-def message(text: str, *, style: str | None = None) -> None:
-    """A message for the person (stderr). ``text`` may contain rich markup."""
+class Markup(str):
+    """A table cell, title or caption meant as rich markup (every other str is shown literally)."""
+
+
+def _cell(value: Any):
+    from rich.text import Text
+
+    if isinstance(value, Markup):
+        return Text.from_markup(value)
+    if hasattr(value, "__rich_console__") or isinstance(value, Text):
+        return value
+    return literal(value)
+
+
+def message(text: Any, *, style: str | None = None) -> None:
+    """A message for the person (stderr). A ``str`` is rich markup: escape stored text in it with
+    ``escape``; a rich ``Text`` (e.g. from ``literal``) is printed as it is."""
     err_console().print(text, style=style)
 
 
@@ -129,9 +176,13 @@ def print_json(data: Any) -> None:
 def print_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
     try:
         w = csv.writer(data_stream(), lineterminator="\n")
+        # Python's csv quotes a cell holding "\n" (the line terminator) but not a lone "\r", which
+        # readers take as a line break: a row with one is written fully quoted (the text stays exact).
+        quoted = csv.writer(data_stream(), lineterminator="\n", quoting=csv.QUOTE_ALL)
         w.writerow(header)
         for r in rows:
-            w.writerow([safe_cell(v) for v in r])
+            cells = [safe_cell(v) for v in r]
+            (quoted if any(isinstance(v, str) and "\r" in v for v in cells) else w).writerow(cells)
         data_stream().flush()
     except BrokenPipeError:
         stdout_gone()
@@ -158,15 +209,19 @@ def table(
     stderr: bool = False,
     show_header: bool = True,
 ):
-    """Print a table. ``columns`` items are names or (name, justify)."""
+    """Print a table. ``columns`` items are names or (name, justify).
+
+    Every cell, the title and the caption are shown literally (``literal``): stored text is data.
+    Only a ``Markup`` string or a rich renderable (e.g. ``status_text``) is styled.
+    """
     from rich import box
     from rich.table import Table
 
     con = _console(stderr)
     term = con.is_terminal
     t = Table(
-        title=title,
-        caption=caption,
+        title=None if title is None else _annotation(title, "table.title"),
+        caption=None if caption is None else _annotation(caption, "table.caption"),
         box=box.SIMPLE_HEAD if term else None,
         show_edge=False,
         pad_edge=False,
@@ -178,13 +233,21 @@ def table(
         name, justify = (col, "left") if isinstance(col, str) else col
         t.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
     for r in rows:
-        t.add_row(*[c if hasattr(c, "__rich_console__") else ("" if c is None else str(c)) for c in r])
+        t.add_row(*[_cell(c) for c in r])
     try:
         con.print(t)
     except BrokenPipeError:
         if stderr:
             raise
         stdout_gone()
+
+
+def _annotation(text: Any, style: str):
+    if isinstance(text, Markup):
+        from rich.text import Text
+
+        return Text.from_markup(text, style=style)
+    return text if hasattr(text, "__rich_console__") else literal(text, style=style)
 
 
 def status_text(status: str):

@@ -42,7 +42,7 @@ class _Group(TyperGroup):
             from ordercli import output
 
             if e.exit_code == EXIT_CANCELLED:
-                output.message(e.message)
+                output.message(output.literal(e.message))
             else:
                 from ordercli.cli.hints import hint_for
 

@@ -185,7 +185,7 @@ def _finish(report, errors_file: Optional[Path], fmt: SummaryFormat) -> None:
         try:
             write_errors_csv(errors_file, report.problems)
         except OSError as e:
-            output.warn(f"could not write {str(errors_file)!r}: {e.strerror}.")
+            output.warn(f"could not write {output.escape(repr(str(errors_file)))}: {output.escape(e.strerror)}.")
     if fmt == SummaryFormat.json:
         output.print_json(report.as_dict())
         _messages(report, errors_file, brief=True)
@@ -215,7 +215,8 @@ def _messages(report, errors_file: Optional[Path], *, brief: bool) -> None:
             where = f" (all of them are in {e(str(errors_file))})" if errors_file else " (write them all with --errors FILE)"
             output.message(f"… and {more} more problem{'s' if more != 1 else ''}{where}.")
     amount = money(report.total, report.currency)
-    name = Path(report.file).name
+    raw_name = Path(report.file).name
+    name = output.escape(raw_name)
     if report.dry_run:
         if report.policy == "reject-all" and report.problem_count:
             output.message(
@@ -236,7 +237,7 @@ def _messages(report, errors_file: Optional[Path], *, brief: bool) -> None:
         )
         return
     summary = (
-        f"{name}: {report.created} created · {report.already} already imported · {report.failed} failed"
+        f"{raw_name}: {report.created} created · {report.already} already imported · {report.failed} failed"
         + (f" · {report.not_processed} not processed" if report.not_processed else "")
         + f" · total {amount}"
     )

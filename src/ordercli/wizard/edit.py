@@ -149,7 +149,9 @@ def _label(it, currency: str) -> str:
 
     price = format_money(it.unit_price, currency) if it.unit_price is not None else ""
     # Quantity and price first: on a narrow terminal the end of a long name is what gets cut.
-    return f"{it.sku or '(custom)'} × {it.quantity}" + (f" at {price}" if price else "") + f" — {it.name or it.sku}"
+    from ordercli.output import shown
+
+    return shown(f"{it.sku or '(custom)'} × {it.quantity}" + (f" at {price}" if price else "") + f" — {it.name or it.sku}")
 
 
 def edit_items(queries, settings, items: list, own: dict[str, int]) -> list:
@@ -188,7 +190,7 @@ def edit_items(queries, settings, items: list, own: dict[str, int]) -> list:
             continue
         it = items[pick]
         action = questionary.select(
-            f"{it.sku or it.name}:", choices=["Change quantity", "Change unit price", "Remove", BACK], default="Change quantity"
+            f"{output.shown(it.sku or it.name)}:", choices=["Change quantity", "Change unit price", "Remove", BACK], default="Change quantity"
         ).unsafe_ask()
         if action == BACK:
             continue
@@ -197,7 +199,7 @@ def edit_items(queries, settings, items: list, own: dict[str, int]) -> list:
                 output.message("An order needs at least one item: add another first, or cancel the order with `ordercli order cancel`.")
                 continue
             items.pop(pick)
-            output.message(f"  − {it.sku or it.name}")
+            output.message(f"  − {output.escape(it.sku or it.name)}")
             continue
         if action == "Change unit price":
             text = questionary.text("Unit price:", default="" if it.unit_price is None else _plain(it.unit_price, cur), validate=_check(lambda t: parse_money(t, cur))).unsafe_ask()

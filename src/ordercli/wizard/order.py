@@ -151,20 +151,26 @@ class ProductCompleter(Completer):
             else:
                 left = p.stock - self.reserved.get(p.sku, 0)
                 meta = f"{format_money(p.price, self.currency)} · {left} left"
+            # The menu shows stored text literally (``output.shown``); the SKU typed in stays the SKU.
             if narrow:
-                yield Completion(p.sku, start_position=-len(document.text_before_cursor), display=f"{p.sku} · {meta}{SEP}{p.name}")
+                yield Completion(p.sku, start_position=-len(document.text_before_cursor), display=_shown(f"{p.sku} · {meta}{SEP}{p.name}"))
             else:
-                yield Completion(p.sku, start_position=-len(document.text_before_cursor), display=f"{p.sku}{SEP}{p.name}", display_meta=meta)
+                yield Completion(p.sku, start_position=-len(document.text_before_cursor), display=_shown(f"{p.sku}{SEP}{p.name}"), display_meta=meta)
 
 
 class CustomerCompleter(Completer):
     def __init__(self, queries: Queries):
         self.queries = queries
+        # What the menu offered, by the text it put in the answer: a customer whose stored name has
+        # control characters (or is longer than a typed name may be) is picked by its shown label.
+        self.offered: dict[str, CustomerInfo] = {}
 
     def get_completions(self, document: Document, complete_event):
         text = document.text_before_cursor
         for c in self.queries.search_customers(text):
-            yield Completion(c.label(), start_position=-len(text), display=c.label())
+            label = _shown(c.label())
+            self.offered[label] = c
+            yield Completion(label, start_position=-len(text), display=label)
 
 
 # --------------------------------------------------------------------- helpers
@@ -184,9 +190,22 @@ def _validator(fn):
 
 
 def _say(text: str) -> None:
+    """A line for the person; ``text`` is rich markup: stored text in it goes through ``_esc``."""
     from ordercli import output
 
     output.message(text)
+
+
+def _esc(text) -> str:
+    from ordercli import output
+
+    return output.escape(text)
+
+
+def _shown(text) -> str:
+    from ordercli import output
+
+    return output.shown(text)
 
 
 # -------------------------------------------------------------------- customer
@@ -197,18 +216,21 @@ def ask_customer(queries: Queries, settings: Settings, current: CustomerIn | Non
     cur = current or CustomerIn(name="")
     region = settings.get("store.phone_region") or None
     if not (cur.name and cur.name.strip()):
+        completer = CustomerCompleter(queries)
         answer = questionary.autocomplete(
             "Customer (type a name, email or phone to search; or a new name):",
             choices=[],
-            completer=CustomerCompleter(queries),
-            validate=_validator(lambda t: _customer_answer_check(t, region)),
+            completer=completer,
+            validate=_validator(lambda t: t.strip() in completer.offered or _customer_answer_check(t, region)),
         ).unsafe_ask()
         answer = answer.strip()
-        picked = None
-        if SEP in answer:
-            name_part = answer.split(SEP, 1)[0]
-            for c in queries.search_customers(name_part, limit=50):
-                if c.label() == answer:
+        picked = completer.offered.get(answer)
+        if picked is None and SEP in answer:
+            # A label typed in full (or one the menu offered before): the name part finds it, or, for
+            # a name shown with its control characters made visible, the contact part.
+            name_part, contact_part = answer.split(SEP, 1)
+            for c in [*queries.search_customers(name_part, limit=50), *queries.search_customers(contact_part.split(" ")[0], limit=50)]:
+                if answer in (c.label(), _shown(c.label())):
                     picked = c
                     break
         else:
@@ -224,7 +246,7 @@ def ask_customer(queries: Queries, settings: Settings, current: CustomerIn | Non
                         "New customer's name:", validate=_validator(lambda t: clean_text(t, "customer name", required=True))
                     ).unsafe_ask()
         if picked is not None:
-            _say(f"Customer: {picked.label()}")
+            _say(f"Customer: {_esc(picked.label())}")
             return CustomerIn(name=picked.name, email=cur.email or picked.email, phone=cur.phone or picked.phone)
         cur.name = clean_text(answer, "customer name", required=True) or ""
     if not (cur.email and cur.email.strip()):
@@ -346,7 +368,7 @@ def ask_items(
         assert p is not None  # validated above
         left = None if p.stock is None else p.stock - reserved.get(p.sku, 0)
         if left is not None and left <= 0:
-            _say(f"{p.sku} is out of stock ({p.stock} in stock, {max(reserved.get(p.sku, 0), 0)} already in this order).")
+            _say(f"{_esc(p.sku)} is out of stock ({p.stock} in stock, {max(reserved.get(p.sku, 0), 0)} already in this order).")
             continue
 
         def check_qty(text: str, left=left):
@@ -359,11 +381,11 @@ def ask_items(
             return True
 
         stock_note = "always available" if left is None else f"{left} left"
-        qty = questionary.text(f"Quantity of {p.name} ({format_money(p.price, currency)}, {stock_note}) [1]:", validate=check_qty).unsafe_ask()
+        qty = questionary.text(f"Quantity of {_shown(p.name)} ({format_money(p.price, currency)}, {stock_note}) [1]:", validate=check_qty).unsafe_ask()
         q = parse_quantity(qty.strip() or "1")
         items.append(ItemIn(sku=p.sku, quantity=q))
         reserved[p.sku] = reserved.get(p.sku, 0) + q
-        _say(f"  + {q} × {p.name}")
+        _say(f"  + {q} × {_esc(p.name)}")
 
 
 def _ask_custom_item(settings: Settings) -> ItemIn:
@@ -372,7 +394,7 @@ def _ask_custom_item(settings: Settings) -> ItemIn:
     price = questionary.text(f"Unit price ({currency}):", validate=_validator(lambda t: parse_money(t, currency))).unsafe_ask()
     qty = questionary.text("Quantity [1]:", validate=_validator(lambda t: parse_quantity(t.strip() or "1"))).unsafe_ask()
     item = ItemIn(name=clean_text(name, "item name", required=True), unit_price=parse_money(price, currency), quantity=parse_quantity(qty.strip() or "1"))
-    _say(f"  + {item.quantity} × {item.name}")
+    _say(f"  + {item.quantity} × {_esc(item.name)}")
     return item
 
 
@@ -383,7 +405,7 @@ DONE = "Done — review the order"
 
 def ask_address(title: str, current: Address | None = None) -> Address | None:
     cur = current or Address()
-    _say(title)
+    _say(_esc(title))
     name = questionary.text("  Name:", default=cur.name or "", validate=_validator(lambda t: clean_text(t, "name"))).unsafe_ask()
     street = questionary.text("  Street:", default=cur.street or "", validate=_validator(lambda t: clean_text(t, "street", max_len=300))).unsafe_ask()
     postal = questionary.text("  Postal code:", default=cur.postal_code or "", validate=_validator(lambda t: clean_text(t, "postal code", max_len=30))).unsafe_ask()
@@ -424,7 +446,7 @@ def ask_extras(draft: OrderDraft, settings: Settings) -> OrderDraft:
     while True:
         summary = _extras_summary(draft, currency)
         choices = [questionary.Choice(DONE, value=DONE)] + [
-            questionary.Choice(f"{label}" + (f" ({value})" if value else ""), value=label) for label, value in summary.items()
+            questionary.Choice(f"{label}" + (f" ({_shown(value)})" if value else ""), value=label) for label, value in summary.items()
         ]
         pick = questionary.select("Anything else? (Enter to review)", choices=choices, default=DONE).unsafe_ask()
         if pick == DONE:

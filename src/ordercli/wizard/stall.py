@@ -25,7 +25,7 @@ def run_wizard(engine, draft, *, settings, dry_run: bool, yes: bool, fmt: str) -
 
         from ordercli import output
 
-        output.message(f"Cancelled: the order being taken was not saved. Saved before it: {', '.join(saved)}.")
+        output.message(f"Cancelled: the order being taken was not saved. Saved before it: {output.escape(', '.join(saved))}.")
         raise typer.Exit(130) from None
 
 
@@ -63,7 +63,7 @@ def _stall_loop(engine, draft, *, settings, dry_run: bool, yes: bool, fmt: str, 
             render.render_priced(priced, stderr=True)
             short = priced.shortages()
             if short:
-                output.warn("not enough stock for " + "; ".join(f"{sku} (asked {a}, available {v})" for sku, a, v in short) + ".")
+                output.warn("not enough stock for " + "; ".join(f"{output.escape(sku)} (asked {a}, available {v})" for sku, a, v in short) + ".")
                 if _fix_or_drop(queries, settings, draft, {sku for sku, _, _ in short}):
                     continue
                 output.message("Dropped. Nothing saved.")
@@ -159,6 +159,6 @@ def _fix_or_drop(queries, settings, draft, short_skus: set[str]) -> bool:
     short = {s.upper() for s in short_skus}
     kept = [it for it in draft.items if not (it.sku and it.sku.upper() in short)]
     if kept:
-        output.message("Kept: " + ", ".join(f"{it.sku or it.name} ×{it.quantity}" for it in kept) + ". Add the short items again with what is left, or other items.")
+        output.message("Kept: " + ", ".join(f"{output.escape(it.sku or it.name)} ×{it.quantity}" for it in kept) + ". Add the short items again with what is left, or other items.")
     draft.items = prompts.ask_items(queries, settings, kept)
     return True
