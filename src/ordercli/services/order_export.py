@@ -199,10 +199,14 @@ def export_orders(session, f, out: TextIO, *, fmt: str, limit: int | None = None
     rows = iter_export(session, f, chunk=chunk, limit=limit)
     if fmt == "csv":
         w = csv.writer(out, lineterminator="\n")
+        # csv quotes a cell holding "\n" (the line terminator) but not a lone "\r", which a reader
+        # then takes for a line break: a row with one is written fully quoted.
+        quoted = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL)
         w.writerow(EXPORT_CSV_COLUMNS)
         for o, lines, surs in rows:
             for r in csv_rows(o, lines, surs):
-                w.writerow([safe_cell(v) for v in r])
+                cells = [safe_cell(v) for v in r]
+                (quoted if any(isinstance(v, str) and "\r" in v for v in cells) else w).writerow(cells)
             count += 1
         return count
     if fmt == "jsonl":
