@@ -173,18 +173,20 @@ def pg_dump_command(url: str, path: str) -> str:
     """The ``pg_dump`` command that backs up the store at ``url`` into ``path`` (no password in it)."""
     import shlex
 
-    from sqlalchemy.engine import make_url
-
-    u = make_url(url)
-    plain = u.set(drivername="postgresql", password=None).render_as_string(hide_password=False)
+    plain = _without_password(url)
     return f"pg_dump --format=custom --file={shlex.quote(str(path))} --dbname={shlex.quote(plain)}"
 
 
 def pg_restore_command(url: str, path: str) -> str:
     import shlex
 
-    from sqlalchemy.engine import make_url
+    plain = _without_password(url)
+    return f"pg_restore --clean --if-exists --dbname={shlex.quote(plain)} {shlex.quote(str(path))}"
+
+
+def _without_password(url: str) -> str:
+    """The libpq URL of the store with no password in it (pg_dump asks, or reads ~/.pgpass)."""
+    from sqlalchemy.engine import URL, make_url
 
     u = make_url(url)
-    plain = u.set(drivername="postgresql", password=None).render_as_string(hide_password=False)
-    return f"pg_restore --clean --if-exists --dbname={shlex.quote(plain)} {shlex.quote(str(path))}"
+    return URL.create("postgresql", username=u.username, host=u.host, port=u.port, database=u.database, query=u.query).render_as_string(hide_password=False)
