@@ -73,7 +73,7 @@ def backup(path: str = typer.Argument(..., metavar="PATH", help="The backup file
     url, db_path = _where()
     if db_path is None:
         output.message("PostgreSQL stores are backed up with pg_dump. Run (it asks for the password, or reads ~/.pgpass / PGPASSWORD):")
-        typer.echo(backups.pg_dump_command(url, path))
+        typer.echo(_pg_command("pg_dump", url, path))
         return
     target = check_target(path, option="PATH", example="shop-backup.db")
     if target is None:
@@ -112,7 +112,7 @@ def restore(
     url, db_path = _where()
     if db_path is None:
         output.message("PostgreSQL stores are restored with pg_restore. Run:")
-        typer.echo(backups.pg_restore_command(url, str(path)))
+        typer.echo(_pg_command("pg_restore", url, str(path)))
         return
     source = Path(path).expanduser()
     if not source.is_file():
@@ -234,3 +234,15 @@ def describe(p) -> str:
 def _visible(text: str) -> str:
     """Stored text printed literally: control and escape characters shown as ``\\x1b``."""
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text or "")
+
+
+def _pg_command(tool: str, url: str, path: str) -> str:
+    """The exact pg_dump / pg_restore command for the store's URL (no password: libpq asks or reads ~/.pgpass)."""
+    import shlex
+
+    from ordercli.services.backup import url_without_password
+
+    plain = shlex.quote(url_without_password(url))
+    if tool == "pg_dump":
+        return f"pg_dump --format=custom --file={shlex.quote(str(path))} --dbname={plain}"
+    return f"pg_restore --clean --if-exists --dbname={plain} {shlex.quote(str(path))}"

@@ -14,8 +14,8 @@
 * :func:`auto_backup` — ``store.auto_backup``: the first write of a day keeps a
   dated copy next to the store (``store.db.2026-11-28.backup``), the last
   :data:`KEEP_DAYS` kept.
-* :func:`pg_dump_command` — PostgreSQL backups are ``pg_dump``'s job: the
-  command for the configured URL, without its password.
+* :func:`url_without_password` — PostgreSQL backups are ``pg_dump``'s job; the
+  CLI prints the command for the store's URL, without its password.
 """
 
 from __future__ import annotations
@@ -169,22 +169,7 @@ def auto_backup(db_path: str | Path, *, day: date | None = None, keep: int = KEE
     return target
 
 
-def pg_dump_command(url: str, path: str) -> str:
-    """The ``pg_dump`` command that backs up the store at ``url`` into ``path`` (no password in it)."""
-    import shlex
-
-    plain = _without_password(url)
-    return f"pg_dump --format=custom --file={shlex.quote(str(path))} --dbname={shlex.quote(plain)}"
-
-
-def pg_restore_command(url: str, path: str) -> str:
-    import shlex
-
-    plain = _without_password(url)
-    return f"pg_restore --clean --if-exists --dbname={shlex.quote(plain)} {shlex.quote(str(path))}"
-
-
-def _without_password(url: str) -> str:
+def url_without_password(url: str) -> str:
     """The libpq URL of the store with no password in it (pg_dump asks, or reads ~/.pgpass)."""
     from sqlalchemy.engine import URL, make_url
 
