@@ -159,9 +159,10 @@ def test_backup_of_postgresql_prints_pg_dump_without_the_password(tmp_path):
     assert "s3cret" not in r.stdout + r.stderr
 
 
-@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
 def test_backup_to_a_device_or_folder_is_refused(shop, tmp_path):
-    r = shop("store", "backup", "/dev/full")
+    from tests.cli.test_safe_files_cli import full_device
+
+    r = shop("store", "backup", full_device(tmp_path))
     assert r.exit_code == 2 and "not a regular file" in r.stderr
     r = shop("store", "backup", tmp_path)
     assert r.exit_code == 2 and "is a folder" in r.stderr

@@ -13,6 +13,16 @@ from ordercli.errors import InputError
 from ordercli.files.safe_write import check_target, replacing, write_safely
 
 
+def full_device(folder):
+    """A /dev/full device node of the test's own (a regression then replaces it, never the system's)."""
+    path = folder / "full"
+    try:
+        os.mknod(path, 0o666 | stat.S_IFCHR, os.makedev(1, 7))
+    except (PermissionError, AttributeError, OSError) as e:
+        pytest.skip(f"cannot make a device node: {e}")
+    return path
+
+
 def mode(path) -> int:
     return stat.S_IMODE(os.stat(path).st_mode)
 
@@ -84,15 +94,13 @@ def test_replacing_gives_a_private_empty_path_and_renames_it(tmp_path):
 def test_non_regular_targets_are_refused(tmp_path, kind):
     target = tmp_path / "out"
     if kind == "device":
-        if not os.path.exists("/dev/full"):
-            pytest.skip("needs /dev/full")
-        target = "/dev/full"
+        target = full_device(tmp_path)
     elif kind == "fifo":
         os.mkfifo(target)
     elif kind == "folder":
         target.mkdir()
     else:
-        os.symlink("/dev/null", target)
+        os.symlink(full_device(tmp_path), target)
     with pytest.raises(InputError) as e:
         check_target(target)
     assert e.value.exit_code == 2 and "\n" not in e.value.message
