@@ -231,6 +231,7 @@ KEYS: dict[str, Spec] = {
     "smtp.timeout": Spec("3", _int_between(1, 600), "Seconds one delivery attempt may take (1 to 600)"),
     "outbox.max_attempts": Spec("8", _int_between(1, 1000), "Attempts before a message is dead (1 to 1,000)"),
     "store.payment_instructions": Spec("", _multiline, "How to pay, printed in emails and on invoices (use \\n for new lines)"),
+    "store.auto_backup": Spec("false", _bool, "SQLite: the first write of each day keeps a dated backup next to the store (the last 7)"),
     "invoice.font": Spec("", _dir, "TrueType font file for PDF invoices (empty: DejaVu Sans if found, else Helvetica)"),
 }
 for _status, _default in NOTIFY_STATUS_DEFAULTS.items():

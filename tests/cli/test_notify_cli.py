@@ -288,14 +288,16 @@ def test_order_notify_kind_invoice_attaches_the_same_invoice(shop, tmp_path):
     assert "Invoice number: INV-1" in pypdf.PdfReader(io.BytesIO(att.get_content())).pages[0].extract_text()
 
 
-@pytest.mark.skipif(not __import__("os").path.exists("/dev/full"), reason="needs /dev/full to make the write fail")
-def test_order_invoice_that_cannot_be_written_says_it_is_issued_and_rerunning_reuses_it(shop, tmp_path):
-    # The invoice is committed before the file is written: a failed write must not say "Nothing was
-    # saved", and running the command again (what the hint says) gives the same number.
+def test_order_invoice_to_a_device_is_refused_before_the_invoice_is_issued(shop, tmp_path):
+    # /dev/full is not a regular file: refused before anything is saved (issue 10 §3). A write that
+    # fails after the invoice is committed (a full disk) is tested in tests/cli/test_safe_files_cli.py.
+    from tests.cli.test_safe_files_cli import full_device
+
     number = create(shop)
-    r = shop("order", "invoice", number, "--output", "/dev/full")
+    dev = full_device(tmp_path)  # the test's own node: a regression never replaces the system's /dev/full
+    r = shop("order", "invoice", number, "--output", dev)
     assert r.exit_code == 2, r.stderr
-    assert "Cannot write '/dev/full'" in r.stderr and "Invoice INV-1 is issued" in r.stderr and "run the command again" in r.stderr
+    assert f"'{dev}' is not a regular file" in r.stderr and "Invoice INV-1 is issued" not in r.stderr
     assert "Nothing was saved" not in r.stderr and r.stdout == ""
     ok(shop("order", "invoice", number, "--output", str(tmp_path / "again.pdf")))
     assert "Invoice number: INV-1" in pypdf.PdfReader(str(tmp_path / "again.pdf")).pages[0].extract_text()

@@ -163,6 +163,7 @@ from ordercli.cli import order_notify as _order_notify  # noqa: E402
 from ordercli.cli import outbox as _outbox  # noqa: E402
 from ordercli.cli import product as _product  # noqa: E402
 from ordercli.cli import product_history as _product_history  # noqa: E402
+from ordercli.cli import store as _store  # noqa: E402
 
 # The commands that live outside their noun's module, registered here and only here
 # (in the order `--help` lists them). Their modules define plain functions.
@@ -184,6 +185,7 @@ app.add_typer(_order.app, name="order")
 app.add_typer(_product.app, name="product")
 app.add_typer(_customer.app, name="customer")
 app.add_typer(_config.app, name="config")
+app.add_typer(_store.app, name="store")
 if hasattr(_outbox, "app"):
     app.add_typer(_outbox.app, name="outbox")
 

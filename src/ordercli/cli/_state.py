@@ -51,8 +51,36 @@ def unit_of_work(engine, *, deliver: bool = True):
     """The command's one unit of work; its commit is remembered in :data:`STATE` (see ``uow.py``)."""
     from ordercli.uow import UnitOfWork
 
+    auto_backup(engine)
+
     def remember(what: str) -> None:
         STATE.saved = what if STATE.saved is None else f"{STATE.saved}; {what}"
 
     return UnitOfWork(engine, deliver=deliver, on_commit=remember)
 
+
+
+def auto_backup(engine) -> None:
+    """``store.auto_backup``: before the first write of the day, keep a dated copy of a SQLite store.
+
+    Costs one ``stat`` once today's copy exists (and one settings read otherwise). A backup that
+    fails never stops the write: it is a warning.
+    """
+    if engine.dialect.name != "sqlite" or not engine.url.database:
+        return
+    from ordercli.services import backup
+
+    if backup.dated_path(engine.url.database, backup.today()).exists():
+        return
+    from ordercli import db as dbmod
+    from ordercli.services.common import load_settings
+
+    try:
+        with dbmod.read_session(engine) as s:
+            wanted = load_settings(s).flag("store.auto_backup")
+        if wanted:
+            backup.auto_backup(engine.url.database)
+    except Exception as e:  # noqa: BLE001 - the till's write matters more than today's copy
+        from ordercli import output
+
+        output.warn(f"today's automatic backup failed: {output.escape(str(getattr(e, 'strerror', None) or e))}. The change goes ahead.")

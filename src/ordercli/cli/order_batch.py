@@ -126,8 +126,13 @@ def import_(
     from ordercli.errors import Cancelled
     from ordercli.services import order_file, order_import
 
+    if errors_file is not None:
+        from ordercli.files.safe_write import check_target
+
+        check_target(errors_file, option="--errors", example="problems.csv")  # before anything is written
     src = order_file.open_source(file, input_format.value if input_format else None)
     engine = _state.engine()
+    _state.auto_backup(engine)  # the import's chunks open their own units of work
     policy = on_error.value
     show_bar = output.is_terminal(sys.stderr)
     want_notify = True if notify is None else notify
@@ -286,40 +291,28 @@ def export(
     fmt: ExportFormat = typer.Option(ExportFormat.csv, "--format", help="csv, json, jsonl or ecwid."),
     output_file: Optional[Path] = typer.Option(None, "--output", "-o", metavar="FILE", help="Write here instead of stdout."),
 ) -> None:
-    import os
     import sys
 
     from ordercli import db as dbmod
     from ordercli import output
     from ordercli.cli import _state
     from ordercli.cli.order import build_filter
+    from ordercli.files.safe_write import check_target, write_safely
     from ordercli.services import order_export
 
     f = build_filter(payment_status, fulfillment_status, customer, since, until, search)
-    target = None
-    if output_file is not None:
-        target = Path(output_file).expanduser()
-        if target.is_dir():
-            raise InputError(f"{str(output_file)!r} is a folder.", "Give a file name, e.g. --output orders.csv.")
-        if not target.parent.exists():
-            raise InputError(f"The folder {str(target.parent)!r} does not exist.", "Create it first, or choose another --output path.")
+    target = check_target(output_file, example="orders.csv") if output_file is not None else None
     engine = _state.engine()
     with dbmod.read_session(engine) as s:
         if target is None:
             count = order_export.export_orders(s, f, sys.stdout, fmt=fmt.value, limit=limit)
             sys.stdout.flush()
         else:
-            tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
             try:
-                fd = os.open(tmp, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600)
-                with open(fd, "w", encoding="utf-8", newline="") as out:
+                with write_safely(target) as out:
                     count = order_export.export_orders(s, f, out, fmt=fmt.value, limit=limit)
-                os.replace(tmp, target)
             except OSError as e:
                 raise InputError(f"Cannot write {str(output_file)!r}: {e.strerror}.", "Choose an --output path you can write to.") from None
-            finally:
-                if tmp.exists():
-                    tmp.unlink()
     if target is not None or not output.is_terminal():
         where = f" to {output.escape(str(target))}" if target is not None else ""
         if count:
@@ -331,19 +324,15 @@ def export(
 def write_errors_csv(path, problems) -> None:
     """The import's problems as a CSV a person can fix the file with (hints worded here, as on screen)."""
     import csv
-    import os
-    from pathlib import Path
 
+    from ordercli.files.safe_write import write_safely
     from ordercli.output import safe_cell
 
-    target = Path(path).expanduser()
-    tmp = target.with_name(target.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8", newline="") as f:
+    with write_safely(path) as f:  # private (0600): the rows quote customers' orders
         w = csv.writer(f, lineterminator="\n")
         w.writerow(["line", "order_ref", "column", "problem", "hint"])
         for p in sorted(problems, key=lambda p: p.line):
             w.writerow([safe_cell(v) for v in (p.line, p.order_ref or "", p.column or "", p.message, p.hint or "")])
-    os.replace(tmp, target)
 
 
 class _ctrl_c_stops_between_commits:

@@ -127,16 +127,14 @@ def invoice(
 
     from ordercli import output
     from ordercli.cli import _state
-    from ordercli.errors import EXIT_USAGE, InputError, NoCustomerEmailError
+    from ordercli.errors import EXIT_USAGE, NoCustomerEmailError
+    from ordercli.files.safe_write import check_target, write_bytes_safely
     from ordercli.services import invoices
 
     target: Path | None = None
-    if output_path and output_path != "-":
-        target = Path(output_path).expanduser()
-        if target.is_dir():
-            raise InputError(f"{output_path!r} is a folder.", "Give a file name, e.g. --output invoice.pdf.")
-        if not target.parent.exists():
-            raise InputError(f"The folder {str(target.parent)!r} does not exist.", "Create it first, or choose another --output path.")
+    if output_path:
+        # Refused before the invoice is issued: a folder, a device (/dev/full), a pipe.
+        target = check_target(output_path, example="invoice.pdf")
     engine = _state.engine()
     try:
         with _state.unit_of_work(engine) as uow:
@@ -153,7 +151,7 @@ def invoice(
     elif target is not None or not send:
         target = target or Path(f"{invoices.safe_file_name(inv_number)}.pdf")
         try:
-            target.write_bytes(result.pdf)
+            write_bytes_safely(target, result.pdf)  # on a full disk the old file stays whole
         except OSError as e:
             # The invoice is committed, but running the command again is what the user should do
             # (the same number is reused), so this is not the "saved, do not retry" exit 3.
