@@ -12,6 +12,22 @@
   lock (``BEGIN IMMEDIATE`` on SQLite, an advisory lock on PostgreSQL) and
   re-check the revision once they hold it, so two tills upgrading at once do
   not collide.
+* PostgreSQL waits are bounded. Connecting gives up after ``connect_timeout``
+  seconds (libpq's own URL parameter; when the URL has none, ordercli adds
+  ``ORDERCLI_CONNECT_TIMEOUT`` or 5 s): a server that accepts the TCP
+  connection and never answers cannot hang a till. Every write transaction
+  starts with ``SET LOCAL lock_timeout`` (``?lock_timeout=SECONDS`` in the URL,
+  an ordercli option removed before connecting, or ``ORDERCLI_LOCK_TIMEOUT``;
+  default 10 s): waiting longer for a row another till holds fails with
+  SQLSTATE 55P03, which the CLI words "Another till holds this order".
+  These settings cannot live in the store: it is not readable before connecting.
+* A URL without a database name, or one that cannot be parsed, is refused.
+* A SQLite store this process cannot write is opened read-only (``mode=ro``).
+  SQLite still creates its ``-wal``/``-shm`` side files with the store's
+  read-only mode; when the store is writable again, opening it gives those side
+  files (if this user owns them) the store file's mode back, so restoring the
+  store's permissions is enough. A zero-byte file taken as a new store is made
+  0600, like any new store.
 """
 
 from __future__ import annotations
@@ -34,6 +50,8 @@ from ordercli.errors import StoreError
 HEAD_REVISION = "0002_credit_refunded"
 
 BUSY_TIMEOUT_MS = 15_000
+CONNECT_TIMEOUT_S = 5  # PostgreSQL: ?connect_timeout=… in the URL, else ORDERCLI_CONNECT_TIMEOUT, else this
+LOCK_TIMEOUT_S = 10.0  # PostgreSQL: ?lock_timeout=… in the URL, else ORDERCLI_LOCK_TIMEOUT, else this
 _PG_MIGRATION_LOCK = 727_001  # pg_advisory_xact_lock key
 
 _engines: dict[str, Engine] = {}
@@ -56,7 +74,7 @@ def resolve_url(target: str | None) -> tuple[str, Path | None]:
         scheme = target.split("://", 1)[0].lower()
         if scheme in ("postgresql", "postgres", "postgresql+psycopg"):
             rest = target.split("://", 1)[1]
-            return f"postgresql+psycopg://{rest}", None
+            return _pg_url(f"postgresql+psycopg://{rest}").render_as_string(hide_password=False), None
         if scheme == "sqlite":
             path_text = target.split("://", 1)[1]
             if path_text.startswith("/"):
@@ -69,6 +87,52 @@ def resolve_url(target: str | None) -> tuple[str, Path | None]:
             "Use a file path for SQLite (--db ./shop.db) or postgresql+psycopg://user@host/dbname for PostgreSQL.",
         )
     return _sqlite_file(target)
+
+
+_PG_URL_HINT = "Write it as postgresql+psycopg://USER@HOST:PORT/DBNAME (an IPv6 host in brackets: [::1]:5432)."
+
+
+def _pg_url(text: str) -> sa.URL:
+    """Parse and check a PostgreSQL URL: it names a database and its port (if any) is a number."""
+    try:
+        url = sa.make_url(text)
+    except (ValueError, sa.exc.ArgumentError):
+        raise StoreError("The PostgreSQL URL in --db / ORDERCLI_DB cannot be read.", _PG_URL_HINT) from None
+    if not url.database:
+        raise StoreError(
+            "The PostgreSQL URL in --db / ORDERCLI_DB names no database.",
+            "Add the database after the host, e.g. postgresql+psycopg://USER@HOST:5432/shop (an empty database of its own).",
+        )
+    return url
+
+
+def _seconds(value: str, what: str, *, integer: bool) -> float:
+    try:
+        number = int(value) if integer else float(value)
+    except ValueError:
+        number = -1
+    if not number >= 0 or number == float("inf"):
+        kind = "a whole number of seconds" if integer else "a number of seconds"
+        raise StoreError(f"{what} must be {kind} (0: no limit), not {value!r}.", "Fix it in --db / ORDERCLI_DB or the environment.")
+    return number
+
+
+def pg_settings(target: str) -> tuple[sa.URL, int, float]:
+    """The URL to connect with (its ``connect_timeout`` set) and the two limits in seconds."""
+    url = sa.make_url(resolve_url(target)[0])
+    query = dict(url.query)
+    if "connect_timeout" in query:
+        connect = int(_seconds(str(query["connect_timeout"]), "connect_timeout in the store URL", integer=True))
+    else:
+        env = os.environ.get("ORDERCLI_CONNECT_TIMEOUT", "").strip()
+        connect = int(_seconds(env, "ORDERCLI_CONNECT_TIMEOUT", integer=True)) if env else CONNECT_TIMEOUT_S
+        query["connect_timeout"] = str(connect)
+    if "lock_timeout" in query:  # ordercli's option, not libpq's: taken out of the URL
+        lock = _seconds(str(query.pop("lock_timeout")), "lock_timeout in the store URL", integer=False)
+    else:
+        env = os.environ.get("ORDERCLI_LOCK_TIMEOUT", "").strip()
+        lock = _seconds(env, "ORDERCLI_LOCK_TIMEOUT", integer=False) if env else LOCK_TIMEOUT_S
+    return url.set(query=query), connect, lock
 
 
 def _sqlite_file(path_text: str) -> tuple[str, Path]:
@@ -84,24 +148,64 @@ def _sqlite_file(path_text: str) -> tuple[str, Path]:
 
 
 def _create_private_file(path: Path) -> None:
-    """A new store holds customers' contact data: create it 0600."""
+    """A new store holds customers' contact data: create it 0600 (an empty file taken as a new store too)."""
     try:
         fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
         os.close(fd)
     except FileExistsError:
-        pass
+        try:
+            st = os.stat(path)
+            if st.st_size == 0 and st.st_uid == os.geteuid() and (st.st_mode & 0o077) and os.path.isfile(path):
+                os.chmod(path, st.st_mode & 0o700)
+        except OSError:
+            pass  # not ours to change: opening it says what is wrong
     except OSError as e:
         raise StoreError(f"Cannot create the store {str(path)!r}: {e.strerror}.", "Choose a --db path you can write to.") from None
 
 
-def _setup_sqlite(engine: Engine) -> None:
+def _repair_side_files(path: Path) -> None:
+    """Give ``-wal``/``-shm`` files left read-only (by a read while the store was read-only) the store's mode.
+
+    SQLite creates them with the store file's mode and, once they exist, never changes it: without
+    this, a store made writable again still fails every write until ``-shm`` is removed by hand.
+    Only files this user owns are changed (chmod needs it); an open file keeps working.
+    """
+    try:
+        mode = os.stat(path).st_mode & 0o666
+    except OSError:
+        return
+    for suffix in ("-wal", "-shm"):
+        side = Path(f"{path}{suffix}")
+        try:
+            st = os.lstat(side)
+            if st.st_uid == os.geteuid() and (st.st_mode & 0o777) != mode and not os.access(side, os.W_OK) and os.path.isfile(side):
+                os.chmod(side, mode)
+        except OSError:
+            pass
+
+
+def _sqlite_engine(url: str, path: Path, read_only: bool) -> Engine:
+    if not read_only:
+        return sa.create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+    import sqlite3
+    from urllib.parse import quote
+
+    uri = f"file:{quote(str(path))}?mode=ro"
+
+    def connect():
+        return sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+
+    return sa.create_engine(url, creator=connect)
+
+
+def _setup_sqlite(engine: Engine, read_only: bool = False) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):  # pragma: no cover - exercised by every test
         dbapi_conn.isolation_level = None  # let us emit BEGIN ourselves
         cur = dbapi_conn.cursor()
         cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         cur.execute("PRAGMA foreign_keys = ON")
-        mode = cur.execute("PRAGMA journal_mode = WAL").fetchone()
+        mode = cur.execute("PRAGMA journal_mode" if read_only else "PRAGMA journal_mode = WAL").fetchone()
         cur.execute("PRAGMA synchronous = NORMAL" if mode and str(mode[0]).lower() == "wal" else "PRAGMA synchronous = FULL")
         cur.close()
 
@@ -113,34 +217,64 @@ def _setup_sqlite(engine: Engine) -> None:
             conn.exec_driver_sql("BEGIN")
 
 
+def _setup_pg(engine: Engine, lock_timeout: float) -> None:
+    ms = int(round(lock_timeout * 1000))
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        # psycopg opens the transaction with this first statement; SET LOCAL ends with it.
+        if conn.get_execution_options().get("ordercli_write"):
+            conn.exec_driver_sql(f"SET LOCAL lock_timeout = {ms}")
+
+
 def get_engine(target: str | None = None) -> Engine:
-    """Open (and if needed create or upgrade) the store. Cached per URL."""
+    """Open (and if needed create or upgrade) the store. Cached per URL (and, for PostgreSQL, its limits)."""
     url, path = resolve_url(target)
-    if url in _engines:
-        return _engines[url]
+    pg = None
     if path is not None:
         _create_private_file(path)
-        engine = sa.create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
-        _setup_sqlite(engine)
+        read_only = not os.access(path, os.W_OK)
+        key = f"{url}?mode=ro" if read_only else url
+        if key in _engines:
+            return _engines[key]
+        if not read_only:
+            _repair_side_files(path)
+        engine = _sqlite_engine(url, path, read_only)
+        _setup_sqlite(engine, read_only)
     else:
+        pg = pg_settings(target)
+        key = f"{url}#connect={pg[1]}&lock={pg[2]}"
+        if key in _engines:
+            return _engines[key]
         try:
             import psycopg  # noqa: F401
         except ImportError:  # pragma: no cover
             raise StoreError("PostgreSQL support needs psycopg.", "pip install 'psycopg[binary]'.") from None
-        engine = sa.create_engine(url, pool_pre_ping=False)
+        engine = sa.create_engine(pg[0], pool_pre_ping=False)
+        _setup_pg(engine, pg[2])
     try:
         ensure_schema(engine)
     except (OperationalError, DatabaseError) as e:
         engine.dispose()
-        raise _store_error(e, target) from None
-    _engines[url] = engine
+        raise _store_error(e, target, pg) from None
+    _engines[key] = engine
     return engine
 
 
-def _store_error(e: Exception, target: str | None) -> StoreError:
+def _store_error(e: Exception, target: str | None, pg: tuple | None = None) -> StoreError:
     text = str(getattr(e, "orig", e)).strip().splitlines()[0] if str(getattr(e, "orig", e)).strip() else type(e).__name__
     low = text.lower()
     where = target or "the default store"
+    if pg is not None and "timeout expired" in low:
+        url = pg[0]
+        server = f"{url.host or 'localhost'}:{url.port or 5432}"
+        return StoreError(
+            f"The PostgreSQL server at {server} did not answer within {max(pg[1], 2)} s.",
+            "Check that PostgreSQL is running there and reachable (host, port, firewall) and that --db / ORDERCLI_DB "
+            "names the right server; a slow link can wait longer with ?connect_timeout=SECONDS in the URL or ORDERCLI_CONNECT_TIMEOUT.",
+        )
+    if pg is not None:
+        where = pg[0].render_as_string(hide_password=True)
     if "file is not a database" in low or "not a database" in low:
         return StoreError(f"{where} is not an ordercli store (not a SQLite database).", "Check --db / ORDERCLI_DB, or move that file away.")
     if "readonly" in low or "read-only" in low:
@@ -169,7 +303,7 @@ def read_session(engine: Engine) -> Iterator[Session]:
 def write_session(engine: Engine) -> Iterator[Session]:
     """A session whose transaction takes the write lock first (SQLite). Commands use it through
     :class:`ordercli.uow.UnitOfWork`, which commits once; leaving without a commit rolls back."""
-    bind = engine.execution_options(ordercli_write=True) if engine.dialect.name == "sqlite" else engine
+    bind = engine.execution_options(ordercli_write=True)  # SQLite: BEGIN IMMEDIATE; PostgreSQL: lock_timeout
     with Session(bind, expire_on_commit=False) as session:
         try:
             yield session

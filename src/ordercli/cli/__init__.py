@@ -76,7 +76,8 @@ class _Group(TyperGroup):
                 raise
             from ordercli import output
 
-            output.error(_describe(e), "Nothing was saved. Run again with ORDERCLI_DEBUG=1 to see the details.")
+            text = _describe(e)
+            output.error(text, "Nothing was saved." + (" Run again with ORDERCLI_DEBUG=1 to see the details." if text.startswith("Unexpected") else ""))
             raise typer.Exit(EXIT_REFUSED) from None
 
 
@@ -110,6 +111,9 @@ def _saved_but(reason: str) -> None:
 def _describe(e: Exception) -> str:
     text = str(getattr(e, "orig", None) or e).strip().splitlines()
     first = text[0] if text else type(e).__name__
+    if getattr(getattr(e, "orig", None), "sqlstate", None) == "55P03":  # PostgreSQL lock_not_available (db.py's lock_timeout)
+        what = "order" if " orders" in f" {getattr(e, 'statement', '') or ''}".replace("\n", " ").lower() else "record"
+        return f"Another till holds this {what}; try again in a moment."
     if "database is locked" in first:
         return "The store is busy (another till is writing). Try again in a moment."
     if "unique constraint" in first.lower() or "duplicate key" in first.lower():
