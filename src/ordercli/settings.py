@@ -229,6 +229,9 @@ KEYS: dict[str, Spec] = {
     "smtp.security": Spec("starttls", _choice("starttls", "ssl", "none"), "SMTP security: starttls, ssl or none"),
     "smtp.username": Spec("", _text(200), "SMTP user name (password: ORDERCLI_SMTP_PASSWORD or keyring)"),
     "smtp.timeout": Spec("3", _int_between(1, 600), "Seconds one delivery attempt may take (1 to 600)"),
+    "mail.inline_budget": Spec(
+        "3", _int_between(0, 600), "Seconds a command may spend in total delivering mail after it saves (0: none, leave it to `outbox watch`)"
+    ),
     "outbox.max_attempts": Spec("8", _int_between(1, 1000), "Attempts before a message is dead (1 to 1,000)"),
     "store.payment_instructions": Spec("", _multiline, "How to pay, printed in emails and on invoices (use \\n for new lines)"),
     "store.auto_backup": Spec("false", _bool, "SQLite: the first write of each day keeps a dated backup next to the store (the last 7)"),

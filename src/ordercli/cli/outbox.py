@@ -32,8 +32,9 @@ Examples:
 
   ordercli outbox list --status dead --format json
 
-States: pending (waiting), sending (being sent right now), sent, failed (will
-be retried after its back-off), dead (gave up after outbox.max_attempts
+States: pending (waiting), sending (being sent right now; the table shows when
+its claim ends: if that till died, another one takes the message then), sent,
+failed (will be retried after its back-off), dead (gave up after outbox.max_attempts
 attempts, or refused for good: shown in red; `ordercli outbox retry ID`).
 """
 
@@ -70,6 +71,7 @@ def list_(
                     "status": e.row.status,
                     "attempts": e.row.attempts,
                     "next_attempt_at": iso(e.row.next_attempt_at) if e.row.status in ("pending", "failed") else None,
+                    "claimed_until": iso(e.row.claimed_until) if e.row.status == "sending" else None,
                     "last_error": e.row.last_error,
                     "message_id": e.row.message_id,
                     "created_at": iso(e.row.created_at),
@@ -85,7 +87,15 @@ def list_(
     rows = []
     for e in entries:
         r = e.row
-        when = local_time(r.sent_at) if r.status == "sent" and r.sent_at else (local_time(r.next_attempt_at) if r.status in ("pending", "failed") else "")
+        if r.status == "sent" and r.sent_at:
+            when = local_time(r.sent_at)
+        elif r.status in ("pending", "failed"):
+            when = local_time(r.next_attempt_at)
+        elif r.status == "sending" and r.claimed_until:
+            # If that till died mid-send, another one takes the message again after this.
+            when = f"claim ends {local_time(r.claimed_until)}"
+        else:
+            when = ""
         rows.append((r.id, e.order_number or "", r.kind, r.recipient, Text(r.status, style=colour.get(r.status, "")), r.attempts, when, r.last_error or ""))
     if not rows:
         output.message("No messages" + (f" in state {status.value}" if status else "") + ".")
@@ -119,12 +129,92 @@ def flush() -> None:
         raise RefusedError(f"Nothing was sent: {report.skipped}.", config_hint(report.skipped))
     _summary(report)
     if report.failed or report.dead:
-        raise RefusedError(
-            f"{len(report.failed) + len(report.dead)} message(s) could not be delivered: {(report.failed + report.dead)[0][1]}",
-            "Failed messages stay queued and are retried later; see `ordercli outbox list`.",
-        )
+        raise RefusedError(f"{len(report.failed) + len(report.dead)} message(s) could not be delivered: {(report.failed + report.dead)[0][1]}", _undelivered_hint(report))
     if not report.sent:
         output.message("Nothing to send.")
+
+
+def _undelivered_hint(report) -> str:
+    """What happens next to what was not delivered: failed ones are retried, dead ones are not."""
+    if not report.dead:
+        return "Failed messages stay queued and are retried later; see `ordercli outbox list`."
+    dead = ", ".join(str(row_id) for row_id, _ in report.dead)
+    what = f"Dead message{'s' if len(report.dead) != 1 else ''} {dead} will not be retried: fix the cause, then `ordercli outbox retry ID`."
+    if report.failed:
+        what = "Failed messages stay queued and are retried later. " + what
+    return what
+
+
+WATCH_HELP = """Deliver messages continuously, in the foreground, until Ctrl-C.
+
+Example: ordercli outbox watch --interval 5
+
+For a back-office terminal or a service (see examples/ordercli-outbox.service
+for a systemd user unit). Every --interval seconds it delivers what is due,
+respecting each message's back-off and the transport's, like the delivery after
+a command but with no time budget (each message still has smtp.timeout). Any
+number of watchers and tills can run at once: a message is never sent twice by
+them. With a watcher running, tills can set mail.inline_budget to 0 and never
+wait on mail at all. Ctrl-C (or SIGTERM) finishes the message being sent, then
+stops with exit code 0 and a one-line summary.
+"""
+
+
+@app.command("watch", help=WATCH_HELP)
+def watch(
+    interval: float = typer.Option(5.0, "--interval", min=0.1, max=3600, metavar="SECONDS", help="Seconds between two looks at the outbox."),
+) -> None:
+    import signal
+    import threading
+    import time
+
+    from ordercli import output
+    from ordercli.cli import _state
+    from ordercli.notify import delivery
+
+    engine = _state.engine()
+    stopping = threading.Event()
+    totals = {"sent": 0, "failed": 0, "dead": 0}
+    started = time.monotonic()
+    last_skip = None
+
+    def on_signal(signum, frame):  # noqa: ARG001
+        if stopping.is_set():
+            raise KeyboardInterrupt  # a second Ctrl-C: stop now (a claimed message is taken again when its claim ends)
+        stopping.set()
+
+    old = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    output.message(f"Watching the outbox every {interval:g} s; Ctrl-C stops.")
+    try:
+        while not stopping.is_set():
+            try:
+                report = delivery.deliver(engine, drain=True, stop=stopping.is_set)
+            except KeyboardInterrupt:
+                raise
+            except Exception as e:  # noqa: BLE001 - a store hiccup must not end a service: say it, try again
+                first = str(e).splitlines()[0] if str(e) else ""
+                output.warn(f"delivery failed, trying again: {output.escape(f'{type(e).__name__}: {first}')}")
+                report = None
+            if report is not None:
+                totals["sent"] += len(report.sent)
+                totals["failed"] += len(report.failed)
+                totals["dead"] += len(report.dead)
+                _summary(report)
+                if report.skipped != last_skip and report.skipped:
+                    output.message(f"Not sending: {output.escape(report.skipped)}.")
+                last_skip = report.skipped
+            wake = time.monotonic() + interval
+            while not stopping.is_set() and time.monotonic() < wake:
+                time.sleep(min(0.2, interval))
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
+    minutes = (time.monotonic() - started) / 60
+    output.message(
+        f"Stopped watching after {minutes:.1f} min: {totals['sent']} sent, {totals['failed']} failed (will retry), {totals['dead']} dead."
+    )
 
 
 def config_hint(problem: str) -> str:

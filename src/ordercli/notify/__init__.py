@@ -18,6 +18,8 @@ Contract used by the services:
 
 ``deliver_due(engine, *, limit=50) -> DeliveryReport``
     Called after every writing command's commit (``UnitOfWork.commit``).
+    Spends at most ``mail.inline_budget`` seconds in total; what is left stays
+    queued (``pending``) for the next command, ``outbox flush`` or ``outbox watch``.
     Never raises: a delivery problem is recorded on the message, not thrown at
     the command that just saved an order.
 

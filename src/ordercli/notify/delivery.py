@@ -29,9 +29,11 @@ from __future__ import annotations
 import json
 import os
 import socket
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Callable
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
@@ -51,6 +53,7 @@ class DeliveryReport:
     failed: list[tuple[int, str]] = field(default_factory=list)  # still queued, with the error
     dead: list[tuple[int, str]] = field(default_factory=list)
     skipped: str | None = None  # why nothing was tried
+    out_of_budget: bool = False  # the time budget ran out: what was not sent stays queued (pending)
 
     @property
     def tried(self) -> int:
@@ -174,6 +177,21 @@ def _mark_sent(engine, row_id: int, me: str) -> None:
         s.commit()
 
 
+def _release(engine, row_id: int, me: str) -> None:
+    """Give our claim back untouched (the time budget ran out): pending again, due now, no attempt counted."""
+    from ordercli import db
+
+    stmt = (
+        sa.update(Outbox)
+        .where(Outbox.id == row_id, Outbox.status == "sending", Outbox.claimed_by == me)
+        .values(status="pending", claimed_by=None, claimed_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    with db.write_session(engine) as s:
+        s.execute(stmt)
+        s.commit()
+
+
 def _mark_failed(engine, row_id: int, me: str, error: str, *, permanent: bool, max_attempts: int) -> str:
     """Record a failed attempt. Returns the new status (failed or dead)."""
     from ordercli import db
@@ -200,17 +218,32 @@ def _mark_failed(engine, row_id: int, me: str, error: str, *, permanent: bool, m
         return status
 
 
-def deliver(engine, *, limit: int = 50, force: bool = False, ids: list[int] | None = None, drain: bool = False) -> DeliveryReport:
+def deliver(
+    engine,
+    *,
+    limit: int = 50,
+    force: bool = False,
+    ids: list[int] | None = None,
+    drain: bool = False,
+    inline: bool = False,
+    stop: Callable[[], bool] | None = None,
+) -> DeliveryReport:
     """Deliver due messages.
 
     ``force`` (``outbox flush`` / ``retry``): try waiting messages now, whatever
     their back-off and the transport's. ``drain``: keep going until nothing is
     left (else one batch of ``limit``). ``ids``: only these rows.
+    ``inline`` (the delivery after a command's commit): everything, whatever the
+    server does, ends within ``mail.inline_budget`` seconds; the message in
+    flight then goes back to ``pending`` and the rest stays queued. ``stop``:
+    asked between messages (``outbox watch`` on Ctrl-C).
     """
     from ordercli.notify import compose, transports
 
+    started = time.monotonic()
     report = DeliveryReport()
     settings, marker = _load(engine)
+    budget = started + policy.inline_budget(settings) if inline else None
     problem = policy.transport_problem(settings)
     if problem:
         report.skipped = problem
@@ -230,6 +263,11 @@ def deliver(engine, *, limit: int = 50, force: bool = False, ids: list[int] | No
             if not batch:
                 break
             for row_id in batch:
+                if budget is not None and time.monotonic() >= budget:
+                    report.out_of_budget = True
+                    return report
+                if stop is not None and stop():
+                    return report
                 tried.add(row_id)
                 if not claim(engine, row_id, me=me, force=force, hold=hold):
                     continue  # another till took it
@@ -252,8 +290,14 @@ def deliver(engine, *, limit: int = 50, force: bool = False, ids: list[int] | No
                     continue
                 try:
                     if transport is None:
-                        transport = transports.open_transport(settings)
+                        transport = transports.open_transport(settings, budget=budget)
                     transport.send(msg, from_addr=from_addr, to_addr=to_addr, name_hint=transports.file_name(row))
+                except transports.OutOfBudget:
+                    # Not a failure of the message: it goes back to the queue as it was (at worst a
+                    # duplicate if the server took it just before the budget ended), and the batch ends.
+                    _release(engine, row_id, me)
+                    report.out_of_budget = True
+                    return report
                 except transports.TransportDown as e:
                     status = _mark_failed(engine, row_id, me, str(e), permanent=False, max_attempts=max_attempts)
                     (report.dead if status == "dead" else report.failed).append((row_id, str(e)))
@@ -284,9 +328,9 @@ def deliver(engine, *, limit: int = 50, force: bool = False, ids: list[int] | No
 
 
 def deliver_due(engine, *, limit: int = 50) -> DeliveryReport:
-    """After-commit hook: deliver what is due; never raise into the command that saved."""
+    """After-commit hook: deliver what is due within ``mail.inline_budget``; never raise into the command that saved."""
     try:
-        return deliver(engine, limit=limit)
+        return deliver(engine, limit=limit, inline=True)
     except Exception as e:  # noqa: BLE001 - the change is committed; delivery retries later
         if os.environ.get("ORDERCLI_DEBUG") == "1":
             raise

@@ -202,6 +202,11 @@ def max_attempts(settings: Settings) -> int:
     return int(settings.get("outbox.max_attempts"))
 
 
+def inline_budget(settings: Settings) -> float:
+    """Seconds a command may spend delivering mail after its commit, in total (``mail.inline_budget``)."""
+    return float(settings.get("mail.inline_budget"))
+
+
 def claim_hold(settings: Settings) -> timedelta:
     """How long a claim stays ours: long enough for one send at ``smtp.timeout``, with room to spare."""
     return timedelta(seconds=max(120, 20 * int(settings.get("smtp.timeout"))))

@@ -11,9 +11,25 @@ Errors are sorted into two kinds so the outbox can react well:
 The SMTP password comes only from ``ORDERCLI_SMTP_PASSWORD`` or the system
 keyring (service ``ordercli-smtp``, user ``smtp.username``; the ``keyring``
 package is optional). It is never stored, and never part of an error text.
-Every socket operation is bounded by ``smtp.timeout`` (3 s by default), and
 EHLO uses the machine's plain host name so that no DNS lookup can stall a
 stall without network.
+
+**Deadlines, not per-read timeouts.** A socket timeout bounds ONE socket
+operation: a server that drips a byte a second never trips it. So the SMTP
+conversation runs under a :class:`Clock` of absolute deadlines, and every
+operation of it (the TCP connect, the TLS handshake, each ``recv`` of each
+reply line, each ``sendall``) gets the time *left* as its socket timeout:
+
+* the connection phase (TCP, greeting, EHLO, STARTTLS, login) has one
+  deadline of ``smtp.timeout`` seconds; then each message (MAIL, RCPT, DATA,
+  the content, the final reply) has its own ``smtp.timeout`` deadline;
+* a caller may add an overall ``budget`` deadline (``mail.inline_budget``, for
+  the delivery a command runs after its commit); the earlier deadline wins.
+  When the budget is what ran out, :class:`OutOfBudget` is raised: not a
+  failure of the message or of the server, the caller leaves it queued.
+
+Replies are read through :class:`_DeadlineReader` (smtplib's own buffered file
+would block in ``recv`` with the socket's fixed timeout, once per byte).
 """
 
 from __future__ import annotations
@@ -33,6 +49,10 @@ KEYRING_SERVICE = "ordercli-smtp"
 
 class TransportDown(Exception):
     pass
+
+
+class OutOfBudget(Exception):
+    """The caller's time budget ran out before this message was through (not the message's fault)."""
 
 
 class MessageRejected(Exception):
@@ -108,11 +128,122 @@ class FileTransport:
         pass
 
 
-class SmtpTransport:
-    """One SMTP connection, opened on the first message and reused for the batch."""
+class Clock:
+    """Absolute deadlines (``time.monotonic()``) for an SMTP conversation.
 
-    def __init__(self, *, host: str, port: int, security: str, username: str, timeout: float):
+    ``limit``: the current phase's own deadline (the connection phase, then each
+    message). ``budget``: the caller's overall deadline, or None. :meth:`left`
+    is what the next socket operation may take; it raises ``socket.timeout``
+    (an ``OSError``, which smtplib already handles) once nothing is left.
+    """
+
+    def __init__(self, budget: float | None = None):
+        self.budget = budget
+        self.limit: float | None = None
+
+    def start(self, seconds: float) -> None:
+        self.limit = time.monotonic() + seconds
+
+    def deadline(self) -> float:
+        ends = [d for d in (self.limit, self.budget) if d is not None]
+        return min(ends) if ends else float("inf")
+
+    def left(self) -> float:
+        left = self.deadline() - time.monotonic()
+        if left <= 0:
+            raise socket.timeout("timed out")
+        return left
+
+    def budget_spent(self) -> bool:
+        """True when the caller's budget has run out and it came before the phase's own deadline."""
+        if self.budget is None or time.monotonic() < self.budget:
+            return False
+        return self.limit is None or self.budget <= self.limit
+
+
+class _DeadlineReader:
+    """What smtplib reads replies from (its ``self.file``): ``readline`` under the clock's deadline.
+
+    Each ``recv`` gets the time left before the deadline as its timeout, so a
+    reply that arrives a byte at a time still ends at the deadline.
+    """
+
+    def __init__(self, sock, clock: Clock):
+        self.sock, self.clock, self.buf = sock, clock, b""
+
+    def readline(self, limit: int = -1) -> bytes:
+        while True:
+            nl = self.buf.find(b"\n")
+            if nl >= 0 or (0 < limit <= len(self.buf)):
+                end = nl + 1 if nl >= 0 else limit
+                if limit > 0:
+                    end = min(end, limit)
+                line, self.buf = self.buf[:end], self.buf[end:]
+                return line
+            self.sock.settimeout(self.clock.left())
+            chunk = self.sock.recv(4096)
+            if not chunk:  # the server closed: smtplib sees an empty line
+                line, self.buf = self.buf, b""
+                return line
+            self.buf += chunk
+
+    def close(self) -> None:
+        self.buf = b""
+
+
+class _DeadlineContext:
+    """An ``ssl.SSLContext`` stand-in whose handshakes get the time left (``_ssl`` bounds a handshake by the socket timeout)."""
+
+    def __init__(self, context, clock: Clock):
+        self.context, self.clock = context, clock
+
+    def wrap_socket(self, sock, **kw):
+        sock.settimeout(self.clock.left())
+        return self.context.wrap_socket(sock, **kw)
+
+    def __getattr__(self, name):
+        return getattr(self.context, name)
+
+
+def _deadline_smtp(base, clock: Clock):
+    """``base`` (smtplib.SMTP or SMTP_SSL) with every socket operation under ``clock``."""
+    import smtplib
+
+    class DeadlineSMTP(base):  # type: ignore[misc, valid-type]
+        def _get_socket(self, host, port, timeout):
+            sock = socket.create_connection((host, port), clock.left(), self.source_address)
+            if isinstance(self, smtplib.SMTP_SSL):
+                sock = _DeadlineContext(self.context, clock).wrap_socket(sock, server_hostname=self._host)
+            return sock
+
+        def send(self, s):
+            if getattr(self, "sock", None):
+                self.sock.settimeout(clock.left())  # sendall: the timeout bounds the whole call
+            super().send(s)
+
+        def getreply(self):
+            if self.file is None and getattr(self, "sock", None):
+                self.file = _DeadlineReader(self.sock, clock)
+            return super().getreply()
+
+        def starttls(self, *, context=None):
+            import ssl
+
+            return super().starttls(context=_DeadlineContext(context or ssl.create_default_context(), clock))
+
+    return DeadlineSMTP
+
+
+class SmtpTransport:
+    """One SMTP connection, opened on the first message and reused for the batch.
+
+    ``budget``: an absolute ``time.monotonic()`` deadline for everything this
+    transport does (None: only the per-phase ``timeout``).
+    """
+
+    def __init__(self, *, host: str, port: int, security: str, username: str, timeout: float, budget: float | None = None):
         self.host, self.port, self.security, self.username, self.timeout = host, port, security, username, timeout
+        self.clock = Clock(budget)
         self.conn = None
 
     @property
@@ -127,22 +258,20 @@ class SmtpTransport:
         if self.username and self.security == "none" and not _is_loopback(self.host):
             raise TransportDown("refusing to send the SMTP password without TLS: set smtp.security to starttls or ssl")
         # The whole connection phase (TCP, banner, EHLO, STARTTLS, login) shares ONE
-        # budget of smtp.timeout seconds: a failed attempt never costs more than that.
-        deadline = time.monotonic() + self.timeout
+        # deadline of smtp.timeout seconds (and the caller's budget): a failed attempt
+        # never costs more than that, however slowly the server answers.
+        self.clock.start(self.timeout)
         try:
             base = smtplib.SMTP_SSL if self.security == "ssl" else smtplib.SMTP
             kw = {"context": ssl.create_default_context()} if self.security == "ssl" else {}
-            # Connects (TCP + banner, within the budget) and checks the 220 greeting.
-            conn = _with_deadline(base, deadline)(self.host, self.port, local_hostname=local, timeout=self.timeout, **kw)
+            # Connects (TCP + banner) and checks the 220 greeting.
+            conn = _deadline_smtp(base, self.clock)(self.host, self.port, local_hostname=local, timeout=self.timeout, **kw)
             try:
-                _budget(conn, deadline)
                 conn.ehlo()
                 if self.security == "starttls":
                     if not conn.has_extn("starttls"):
                         raise TransportDown(f"SMTP server {self.where} does not offer STARTTLS (smtp.security is starttls)")
-                    _budget(conn, deadline)
                     conn.starttls(context=ssl.create_default_context())
-                    _budget(conn, deadline)
                     conn.ehlo()
                 if self.username:
                     password = smtp_password(self.username)
@@ -151,15 +280,17 @@ class SmtpTransport:
                             f"no SMTP password for {self.username}: set {PASSWORD_ENV} or store it in the system keyring "
                             f"(service {KEYRING_SERVICE!r})"
                         )
-                    _budget(conn, deadline)
                     conn.login(self.username, password)
-                conn.sock.settimeout(self.timeout)  # sending: the usual per-operation timeout
             except BaseException:
                 _close_quietly(conn)
                 raise
         except TransportDown:
             raise
         except Exception as e:  # noqa: BLE001 - classified below
+            if self.clock.budget_spent():
+                # The command's budget ran out before the server was even ready: to the outbox
+                # this is the transport failing (so later commands back off and stay fast).
+                raise TransportDown(f"SMTP server {self.where} was not ready within the time budget (mail.inline_budget)") from None
             raise TransportDown(self._describe(e)) from None
         return conn
 
@@ -190,10 +321,20 @@ class SmtpTransport:
         return f"SMTP error with {self.where}: {type(e).__name__}: {e}"
 
     def send(self, msg, *, from_addr: str, to_addr: str, name_hint: str) -> None:
-        import smtplib
-
         if self.conn is None:
             self.conn = self._connect()
+        self.clock.start(self.timeout)  # this message's own deadline
+        try:
+            self._send(msg, from_addr=from_addr, to_addr=to_addr)
+        except (TransportDown, MessageRejected):
+            if self.clock.budget_spent():
+                self._drop()  # mid-conversation: the connection is of no further use
+                raise OutOfBudget(f"the time budget ran out while sending through {self.where}") from None
+            raise
+
+    def _send(self, msg, *, from_addr: str, to_addr: str) -> None:
+        import smtplib
+
         try:
             # The envelope recipient is given explicitly: headers never add one.
             self.conn.send_message(msg, from_addr=from_addr, to_addrs=[to_addr])
@@ -230,32 +371,11 @@ class SmtpTransport:
     def close(self) -> None:
         if self.conn is not None:
             try:
+                self.clock.start(min(self.timeout, 1.0))  # QUIT is a courtesy: never worth more than a second
                 self.conn.quit()
             except Exception:  # noqa: BLE001
                 pass
             self._drop()
-
-
-def _budget(conn, deadline: float) -> None:
-    left = deadline - time.monotonic()
-    if left <= 0:
-        raise socket.timeout("timed out")
-    conn.sock.settimeout(left)
-
-
-def _with_deadline(base, deadline: float):
-    """``base`` (SMTP or SMTP_SSL) whose TCP connect, TLS handshake and banner share the budget."""
-
-    class Deadline(base):  # type: ignore[misc, valid-type]
-        def _get_socket(self, host, port, timeout):
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise socket.timeout("timed out")
-            sock = super()._get_socket(host, port, min(timeout, left))
-            sock.settimeout(max(deadline - time.monotonic(), 0.001))  # the banner gets what is left
-            return sock
-
-    return Deadline
 
 
 def _close_quietly(conn) -> None:
@@ -271,7 +391,8 @@ def _text(value) -> str:
     return " ".join(str(value).split())[:300]
 
 
-def open_transport(settings: Settings):
+def open_transport(settings: Settings, *, budget: float | None = None):
+    """The configured transport. ``budget``: an absolute ``time.monotonic()`` deadline for all of its work."""
     kind = settings.get("mail.transport")
     if kind == "file":
         return FileTransport(settings.get("mail.dir"))
@@ -282,5 +403,6 @@ def open_transport(settings: Settings):
             security=settings.get("smtp.security"),
             username=settings.get("smtp.username"),
             timeout=float(settings.get("smtp.timeout")),
+            budget=budget,
         )
     raise TransportDown(f"mail.transport is {kind}: nothing can be sent")
