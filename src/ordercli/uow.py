@@ -27,8 +27,9 @@ from typing import Callable
 
 
 class UnitOfWork:
-    def __init__(self, engine, *, deliver: bool = True, on_commit: Callable[[str], None] | None = None):
+    def __init__(self, engine, *, deliver: bool = True, on_commit: Callable[[str], None] | None = None, on_delivered: Callable | None = None):
         self.engine = engine
+        self.on_delivered = on_delivered  # told the DeliveryReport of what was sent after the commit
         self.deliver = deliver
         self.on_commit = on_commit
         self.committed = False
@@ -70,6 +71,8 @@ class UnitOfWork:
             from ordercli import notify
 
             self.delivery = notify.deliver_due(self.engine)
+            if self.on_delivered is not None and self.delivery is not None:
+                self.on_delivered(self.delivery)
 
     def rollback(self) -> None:
         """Drop everything this unit of work wrote (a preview ends here)."""

@@ -56,8 +56,15 @@ def unit_of_work(engine, *, deliver: bool = True):
     def remember(what: str) -> None:
         STATE.saved = what if STATE.saved is None else f"{STATE.saved}; {what}"
 
-    return UnitOfWork(engine, deliver=deliver, on_commit=remember)
+    return UnitOfWork(engine, deliver=deliver, on_commit=remember, on_delivered=_say_what_waits)
 
+
+def _say_what_waits(report) -> None:
+    """The till does not wait on mail (mail.inline_budget): say when messages were left queued."""
+    if getattr(report, "out_of_budget", False):
+        from ordercli import output
+
+        output.message("  The mail server is slow: messages not sent yet stay queued (they go out with a later command, or run `ordercli outbox watch`).")
 
 
 def auto_backup(engine) -> None:
