@@ -98,6 +98,13 @@ class Adjustment:
         if (self.percent is None) == (self.amount is None):
             raise PricingError("give exactly one of percent or amount")
 
+    @classmethod
+    def stored(cls, percent: int | None, amount: int | None, label: str = "") -> "Adjustment | None":
+        """The adjustment an order or a surcharge row stored (a percent if it has one, else an amount; none for 0)."""
+        if percent is not None:
+            return cls(percent=percent, label=label)
+        return cls(amount=amount, label=label) if amount else None
+
 
 @dataclass(frozen=True)
 class LineOut:

@@ -75,12 +75,7 @@ def draft_from_order(session: Session, order: Order) -> OrderDraft:
         Adjustment(percent=s.percent, label=s.label) if s.percent is not None else Adjustment(amount=s.amount, label=s.label)
         for s in surcharges_of(session, order)
     ]
-    if order.discount_percent is not None:
-        discount: Adjustment | None = Adjustment(percent=order.discount_percent)
-    elif order.discount:
-        discount = Adjustment(amount=order.discount)
-    else:
-        discount = None
+    discount = Adjustment.stored(order.discount_percent, order.discount)
     ship_addr = Address(order.ship_name, order.ship_street, order.ship_city, order.ship_postal_code, order.ship_country)
     shipping = None
     if order.pickup or order.shipping_method or order.shipping or not ship_addr.is_empty():

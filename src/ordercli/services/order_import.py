@@ -49,8 +49,25 @@ _BATCH_SECONDS = 0.25  # a chunk also commits after this long: other tills wait 
 # ------------------------------------------------------------------ results
 
 
+class _Problems:
+    """Problems kept up to MAX_PROBLEMS, the rest counted (shared by the plan and the report)."""
+
+    problems: list[Problem]
+    problems_dropped: int
+
+    def add(self, p: Problem) -> None:
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(p)
+        else:
+            self.problems_dropped += 1
+
+    @property
+    def problem_count(self) -> int:
+        return len(self.problems) + self.problems_dropped
+
+
 @dataclass
-class Plan:
+class Plan(_Problems):
     """What the check pass found (and what a dry run reports)."""
 
     policy: str
@@ -67,15 +84,6 @@ class Plan:
     ignored_columns: list[str] = field(default_factory=list)
     fatal: bool = False
 
-    def add(self, p: Problem) -> None:
-        if len(self.problems) < MAX_PROBLEMS:
-            self.problems.append(p)
-        else:
-            self.problems_dropped += 1
-
-    @property
-    def problem_count(self) -> int:
-        return len(self.problems) + self.problems_dropped
 
     @property
     def ok(self) -> bool:
@@ -83,7 +91,7 @@ class Plan:
 
 
 @dataclass
-class ImportReport:
+class ImportReport(_Problems):
     file: str
     fmt: str
     policy: str
@@ -107,15 +115,6 @@ class ImportReport:
     ignored_columns: list[str] = field(default_factory=list)
     shown: str = ""  # the file as the user named it (problems are written "'fair.csv' line 3: …")
 
-    def add(self, p: Problem) -> None:
-        if len(self.problems) < MAX_PROBLEMS:
-            self.problems.append(p)
-        else:
-            self.problems_dropped += 1
-
-    @property
-    def problem_count(self) -> int:
-        return len(self.problems) + self.problems_dropped
 
     @property
     def exit_code(self) -> int:

@@ -118,12 +118,7 @@ def _check_orders(session: Session, report: CheckReport) -> None:
 
 
 def _check_totals(order: Order, lines: list, surcharges: list, report: CheckReport) -> None:
-    if order.discount_percent is not None:
-        discount: Adjustment | None = Adjustment(percent=order.discount_percent)
-    elif order.discount:
-        discount = Adjustment(amount=order.discount)
-    else:
-        discount = None
+    discount = Adjustment.stored(order.discount_percent, order.discount)
     try:
         t = compute_totals(lines, discount=discount, surcharges=surcharges, shipping=order.shipping, tip=order.tip, prices_include_tax=order.prices_include_tax)
     except PricingError as e:
