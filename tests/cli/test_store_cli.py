@@ -227,3 +227,12 @@ def test_auto_backup_keeps_the_last_seven(shop):
         assert backup.auto_backup(shop.url, day=start + timedelta(days=i)) is None  # once a day
     names = [p.name for p in backup.dated_backups(shop.url)]
     assert names == [f"store.db.{(start + timedelta(days=i)).isoformat()}.backup" for i in range(3, 10)]
+
+
+def test_the_pg_dump_command_leaves_out_ordercli_s_own_url_options():
+    """Review of issue 10: `?lock_timeout=` is read by ordercli; pg_dump refuses an unknown URI parameter."""
+    from ordercli.services.backup import url_without_password
+
+    url = url_without_password("postgresql+psycopg://shop:secret@db.local:5433/stall?lock_timeout=5&connect_timeout=7")
+    assert "lock_timeout" not in url and "secret" not in url
+    assert url.startswith("postgresql://shop@db.local:5433/stall") and "connect_timeout=7" in url

@@ -139,3 +139,30 @@ def test_on_a_full_disk_the_old_file_survives_whole(tmp_path):
         assert e.value.errno == 28  # ENOSPC
         assert target.read_text() == "old export\n"
         assert [p.name for p in disk.iterdir()] == ["orders.csv"]
+
+
+def test_a_symlinked_target_is_written_through_and_the_link_kept(tmp_path):
+    """Review of issue 10: the rename went over the link, leaving the shared file old."""
+    from ordercli.files.safe_write import write_safely
+
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    real = shared / "orders.csv"
+    real.write_text("old")
+    link = tmp_path / "link.csv"
+    link.symlink_to(real)
+    with write_safely(link) as f:
+        f.write("new")
+    assert link.is_symlink() and real.read_text() == "new"
+
+
+def test_dev_stdout_is_stdout_and_never_renamed_over(capsys):
+    import os
+
+    from ordercli.files.safe_write import check_target, write_safely
+
+    assert check_target("/dev/stdout") is None
+    with write_safely("/dev/stdout") as f:
+        f.write("to the screen")
+    assert capsys.readouterr().out == "to the screen"
+    assert os.path.islink("/dev/stdout")

@@ -128,7 +128,7 @@ def invoice(
     from ordercli import output
     from ordercli.cli import _state
     from ordercli.errors import EXIT_USAGE, NoCustomerEmailError
-    from ordercli.files.safe_write import check_target, write_bytes_safely
+    from ordercli.files.safe_write import check_target, is_stdout, write_bytes_safely
     from ordercli.services import invoices
 
     target: Path | None = None
@@ -145,7 +145,7 @@ def invoice(
     except NoCustomerEmailError as e:
         e.hint = f"Add one with `ordercli order edit {e.order_number} --email ADDRESS`, or drop --send and hand the PDF over."
         raise
-    if output_path == "-":
+    if output_path and is_stdout(output_path):
         sys.stdout.buffer.write(result.pdf)
         sys.stdout.flush()
     elif target is not None or not send:

@@ -37,13 +37,26 @@ from ordercli.errors import InputError
 
 STDOUT = "-"
 PRIVATE = 0o600
+# Names of this process's standard output: written as `-` is, never replaced by a rename
+# (renaming over /dev/stdout would replace the link for the whole machine).
+_STDOUT_NAMES = {"/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"}
+
+
+def is_stdout(path) -> bool:
+    return str(path) == STDOUT or str(path) in _STDOUT_NAMES
+
+
+def _real(target: str | os.PathLike) -> Path:
+    """The file a path names, links followed: the temporary file goes next to it and replaces it,
+    so a symlink keeps pointing at the (new) file instead of being replaced by a private copy."""
+    return Path(os.path.realpath(Path(target).expanduser()))
 
 
 def check_target(path: str | os.PathLike, *, option: str = "--output", example: str = "orders.csv") -> Path | None:
     """The target as a Path (``None`` for ``-``, stdout); refuse what cannot be replaced safely."""
-    if str(path) == STDOUT:
+    if is_stdout(path):
         return None
-    target = Path(path).expanduser()
+    target = _real(path)
     shown = str(path)
     try:
         st = os.stat(target)  # follows a symlink: a link to /dev/full is a device
@@ -115,7 +128,7 @@ def replacing(target: str | os.PathLike, *, mode: int = PRIVATE) -> Iterator[Pat
     renamed over ``target`` when the block ends without error; on error it is
     removed and ``target`` is untouched.
     """
-    target = Path(target).expanduser()
+    target = _real(target)
     _refuse_non_regular(target)
     folder = target.parent
     fd, tmp = _create_temp(folder, target.name, mode)
@@ -142,12 +155,12 @@ def write_safely(target: str | os.PathLike, *, binary: bool = False, mode: int =
     (temp file, fsync, rename, folder fsync); otherwise the old file stays as
     it was and the temporary file is gone.
     """
-    if str(target) == STDOUT:
+    if is_stdout(target):
         out = sys.stdout.buffer if binary else sys.stdout
         yield out
         out.flush()
         return
-    target = Path(target).expanduser()
+    target = _real(target)
     _refuse_non_regular(target)
     folder = target.parent
     fd, tmp = _create_temp(folder, target.name, mode)

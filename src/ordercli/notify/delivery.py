@@ -244,6 +244,9 @@ def deliver(
     report = DeliveryReport()
     settings, marker = _load(engine)
     budget = started + policy.inline_budget(settings) if inline else None
+    if inline and policy.inline_budget(settings) <= 0:
+        report.skipped = "mail.inline_budget is 0: commands leave delivery to the outbox worker"
+        return report
     problem = policy.transport_problem(settings)
     if problem:
         report.skipped = problem

@@ -174,4 +174,5 @@ def url_without_password(url: str) -> str:
     from sqlalchemy.engine import URL, make_url
 
     u = make_url(url)
-    return URL.create("postgresql", username=u.username, host=u.host, port=u.port, database=u.database, query=u.query).render_as_string(hide_password=False)
+    query = {k: v for k, v in u.query.items() if k != "lock_timeout"}  # ordercli's own option: pg_dump refuses it
+    return URL.create("postgresql", username=u.username, host=u.host, port=u.port, database=u.database, query=query).render_as_string(hide_password=False)
