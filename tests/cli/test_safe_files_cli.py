@@ -9,6 +9,8 @@ import subprocess
 
 import pytest
 
+from tests.devices import full_device, mode
+
 from tests import seed
 
 NEW_ORDER = ("order", "create", "--name", "Ana Lima", "--email", "ana@example.com", "--item", "MUG-01:2", "--format", "json")
@@ -21,20 +23,6 @@ def shop(cli):
     assert r.exit_code == 0, r.stderr
     cli.number = json.loads(r.stdout)["number"]
     return cli
-
-
-def full_device(folder):
-    """A /dev/full device node of the test's own (a regression then replaces it, never the system's)."""
-    path = folder / "full"
-    try:
-        os.mknod(path, 0o666 | stat.S_IFCHR, os.makedev(1, 7))
-    except (PermissionError, AttributeError, OSError) as e:
-        pytest.skip(f"cannot make a device node: {e}")
-    return path
-
-
-def mode(path) -> int:
-    return stat.S_IMODE(os.stat(path).st_mode)
 
 
 def bad_import(tmp_path):

@@ -4,27 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import os
-import stat
 import subprocess
 
 import pytest
 
+from tests.devices import full_device, mode
+
 from ordercli.errors import InputError
 from ordercli.files.safe_write import check_target, replacing, write_safely
-
-
-def full_device(folder):
-    """A /dev/full device node of the test's own (a regression then replaces it, never the system's)."""
-    path = folder / "full"
-    try:
-        os.mknod(path, 0o666 | stat.S_IFCHR, os.makedev(1, 7))
-    except (PermissionError, AttributeError, OSError) as e:
-        pytest.skip(f"cannot make a device node: {e}")
-    return path
-
-
-def mode(path) -> int:
-    return stat.S_IMODE(os.stat(path).st_mode)
 
 
 def test_writes_text_and_binary_0600_and_leaves_no_temp_file(tmp_path):
