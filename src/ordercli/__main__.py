@@ -1,4 +1,4 @@
-from ordercli.cli import main
+from ordercli.cli.root import main
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -13,7 +13,7 @@ app = typer.Typer(help="Store settings shared by all tills.\n\nExample: ordercli
 def show(fmt: ShowFormat = typer.Option(ShowFormat.table, "--format", help="table or json.")) -> None:
     from ordercli import db as dbmod
     from ordercli import output
-    from ordercli.cli import _state
+    import ordercli.cli._state as _state
     from ordercli.services import config
 
     with dbmod.read_session(_state.engine()) as s:
@@ -27,7 +27,7 @@ def show(fmt: ShowFormat = typer.Option(ShowFormat.table, "--format", help="tabl
 @app.command("get", help="Print one setting.\n\nExample: ordercli config get store.currency")
 def get(key: str = typer.Argument(..., help="Setting name, e.g. store.currency.")) -> None:
     from ordercli import db as dbmod
-    from ordercli.cli import _state
+    import ordercli.cli._state as _state
     from ordercli.services import config
 
     with dbmod.read_session(_state.engine()) as s:
@@ -37,7 +37,7 @@ def get(key: str = typer.Argument(..., help="Setting name, e.g. store.currency."
 @app.command("set", help="Change one setting for every till.\n\nExample: ordercli config set order.prefix FAIR-")
 def set_(key: str = typer.Argument(..., help="Setting name."), value: str = typer.Argument(..., help="New value.")) -> None:
     from ordercli import output
-    from ordercli.cli import _state
+    import ordercli.cli._state as _state
     from ordercli.services import config
 
     with _state.unit_of_work(_state.engine()) as uow:
@@ -49,7 +49,7 @@ def set_(key: str = typer.Argument(..., help="Setting name."), value: str = type
 @app.command("unset", help="Go back to a setting's default.\n\nExample: ordercli config unset store.email")
 def unset(key: str = typer.Argument(..., help="Setting name.")) -> None:
     from ordercli import output
-    from ordercli.cli import _state
+    import ordercli.cli._state as _state
     from ordercli.services import config
 
     with _state.unit_of_work(_state.engine()) as uow:

@@ -20,7 +20,7 @@ def list_(
 ) -> None:
     from ordercli import db as dbmod
     from ordercli import output, serialize
-    from ordercli.cli import _state
+    import ordercli.cli._state as _state
     from ordercli.services import customers
 
     with dbmod.read_session(_state.engine()) as s:
@@ -42,7 +42,7 @@ def show(
 ) -> None:
     from ordercli import db as dbmod
     from ordercli import output, serialize
-    from ordercli.cli import _state
+    import ordercli.cli._state as _state
     from ordercli.cli.render import local_time, money
     from ordercli.money import to_decimal_str
     from ordercli.services import common, customers

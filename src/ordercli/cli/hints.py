@@ -2,7 +2,7 @@
 
 Services state facts (``RefusedError("Nothing is due on order 1001 …", code="pay.nothing_due",
 order="1001")``); this table turns the code and its facts into the commands and flags a
-person types. The root error handler (``cli/__init__.py``) adds the hint to every error
+person types. The root error handler (``cli/root.py``) adds the hint to every error
 that has none; the wizards word their own (they never print flags at a prompt).
 """
 

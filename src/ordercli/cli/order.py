@@ -65,7 +65,7 @@ def create(
     fmt: ShowFormat = typer.Option(ShowFormat.table, "--format", help="Output: table or json."),
 ) -> None:
     from ordercli import db as dbmod
-    from ordercli.cli import _state
+    import ordercli.cli._state as _state
     from ordercli.domain import Address, CustomerIn, OrderDraft, ShippingIn, parse_adjustment, parse_custom_item, parse_item_spec, parse_surcharge
     from ordercli.money import parse_money
     from ordercli.services import common
@@ -130,7 +130,8 @@ def create(
 def _create_from_draft(engine, draft, *, dry_run: bool, fmt: str) -> None:
     from ordercli import db as dbmod
     from ordercli import output, serialize
-    from ordercli.cli import _state, render
+    import ordercli.cli._state as _state
+    import ordercli.cli.render as render
     from ordercli.services import orders
 
     if dry_run:
@@ -159,7 +160,7 @@ def preview_placed(engine, draft, *, fmt: str, title: str):
     import copy
 
     from ordercli import output
-    from ordercli.cli import render
+    import ordercli.cli.render as render
     from ordercli.errors import OutOfStockError
     from ordercli.services import orders
     from ordercli.uow import preview
@@ -251,7 +252,8 @@ def list_(
 ) -> None:
     from ordercli import db as dbmod
     from ordercli import output, serialize
-    from ordercli.cli import _state, render
+    import ordercli.cli._state as _state
+    import ordercli.cli.render as render
     from ordercli.services import orders
 
     f = build_filter(payment_status, fulfillment_status, customer, since, until, search, limit=limit, offset=offset)
@@ -289,7 +291,8 @@ def show(
 ) -> None:
     from ordercli import db as dbmod
     from ordercli import output, serialize
-    from ordercli.cli import _state, render
+    import ordercli.cli._state as _state
+    import ordercli.cli.render as render
     from ordercli.services import orders
 
     engine = _state.engine()
@@ -301,7 +304,7 @@ def show(
     render.render_order(d)
     if any(n.status in ("pending", "failed") for n in d.notifications or []):
         from ordercli.cli.outbox import config_hint
-        from ordercli.notify import delivery
+        import ordercli.notify.delivery as delivery
 
         _settings, problem, _marker = delivery.transport_status(engine)
         if problem:  # say why the message is still waiting, and how to send it

@@ -1,6 +1,6 @@
 """``ordercli order edit|status|cancel|pay|refund``: after the sale.
 
-Plain functions with Typer parameters; ``cli/__init__.py`` registers them on
+Plain functions with Typer parameters; ``cli/root.py`` registers them on
 the ``order`` app. Like every CLI module this imports only Typer and light
 modules at import time; the database layer, rich and questionary are imported
 inside the commands. What they print is drawn by ``cli/render.py``; what they
@@ -113,7 +113,8 @@ def edit(
 ) -> None:
     from ordercli import db as dbmod
     from ordercli import output
-    from ordercli.cli import _state, render
+    import ordercli.cli._state as _state
+    import ordercli.cli.render as render
     from ordercli.domain import Address, parse_adjustment, parse_custom_item, parse_item_spec, parse_quantity, parse_surcharge
     from ordercli.money import parse_money
     from ordercli.services import edits, orders
@@ -228,7 +229,8 @@ def status(
 ) -> None:
     from ordercli import db as dbmod
     from ordercli import output
-    from ordercli.cli import _state, render
+    import ordercli.cli._state as _state
+    import ordercli.cli.render as render
     from ordercli.services import common, status_changes
     from ordercli.statuses import parse_fulfillment_status, parse_payment_status
 
@@ -265,7 +267,7 @@ def status(
 
 def _report_status(engine, res, *, fmt: str) -> None:
     from ordercli import output
-    from ordercli.cli import render
+    import ordercli.cli.render as render
 
     if fmt == "json":
         output.print_json(render.detail_json(engine, res.order.number, changed=res.changed))
@@ -293,7 +295,8 @@ def cancel(
     fmt: ShowFormat = typer.Option(ShowFormat.table, "--format", help="Output: table or json."),
 ) -> None:
     from ordercli import output
-    from ordercli.cli import _state, render
+    import ordercli.cli._state as _state
+    import ordercli.cli.render as render
     from ordercli.cli.render import money
     from ordercli.services import status_changes
 
@@ -355,7 +358,8 @@ def pay(
     expect_version: Optional[int] = typer.Option(None, "--expect-version", metavar="N", help=EXPECT_HELP),
     fmt: ShowFormat = typer.Option(ShowFormat.table, "--format", help="Output: table or json."),
 ) -> None:
-    from ordercli.cli import _state, render
+    import ordercli.cli._state as _state
+    import ordercli.cli.render as render
     from ordercli.cli.render import money
     from ordercli.money import parse_money
     from ordercli.services import payments
@@ -423,7 +427,8 @@ def refund(
     fmt: ShowFormat = typer.Option(ShowFormat.table, "--format", help="Output: table or json."),
 ) -> None:
     from ordercli import output
-    from ordercli.cli import _state, render
+    import ordercli.cli._state as _state
+    import ordercli.cli.render as render
     from ordercli.cli.render import money
     from ordercli.money import parse_money
     from ordercli.services import payments

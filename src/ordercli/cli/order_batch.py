@@ -1,5 +1,5 @@
 """``ordercli order import FILE`` and ``ordercli order export`` (plain functions, registered on the
-``order`` app by ``cli/__init__.py``)."""
+``order`` app by ``cli/root.py``)."""
 
 from __future__ import annotations
 
@@ -122,7 +122,7 @@ def import_(
     import sys
 
     from ordercli import output
-    from ordercli.cli import _state
+    import ordercli.cli._state as _state
     from ordercli.errors import Cancelled
     from ordercli.services import order_file, order_import
 
@@ -295,7 +295,7 @@ def export(
 
     from ordercli import db as dbmod
     from ordercli import output
-    from ordercli.cli import _state
+    import ordercli.cli._state as _state
     from ordercli.cli.order import build_filter
     from ordercli.files.safe_write import check_target, write_safely
     from ordercli.services import order_export
@@ -368,7 +368,7 @@ class _ctrl_c_stops_between_commits:
 
 def _remember_import(shown: str):
     """The import's chunks commit one by one: from the first, a failure says orders were saved (exit 3)."""
-    from ordercli.cli import _state
+    import ordercli.cli._state as _state
 
     def remember(_what: str) -> None:
         _state.STATE.saved = f"The import of {shown}"

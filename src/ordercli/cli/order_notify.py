@@ -46,9 +46,9 @@ def notify(
     kind: NotifyKind = typer.Option(NotifyKind.confirmation, "--kind", help="confirmation, status or invoice."),
     fmt: ShowFormat = typer.Option(ShowFormat.table, "--format", help="table or json."),
 ) -> None:
-    from ordercli.cli import _state
+    import ordercli.cli._state as _state
     from ordercli.errors import NoAdminAddressError, NoCustomerEmailError
-    from ordercli.notify import policy
+    import ordercli.notify.policy as policy
     from ordercli.services import notifications
 
     engine = _state.engine()
@@ -75,7 +75,7 @@ def _report(engine, ids: list[int], fmt: ShowFormat, report) -> None:
     from ordercli import db as dbmod
     from ordercli import output
     from ordercli.models import Outbox
-    from ordercli.notify import policy
+    import ordercli.notify.policy as policy
     from ordercli.serialize import iso
 
     with dbmod.read_session(engine) as s:
@@ -126,7 +126,7 @@ def invoice(
     import sys
 
     from ordercli import output
-    from ordercli.cli import _state
+    import ordercli.cli._state as _state
     from ordercli.errors import EXIT_USAGE, NoCustomerEmailError
     from ordercli.files.safe_write import check_target, is_stdout, write_bytes_safely
     from ordercli.services import invoices

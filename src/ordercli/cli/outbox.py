@@ -48,9 +48,9 @@ def list_(
 ) -> None:
     from ordercli import db as dbmod
     from ordercli import output
-    from ordercli.cli import _state
+    import ordercli.cli._state as _state
     from ordercli.cli.render import local_time
-    from ordercli.notify import delivery
+    import ordercli.notify.delivery as delivery
     from ordercli.serialize import iso
     from ordercli.services import notifications
 
@@ -119,9 +119,9 @@ tills flushing at once never send the same message twice.
 @app.command("flush", help=FLUSH_HELP)
 def flush() -> None:
     from ordercli import output
-    from ordercli.cli import _state
+    import ordercli.cli._state as _state
     from ordercli.errors import RefusedError
-    from ordercli.notify import delivery
+    import ordercli.notify.delivery as delivery
 
     engine = _state.engine()
     report = delivery.deliver(engine, force=True, drain=True)
@@ -169,8 +169,8 @@ def watch(
     import time
 
     from ordercli import output
-    from ordercli.cli import _state
-    from ordercli.notify import delivery
+    import ordercli.cli._state as _state
+    import ordercli.notify.delivery as delivery
 
     engine = _state.engine()
     stopping = threading.Event()
@@ -241,9 +241,10 @@ def _summary(report) -> None:
 @app.command("retry", help="Send a failed or dead message again now.\n\nExample: ordercli outbox retry 12")
 def retry(message_id: int = typer.Argument(..., metavar="ID", help="The message ID (see `ordercli outbox list`).")) -> None:
     from ordercli import output
-    from ordercli.cli import _state
+    import ordercli.cli._state as _state
     from ordercli.errors import OutboxMessageNotFoundError, OutboxMessageNotRetryableError
-    from ordercli.notify import delivery, policy
+    import ordercli.notify.delivery as delivery
+    import ordercli.notify.policy as policy
 
     engine = _state.engine()
     try:

@@ -14,7 +14,7 @@ app = typer.Typer(help="The catalog and its stock.\n\nExample: ordercli product 
 
 def _settings():
     from ordercli import db as dbmod
-    from ordercli.cli import _state
+    import ordercli.cli._state as _state
     from ordercli.services import common
 
     with dbmod.read_session(_state.engine()) as s:
@@ -54,7 +54,7 @@ def add(
     fmt: ShowFormat = typer.Option(ShowFormat.table, "--format", help="table or json."),
 ) -> None:
     from ordercli import output
-    from ordercli.cli import _state
+    import ordercli.cli._state as _state
     from ordercli.errors import InputError
     from ordercli.money import parse_money, parse_percent
     from ordercli.services import catalog
@@ -85,7 +85,7 @@ def edit(
     fmt: ShowFormat = typer.Option(ShowFormat.table, "--format", help="table or json."),
 ) -> None:
     from ordercli import output
-    from ordercli.cli import _state
+    import ordercli.cli._state as _state
     from ordercli.errors import InputError
     from ordercli.money import parse_money, parse_percent
     from ordercli.services import catalog
@@ -112,7 +112,7 @@ def edit(
 @app.command("show", help="Show one product.\n\nExample: ordercli product show MUG-01 --format json")
 def show(sku: str = typer.Argument(..., help="SKU."), fmt: Format = typer.Option(Format.table, "--format", help="table, json or csv.")) -> None:
     from ordercli import db as dbmod
-    from ordercli.cli import _state
+    import ordercli.cli._state as _state
     from ordercli.services import common
 
     with dbmod.read_session(_state.engine()) as s:
@@ -129,7 +129,7 @@ def list_(
 ) -> None:
     from ordercli import db as dbmod
     from ordercli import output, serialize
-    from ordercli.cli import _state
+    import ordercli.cli._state as _state
     from ordercli.cli.render import money
     from ordercli.money import percent_str
     from ordercli.services import catalog, common
@@ -160,7 +160,7 @@ def stock(
     fmt: ShowFormat = typer.Option(ShowFormat.table, "--format", help="table or json."),
 ) -> None:
     from ordercli import output
-    from ordercli.cli import _state
+    import ordercli.cli._state as _state
     from ordercli.services import catalog
 
     settings = _settings()
@@ -175,7 +175,7 @@ def stock(
 @app.command("import", help="Import or update products from a CSV file (by SKU).\n\nExample: ordercli product import examples/catalog.csv\n\nColumns: sku,name,price,stock[,tax_rate]; Shopify and WooCommerce exports work too. An empty stock cell means untracked. A bad row writes nothing.")
 def import_(file: Path = typer.Argument(..., help="CSV file.", dir_okay=False), fmt: ShowFormat = typer.Option(ShowFormat.table, "--format", help="table or json.")) -> None:
     from ordercli import output
-    from ordercli.cli import _state
+    import ordercli.cli._state as _state
     from ordercli.services import catalog
 
     settings = _settings()

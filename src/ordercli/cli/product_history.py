@@ -27,7 +27,7 @@ def history(
 ) -> None:
     from ordercli import db as dbmod
     from ordercli import output, serialize
-    from ordercli.cli import _state
+    import ordercli.cli._state as _state
     from ordercli.cli.render import local_time
     from ordercli.services import catalog
 

@@ -52,7 +52,7 @@ product or order.
 def _where():
     """(URL, SQLite path or None) of the store named by --db / ORDERCLI_DB."""
     from ordercli import db
-    from ordercli.cli import _state
+    import ordercli.cli._state as _state
 
     return db.resolve_url(_state.STATE.db)
 
@@ -85,7 +85,7 @@ def backup(path: str = typer.Argument(..., metavar="PATH", help="The backup file
         from ordercli.errors import InputError
 
         raise InputError("The backup cannot replace the store itself.", "Give another file name.")
-    from ordercli.cli import _state
+    import ordercli.cli._state as _state
 
     _state.engine()  # a store ordercli can open (its schema checked or upgraded)
     try:
@@ -165,7 +165,7 @@ def check() -> None:
     report = None
     try:
         from ordercli import db as dbmod
-        from ordercli.cli import _state
+        import ordercli.cli._state as _state
 
         with dbmod.read_session(_state.engine()) as s:
             report = store_check.check_store(s)

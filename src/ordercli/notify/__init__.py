@@ -45,13 +45,13 @@ from __future__ import annotations
 
 def queue_order_messages(session, order, *, trigger: str, settings, notify_customer: bool = True, extra: dict | None = None) -> list:
     """Write the outbox rows for ``trigger`` on ``order`` (same transaction). Returns the rows."""
-    from ordercli.notify import queue
+    import ordercli.notify.queue as queue
 
     return queue.queue_order_messages(session, order, trigger=trigger, settings=settings, notify_customer=notify_customer, extra=extra)
 
 
 def deliver_due(engine, *, limit: int = 50):
     """Deliver queued messages that are due (after commit). Never raises; returns a report."""
-    from ordercli.notify import delivery
+    import ordercli.notify.delivery as delivery
 
     return delivery.deliver_due(engine, limit=limit)

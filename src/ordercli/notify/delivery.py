@@ -40,7 +40,7 @@ from sqlmodel import Session, select
 
 from ordercli.errors import OutboxMessageNotFoundError, OutboxMessageNotRetryableError
 from ordercli.models import OrderEvent, Outbox, Setting, utcnow
-from ordercli.notify import policy
+import ordercli.notify.policy as policy
 from ordercli.settings import Settings
 
 MARKER_KEY = "_transport.backoff_until"
@@ -238,7 +238,8 @@ def deliver(
     flight then goes back to ``pending`` and the rest stays queued. ``stop``:
     asked between messages (``outbox watch`` on Ctrl-C).
     """
-    from ordercli.notify import compose, transports
+    import ordercli.notify.compose as compose
+    import ordercli.notify.transports as transports
 
     started = time.monotonic()
     report = DeliveryReport()

@@ -27,7 +27,8 @@ def run_edit_wizard(engine, number: str, *, yes: bool, dry_run: bool, fmt: str, 
 
     from ordercli import db as dbmod
     from ordercli import output
-    from ordercli.cli import _state, render
+    import ordercli.cli._state as _state
+    import ordercli.cli.render as render
     from ordercli.cli.hints import hint_at_prompt
     from ordercli.errors import OrderCliError, PriceChangedError
     from ordercli.services import edits, order_rows, common, orders

@@ -32,7 +32,8 @@ def run_wizard(engine, draft, *, settings, dry_run: bool, yes: bool, fmt: str) -
 def _stall_loop(engine, draft, *, settings, dry_run: bool, yes: bool, fmt: str, saved: list[str]) -> None:
     from ordercli import db as dbmod
     from ordercli import output
-    from ordercli.cli import _state, render
+    import ordercli.cli._state as _state
+    import ordercli.cli.render as render
     from ordercli.cli.hints import hint_at_prompt
     from ordercli.errors import OrderCliError, OutOfStockError, PriceChangedError
     from ordercli.services import orders
