@@ -126,6 +126,7 @@ class Order(SQLModel, table=True):
     refunded: int = 0  # sum of refunds
     credit_refunded: int = 0  # the part of ``refunded`` that gave back an overpayment (balance.py)
     stock_held: bool = True  # True while the order's tracked stock is taken
+    walk_in: bool = False  # a sale to a passer-by: no customer record, no customer notification
 
     payment_method: Optional[str] = Field(default=None, max_length=200)
     note: Optional[str] = None
@@ -226,11 +227,42 @@ class Payment(SQLModel, table=True):
     order_id: int = Field(foreign_key="orders.id", index=True)
     kind: str = Field(default="payment", max_length=10)  # payment | refund
     amount: int
-    method: Optional[str] = Field(default=None, max_length=200)
+    method: Optional[str] = Field(default=None, max_length=200)  # as typed (free text, kept for the timeline)
+    method_code: Optional[str] = Field(default=None, max_length=40, index=True)  # payment.methods code (reports group by it)
+    till: Optional[str] = Field(default=None, max_length=100)  # the till that took it (ORDERCLI_TILL / --till / host name)
+    till_session_id: Optional[int] = Field(default=None, index=True)  # the till session open then, if any
     tendered: Optional[int] = None
     change: Optional[int] = None
     reference: Optional[str] = Field(default=None, max_length=200)
     reason: Optional[str] = None
+    at: datetime = _ts(index=True)
+
+
+class TillSession(SQLModel, table=True):
+    """A till's session from `till open` to `till close` (at most one open per till: a partial unique index)."""
+
+    __tablename__ = "till_session"
+    __table_args__ = (sa.Index("ux_till_session_open", "till", unique=True, sqlite_where=sa.text("closed_at IS NULL"), postgresql_where=sa.text("closed_at IS NULL")),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    till: str = Field(max_length=100, index=True)
+    currency: str = Field(default="EUR", max_length=3)
+    opened_at: datetime = _ts()
+    float_amount: int = 0  # cash in the drawer at opening (minor units)
+    closed_at: Optional[datetime] = Field(default=None, sa_type=UTCDateTime)
+    expected_cash: Optional[int] = None  # computed at close
+    counted_cash: Optional[int] = None  # typed at close
+    note: Optional[str] = None
+
+
+class TillMove(SQLModel, table=True):
+    """Cash put into (cash_in) or taken out of (cash_out) a till during a session."""
+
+    __tablename__ = "till_move"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="till_session.id", index=True)
+    kind: str = Field(max_length=10)  # cash_in | cash_out
+    amount: int  # > 0
+    reason: str = Field(max_length=200)
     at: datetime = _ts()
 
 

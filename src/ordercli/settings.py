@@ -234,6 +234,10 @@ KEYS: dict[str, Spec] = {
     ),
     "outbox.max_attempts": Spec("8", _int_between(1, 1000), "Attempts before a message is dead (1 to 1,000)"),
     "store.payment_instructions": Spec("", _multiline, "How to pay, printed in emails and on invoices (use \\n for new lines)"),
+    "payment.methods": Spec(
+        "", lambda v: __import__("ordercli.payment_methods", fromlist=["check_setting"]).check_setting(v),
+        "Payment methods as code=Label pairs, e.g. cash=Cash,card=Card,lydia=Lydia (empty: cash, card, transfer, cheque, other in the store's language)",
+    ),
     "store.auto_backup": Spec("false", _bool, "SQLite: the first write of each day keeps a dated backup next to the store (the last 7)"),
     "invoice.font": Spec("", _dir, "TrueType font file for PDF invoices (empty: DejaVu Sans if found, else Helvetica)"),
 }

@@ -237,6 +237,36 @@ def test_a_store_with_orders_from_before_credit_refunds_upgrades_and_keeps_its_m
         assert (o.credit_refunded, o.paid, o.balance_due, o.payment_status) == (0, 1000, 2600, "AWAITING_PAYMENT")
 
 
+def test_payments_from_before_method_codes_get_the_code_their_text_names(store_url):
+    """0002 -> 0003 (issue 9): typed methods become codes (English or French default labels), else other."""
+    from alembic import command
+
+    from ordercli.domain import CustomerIn, ItemIn, OrderDraft
+    from ordercli.services import catalog, orders, payments
+
+    engine = db.get_engine(store_url)
+    typed = {"Espèces": "cash", "card": "card", "Chèque": "cheque", "IOU from Bob": "other"}
+    with db.write_session(engine) as s:
+        catalog.add_product(s, sku="MUG", name="Mug", price=1000, stock=50)
+        number = orders.place_order(s, OrderDraft(customer=CustomerIn(name="Ana", email="ana@example.com"), items=[ItemIn(quantity=5, sku="MUG")])).order.number
+        for text in typed:
+            payments.record_payment(s, number=number, amount=100, method=text)
+        s.commit()
+    with engine.connect() as conn:
+        with conn.begin():
+            command.downgrade(_alembic_cfg(conn), "0002_credit_refunded")
+            assert "till_session" not in sa.inspect(conn).get_table_names()
+    db.dispose_all()
+
+    engine = db.get_engine(store_url)
+    assert revision(engine) == db.HEAD_REVISION
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT method, method_code, till FROM payment ORDER BY id")).all()
+        walk_in = conn.execute(sa.text("SELECT walk_in FROM orders")).scalar()
+    assert [(m, c) for m, c, _ in rows] == list(typed.items())
+    assert all(t is None for _, _, t in rows) and not walk_in
+
+
 def test_an_empty_file_becomes_a_store(tmp_path):
     path = tmp_path / "empty.db"
     path.touch()

@@ -144,12 +144,31 @@ def closed_refusal(order: Order, what: str) -> RefusedError:
         to = PS.PAID.value
     return RefusedError(f"Order {order.number} is {words(order.payment_status).lower()}: it cannot {what}.", code="order.closed", order=order.number, reopen_to=to)
 
+def till_fields(session: Session, method: str | None, method_code: str | None) -> dict:
+    """What every payment and refund row records besides its amount: the method code, the till and its open session."""
+    from ordercli import payment_methods, tills
+
+    till = tills.current()
+    return {
+        "method_code": method_code or payment_methods.code_for(method),
+        "till": till,
+        "till_session_id": tills.open_session_id(session, till),
+    }
+
+
 def write_payment(
     session: Session, order: Order, *, amount: int, method: str | None, door: str | None, at, tendered: int | None = None, change: int | None = None,
-    reference: str | None = None, note: str | None = None,
+    reference: str | None = None, note: str | None = None, method_code: str | None = None,
 ) -> Payment:
-    """One payment row and its timeline event (the only place payments are written)."""
-    pay = Payment(order_id=order.id, kind="payment", amount=amount, method=method, tendered=tendered, change=change, reference=reference, reason=note, at=at)  # type: ignore[arg-type]
+    """One payment row and its timeline event (the only place payments are written).
+
+    ``method_code``: the ``payment.methods`` code (doors resolve what was typed); when not
+    given, the code the text names, else ``other``.
+    """
+    pay = Payment(
+        order_id=order.id, kind="payment", amount=amount, method=method, tendered=tendered, change=change, reference=reference, reason=note, at=at,  # type: ignore[arg-type]
+        **till_fields(session, method, method_code),
+    )
     session.add(pay)
     parts = [f"Payment {money_text(amount, order)}"]
     if method:
@@ -167,9 +186,13 @@ def write_payment(
 def write_refund(
     session: Session, order: Order, *, amount: int, method: str | None, reason: str | None, door: str | None, at,
     restocked: dict[int, int] | None = None, skus: dict[int, str] | None = None, not_restocked: bool = False, reference: str | None = None,
+    method_code: str | None = None,
 ) -> Payment:
     """One refund row and its timeline event (the only place refunds are written)."""
-    ref = Payment(order_id=order.id, kind="refund", amount=amount, method=method, reason=reason, reference=reference, at=at)  # type: ignore[arg-type]
+    ref = Payment(
+        order_id=order.id, kind="refund", amount=amount, method=method, reason=reason, reference=reference, at=at,  # type: ignore[arg-type]
+        **till_fields(session, method, method_code),
+    )
     session.add(ref)
     text = f"Refund {money_text(amount, order)}" + (f" · {method}" if method else "") + (f" · {reason}" if reason else "")
     if restocked:
