@@ -238,6 +238,11 @@ KEYS: dict[str, Spec] = {
         "", lambda v: __import__("ordercli.payment_methods", fromlist=["check_setting"]).check_setting(v),
         "Payment methods as code=Label pairs, e.g. cash=Cash,card=Card,lydia=Lydia (empty: cash, card, transfer, cheque, other in the store's language)",
     ),
+    "store.timezone": Spec(
+        "", lambda v: __import__("ordercli.store_time", fromlist=["check_zone"]).check_zone(v),
+        "Time zone of the store's days (reports, till sessions): an IANA name such as Europe/Paris (empty: this machine's zone)",
+    ),
+    "stock.low_threshold": Spec("3", _int_between(0, 1_000_000), "A tracked product at or under this stock is listed to reorder in `report day` (0 to 1,000,000)"),
     "store.auto_backup": Spec("false", _bool, "SQLite: the first write of each day keeps a dated backup next to the store (the last 7)"),
     "invoice.font": Spec("", _dir, "TrueType font file for PDF invoices (empty: DejaVu Sans if found, else Helvetica)"),
 }

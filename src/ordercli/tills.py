@@ -46,8 +46,17 @@ def current() -> str:
 
 
 def open_session_id(session: Session, till: str) -> int | None:
-    """The id of the till's open session, or None (one indexed lookup)."""
+    """The id of the till's open session, or None (one indexed lookup).
+
+    On PostgreSQL the row is read ``FOR SHARE``: a payment recorded while `till close` runs
+    waits for the close (which locks the row ``FOR UPDATE``) and then finds no open session,
+    or the close waits for the payment and counts it. Never a payment in a session after its
+    expected cash was computed (``services.till_sessions``). SQLite serialises writers.
+    """
     from ordercli.models import TillSession
 
     table = TillSession.__table__  # type: ignore[attr-defined]
-    return session.execute(sa.select(table.c.id).where(table.c.till == till, table.c.closed_at.is_(None))).scalar()
+    q = sa.select(table.c.id).where(table.c.till == till, table.c.closed_at.is_(None))
+    if session.connection().dialect.name == "postgresql":
+        q = q.with_for_update(read=True)
+    return session.execute(q).scalar()

@@ -89,6 +89,13 @@ HINTS: dict[str, Callable[..., str]] = {
     "product.stock_change_too_big": lambda **_: "Give a smaller change, or --set N.",
     "product.stock_add_max": lambda most, **_: f"Use --add {most} at most.",
     "product.stock_below_zero": lambda least, **_: f"Use --add {least} at most, or --set 0.",
+    # till sessions
+    "till.already_open": lambda till, **_: f"See it with `ordercli till status --till {till}`; close it first with `ordercli till close --counted AMOUNT --till {till}`.",
+    "till.not_open": lambda till, **_: f"Open one with `ordercli till open --float AMOUNT --till {till}`.",
+    "till.unknown_session": lambda **_: "See the sessions with `ordercli till history`.",
+    "till.reason": lambda kind, **_: f"Add --reason TEXT, e.g. `ordercli till {kind.replace('_', '-')} 20 --reason 'coins from the bank'`.",
+    "till.amount": lambda what, **_: f"Give the {what} as an amount such as 50 or 50.00.",
+    "till.cash_out_too_much": lambda till, **_: f"Check the drawer with `ordercli till status --till {till}`.",
 }
 
 

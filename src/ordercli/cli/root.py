@@ -168,6 +168,8 @@ import ordercli.cli.outbox as _outbox  # noqa: E402
 import ordercli.cli.product as _product  # noqa: E402
 import ordercli.cli.product_history as _product_history  # noqa: E402
 import ordercli.cli.store as _store  # noqa: E402
+import ordercli.cli.till as _till  # noqa: E402
+import ordercli.cli.report as _report  # noqa: E402
 
 # The commands that live outside their noun's module, registered here and only here
 # (in the order `--help` lists them). Their modules define plain functions.
@@ -190,6 +192,8 @@ app.add_typer(_product.app, name="product")
 app.add_typer(_customer.app, name="customer")
 app.add_typer(_config.app, name="config")
 app.add_typer(_store.app, name="store")
+app.add_typer(_till.app, name="till")
+app.add_typer(_report.app, name="report")
 if hasattr(_outbox, "app"):
     app.add_typer(_outbox.app, name="outbox")
 
