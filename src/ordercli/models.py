@@ -223,6 +223,10 @@ class Payment(SQLModel, table=True):
     """A payment (amount > 0) or a refund (kind='refund')."""
 
     __tablename__ = "payment"
+    __table_args__ = (
+        sa.Index("ix_payment_till_at", "till", "at"),
+        sa.Index("ix_payment_session_method", "till_session_id", "method_code", "kind"),
+    )
     id: Optional[int] = Field(default=None, primary_key=True)
     order_id: int = Field(foreign_key="orders.id", index=True)
     kind: str = Field(default="payment", max_length=10)  # payment | refund
@@ -230,7 +234,7 @@ class Payment(SQLModel, table=True):
     method: Optional[str] = Field(default=None, max_length=200)  # as typed (free text, kept for the timeline)
     method_code: Optional[str] = Field(default=None, max_length=40, index=True)  # payment.methods code (reports group by it)
     till: Optional[str] = Field(default=None, max_length=100)  # the till that took it (ORDERCLI_TILL / --till / host name)
-    till_session_id: Optional[int] = Field(default=None, index=True)  # the till session open then, if any
+    till_session_id: Optional[int] = None  # the till session open then, if any (ix_payment_session_method)
     tendered: Optional[int] = None
     change: Optional[int] = None
     reference: Optional[str] = Field(default=None, max_length=200)
@@ -242,7 +246,10 @@ class TillSession(SQLModel, table=True):
     """A till's session from `till open` to `till close` (at most one open per till: a partial unique index)."""
 
     __tablename__ = "till_session"
-    __table_args__ = (sa.Index("ux_till_session_open", "till", unique=True, sqlite_where=sa.text("closed_at IS NULL"), postgresql_where=sa.text("closed_at IS NULL")),)
+    __table_args__ = (
+        sa.Index("ux_till_session_open", "till", unique=True, sqlite_where=sa.text("closed_at IS NULL"), postgresql_where=sa.text("closed_at IS NULL")),
+        sa.Index("ix_till_session_opened", "opened_at"),
+    )
     id: Optional[int] = Field(default=None, primary_key=True)
     till: str = Field(max_length=100, index=True)
     currency: str = Field(default="EUR", max_length=3)

@@ -246,6 +246,9 @@ def list_(
     since: Optional[str] = typer.Option(None, "--since", metavar="DATE", help="From this day (YYYY-MM-DD, today, yesterday)."),
     until: Optional[str] = typer.Option(None, "--until", metavar="DATE", help="Up to and including this day."),
     search: Optional[str] = typer.Option(None, "--search", help="Number, customer or SKU contains TEXT."),
+    payment_method: Optional[str] = typer.Option(None, "--payment-method", metavar="CODE", help="Orders with a payment by this method (code or label: cash, card…)."),
+    paid_since: Optional[str] = typer.Option(None, "--paid-since", metavar="DATE", help="Orders with a payment taken from this day (store time zone)."),
+    paid_until: Optional[str] = typer.Option(None, "--paid-until", metavar="DATE", help="Orders with a payment taken up to and including this day."),
     limit: int = typer.Option(50, "--limit", min=1, max=100000, help="At most this many orders."),
     offset: int = typer.Option(0, "--offset", min=0, help="Skip this many (for paging)."),
     fmt: Format = typer.Option(Format.table, "--format", help="table, json or csv."),
@@ -259,11 +262,15 @@ def list_(
     f = build_filter(payment_status, fulfillment_status, customer, since, until, search, limit=limit, offset=offset)
     engine = _state.engine()
     with dbmod.read_session(engine) as s:
+        if payment_method is not None or paid_since is not None or paid_until is not None:
+            _payment_filters(s, f, payment_method, paid_since, paid_until)
         rows = orders.list_orders(s, f)
         ids = [o.id for o in rows]
         if fmt != Format.table:
             lines = orders.lines_for(s, ids)
             surs = orders.surcharges_for(s, ids)
+        else:
+            totals = orders.list_totals(s, f) if rows else []
     if fmt == Format.json:
         output.print_json([serialize.order_dict(o, lines[o.id], surs[o.id]) for o in rows])
         return
@@ -278,7 +285,22 @@ def list_(
             ],
         )
         return
-    render.order_list(rows, limit=limit, offset=offset)
+    render.order_list(rows, limit=limit, offset=offset, totals=totals)
+
+
+def _payment_filters(s, f, method, since, until) -> None:
+    """--payment-method (a code or label of payment.methods) and --paid-since/--paid-until (store days) into the filter."""
+    from ordercli import payment_methods, store_time
+    from ordercli.services import common
+
+    settings = common.load_settings(s)
+    if method is not None:
+        f.payment_method = payment_methods.resolve(method, payment_methods.of(settings), settings.locale)
+    tz = store_time.of(settings)
+    if since is not None:
+        f.paid_since = store_time.start_of(store_time.parse_day(since, tz), tz)
+    if until is not None:
+        f.paid_until = store_time.day_bounds(store_time.parse_day(until, tz), tz)[1]
 
 
 # -------------------------------------------------------------------- show

@@ -169,21 +169,27 @@ def render_priced(p, *, stderr: bool = True, title: str = "Review") -> None:
     output.message(f"Statuses: {words('AWAITING_PAYMENT')} · {words('AWAITING_PROCESSING')}")
 
 
-def order_list(rows, *, limit: int, offset: int) -> None:
-    """`order list` as a table: one row per order, the day's takings in the caption."""
+def order_list(rows, *, limit: int, offset: int, totals=None) -> None:
+    """`order list` as a table; the caption totals every order the filters match (``orders.list_totals``), not only this page."""
     if not rows:
         output.message("No orders match. Create one with `ordercli order create`.")
         return
-    currencies = {o.currency for o in rows}
-    # Cancelled and refunded orders are listed but not added to the day's takings.
-    closed = [o for o in rows if o.payment_status in ("CANCELLED", "REFUNDED")]
-    total = sum(o.total for o in rows if o.payment_status not in ("CANCELLED", "REFUNDED"))
-    cur = rows[0].currency
-    caption = f"{len(rows)} order{'s' if len(rows) != 1 else ''}" + (f" · total {money(total, cur)}" if len(currencies) == 1 else "")
-    if closed and len(currencies) == 1:
-        caption += f" (not counting {len(closed)} cancelled/refunded)"
-    if len(rows) == limit:
-        caption += f" · more may exist: --offset {offset + limit}"
+    if totals:
+        matched = sum(t.count for t in totals)
+        parts = []
+        for t in totals:  # one part per currency
+            closed = t.count - t.open_count
+            parts.append(
+                f"total {money(t.total, t.currency)}" + (f" (not counting {closed} cancelled/refunded)" if closed else "")
+                + f" · paid {money(t.paid, t.currency)} · due {money(t.due, t.currency)}"
+            )
+        caption = f"{matched} order{'s' if matched != 1 else ''} · " + " | ".join(parts)
+        if offset or len(rows) < matched:
+            caption += f" · showing {offset + 1}–{offset + len(rows)}"
+        if offset + len(rows) < matched:
+            caption += f" · next page: --offset {offset + len(rows)}"
+    else:
+        caption = f"{len(rows)} order{'s' if len(rows) != 1 else ''}"
     output.table(
         ["Number", "Date", "Customer", ("Items", "right"), ("Total", "right"), ("Balance due", "right"), "Payment", "Fulfillment"],
         [

@@ -431,6 +431,9 @@ class OrderFilter:
     search: str | None = None
     limit: int = 50
     offset: int = 0
+    payment_method: str | None = None  # a payment.methods code: orders with a payment by it
+    paid_since: datetime | None = None  # orders with a payment taken at or after this instant
+    paid_until: datetime | None = None  # … and before this one
 
 
 def _like(text: str) -> str:
@@ -468,6 +471,18 @@ def filtered_query(f: OrderFilter):
         if len(digits) >= 3:
             conds.append(Order.customer_phone.like(_like(digits), escape="\\"))
         q = q.where(sa.or_(*conds))
+    if f.payment_method or f.paid_since or f.paid_until:
+        from ordercli.models import Payment
+
+        pay = Payment.__table__  # type: ignore[attr-defined]
+        conds = [pay.c.order_id == Order.id, pay.c.kind == "payment"]
+        if f.payment_method:
+            conds.append(pay.c.method_code == f.payment_method)
+        if f.paid_since:
+            conds.append(pay.c.at >= f.paid_since)
+        if f.paid_until:
+            conds.append(pay.c.at < f.paid_until)
+        q = q.where(sa.exists().where(*conds))
     if f.search:
         text = f.search.strip()
         pat = _like(text.lower())
@@ -487,6 +502,36 @@ def filtered_query(f: OrderFilter):
 def list_orders(session: Session, f: OrderFilter) -> list[Order]:
     q = filtered_query(f).offset(f.offset).limit(f.limit)
     return list(session.exec(q).all())
+
+
+@dataclass
+class ListTotals:
+    """Totals over every order a filter matches (not only the page shown), per currency."""
+
+    currency: str
+    count: int  # orders matched
+    open_count: int  # of which not cancelled or refunded
+    total: int  # Σ total of the open ones
+    paid: int  # Σ money kept (payments − refunds), all matched orders
+    due: int  # Σ balance due (money model: 0 on a closed order)
+
+
+def list_totals(session: Session, f: OrderFilter) -> list[ListTotals]:
+    """One aggregate query over the filtered orders (no LIMIT/OFFSET), grouped by currency."""
+    sub = filtered_query(f).order_by(None).subquery()
+    closed = sub.c.payment_status.in_(("CANCELLED", "REFUNDED"))
+    owed = sub.c.total - sub.c.paid + sub.c.credit_refunded
+    rows = session.execute(
+        sa.select(
+            sub.c.currency,
+            sa.func.count(),
+            sa.func.coalesce(sa.func.sum(sa.case((closed, 0), else_=1)), 0),
+            sa.func.coalesce(sa.func.sum(sa.case((closed, 0), else_=sub.c.total)), 0),
+            sa.func.coalesce(sa.func.sum(sub.c.paid - sub.c.refunded), 0),
+            sa.func.coalesce(sa.func.sum(sa.case((closed, 0), (owed > 0, owed), else_=0)), 0),
+        ).group_by(sub.c.currency).order_by(sub.c.currency)
+    ).all()
+    return [ListTotals(cur, int(n), int(o), int(t), int(p), int(d)) for cur, n, o, t, p, d in rows]
 
 
 @dataclass
