@@ -105,7 +105,9 @@ class DayReport:
 
     @property
     def average_order(self) -> int:
-        return (self.gross_sales - self.discounts) // self.orders if self.orders else 0
+        """(gross sales − discounts) / orders, rounded half-up to the minor unit."""
+        sales = self.gross_sales - self.discounts
+        return (2 * sales + self.orders) // (2 * self.orders) if self.orders else 0
 
     @property
     def cash_expected(self) -> int:
