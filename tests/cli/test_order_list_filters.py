@@ -56,7 +56,7 @@ def test_filters_by_method_and_payment_day(shop):
 
 
 def test_footer_totals_cover_every_matching_order_not_the_page(shop):
-    a, b, c = sell(shop, 1), sell(shop, 2), sell(shop, 3)  # 10, 20, 30
+    a, b, _c = sell(shop, 1), sell(shop, 2), sell(shop, 3)  # 10, 20, 30 (the last not paid)
     cancelled = sell(shop, 5)
     assert shop("order", "pay", a).exit_code == 0
     assert shop("order", "pay", b, "--amount", "5").exit_code == 0

@@ -411,3 +411,43 @@ def test_an_unreachable_postgresql_server_is_a_clean_error():
     assert "Cannot connect" in ei.value.message
     assert "\n" not in ei.value.message
     assert ei.value.exit_code == EXIT_USAGE
+
+
+def test_a_stall_day_store_upgrades_to_the_report_indexes_and_keeps_its_sessions(store_url):
+    """0003 -> 0006 (issue 9, reports): sessions, payments and their figures survive; the new indexes exist."""
+    from alembic import command
+
+    from ordercli import tills
+    from ordercli.domain import CustomerIn, ItemIn, OrderDraft
+    from ordercli.services import catalog, orders, payments, reports, till_sessions
+
+    engine = db.get_engine(store_url)
+    tills.use("stall-1")
+    try:
+        with db.write_session(engine) as s:
+            catalog.add_product(s, sku="MUG", name="Mug", price=1000, stock=5)
+            ts = till_sessions.open_session(s, till="stall-1", float_amount=2000)
+            number = orders.place_order(s, OrderDraft(customer=CustomerIn(name="Ana", email="ana@example.com"), items=[ItemIn(quantity=2, sku="MUG")])).order.number
+            payments.record_payment(s, number=number, method="cash")
+            s.commit()
+            sid = ts.id
+    finally:
+        tills.use(None)
+    with engine.connect() as conn:
+        with conn.begin():
+            command.downgrade(_alembic_cfg(conn), "0003_stall_day")
+            assert "ix_payment_till_at" not in {i["name"] for i in sa.inspect(conn).get_indexes("payment")}
+    db.dispose_all()
+
+    engine = db.get_engine(store_url)
+    assert revision(engine) == db.HEAD_REVISION == "0006_report_indexes"
+    with engine.connect() as conn:
+        names = {i["name"] for i in sa.inspect(conn).get_indexes("payment")}
+        assert {"ix_payment_till_at", "ix_payment_session_method"} <= names and "ix_payment_till_session_id" not in names
+        assert "ix_till_session_opened" in {i["name"] for i in sa.inspect(conn).get_indexes("till_session")}
+    with db.read_session(engine) as s:
+        assert till_sessions.get(s, session_id=sid).expected_cash == 2000 + 2000
+        from datetime import datetime
+
+        rep = reports.day_report(s, day=datetime.now().date())
+        assert (rep.orders, rep.cash_expected) == (1, 4000)

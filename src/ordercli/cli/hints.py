@@ -95,6 +95,7 @@ HINTS: dict[str, Callable[..., str]] = {
     "till.unknown_session": lambda **_: "See the sessions with `ordercli till history`.",
     "till.reason": lambda kind, **_: f"Add --reason TEXT, e.g. `ordercli till {kind.replace('_', '-')} 20 --reason 'coins from the bank'`.",
     "till.amount": lambda what, **_: f"Give the {what} as an amount such as 50 or 50.00.",
+    "report.range": lambda most, **_: f"Give an --until on or after --since, at most {most:,} days apart.",
     "till.cash_out_too_much": lambda till, **_: f"Check the drawer with `ordercli till status --till {till}`.",
 }
 

@@ -298,11 +298,11 @@ class SalesReport:
 def sales_report(session: Session, *, since: date, until: date, by: str, till: str | None = None) -> SalesReport:
     """Sales from local day ``since`` to ``until`` (both included), grouped ``by`` day, product, method, till or hour."""
     if by not in BY_CHOICES:
-        raise InputError(f"Unknown grouping {by!r}.", f"Use one of: {', '.join(BY_CHOICES)}.", code="report.by")
+        raise InputError(f"Unknown grouping {by!r}.", f"Use one of: {', '.join(BY_CHOICES)}.", code="report.by", choices=BY_CHOICES)
     if until < since:
-        raise InputError(f"--until {until} is before --since {since}.", "Give an --until on or after --since.", code="report.range")
+        raise InputError(f"The last day ({until}) is before the first ({since}).", code="report.range", most=MAX_DAYS)
     if (until - since).days > MAX_DAYS:
-        raise InputError(f"The period is longer than {MAX_DAYS} days.", "Give a shorter period.", code="report.range")
+        raise InputError(f"The period is longer than {MAX_DAYS} days.", code="report.range", most=MAX_DAYS)
     settings = common.load_settings(session)
     tz = store_time.of(settings)
     start, _ = store_time.day_bounds(since, tz)
