@@ -64,6 +64,8 @@ def test_refusals_exit_codes_and_nothing_written(shop):
     assert r.exit_code == 1 and "already has an open session" in r.stderr and "Traceback" not in r.stderr
     r = shop("till", "open", "--float", "60", "--till", "stall-2")  # another till: its own session
     assert r.exit_code == 0
+    r = shop("till", "status", "--format", "json", env=TILL)  # --till of the command before does not carry over
+    assert json.loads(r.stdout)["float"] == "50.00"
     r = shop("till", "close", "--counted", "50", env=TILL)  # no terminal, no --yes
     assert r.exit_code == 2 and "--yes" in r.stderr
     assert json.loads(shop("till", "status", "--format", "json", env=TILL).stdout)["status"] == "open"

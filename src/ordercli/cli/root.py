@@ -156,6 +156,9 @@ def root(
     _state.STATE.db = db
     _state.STATE.no_input = no_input
     _state.STATE.saved = None  # nothing committed yet by this invocation
+    tills = sys.modules.get("ordercli.tills")
+    if tills is not None:  # a --till NAME of an earlier invocation in this process (tests) does not carry over
+        tills.use(None)
 
 
 import ordercli.cli.config as _config  # noqa: E402
