@@ -165,34 +165,37 @@ def _methods(session: Session, where) -> list[MethodRow]:
     return sorted(out.values(), key=lambda m: (-m.amount, m.method))
 
 
-def _items(session: Session, owhere) -> list[ItemRow]:
+def _lines(session: Session, owhere) -> tuple[list[ItemRow], list[RateRow]]:
+    """Products and tax rates of the orders ``owhere`` selects: one pass over their lines.
+
+    Grouped by product (SKU, or name for custom items) and rate in SQL (a few rows per
+    product); folded into items and rates here.
+    """
     custom_name = sa.case((_L.c.sku.is_(None), _L.c.name), else_="")
     rows = session.execute(
-        sa.select(_L.c.sku, sa.func.max(_L.c.name), sa.func.sum(_L.c.quantity), sa.func.sum(_L.c.total - _L.c.discount))
+        sa.select(
+            _L.c.sku, custom_name, sa.func.max(_L.c.name), _L.c.tax_rate, _O.c.prices_include_tax,
+            sa.func.sum(_L.c.quantity), sa.func.sum(_L.c.total - _L.c.discount), sa.func.sum(_L.c.tax),
+        )
         .select_from(_L.join(_O, _L.c.order_id == _O.c.id))
         .where(owhere)
-        .group_by(_L.c.sku, custom_name)
+        .group_by(_L.c.sku, custom_name, _L.c.tax_rate, _O.c.prices_include_tax)
     ).all()
-    items = [ItemRow(sku, name, int(q or 0), int(r or 0)) for sku, name, q, r in rows]
-    return sorted(items, key=lambda i: (-i.revenue, -i.quantity, i.sku or "", i.name))
-
-
-def _rates(session: Session, owhere) -> list[RateRow]:
-    rows = session.execute(
-        sa.select(_L.c.tax_rate, _O.c.prices_include_tax, sa.func.sum(_L.c.total - _L.c.discount), sa.func.sum(_L.c.tax))
-        .select_from(_L.join(_O, _L.c.order_id == _O.c.id))
-        .where(owhere)
-        .group_by(_L.c.tax_rate, _O.c.prices_include_tax)
-    ).all()
-    out: dict[int, RateRow] = {}
-    for rate, included, amount, tax in rows:
+    items: dict[tuple, ItemRow] = {}
+    rates: dict[int, RateRow] = {}
+    for sku, custom, name, rate, included, qty, amount, tax in rows:
         amount, tax = int(amount or 0), int(tax or 0)
-        r = out.setdefault(int(rate), RateRow(int(rate), 0, 0, 0))
+        it = items.setdefault((sku, custom), ItemRow(sku, name, 0, 0))
+        it.name = max(it.name, name)
+        it.quantity += int(qty or 0)
+        it.revenue += amount
+        r = rates.setdefault(int(rate), RateRow(int(rate), 0, 0, 0))
         net, gross = (amount - tax, amount) if included else (amount, amount + tax)
         r.net += net
         r.tax += tax
         r.gross += gross
-    return [out[k] for k in sorted(out)]
+    ordered = sorted(items.values(), key=lambda i: (-i.revenue, -i.quantity, i.sku or "", i.name))
+    return ordered, [rates[k] for k in sorted(rates)]
 
 
 def _reorder(session: Session, threshold: int) -> list[tuple[str, str, int]]:
@@ -202,16 +205,27 @@ def _reorder(session: Session, threshold: int) -> list[tuple[str, str, int]]:
     return [(sku, name, int(stock)) for sku, name, stock in rows]
 
 
-def _hours(session: Session, owhere, tz) -> list[tuple[int, int, int]]:
+def _order_hours(session: Session, owhere, tz) -> tuple[list[int], list[tuple[int, int, int]]]:
+    """The day's order figures and sales per local hour: one pass over the day's orders.
+
+    Returns ([orders, gross, discounts, tips, due], [(local hour, orders, sales)]).
+    """
     key = _hour_key(session, _O.c.created_at)
-    rows = session.execute(sa.select(key, sa.func.count(), sa.func.sum(_O.c.total - _O.c.tip)).where(owhere).group_by(key)).all()
-    out: dict[int, list[int]] = {}
-    for k, count, sales in rows:
-        h = store_time.local(_from_hour_key(k), tz).hour
-        acc = out.setdefault(h, [0, 0])
-        acc[0] += int(count)
-        acc[1] += int(sales or 0)
-    return [(h, v[0], v[1]) for h, v in sorted(out.items())]
+    rows = session.execute(
+        sa.select(
+            key, sa.func.count(), sa.func.sum(_O.c.total - _O.c.tip + _O.c.discount), sa.func.sum(_O.c.discount),
+            sa.func.sum(_O.c.tip), sa.func.sum(_due_expr()),
+        ).where(owhere).group_by(key)
+    ).all()
+    totals = [0, 0, 0, 0, 0]
+    hours: dict[int, list[int]] = {}
+    for k, count, gross, disc, tips, due in rows:
+        vals = [int(count), int(gross or 0), int(disc or 0), int(tips or 0), int(due or 0)]
+        totals = [a + b for a, b in zip(totals, vals)]
+        acc = hours.setdefault(store_time.local(_from_hour_key(k), tz).hour, [0, 0])
+        acc[0] += vals[0]
+        acc[1] += vals[1] - vals[2]  # sales: total − tip
+    return totals, [(h, v[0], v[1]) for h, v in sorted(hours.items())]
 
 
 # ------------------------------------------------------------------ the day
@@ -229,27 +243,17 @@ def day_report(session: Session, *, day: date, till: str | None = None, now: dat
         date=day, currency=settings.currency, timezone=settings.get("store.timezone") or "local", till=till, start=start, end=end, low_threshold=threshold
     )
     owhere = _orders_where(start, end, till)
-    count, gross, disc, tips, due = session.execute(
-        sa.select(
-            sa.func.count(),
-            sa.func.coalesce(sa.func.sum(_O.c.total - _O.c.tip + _O.c.discount), 0),
-            sa.func.coalesce(sa.func.sum(_O.c.discount), 0),
-            sa.func.coalesce(sa.func.sum(_O.c.tip), 0),
-            sa.func.coalesce(sa.func.sum(_due_expr()), 0),
-        ).where(owhere)
-    ).one()
-    rep.orders, rep.gross_sales, rep.discounts, rep.tips, rep.balance_due = int(count), int(gross), int(disc), int(tips), int(due)
+    (rep.orders, rep.gross_sales, rep.discounts, rep.tips, rep.balance_due), rep.by_hour = _order_hours(session, owhere, tz)
     pwhere = _payments_where(start, end, till)
     rep.by_method = _methods(session, pwhere)
     rep.refunds = sum(m.refunds for m in rep.by_method)
-    rep.by_rate = _rates(session, owhere)
-    rep.items = _items(session, owhere)
+    rep.items, rep.by_rate = _lines(session, owhere)
     rep.to_reorder = _reorder(session, threshold)
-    rep.by_hour = _hours(session, owhere, tz)
     # payments taken with no till session open on their till (flagged)
     loose = session.execute(
         sa.select(_P.c.till, sa.func.count(), sa.func.sum(_P.c.amount))
-        .where(pwhere, _P.c.kind == "payment", _P.c.till_session_id.is_(None))
+        # coalesce(): keeps the planner on the day's payments (ix_payment_at) rather than every payment without a session
+        .where(pwhere, _P.c.kind == "payment", sa.func.coalesce(_P.c.till_session_id, 0) == 0)
         .group_by(_P.c.till)
     ).all()
     rep.unsessioned_count = sum(int(c) for _t, c, _a in loose)
@@ -326,7 +330,7 @@ def sales_report(session: Session, *, since: date, until: date, by: str, till: s
                 d += timedelta(days=1)
         rows = [SalesRow(k, v[0], v[1]) for k, v in sorted(acc.items())]
     elif by == "product":
-        rows = [SalesRow(i.sku or "", i.quantity, i.revenue, name=i.name) for i in _items(session, owhere)]
+        rows = [SalesRow(i.sku or "", i.quantity, i.revenue, name=i.name) for i in _lines(session, owhere)[0]]
     elif by == "method":
         rows = [SalesRow(m.method, m.count, m.amount, refunds=m.refunds) for m in _methods(session, _payments_where(start, end, till))]
     else:  # till
