@@ -96,3 +96,15 @@ def test_sales(shop):
     assert r.stdout.splitlines()[1:] == ["MUG,Mug,2,22.00,EUR", "EVIL,'=SUM(1) [red]Evil[/red],3,3.00,EUR"]
     r = shop("report", "sales", "--since", "today", "--by", "till")
     assert r.exit_code == 0 and "stall-1" in r.stdout
+
+
+def test_store_settings_shape_the_report(shop):
+    assert shop("config", "set", "payment.methods", "cash=Caisse,card=CB,lydia=Lydia").exit_code == 0
+    r = shop("report", "day")
+    assert "Caisse" in r.stdout
+    r = shop("config", "set", "store.timezone", "Mars/Olympus")
+    assert r.exit_code == 2 and "IANA" in r.stderr
+    assert shop("config", "set", "store.timezone", "Pacific/Kiritimati").exit_code == 0  # UTC+14: today's sales were made "yesterday" there or today
+    assert shop("config", "set", "stock.low_threshold", "0").exit_code == 0
+    d = json.loads(shop("report", "day", "--format", "json").stdout)
+    assert d["to_reorder"] == [] and d["low_stock_threshold"] == 0

@@ -105,7 +105,7 @@ def _bars(title: str, rows: list[tuple[str, int, str]], *, width: int = 30):
     return t
 
 
-def _render_day(rep) -> None:
+def _render_day(rep, methods) -> None:
     from ordercli import output, payment_methods
     from ordercli.money import format_money, percent_str
 
@@ -131,7 +131,6 @@ def _render_day(rep) -> None:
         title=title,
         show_header=False,
     )
-    methods = payment_methods.defaults()
     if rep.by_method:
         output.table(
             ["Method", ("Payments", "right"), ("Refunds", "right"), ("Amount", "right")],
@@ -212,17 +211,21 @@ def day(
     from ordercli.services import common, reports
 
     name = tills.check_name(till) if till is not None else None
+    from ordercli import payment_methods
+
     with dbmod.read_session(_state.engine()) as s:
-        tz = store_time.of(common.load_settings(s))
+        settings = common.load_settings(s)
+        tz = store_time.of(settings)
         the_day = store_time.parse_day(date, tz)
         rep = reports.day_report(s, day=the_day, till=name)
+        methods = payment_methods.of(settings)
     if fmt == Format.json:
         output.print_json(_day_dict(rep))
         return
     if fmt == Format.csv:
         output.print_csv(["section", "key", "value", "currency"], _day_csv_rows(rep))
         return
-    _render_day(rep)
+    _render_day(rep, methods)
 
 
 SALES_HELP = """Sales over a period, grouped by day, product, payment method, till or hour of the day.

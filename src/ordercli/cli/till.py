@@ -72,6 +72,17 @@ def summary_dict(sm) -> dict:
     }
 
 
+def _methods():
+    """The store's payment methods (labels for the tables)."""
+    from ordercli import db as dbmod
+    from ordercli import payment_methods
+    import ordercli.cli._state as _state
+    from ordercli.services import common
+
+    with dbmod.read_session(_state.engine()) as s:
+        return payment_methods.of(common.load_settings(s))
+
+
 def render_summary(sm, *, stderr: bool = False, title: str | None = None) -> None:
     from ordercli import output
     from ordercli.cli.render import local_time
@@ -100,7 +111,7 @@ def render_summary(sm, *, stderr: bool = False, title: str | None = None) -> Non
     if sm.by_method:
         from ordercli import payment_methods
 
-        methods = payment_methods.defaults()
+        methods = _methods()
         output.table(
             ["Method", ("Payments", "right"), ("Amount", "right")],
             [(payment_methods.label(x.method, methods) if x.method else "(none)", x.count, m(x.amount)) for x in sm.by_method],
