@@ -48,10 +48,10 @@ def add_payments(url: str, *, busy: int, seed: int = 11) -> dict:
 
     rng = random.Random(seed)
     engine = db.get_engine(url)
-    O, P, TS = Order.__table__, Payment.__table__, TillSession.__table__
+    OT, P, TS = Order.__table__, Payment.__table__, TillSession.__table__
     methods = ["cash"] * 5 + ["card"] * 4 + ["transfer", "cheque", "other"]
     with engine.begin() as c:
-        rows = c.execute(sa.select(O.c.id, O.c.created_at, O.c.total, O.c.payment_status)).all()
+        rows = c.execute(sa.select(OT.c.id, OT.c.created_at, OT.c.total, OT.c.payment_status)).all()
         last = max(r.created_at for r in rows)
         tz = store_time.zone("")
         busy_day = store_time.local(last, tz).date() - timedelta(days=1)
@@ -62,7 +62,7 @@ def add_payments(url: str, *, busy: int, seed: int = 11) -> dict:
         moved = dict.fromkeys(rng.sample(movable, busy))
         for oid in moved:
             moved[oid] = start + timedelta(hours=8, seconds=rng.randint(0, 11 * 3600))
-        c.execute(sa.update(O).where(O.c.id == sa.bindparam("oid")).values(created_at=sa.bindparam("at")), [{"oid": k, "at": v} for k, v in moved.items()])
+        c.execute(sa.update(OT).where(OT.c.id == sa.bindparam("oid")).values(created_at=sa.bindparam("at")), [{"oid": k, "at": v} for k, v in moved.items()])
         sessions = {}
         for till in ("stall-1", "stall-2"):
             sid = c.execute(sa.insert(TS).values(till=till, currency="EUR", opened_at=start + timedelta(hours=7), float_amount=5000).returning(TS.c.id)).scalar()
@@ -92,7 +92,7 @@ def add_payments(url: str, *, busy: int, seed: int = 11) -> dict:
         with engine.connect() as c:
             c.exec_driver_sql("ANALYZE")
     with db.read_session(engine) as s:
-        n_busy = s.execute(sa.select(sa.func.count()).select_from(O).where(O.c.created_at >= start, O.c.created_at < start + timedelta(days=1))).scalar()
+        n_busy = s.execute(sa.select(sa.func.count()).select_from(OT).where(OT.c.created_at >= start, OT.c.created_at < start + timedelta(days=1))).scalar()
     db.dispose_all()
     return {"busy_day": busy_day, "ordinary_day": ordinary_day, "busy_orders": n_busy}
 

@@ -87,3 +87,10 @@ def test_till_names_are_shown_literally(shop):
     assert shop("till", "open", "--float", "1", "--till", "[bold]x[/bold]").exit_code == 0
     r = shop("till", "history")
     assert "[bold]x[/bold]" in r.stdout
+
+
+def test_help_leads_with_an_example(cli):
+    for args in (["till"], ["till", "open"], ["till", "cash-in"], ["till", "cash-out"], ["till", "status"], ["till", "close"], ["till", "history"], ["till", "show"],
+                 ["report"], ["report", "day"], ["report", "sales"]):
+        r = cli(*args, "--help")
+        assert r.exit_code == 0 and "Example" in r.stdout.split("Options")[0], args
