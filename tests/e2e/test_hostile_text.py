@@ -251,7 +251,8 @@ def test_wizard_finds_and_shows_a_hostile_customer_and_product(sqlite_engine, ca
         + "CUP-1" + ENTER + "2" + ENTER + ENTER  # 2 cups, no more items
         + ENTER  # extras: done
         + ENTER + ENTER  # email the confirmation, create
-        + "n"  # no next order
+        + PAY_LATER
+        + NO  # no next order
     )
     with create_pipe_input() as inp:
         inp.send_text(keys)

@@ -86,15 +86,19 @@ def record_payment(
     notify_customer: bool = True,
     door: str = "flags",
     method_code: str | None = None,
+    settings=None,
+    order: Order | None = None,
 ) -> PaymentResult:
     """Record a payment (default: the balance due). With ``tendered`` (cash) the change is computed.
 
     Payments that cover the total move AWAITING_PAYMENT/INCOMPLETE to PAID; a
     partial payment leaves the order awaiting payment. Paying more than is due
     is refused unless cash was tendered (the excess is then change).
+
+    ``settings`` and ``order`` (:func:`sell`): already loaded, the order placed in this same transaction.
     """
-    settings = common.load_settings(session)
-    order = lock_order(session, number, expected_version)
+    settings = settings if settings is not None else common.load_settings(session)
+    order = order if order is not None else lock_order(session, number, expected_version)
     version = order.version
     reference = clean_text(reference, "reference")
     if reference:
@@ -366,7 +370,7 @@ def sell(
         result.payments.append(
             record_payment(
                 session, number=order.number, amount=amount, method=payment_methods.label(code, methods), method_code=code,
-                tendered=p.tendered, notify_customer=False, door=door,
+                tendered=p.tendered, notify_customer=False, door=door, settings=settings, order=order,
             )
         )
     result.messages = orders.queue_created_messages(session, order, settings=settings, notify_customer=draft.notify_customer)

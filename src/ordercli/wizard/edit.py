@@ -24,8 +24,6 @@ BACK = "Back"
 
 
 def run_edit_wizard(engine, number: str, *, yes: bool, dry_run: bool, fmt: str, expect_version: int | None) -> None:
-    import questionary
-
     from ordercli import db as dbmod
     from ordercli import output
     import ordercli.cli._state as _state
