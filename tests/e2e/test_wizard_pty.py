@@ -129,6 +129,8 @@ def test_a_price_changed_on_another_till_after_the_review_is_shown_again_before_
     _to_confirmation(child)  # the review showed 2 x 18.00 = 36.00
     run(store, "product", "edit", "MUG-01", "--price", "25.00")  # another till, meanwhile
     child.send(ENTER)
+    child.expect("Payment")
+    child.send(PAY_LATER)
     child.expect(r"total changed since the review \(€36\.00 → €50\.00\)")
     assert rows(store, "SELECT COUNT(*) FROM orders") == [(0,)]  # nothing saved at the old price…
     child.expect("Email the order confirmation")  # …and the new review is asked about again
