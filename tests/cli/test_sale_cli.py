@@ -171,3 +171,22 @@ def test_store_methods_setting_is_what_pay_accepts(shop):
     data = as_json(shop("order", "create", "--walk-in", "--item", "MUG-01", "--pay", "lydia", "--format", "json"))
     assert data["sale_payments"][0]["method_code"] == "lydia"
     refused(shop("order", "create", "--walk-in", "--item", "MUG-01", "--pay", "card"), 2, "lydia (Lydia)")
+
+
+def test_batch_rows_named_walk_in_without_contact_are_walk_in_sales(shop, tmp_path):
+    f = tmp_path / "day.csv"
+    f.write_text(
+        "order_ref,name,email,phone,sku,quantity\n"
+        "R1,Walk-in,,,MUG-01,1\n"
+        "R2,Ana Lima,ana@example.com,,MUG-01,1\n"
+        "R3,,,,MUG-01,1\n",
+        encoding="utf-8",
+    )
+    r = shop("order", "import", f)
+    assert r.exit_code != 0  # R3 has no customer at all: refused, never silently a walk-in
+    assert "R3" in r.stderr or "R3" in r.stdout
+    f.write_text("order_ref,name,email,phone,sku,quantity\nR1,Walk-in,,,MUG-01,1\nR2,Ana Lima,ana@example.com,,MUG-01,1\n", encoding="utf-8")
+    ok(shop("order", "import", f))
+    shown = [as_json(shop("order", "show", n, "--format", "json")) for n in ("1001", "1002")]
+    assert [(o["customer"]["name"], o["walk_in"]) for o in shown] == [("Walk-in", True), ("Ana Lima", False)]
+    assert [c["name"] for c in as_json(shop("customer", "list", "--format", "json"))] == ["Ana Lima"]
