@@ -226,3 +226,21 @@ def test_change_the_customer_at_the_review(store):
     child.send(NO)
     end(child)
     assert rows(store, "SELECT customer_name, walk_in FROM orders") == [("Bob", 0)]
+
+
+def test_esc_at_create_goes_back_to_the_changes_menu(store):
+    child = spawn(store, "order", "create")
+    walk_in_to_create(child)
+    child.send(ESC)
+    child.expect("Not created. What now?")
+    child.send(UP + UP + ENTER)  # Back (review the order again)
+    child.expect(r"Customer: \S*Walk-in")
+    child.expect("Create this order")
+    child.send(ENTER)
+    child.expect("Payment")
+    child.send(PAY_LATER)
+    child.expect(r"1001\S* created")
+    child.expect("Start the next order")
+    child.send(NO)
+    end(child)
+    assert rows(store, "SELECT COUNT(*) FROM orders") == [(1,)]

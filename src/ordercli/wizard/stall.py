@@ -78,7 +78,7 @@ def _stall_loop(engine, draft, *, settings, dry_run: bool, yes: bool, fmt: str, 
                 break
             if c.email and not priced.draft.walk_in and template.notify_customer:
                 draft.notify_customer = confirm(f"Email the order confirmation to {c.email}?", default=True)
-            if not yes and not confirm("Create this order?", default=True):
+            if not yes and confirm("Create this order?", default=True, back=True) is not True:  # no, or Esc: back to the changes menu
                 draft = _amend(queries, settings, draft, "Not created. What now?")
                 if draft is None:  # dropped
                     break
