@@ -114,7 +114,7 @@ def _stall_loop(engine, draft, *, settings, dry_run: bool, yes: bool, fmt: str, 
 
                 with dbmod.read_session(engine) as s:
                     d = orders.order_detail(s, number)
-                output.print_json(serialize.order_dict(d.order, d.lines, d.surcharges, events=d.events))
+                output.print_json(serialize.order_dict(d.order, d.lines, d.surcharges, events=d.events, payments=d.payments))
             # The review already showed the lines and totals: one line is enough at a busy stall.
             render.announce(placed)
             if sale.payments:
