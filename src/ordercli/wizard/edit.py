@@ -58,6 +58,7 @@ def run_edit_wizard(engine, number: str, *, yes: bool, dry_run: bool, fmt: str, 
             return
         if pick == CUSTOMER:
             draft.customer = ask_contact(draft.customer, settings)
+            draft.walk_in = False  # a walk-in sale given a customer becomes that customer's order
             continue
         if pick == ITEMS:
             draft.items = edit_items(queries, osettings, draft.items, own)
