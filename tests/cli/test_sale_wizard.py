@@ -90,3 +90,29 @@ def test_y_enter_answers_one_question_and_leaves_the_next_waiting():
 def test_ctrl_d_cancels_an_arrow_menu():
     with pytest.raises(EOFError):
         feed(CTRL_D, lambda: keys.menu("What now?", ["A", "B"]).unsafe_ask())
+
+
+def test_the_edit_wizard_gives_a_walk_in_sale_a_customer(sqlite_engine):
+    from sqlmodel import select
+
+    from ordercli import db
+    from ordercli.domain import CustomerIn, ItemIn, OrderDraft
+    from ordercli.models import Customer, Order
+    from ordercli.services import catalog, orders
+    from ordercli.uow import UnitOfWork
+    from ordercli.wizard.edit import run_edit_wizard
+    from tests.wizard_keys import UP
+
+    with UnitOfWork(sqlite_engine, deliver=False) as uow:
+        catalog.add_product(uow.session, sku="MUG-01", name="Blue mug", price=1800, stock=3, tax_rate=2000)
+        uow.commit(saved="product")
+    with UnitOfWork(sqlite_engine, deliver=False) as uow:
+        orders.place_order(uow.session, OrderDraft(customer=CustomerIn(name=""), items=[ItemIn(sku="MUG-01", quantity=1)], walk_in=True))
+        uow.commit(saved="order")
+    keys = UP + ENTER + "Ana Lima" + ENTER + "ana@example.com" + ENTER + ENTER  # Customer: name, email, no phone
+    keys += DOWN + DOWN + ENTER + YES  # review, save
+    feed(keys, run_edit_wizard, sqlite_engine, "1001", yes=False, dry_run=False, fmt="table", expect_version=None)
+    with db.read_session(sqlite_engine) as s:
+        o = s.exec(select(Order)).one()
+        assert (o.walk_in, o.customer_name, o.customer_email) == (False, "Ana Lima", "ana@example.com")
+        assert [c.email for c in s.exec(select(Customer)).all()] == ["ana@example.com"]
