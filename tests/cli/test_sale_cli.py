@@ -131,14 +131,14 @@ def test_unknown_pay_method_is_refused_with_the_list_and_nothing_written(shop):
 
 def test_tendered_is_cash_only_and_must_cover_the_amount(shop):
     refused(shop("order", "create", "--walk-in", "--item", "MUG-01", "--pay", "card", "--tendered", "20"), 2, "cash only")
-    refused(shop("order", "create", "--walk-in", "--item", "MUG-01", "--pay", "cash", "--tendered", "10"), 2, "less than")
+    refused(shop("order", "create", "--walk-in", "--item", "MUG-01", "--pay", "cash", "--tendered", "10"), 2, "less than", "--pay-amount")
     refused(shop("order", "create", "--walk-in", "--item", "MUG-01", "--tendered", "10"), 2, "--pay")
     refused(shop("order", "create", "--walk-in", "--item", "MUG-01", "--pay-amount", "10"), 2, "--pay")
     assert orders(shop) == [] and stock(shop, "MUG-01") == 12
 
 
 def test_paying_more_than_the_total_is_refused_and_nothing_written(shop):
-    refused(shop("order", "create", "--walk-in", "--item", "MUG-01", "--pay", "card", "--pay-amount", "30"), 1, "more than")
+    refused(shop("order", "create", "--walk-in", "--item", "MUG-01", "--pay", "card", "--pay-amount", "30"), 1, "more than", "--pay-amount up to €18.00")
     assert orders(shop) == [] and stock(shop, "MUG-01") == 12
 
 

@@ -233,12 +233,17 @@ def _sell_from_draft(engine, draft, sale, *, dry_run: bool, fmt: str) -> None:
     from ordercli import output, serialize
     import ordercli.cli._state as _state
     import ordercli.cli.render as render
+    from ordercli.errors import OrderCliError
     from ordercli.services import orders, payments
     from ordercli.uow import preview
 
     if dry_run:
         priced = preview_placed(engine, draft, fmt="none", title="Dry run — nothing saved")
-        facts = preview(engine, lambda s: _sale_facts(payments.sell(s, draft=copy.deepcopy(draft), payments=copy.deepcopy(sale))))
+        try:
+            facts = preview(engine, lambda s: _sale_facts(payments.sell(s, draft=copy.deepcopy(draft), payments=copy.deepcopy(sale))))
+        except OrderCliError as e:
+            _sale_hint(e)
+            raise
         if fmt == "json":
             output.print_json({**render.preview_dict(priced), "payment_status": facts["payment_status"], "balance_due": _money(facts["due"], facts["currency"]), **_sale_json(facts)})
         else:
@@ -246,7 +251,11 @@ def _sell_from_draft(engine, draft, sale, *, dry_run: bool, fmt: str) -> None:
             _say_sale(facts, preview=True)
         return
     with _state.unit_of_work(engine) as uow:
-        res = payments.sell(uow.session, draft=draft, payments=sale)
+        try:
+            res = payments.sell(uow.session, draft=draft, payments=sale)
+        except OrderCliError as e:
+            _sale_hint(e)
+            raise
         facts = _sale_facts(res)
         number = res.order.number
         uow.commit(saved=f"Order {number}" + (" and its payment" if res.payments else ""))
@@ -258,6 +267,18 @@ def _sell_from_draft(engine, draft, sale, *, dry_run: bool, fmt: str) -> None:
     render.render_order(d)
     render.announce(res.placed)
     _say_sale(facts)
+
+
+def _sale_hint(e) -> None:
+    """The words of a refused payment for `order create --pay` (its flags are --pay-amount and --tendered)."""
+    facts = getattr(e, "facts", None) or {}
+    code = getattr(e, "code", None)
+    if code == "pay.tendered_short":
+        e.hint = f"Give --tendered of at least {facts.get('applied', 'the amount')}, or a smaller --pay-amount."
+    elif code == "pay.too_much":
+        e.hint = f"Give --pay-amount up to {facts.get('due', 'the total')}, or leave it out to pay the whole total."
+    elif code == "pay.nothing_due":
+        e.hint = "Nothing is due on this order: leave out --pay."
 
 
 def _money(v: int, cur: str) -> str:
