@@ -116,3 +116,16 @@ def test_the_edit_wizard_gives_a_walk_in_sale_a_customer(sqlite_engine):
         o = s.exec(select(Order)).one()
         assert (o.walk_in, o.customer_name, o.customer_email) == (False, "Ana Lima", "ana@example.com")
         assert [c.email for c in s.exec(select(Customer)).all()] == ["ana@example.com"]
+
+
+def test_a_customer_name_typed_exactly_picks_that_customer(sqlite_engine):
+    from ordercli.services import customers
+    from ordercli.uow import UnitOfWork
+    from ordercli.wizard import order as wizard
+
+    with UnitOfWork(sqlite_engine, deliver=False) as uow:
+        customers.find_or_create(uow.session, name="Ana Lima", email="ana@example.com", phone=None)
+        uow.commit(saved="customer")
+    got = feed("ana lima" + ENTER, wizard.ask_customer, wizard.Queries(sqlite_engine), settings(), None, walk_in_ok=True)
+    assert (got.name, got.email) == ("Ana Lima", "ana@example.com")  # no email or phone asked: picked
+    assert feed(ENTER, wizard.ask_customer, wizard.Queries(sqlite_engine), settings(), None, walk_in_ok=True) is wizard.WALK_IN

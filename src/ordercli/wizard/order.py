@@ -261,6 +261,11 @@ def ask_customer(queries: Queries, settings: Settings, current: CustomerIn | Non
                     answer = questionary.text(
                         "New customer's name:", validate=_validator(lambda t: clean_text(t, "customer name", required=True))
                     ).unsafe_ask()
+            elif picked is None:
+                # A name typed exactly as one customer's (and only one's) picks that customer.
+                same = [c for c in queries.search_customers(answer, limit=3) if c.name.casefold() == answer.casefold()]
+                if len(same) == 1:
+                    picked = same[0]
         if picked is not None:
             _say(f"Customer: {_esc(picked.label())}")
             return CustomerIn(name=picked.name, email=cur.email or picked.email, phone=cur.phone or picked.phone)
