@@ -177,7 +177,8 @@ def main() -> int:
                 f"Command: `python benchmarks/bench_sale.py --sales {args.sales}" + (" --pg URL`" if args.pg else "`"),
                 _bench.info_md(info),
                 _bench.md_table(headers, rows),
-                "Each sale is its own unit of work (commit included), as a command runs it; the modes are interleaved. "
+                (
+                    "Each sale is its own unit of work (commit included), as a command runs it; the modes are interleaved. "
                 "The floor is a write transaction that only touches the order counter. `payments.sell` writes the order, "
                 "its payment(s), their timeline events and the settled status in one transaction: it costs about what "
                 "`place_order` alone costs plus the payment rows, and less than the order and the payment saved in two "
@@ -185,7 +186,8 @@ def main() -> int:
                 "average above); compare the ratios, measured in the same run. A payment is written through the ORM "
                 "(`order_rows.write_payment`, the version-checked `write_order` and its refresh), not with the Core INSERTs "
                 "`place_order` uses, which is why a payment costs about as much as the order itself: the place to look if a busy "
-                "till ever needs faster paid sales.",
+                    "till ever needs faster paid sales."
+                ),
             ]
         )
         print("\nUpdated", _bench.update_doc("sale", md))

@@ -11,7 +11,17 @@ from ordercli.services.payments import PaymentIn
 from ordercli.settings import Settings
 from ordercli.wizard import confirm as keys
 from ordercli.wizard.payment import ask_payment
-from tests.wizard_keys import CTRL_D, DOWN, ENTER, NO, PAY_BACK, PAY_CARD, PAY_CASH, PAY_LATER, YES
+from tests.wizard_keys import (
+    CTRL_D,
+    DOWN,
+    ENTER,
+    NO,
+    PAY_BACK,
+    PAY_CARD,
+    PAY_CASH,
+    PAY_LATER,
+    YES,
+)
 
 
 def feed(text: str, fn, *args, **kwargs):

@@ -9,7 +9,19 @@ import sys
 import pexpect
 import pytest
 
-from tests.wizard_keys import CTRL_D, DOWN, ENTER, ESC, NO, PAY_BACK, PAY_CARD, PAY_CASH, PAY_LATER, UP, YES
+from tests.wizard_keys import (
+    CTRL_D,
+    DOWN,
+    ENTER,
+    ESC,
+    NO,
+    PAY_BACK,
+    PAY_CARD,
+    PAY_CASH,
+    PAY_LATER,
+    UP,
+    YES,
+)
 
 pytestmark = pytest.mark.slow
 

@@ -8,7 +8,15 @@ from sqlmodel import select
 from ordercli import db
 from ordercli.domain import CustomerIn, ItemIn, OrderDraft
 from ordercli.errors import InputError, RefusedError
-from ordercli.models import Customer, Order, OrderEvent, Outbox, Payment, Product, StockMovement
+from ordercli.models import (
+    Customer,
+    Order,
+    OrderEvent,
+    Outbox,
+    Payment,
+    Product,
+    StockMovement,
+)
 from ordercli.services import payments
 from ordercli.services.payments import PaymentIn
 from ordercli.uow import UnitOfWork

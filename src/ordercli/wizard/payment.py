@@ -62,7 +62,7 @@ def ask_payment(settings, *, total: int, currency: str):
         if pick == LATER:
             return taken
 
-        def money_or_all(t: str, what: str) -> int:
+        def money_or_all(t: str, what: str, due: int = due) -> int:
             return due if not t.strip() else parse_money(t, currency, what=what)
 
         if pick == "cash":
