@@ -42,6 +42,10 @@ class Address:
         return {"name": self.name, "street": self.street, "city": self.city, "postal_code": self.postal_code, "country": self.country}
 
 
+#: the name a walk-in sale shows everywhere (lists, details, invoices); it has no customer record
+WALK_IN_NAME = "Walk-in"
+
+
 @dataclass
 class CustomerIn:
     name: str
@@ -87,6 +91,7 @@ class OrderDraft:
     door: str = "flags"
     external_ref: str | None = None
     notify_customer: bool = True
+    walk_in: bool = False  # a sale to a passer-by: no customer (name, email, phone) at all
 
 
 # --------------------------------------------------------------------------- text

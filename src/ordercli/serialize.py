@@ -30,6 +30,7 @@ def order_dict(order, lines, surcharges, *, events=None, payments=None, notifica
         "fulfillment_status": order.fulfillment_status,
         "currency": cur,
         "customer": {"name": order.customer_name, "email": order.customer_email, "phone": order.customer_phone},
+        "walk_in": bool(order.walk_in),
         "items": [
             {
                 "sku": ln.sku,

@@ -286,7 +286,7 @@ class DraftIn(BaseModel):
 
     model_config = _FROZEN
 
-    customer: CustomerIn
+    customer: Optional[CustomerIn]  # None for a walk-in sale
     items: list[ItemIn]
     discount: Optional[Adjustment] = None
     surcharges: list[Adjustment] = []
@@ -299,6 +299,22 @@ class DraftIn(BaseModel):
     door: str = "flags"
     external_ref: Annotated[Optional[str], _text("order reference", "reference")] = None
     notify_customer: bool = True
+    walk_in: bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _walk_in(cls, value: Any) -> Any:
+        """A walk-in sale has no customer: a name, email or phone with it is refused; without it, a customer is required."""
+        if not isinstance(value, dict):
+            return value
+        c = _as_dict(value.get("customer")) or {}
+        if value.get("walk_in"):
+            if any((str(c.get(k) or "").strip() and not (k == "name" and str(c.get(k)).strip() == domain.WALK_IN_NAME)) for k in ("name", "email", "phone")):
+                raise _fail("A walk-in sale has no customer name, email or phone.", "Leave the customer out, or give it without walk-in.")
+            return {**value, "customer": None}
+        if value.get("customer") is None:
+            raise _fail("The customer is required.", "Give a customer name and an email or phone, or make it a walk-in sale.", missing=True)
+        return value
 
     @field_validator("items")
     @classmethod
@@ -349,7 +365,9 @@ class DraftIn(BaseModel):
 
         s = self.shipping
         return domain.OrderDraft(
-            customer=domain.CustomerIn(name=self.customer.name, email=self.customer.email, phone=self.customer.phone),
+            customer=(
+                domain.CustomerIn(name="") if self.customer is None else domain.CustomerIn(name=self.customer.name, email=self.customer.email, phone=self.customer.phone)
+            ),
             items=[domain.ItemIn(quantity=i.quantity, sku=i.sku, name=i.name, unit_price=i.unit_price, tax_rate=i.tax_rate) for i in self.items],
             discount=self.discount,
             surcharges=list(self.surcharges),
@@ -362,6 +380,7 @@ class DraftIn(BaseModel):
             door=self.door,
             external_ref=self.external_ref,
             notify_customer=self.notify_customer,
+            walk_in=self.customer is None,
         )
 
 

@@ -18,7 +18,7 @@ from ordercli.domain import CustomerIn, OrderDraft
 from ordercli.models import Order, Product, StockMovement
 from ordercli.services import catalog, common, orders
 from ordercli.wizard import order as wizard
-from tests.wizard_keys import BACKSPACE, CTRL_C, DOWN, ENTER
+from tests.wizard_keys import BACKSPACE, CTRL_C, DOWN, ENTER, NO, PAY_LATER, UP, YES
 
 
 @pytest.fixture
@@ -145,11 +145,13 @@ def test_run_wizard_creates_orders_then_stops(shop):
         "Ana" + ENTER + "ana@example.com" + ENTER + ENTER + "MUG-01" + ENTER + "2" + ENTER + ENTER + ENTER
         + ENTER  # email the confirmation? yes
         + ENTER  # create? yes
-        + "y"  # next order
+        + PAY_LATER
+        + YES  # next order
         + "Bob" + ENTER + "bob@example.com" + ENTER + ENTER + "MUG-01" + ENTER + "1" + ENTER + ENTER + ENTER
-        + "n"  # no confirmation email
+        + NO  # no confirmation email
         + ENTER  # create
-        + "n"  # no next order
+        + PAY_LATER
+        + NO  # no next order
     )
     feed(keys, run_at_stall, shop, empty_draft())
     with db.read_session(shop) as s:
@@ -163,9 +165,9 @@ def test_run_wizard_creates_orders_then_stops(shop):
 
 
 def test_run_wizard_declined_confirmation_writes_nothing(shop):
-    keys = "Ana" + ENTER + "ana@example.com" + ENTER + ENTER + "MUG-01" + ENTER + "2" + ENTER + ENTER + ENTER + ENTER + "n"
-    keys += DOWN + DOWN + ENTER  # Not created. What now? -> Drop this order
-    keys += "n"  # no next order
+    keys = "Ana" + ENTER + "ana@example.com" + ENTER + ENTER + "MUG-01" + ENTER + "2" + ENTER + ENTER + ENTER + ENTER + NO
+    keys += UP + ENTER  # Not created. What now? -> Drop this order (the last choice)
+    keys += NO  # no next order
     feed(keys, run_at_stall, shop, empty_draft())
     with db.read_session(shop) as s:
         assert s.exec(select(Order)).all() == []
@@ -196,8 +198,8 @@ def test_typed_email_of_a_new_customer_is_their_email_not_their_name(shop):
 def test_ref_applies_to_the_first_wizard_order_only(shop):
     one = "CARD" + ENTER + ENTER + ENTER + ENTER  # item, qty 1, finish, Done
     keys = (
-        "Ana" + ENTER + "ana@example.com" + ENTER + ENTER + one + "n" + ENTER + "y"
-        + "Bob" + ENTER + "bob@example.com" + ENTER + ENTER + one + "n" + ENTER + "n"
+        "Ana" + ENTER + "ana@example.com" + ENTER + ENTER + one + NO + ENTER + PAY_LATER + YES
+        + "Bob" + ENTER + "bob@example.com" + ENTER + ENTER + one + NO + ENTER + PAY_LATER + NO
     )
     draft = empty_draft()
     draft.external_ref = "PAPER-1"
@@ -220,9 +222,10 @@ def test_shortage_at_review_keeps_the_customer_and_asks_the_items_again(shop):
         ENTER  # extras: Done
         + ENTER  # What now? -> change the items
         + "MUG-01" + ENTER + "1" + ENTER + ENTER  # one mug, finish
-        + "n"  # no email
+        + NO  # no email
         + ENTER  # create
-        + "n"  # no next order
+        + PAY_LATER
+        + NO  # no next order
     )
     feed(keys, run_at_stall, shop, draft)
     with db.read_session(shop) as s:
@@ -263,7 +266,7 @@ def test_fixing_a_shortage_keeps_the_lines_that_were_fine(shop):
         ENTER  # extras: Done
         + ENTER  # What now? -> change the short items
         + "MUG-01" + ENTER + "1" + ENTER + ENTER  # the mug again, with what is left; finish
-        + "n" + ENTER + "n"  # no email; create; no next order
+        + NO + ENTER + PAY_LATER + NO  # no email; create; pay later; no next order
     )
     feed(keys, run_at_stall, shop, draft)
     with db.read_session(shop) as s:
@@ -280,11 +283,11 @@ def test_add_items_in_an_edit_can_be_left_without_adding_anything(shop):
 
 def test_declining_at_the_review_lets_the_person_fix_the_items_and_create(shop):
     keys = "Ana" + ENTER + "ana@example.com" + ENTER + ENTER + "MUG-01" + ENTER + "3" + ENTER + ENTER + ENTER  # 3 mugs, no extras
-    keys += ENTER + "n"  # email yes; "Create this order?" no: the customer wanted 1
+    keys += ENTER + NO  # email yes; "Create this order?" no: the customer wanted 1
     keys += ENTER  # Not created. What now? -> Change the items
     keys += ENTER + ENTER + BACKSPACE * 3 + "1" + ENTER  # Which line? MUG-01 -> Change quantity -> 1
     keys += DOWN + DOWN + ENTER  # Which line? -> Back: the review again
-    keys += ENTER + ENTER + "n"  # email yes; create; no next order
+    keys += ENTER + ENTER + PAY_LATER + NO  # email yes; create; pay later; no next order
     feed(keys, run_at_stall, shop, empty_draft())
     with db.read_session(shop) as s:
         (order,) = s.exec(select(Order)).all()

@@ -89,7 +89,7 @@ def go_review(child) -> None:
 def save_and_end(child, said: str) -> None:
     """From the review: save, check what it said, and that it ended with exit 0."""
     child.expect("Save these changes")
-    child.send("y")
+    child.send("y" + ENTER)
     child.expect(said)
     child.expect(pexpect.EOF)
     child.close()
@@ -132,7 +132,7 @@ def test_interactive_edit_changes_the_customer(store):
     child.send(DOWN + DOWN + ENTER)  # the menu starts on Items again: two down is the review
     child.expect("Email: ana@example.com → ana.lima@example.com")
     child.expect("Save these changes")
-    child.send("y")
+    child.send("y" + ENTER)
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
@@ -167,7 +167,7 @@ def test_a_save_after_another_till_changed_the_order_is_refused(store):
     # Meanwhile another till writes a staff note on the same order.
     other = subprocess.run([sys.executable, "-m", "ordercli", "order", "edit", number, "--staff-note", "Call first"], env=env_for(url), capture_output=True, text=True, timeout=60)
     assert other.returncode == 0, other.stderr
-    child.send("y")
+    child.send("y" + ENTER)
     child.expect(f"Order {number} changed since you opened it; run the command again")
     child.expect(pexpect.EOF)
     child.close()
@@ -194,7 +194,7 @@ def test_cancel_and_refund_ask_for_confirmation_on_a_terminal(store):
     # Declining writes nothing.
     child = spawn(url, "order", "cancel", number, "--no-notify")
     child.expect(rf"Cancel order {number} \(€36.00\) and return MUG-01 ×2 to stock\?")
-    child.send("n")
+    child.send("n" + ENTER)
     child.expect("Not cancelled. Nothing changed.")
     child.expect(pexpect.EOF)
     child.close()
@@ -203,7 +203,7 @@ def test_cancel_and_refund_ask_for_confirmation_on_a_terminal(store):
     # Saying yes cancels and returns the stock.
     child = spawn(url, "order", "cancel", number, "--no-notify")
     child.expect("Cancel order")
-    child.send("y")
+    child.send("y" + ENTER)
     child.expect("Stock returned: MUG-01 ×2")
     child.expect(pexpect.EOF)
     child.close()
@@ -224,7 +224,7 @@ def test_refund_confirmed_on_a_terminal(store):
     assert r.returncode == 0, r.stderr
     child = spawn(url, "order", "refund", number, "--no-notify")
     child.expect(rf"Refund €36.00 on order {number} \(in full\) and return MUG-01 ×2 to stock\?")
-    child.send("y")
+    child.send("y" + ENTER)
     child.expect("Refund of €36.00 recorded")
     child.expect(pexpect.EOF)
     child.close()
@@ -246,7 +246,7 @@ def test_stock_taken_by_another_till_before_the_save_keeps_the_edit_open(store):
         env=env_for(url), capture_output=True, text=True, timeout=60,
     )
     assert other.returncode == 0, other.stderr
-    child.send("y")
+    child.send("y" + ENTER)
     child.expect("Nothing was saved. Change the order or review it again.")
     open_quantity(child)  # still editing, with what was typed
     child.expect(r"Quantity \(now 4, up to 3")  # the draft kept 4; the order's own 2 + 1 left

@@ -219,7 +219,7 @@ def test_wizard_finds_and_shows_a_hostile_customer_and_product(sqlite_engine, ca
     from ordercli.wizard import order as wizard
     from ordercli.wizard.edit import _label
     from ordercli.wizard.stall import run_wizard
-    from tests.wizard_keys import ENTER
+    from tests.wizard_keys import ENTER, NO, PAY_LATER
 
     person = "Ana [/] \x1b[31mred\x1b]8;;http://evil.example\x07 \u202eexe"
     thing = "Cup [/bold] [link=http://evil.example/pay]Pay[/link] \x07\r"
@@ -251,7 +251,8 @@ def test_wizard_finds_and_shows_a_hostile_customer_and_product(sqlite_engine, ca
         + "CUP-1" + ENTER + "2" + ENTER + ENTER  # 2 cups, no more items
         + ENTER  # extras: done
         + ENTER + ENTER  # email the confirmation, create
-        + "n"  # no next order
+        + PAY_LATER
+        + NO  # no next order
     )
     with create_pipe_input() as inp:
         inp.send_text(keys)

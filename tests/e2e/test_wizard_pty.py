@@ -9,7 +9,7 @@ import sys
 import pexpect
 import pytest
 
-from tests.wizard_keys import CTRL_C, DOWN, ENTER
+from tests.wizard_keys import CTRL_C, DOWN, ENTER, NO, PAY_LATER
 
 pytestmark = pytest.mark.slow
 
@@ -76,9 +76,11 @@ def test_wizard_creates_an_order_in_the_store(store):
     child.send(ENTER)
     child.expect("Create this order")
     child.send(ENTER)
+    child.expect("Payment")
+    child.send(PAY_LATER)
     child.expect(r"1001\S* created")
     child.expect("Start the next order")
-    child.send("n")
+    child.send(NO)
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
@@ -127,15 +129,19 @@ def test_a_price_changed_on_another_till_after_the_review_is_shown_again_before_
     _to_confirmation(child)  # the review showed 2 x 18.00 = 36.00
     run(store, "product", "edit", "MUG-01", "--price", "25.00")  # another till, meanwhile
     child.send(ENTER)
+    child.expect("Payment")
+    child.send(PAY_LATER)
     child.expect(r"total changed since the review \(€36\.00 → €50\.00\)")
     assert rows(store, "SELECT COUNT(*) FROM orders") == [(0,)]  # nothing saved at the old price…
     child.expect("Email the order confirmation")  # …and the new review is asked about again
     child.send(ENTER)
     child.expect("Create this order")
     child.send(ENTER)
+    child.expect("Payment")
+    child.send(PAY_LATER)
     child.expect(r"1001\S* created")
     child.expect("Start the next order")
-    child.send("n")
+    child.send(NO)
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
@@ -157,6 +163,8 @@ def test_ctrl_d_cancels_like_ctrl_c_and_after_a_saved_order_just_ends(store):
     child = spawn(store, "order", "create")
     _to_confirmation(child)
     child.send(ENTER)
+    child.expect("Payment")
+    child.send(PAY_LATER)
     child.expect(r"1001\S* created")
     child.expect("Start the next order")
     child.send("\x04")  # Ctrl-D here: "no", the order stays saved
@@ -171,6 +179,8 @@ def test_ctrl_c_in_the_next_order_drops_that_order_only_and_names_the_saved_one(
     child = spawn(store, "order", "create")
     _to_confirmation(child)
     child.send(ENTER)
+    child.expect("Payment")
+    child.send(PAY_LATER)
     child.expect(r"1001\S* created")
     child.expect("Start the next order")
     child.send(ENTER)

@@ -26,6 +26,14 @@ Examples:
 
   ordercli order create --name "Ana Lima" --email ana@example.com --item MUG-01:2 --custom-item "Gift wrap=2.50" --payment-method Cash
 
+  ordercli order create --walk-in --item MUG-01 --pay cash --tendered 20     (a paid sale to a passer-by; prints the change)
+
+  ordercli order create --walk-in --item MUG-01:3 --pay card --pay-amount 10  (part paid by card, the rest due)
+
+With --pay the order and its payment are saved together (one confirmation
+email, showing the payment). --walk-in sells to a passer-by: no customer
+record, no customer email; the order shows as "Walk-in".
+
 The order is saved as Awaiting payment / Awaiting processing and the stock of
 tracked items drops at once (never below zero). Without a terminal, or with
 --no-input, a missing value is an error that names the flag.
@@ -34,6 +42,7 @@ tracked items drops at once (never below zero). Without a terminal, or with
 
 @app.command("create", help=CREATE_HELP)
 def create(
+    walk_in: bool = typer.Option(False, "--walk-in", help="A sale to a passer-by: no name, email or phone (instead of --name/--email/--phone)."),
     name: Optional[str] = typer.Option(None, "--name", help="Customer name."),
     email: Optional[str] = typer.Option(None, "--email", help="Customer email (email and/or phone required)."),
     phone: Optional[str] = typer.Option(None, "--phone", help="Customer phone; national numbers use store.phone_region."),
@@ -56,6 +65,9 @@ def create(
     bill_postal_code: Optional[str] = typer.Option(None, "--bill-postal-code", help="Billing address: postal code."),
     bill_country: Optional[str] = typer.Option(None, "--bill-country", metavar="CC", help="Billing address: country code."),
     payment_method: Optional[str] = typer.Option(None, "--payment-method", help="Free text: Cash, Card terminal, PayPal invoice…"),
+    pay: Optional[str] = typer.Option(None, "--pay", metavar="METHOD", help="Take the payment now with this payment method (code or label: cash, card…)."),
+    pay_amount: Optional[str] = typer.Option(None, "--pay-amount", metavar="AMOUNT", help="With --pay: the amount paid now (default: the whole total)."),
+    tendered: Optional[str] = typer.Option(None, "--tendered", metavar="AMOUNT", help="With --pay cash: the cash handed over; the change is printed."),
     note: Optional[str] = typer.Option(None, "--note", help="Note visible to the customer."),
     staff_note: Optional[str] = typer.Option(None, "--staff-note", help="Private note for staff."),
     ref: Optional[str] = typer.Option(None, "--ref", help="Your own reference; re-running with the same --ref creates nothing new."),
@@ -74,6 +86,24 @@ def create(
     with dbmod.read_session(engine) as s:
         settings = common.load_settings(s)
     cur = settings.currency
+
+    if walk_in and any(v is not None for v in (name, email, phone)):
+        given = ", ".join(f for f, v in (("--name", name), ("--email", email), ("--phone", phone)) if v is not None)
+        raise InputError(f"--walk-in sells to a passer-by: leave out {given} (or drop --walk-in for a customer's order).")
+    if pay is None and (tendered is not None or pay_amount is not None):
+        raise InputError(f"{'--tendered' if tendered is not None else '--pay-amount'} goes with --pay METHOD (e.g. --pay cash --tendered 20).")
+    sale = None
+    if pay is not None:
+        from ordercli.services.payments import PaymentIn
+
+        sale = [
+            PaymentIn(
+                method=pay,
+                amount=parse_money(pay_amount, cur, what="--pay-amount") if pay_amount is not None else None,
+                tendered=parse_money(tendered, cur, what="--tendered") if tendered is not None else None,
+            )
+        ]
+        _check_pay_method(settings, pay, tendered is not None)
 
     items = [parse_item_spec(x) for x in item] + [parse_custom_item(x, cur) for x in custom_item]
     shipping = None
@@ -100,12 +130,13 @@ def create(
         door="flags",
         external_ref=ref,
         notify_customer=notify,
+        walk_in=walk_in,
     )
 
     missing = []
-    if not (name and name.strip()):
+    if not walk_in and not (name and name.strip()):
         missing.append("--name")
-    if not (email and email.strip()) and not (phone and phone.strip()):
+    if not walk_in and not (email and email.strip()) and not (phone and phone.strip()):
         missing.append("--email or --phone")
     if not items:
         missing.append("--item or --custom-item")
@@ -114,8 +145,10 @@ def create(
         if not can_prompt():
             raise InputError(
                 f"Missing {', '.join(missing)}.",
-                "Give them as flags, or run `ordercli order create` on a terminal without --no-input to use the wizard.",
+                "Give them as flags (--walk-in for a passer-by), or run `ordercli order create` on a terminal without --no-input to use the wizard.",
             )
+        if sale is not None:
+            raise InputError(f"Missing {', '.join(missing)}: --pay needs the whole order as flags (the wizard asks for the payment itself).")
         from ordercli.wizard.stall import run_wizard
 
         run_wizard(engine, draft, settings=settings, dry_run=dry_run, yes=yes, fmt=fmt.value)
@@ -124,7 +157,134 @@ def create(
     from ordercli.cli.flag_names import naming_flags
 
     with naming_flags():  # the validation gate's field paths -> these flags
-        _create_from_draft(engine, draft, dry_run=dry_run, fmt=fmt.value)
+        if sale is not None:
+            _sell_from_draft(engine, draft, sale, dry_run=dry_run, fmt=fmt.value)
+        else:
+            _create_from_draft(engine, draft, dry_run=dry_run, fmt=fmt.value)
+
+
+def _check_pay_method(settings, text: str, tendered: bool) -> None:
+    """``--pay`` names a method of the store (refused with the list otherwise); ``--tendered`` is cash only."""
+    from ordercli import payment_methods
+
+    methods = payment_methods.of(settings)
+    try:
+        code = payment_methods.resolve(text, methods, settings.locale)
+    except InputError as e:
+        raise InputError(f"--pay: {e.message} {e.hint}") from None
+    if tendered and code != "cash":
+        raise InputError(f"--tendered is for cash only ({payment_methods.label(code, methods)} takes the exact amount): drop --tendered, or use --pay cash.")
+
+
+def _sale_facts(res) -> dict:
+    """Plain values of a sale (they outlive a preview's rollback)."""
+    o = res.order
+    return {
+        "number": o.number,
+        "currency": o.currency,
+        "total": o.total,
+        "paid": o.paid,
+        "due": o.balance_due,
+        "payment_status": o.payment_status,
+        "change": res.change,
+        "payments": [
+            {"method": r.payment.method, "method_code": r.payment.method_code, "amount": r.payment.amount, "tendered": r.payment.tendered, "change": r.payment.change}
+            for r in res.payments
+        ],
+    }
+
+
+def _sale_json(facts: dict) -> dict:
+    from ordercli.money import to_decimal_str
+
+    cur = facts["currency"]
+
+    def m(v):
+        return None if v is None else to_decimal_str(v, cur)
+
+    return {
+        "change": m(facts["change"]),
+        "sale_payments": [
+            {"method": p["method"], "method_code": p["method_code"], "amount": m(p["amount"]), "tendered": m(p["tendered"]), "change": m(p["change"])}
+            for p in facts["payments"]
+        ],
+    }
+
+
+def _say_sale(facts: dict, *, preview: bool = False) -> None:
+    from ordercli import output
+    from ordercli.money import format_money
+
+    cur = facts["currency"]
+    for p in facts["payments"]:
+        line = f"  {'Would take' if preview else 'Paid'} {format_money(p['amount'], cur)} · {output.escape(p['method'] or '')}"
+        if p["tendered"] is not None:
+            line += f" · tendered {format_money(p['tendered'], cur)}"
+        output.message(line)
+    if any(p["tendered"] is not None for p in facts["payments"]):
+        output.message(f"  [bold]Change to give back: {format_money(facts['change'], cur)}[/bold]")
+
+
+def _sell_from_draft(engine, draft, sale, *, dry_run: bool, fmt: str) -> None:
+    """``order create … --pay``: the order and its payment in one unit of work (``services.payments.sell``)."""
+    import copy
+
+    from ordercli import db as dbmod
+    from ordercli import output, serialize
+    import ordercli.cli._state as _state
+    import ordercli.cli.render as render
+    from ordercli.errors import OrderCliError
+    from ordercli.services import orders, payments
+    from ordercli.uow import preview
+
+    if dry_run:
+        priced = preview_placed(engine, draft, fmt="none", title="Dry run — nothing saved")
+        try:
+            facts = preview(engine, lambda s: _sale_facts(payments.sell(s, draft=copy.deepcopy(draft), payments=copy.deepcopy(sale))))
+        except OrderCliError as e:
+            _sale_hint(e)
+            raise
+        if fmt == "json":
+            output.print_json({**render.preview_dict(priced), "payment_status": facts["payment_status"], "balance_due": _money(facts["due"], facts["currency"]), **_sale_json(facts)})
+        else:
+            render.render_priced(priced, stderr=False, title="Dry run — nothing saved")
+            _say_sale(facts, preview=True)
+        return
+    with _state.unit_of_work(engine) as uow:
+        try:
+            res = payments.sell(uow.session, draft=draft, payments=sale)
+        except OrderCliError as e:
+            _sale_hint(e)
+            raise
+        facts = _sale_facts(res)
+        number = res.order.number
+        uow.commit(saved=f"Order {number}" + (" and its payment" if res.payments else ""))
+    with dbmod.read_session(engine) as s:
+        d = orders.order_detail(s, number)
+    if fmt == "json":
+        output.print_json({**serialize.order_dict(d.order, d.lines, d.surcharges, events=d.events, payments=d.payments, notifications=d.notifications), **_sale_json(facts)})
+        return
+    render.render_order(d)
+    render.announce(res.placed)
+    _say_sale(facts)
+
+
+def _sale_hint(e) -> None:
+    """The words of a refused payment for `order create --pay` (its flags are --pay-amount and --tendered)."""
+    facts = getattr(e, "facts", None) or {}
+    code = getattr(e, "code", None)
+    if code == "pay.tendered_short":
+        e.hint = f"Give --tendered of at least {facts.get('applied', 'the amount')}, or a smaller --pay-amount."
+    elif code == "pay.too_much":
+        e.hint = f"Give --pay-amount up to {facts.get('due', 'the total')}, or leave it out to pay the whole total."
+    elif code == "pay.nothing_due":
+        e.hint = "Nothing is due on this order: leave out --pay."
+
+
+def _money(v: int, cur: str) -> str:
+    from ordercli.money import to_decimal_str
+
+    return to_decimal_str(v, cur)
 
 
 def _create_from_draft(engine, draft, *, dry_run: bool, fmt: str) -> None:
@@ -174,7 +334,7 @@ def preview_placed(engine, draft, *, fmt: str, title: str):
         priced, short_error = e.priced, e
     if fmt == "json":
         output.print_json(render.preview_dict(priced))
-    else:
+    elif fmt != "none":  # "none": the caller shows it (a sale adds its payment)
         render.render_priced(priced, stderr=False, title=title)
     if short_error is not None:
         short_error.hint = "Dry run: nothing saved. Lower the quantities or add stock with `ordercli product stock SKU --add N`."

@@ -44,6 +44,21 @@ def _currency_of(engine, number: str) -> str:
         return common.get_order(s, number).currency
 
 
+def _method_of(engine, text: str | None) -> tuple[str | None, str | None]:
+    """``--method`` text -> (its label, its code) from the store's ``payment.methods``; unknown text is refused with the list."""
+    if text is None or not text.strip():
+        return None, None
+    from ordercli import db as dbmod
+    from ordercli import payment_methods
+    from ordercli.services import common
+
+    with dbmod.read_session(engine) as s:
+        settings = common.load_settings(s)
+    methods = payment_methods.of(settings)
+    code = payment_methods.resolve(text, methods, settings.locale)
+    return payment_methods.label(code, methods), code
+
+
 # --------------------------------------------------------------------- edit
 
 EDIT_HELP = """Change an order: items, customer, discounts, shipping, notes.
@@ -349,7 +364,7 @@ refused unless cash was tendered (the rest is change).
 def pay(
     number: str = typer.Argument(..., help="Order number."),
     amount: Optional[str] = typer.Option(None, "--amount", metavar="AMOUNT", help="Amount paid (default: the balance due)."),
-    method: Optional[str] = typer.Option(None, "--method", help="Cash, Card terminal… (default: the order's payment method)."),
+    method: Optional[str] = typer.Option(None, "--method", help="A payment method of the store (code or label: cash, card…; default: the order's payment method)."),
     tendered: Optional[str] = typer.Option(None, "--tendered", metavar="AMOUNT", help="Cash handed over; the change is printed."),
     reference: Optional[str] = typer.Option(
         None, "--ref", "--reference", metavar="TEXT", help="Receipt or transaction reference. A retry with the same reference records nothing new and prints the earlier payment."
@@ -368,9 +383,11 @@ def pay(
     cur = _currency_of(engine, number)
     amt = parse_money(amount, cur, what="amount") if amount is not None else None
     tend = parse_money(tendered, cur, what="amount tendered") if tendered is not None else None
+    method, code = _method_of(engine, method)
     with _state.unit_of_work(engine) as uow:
         res = payments.record_payment(
-            uow.session, number=number, amount=amt, method=method, tendered=tend, reference=reference, expected_version=expect_version, notify_customer=notify, door="flags"
+            uow.session, number=number, amount=amt, method=method, tendered=tend, reference=reference, expected_version=expect_version, notify_customer=notify, door="flags",
+            method_code=code,
         )
         if not res.repeated:
             uow.commit(saved=f"Payment of {money(res.payment.amount, cur)} on order {res.order.number}")
@@ -417,7 +434,7 @@ def refund(
     restock: Optional[bool] = typer.Option(None, "--restock/--no-restock", help="Return the order's stock (default: yes for a full refund, unless the goods are shipped or delivered)."),
     restock_item: List[str] = typer.Option([], "--restock-item", metavar="SKU[:QTY]", help="Return these units to stock (repeatable; default QTY: all)."),
     reason: Optional[str] = typer.Option(None, "--reason", help="Why (kept in the timeline)."),
-    method: Optional[str] = typer.Option(None, "--method", help="How the money goes back (default: as it was paid)."),
+    method: Optional[str] = typer.Option(None, "--method", help="How the money goes back: a payment method of the store (default: as it was paid)."),
     reference: Optional[str] = typer.Option(
         None, "--ref", "--reference", metavar="TEXT", help="Refund reference. A retry with the same reference records nothing new and prints the earlier refund."
     ),
@@ -437,7 +454,8 @@ def refund(
     cur = _currency_of(engine, number)
     amt = parse_money(amount, cur, what="amount") if amount is not None else None
     items = _parse_restock_items(restock_item)
-    kwargs = dict(number=number, amount=amt, restock=restock, restock_items=items, reason=reason, method=method, reference=reference)
+    method, code = _method_of(engine, method)
+    kwargs = dict(number=number, amount=amt, restock=restock, restock_items=items, reason=reason, method=method, method_code=code, reference=reference)
     expected = expect_version
     if not yes:
         if not can_prompt():

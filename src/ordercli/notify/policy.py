@@ -70,7 +70,7 @@ def transport_backoff(failures: int) -> timedelta:
 
 
 def _customer_may_hear(order: Order, notify_customer: bool) -> bool:
-    return bool(notify_customer and order.customer_email)
+    return bool(notify_customer and order.customer_email and not getattr(order, "walk_in", False))
 
 
 def _status_kind(payment: tuple | None, fulfillment: tuple | None) -> str:

@@ -82,7 +82,7 @@ def draft_from_order(session: Session, order: Order) -> OrderDraft:
         shipping = ShippingIn(method=order.shipping_method, cost=order.shipping, pickup=order.pickup, address=None if ship_addr.is_empty() else ship_addr)
     bill = Address(order.bill_name, order.bill_street, order.bill_city, order.bill_postal_code, order.bill_country)
     return OrderDraft(
-        customer=CustomerIn(name=order.customer_name, email=order.customer_email, phone=order.customer_phone),
+        customer=CustomerIn(name="") if order.walk_in else CustomerIn(name=order.customer_name, email=order.customer_email, phone=order.customer_phone),
         items=items,
         discount=discount,
         surcharges=surcharges,
@@ -95,6 +95,7 @@ def draft_from_order(session: Session, order: Order) -> OrderDraft:
         door="flags",
         external_ref=order.external_ref,
         notify_customer=order.notify_customer,
+        walk_in=order.walk_in,
     )
 
 
@@ -153,6 +154,8 @@ def apply_changes(draft: OrderDraft, ch: EditChanges, currency: str = "EUR") -> 
                 continue
         d.items.append(copy.deepcopy(new))
     c = d.customer
+    if (ch.name, ch.email, ch.phone) != (None, None, None):
+        d.walk_in = False  # a name or contact given to a walk-in sale makes it a customer's order
     if ch.name is not None:
         c.name = ch.name
     if ch.email is not None:
@@ -467,7 +470,9 @@ def edit_order(
     t = pr.totals
     c = after.customer
     customer_id = order.customer_id
-    if (c.name, c.email, c.phone) != (order.customer_name, order.customer_email, order.customer_phone):
+    if after.walk_in:
+        customer_id = None
+    elif order.walk_in or (c.name, c.email, c.phone) != (order.customer_name, order.customer_email, order.customer_phone):
         customer_id = customers.find_or_create(session, name=c.name, email=c.email, phone=c.phone).id
     values = dict(customer_id=customer_id, **draft_values(after, pr))
     # The payment status follows the money (the money model settles it for the new total).

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from ordercli.domain import OrderDraft, parse_adjustment, parse_quantity, parse_surcharge
+from ordercli.domain import WALK_IN_NAME, OrderDraft, parse_adjustment, parse_quantity, parse_surcharge
 from ordercli.errors import InputError
 from ordercli.money import parse_money, parse_percent
 from ordercli.pricing import Adjustment
@@ -116,8 +116,14 @@ class _Builder:
             if cust is not None:
                 self.problem("customer must be an object {name, email, phone}.", None, col="name", path="customer")
             cust = {}
+        customer = {k: cust.get(k) for k in ("name", "email", "phone")}
+        # A walk-in sale: "walk_in": true (JSON), or the name "Walk-in" with no email or phone.
+        walk_in = d.get("walk_in") is True or (
+            str(customer.get("name") or "").strip().casefold() == WALK_IN_NAME.casefold() and not customer.get("email") and not customer.get("phone")
+        )
         data = {
-            "customer": {k: cust.get(k) for k in ("name", "email", "phone")},
+            "walk_in": walk_in,
+            "customer": customer,
             "items": self._items(d.get("items")),
             "discount": self._discount(d),
             "tip": self.call(lambda t: parse_money(t, cur, what="tip"), d.get("tip"), "tip", "tip") or 0,

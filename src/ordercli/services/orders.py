@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from ordercli import balance
-from ordercli.domain import Address, OrderDraft
+from ordercli.domain import WALK_IN_NAME, Address, OrderDraft
 from ordercli.db import fast
 from ordercli.errors import InputError, OutOfStockError, PriceChangedError, RefusedError
 from ordercli.models import Order, OrderEvent, OrderLine, OrderSurcharge, Product, utcnow
@@ -221,10 +221,12 @@ def draft_values(draft: OrderDraft, priced: PricedOrder) -> dict:
     ship = draft.shipping
     saddr = ship.address if ship and ship.address else Address()
     baddr = draft.billing or Address()
+    walk_in = bool(draft.walk_in)
     return dict(
-        customer_name=c.name,
-        customer_email=c.email,
-        customer_phone=c.phone,
+        walk_in=walk_in,
+        customer_name=WALK_IN_NAME if walk_in else c.name,
+        customer_email=None if walk_in else c.email,
+        customer_phone=None if walk_in else c.phone,
         item_count=priced.item_count,
         subtotal=t.subtotal,
         discount_percent=draft.discount.percent if draft.discount else None,
@@ -321,6 +323,7 @@ def place_order(
     catalog: dict[str, Product] | None = None,
     expected_total: int | None = None,
     gate_passed: bool = False,
+    queue_messages: bool = True,
 ) -> PlacedOrder:
     """Create an order from a draft in one transaction.
 
@@ -335,6 +338,8 @@ def place_order(
     (:class:`PriceChangedError`), so the total saved is the total reviewed.
     The import passes ``gate_passed=True`` for drafts its builder has just put
     through the same gate (validating a draft twice costs a third of an import).
+    ``queue_messages=False``: the caller queues the "created" messages itself, later in the
+    same transaction (a sale paid at once: one confirmation that shows the payment).
     """
     settings = settings if settings is not None else common.load_settings(session)
     if not gate_passed:
@@ -374,7 +379,8 @@ def place_order(
             ln.stock = left[ln.product_id] + ln.quantity
 
     c = draft.customer
-    customer_id = customers.find_or_create_id(session, name=c.name, email=c.email, phone=c.phone)
+    # A walk-in sale has no customer record.
+    customer_id = None if draft.walk_in else customers.find_or_create_id(session, name=c.name, email=c.email, phone=c.phone)
     now = utcnow()
     order = _insert_order(
         session,
@@ -411,11 +417,16 @@ def place_order(
         ],
     )
     # Notifications: written in this same transaction, delivered after commit.
-    from ordercli import notify
-
-    messages = notify.queue_order_messages(session, order, trigger="created", settings=settings, notify_customer=draft.notify_customer)
+    messages = queue_created_messages(session, order, settings=settings, notify_customer=draft.notify_customer) if queue_messages else []
     session.flush()
     return PlacedOrder(order=order, priced=priced, created=True, messages=messages)
+
+
+def queue_created_messages(session: Session, order: Order, *, settings: Settings, notify_customer: bool) -> list:
+    """The messages a new order calls for (the shop's "new order", the customer's confirmation), as it stands now."""
+    from ordercli import notify
+
+    return list(notify.queue_order_messages(session, order, trigger="created", settings=settings, notify_customer=notify_customer) or [])
 
 
 # ------------------------------------------------------------------ reading

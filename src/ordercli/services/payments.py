@@ -85,15 +85,20 @@ def record_payment(
     expected_version: int | None = None,
     notify_customer: bool = True,
     door: str = "flags",
+    method_code: str | None = None,
+    settings=None,
+    order: Order | None = None,
 ) -> PaymentResult:
     """Record a payment (default: the balance due). With ``tendered`` (cash) the change is computed.
 
     Payments that cover the total move AWAITING_PAYMENT/INCOMPLETE to PAID; a
     partial payment leaves the order awaiting payment. Paying more than is due
     is refused unless cash was tendered (the excess is then change).
+
+    ``settings`` and ``order`` (:func:`sell`): already loaded, the order placed in this same transaction.
     """
-    settings = common.load_settings(session)
-    order = lock_order(session, number, expected_version)
+    settings = settings if settings is not None else common.load_settings(session)
+    order = order if order is not None else lock_order(session, number, expected_version)
     version = order.version
     reference = clean_text(reference, "reference")
     if reference:
@@ -137,7 +142,7 @@ def record_payment(
     new = money.settle(after, old)
     pay = write_payment(
         session, order, amount=applied, method=method, tendered=tendered, change=change if tendered is not None else None, reference=reference,
-        note=f"balance due {money_text(after.due, order)}", door=door, at=now,
+        note=f"balance due {money_text(after.due, order)}", door=door, at=now, method_code=method_code,
     )
     values: dict = {"paid": after.paid}
     if new != old:
@@ -178,6 +183,7 @@ def refund_order(
     expected_version: int | None = None,
     notify_customer: bool = True,
     door: str = "flags",
+    method_code: str | None = None,
 ) -> RefundResult:
     """Give money back (default: all of it).
 
@@ -258,7 +264,8 @@ def refund_order(
     now = utcnow()
     skus = skus_of(session, restocked)
     ref = write_refund(
-        session, order, amount=amount, method=method, reason=reason, restocked=restocked, skus=skus, not_restocked=full and not restocked and order.stock_held, reference=reference, door=door, at=now
+        session, order, amount=amount, method=method, reason=reason, restocked=restocked, skus=skus, not_restocked=full and not restocked and order.stock_held, reference=reference, door=door, at=now,
+        method_code=method_code,
     )
     values: dict = {"refunded": after.refunded, "credit_refunded": after.credit_refunded}
     if new != old:
@@ -275,3 +282,98 @@ def refund_order(
     )
     session.flush()
     return RefundResult(order=order, refund=ref, full=full, restocked=restocked, skus=skus, status_change=status_change, messages=messages, from_version=version)
+
+
+# ====================================================================== a sale paid at once
+
+
+@dataclass
+class PaymentIn:
+    """One payment taken with a sale: a method (code or label, mapped strictly), an amount, cash tendered."""
+
+    method: str
+    amount: int | None = None  # None: what is still due
+    tendered: int | None = None  # cash only: what the customer handed over (the change is given back)
+
+
+@dataclass
+class SaleResult:
+    placed: object  # services.orders.PlacedOrder
+    payments: list[PaymentResult] = field(default_factory=list)
+    messages: list = field(default_factory=list)
+
+    @property
+    def order(self) -> Order:
+        return self.placed.order  # type: ignore[attr-defined]
+
+    @property
+    def change(self) -> int:
+        return sum(p.change for p in self.payments)
+
+    @property
+    def paid(self) -> int:
+        return sum(p.payment.amount for p in self.payments)
+
+
+def sell(
+    session: Session,
+    *,
+    draft,
+    payments: list[PaymentIn] | None = None,
+    expected_total: int | None = None,
+    settings=None,
+) -> SaleResult:
+    """Place an order and take its payments in the caller's one transaction.
+
+    The order, its stock, its payments (ledger rows and timeline events, exactly as
+    :func:`record_payment`) and its settled status are written together; a payment
+    that is refused leaves nothing (the caller's unit of work rolls back). The
+    customer gets one confirmation, queued last, that shows the final state: paid,
+    partly paid, or how to pay. Payments in turn: each defaults to what is still due;
+    cash ``tendered`` must cover its amount and the rest is change.
+    """
+    from ordercli import payment_methods
+    from ordercli.services import orders
+
+    settings = settings if settings is not None else common.load_settings(session)
+    methods = payment_methods.of(settings)
+    wanted = []
+    for p in payments or []:
+        code = payment_methods.resolve(p.method, methods, settings.locale)
+        if p.tendered is not None and code != "cash":
+            raise InputError(
+                f"Only cash is tendered: {payment_methods.label(code, methods)} takes the exact amount.", code="sale.tendered_not_cash", method=code
+            )
+        wanted.append((p, code))
+    placed = orders.place_order(session, draft, settings=settings, expected_total=expected_total, queue_messages=False)
+    result = SaleResult(placed=placed)
+    if not placed.created:  # a retry of an order already taken (same reference): nothing new
+        return result
+    order = placed.order
+    door = draft.door
+    for p, code in wanted:
+        due = order.balance.due
+        if due <= 0:
+            raise RefusedError(
+                f"Nothing is left to pay on order {order.number}: the payments before already cover {money_text(order.total, order)}.",
+                code="pay.nothing_due",
+                order=order.number,
+            )
+        amount = due if p.amount is None else p.amount
+        if amount > due:
+            raise RefusedError(
+                f"{money_text(amount, order)} is more than the balance due on order {order.number} ({money_text(due, order)}).",
+                code="pay.too_much",
+                due=money_text(due, order),
+                asked=to_decimal_str(amount, order.currency),
+            )
+        result.payments.append(
+            record_payment(
+                session, number=order.number, amount=amount, method=payment_methods.label(code, methods), method_code=code,
+                tendered=p.tendered, notify_customer=False, door=door, settings=settings, order=order,
+            )
+        )
+    result.messages = orders.queue_created_messages(session, order, settings=settings, notify_customer=draft.notify_customer)
+    placed.messages = result.messages  # type: ignore[attr-defined]
+    session.flush()
+    return result

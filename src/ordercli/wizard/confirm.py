@@ -1,4 +1,11 @@
-"""Confirmation prompts of the commands that change or import (cancel, refund, import).
+"""The keys every prompt shares, and the confirmation prompts of the commands that change or import.
+
+* every yes/no question waits for Enter: "y" then Enter answers that one question, and
+  nothing typed for it spills into the next prompt;
+* Ctrl-C and Ctrl-D cancel at every prompt, arrow-key menus included (KeyboardInterrupt /
+  EOFError: "Cancelled, nothing saved.", exit 130);
+* Esc goes back one step where the prompt offers it (``back=True``: the prompt returns
+  :data:`BACK`), as does an explicit "Back" choice in the menus.
 
 questionary is imported inside each prompt: the commands import this module
 only when they are about to ask.
@@ -10,11 +17,70 @@ from ordercli.cli._state import can_prompt
 from ordercli.errors import InputError
 
 
-def confirm(message: str, default: bool = True) -> bool:
-    """A yes/no question (Ctrl-C raises KeyboardInterrupt: "Cancelled, nothing saved.")."""
+class _Back:
+    """What a prompt returns when the person goes back one step (Esc, or the "Back" choice)."""
+
+    def __repr__(self) -> str:
+        return "BACK"
+
+
+BACK = _Back()
+BACK_LABEL = "Back"
+
+
+def guarded(question, *, back: bool = False):
+    """``question`` (a questionary Question) with Ctrl-D cancelling and, if ``back``, Esc returning :data:`BACK`."""
+    from prompt_toolkit.key_binding import KeyBindings, merge_key_bindings
+    from prompt_toolkit.keys import Keys
+
+    extra = KeyBindings()
+
+    @extra.add(Keys.ControlD, eager=True)
+    def _eof(event):
+        event.app.exit(exception=EOFError, style="class:aborting")
+
+    if back:
+
+        @extra.add(Keys.Escape)  # not eager: an arrow key's escape sequence still moves the cursor
+        def _back(event):
+            event.app.exit(result=BACK)
+
+    app = question.application
+    app.key_bindings = merge_key_bindings([app.key_bindings, extra]) if app.key_bindings is not None else extra
+    return question
+
+
+def ask(question, *, back: bool = False):
+    """Run ``question``: its answer, :data:`BACK`, or KeyboardInterrupt / EOFError (cancel)."""
+    return guarded(question, back=back).unsafe_ask()
+
+
+def menu(message: str, choices: list, *, default=None, back: bool = False, **kwargs):
+    """An arrow-key menu (questionary.select) that Ctrl-D cancels and, with ``back``, Esc leaves (:data:`BACK`).
+
+    Returns the Question: call ``.unsafe_ask()`` on it as on any questionary prompt.
+    """
     import questionary
 
-    return bool(questionary.confirm(message, default=default).unsafe_ask())
+    return guarded(questionary.select(message, choices=choices, default=default, **kwargs), back=back)
+
+
+def text(message: str, *, back: bool = False, **kwargs):
+    """A text prompt (questionary.text); with ``back``, Esc leaves it (:data:`BACK`). Returns the answer."""
+    import questionary
+
+    return ask(questionary.text(message, **kwargs), back=back)
+
+
+def confirm(message: str, default: bool = True, *, back: bool = False):
+    """A yes/no question that waits for Enter ("y" alone answers nothing yet).
+
+    Ctrl-C / Ctrl-D raise (cancel); with ``back``, Esc returns :data:`BACK`.
+    """
+    import questionary
+
+    answer = ask(questionary.confirm(message, default=default, auto_enter=False), back=back)
+    return answer if answer is BACK else bool(answer)
 
 
 def confirm_change(question: str, *, yes: bool, what: str, flag_hint: str) -> bool:
@@ -28,6 +94,4 @@ def confirm_change(question: str, *, yes: bool, what: str, flag_hint: str) -> bo
 
 def choose(question: str, choices: list[str], default: str) -> str | None:
     """One of ``choices`` (a select menu)."""
-    import questionary
-
-    return questionary.select(question, choices=choices, default=default).unsafe_ask()
+    return menu(question, choices, default=default).unsafe_ask()

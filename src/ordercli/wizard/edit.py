@@ -13,6 +13,7 @@ import copy
 
 from ordercli.wizard import order as prompts
 from ordercli.wizard.confirm import confirm
+from ordercli.wizard.confirm import menu as _menu
 
 CUSTOMER = "Customer (name, email, phone)"
 ITEMS = "Items (quantities, prices, remove, add)"
@@ -23,8 +24,6 @@ BACK = "Back"
 
 
 def run_edit_wizard(engine, number: str, *, yes: bool, dry_run: bool, fmt: str, expect_version: int | None) -> None:
-    import questionary
-
     from ordercli import db as dbmod
     from ordercli import output
     import ordercli.cli._state as _state
@@ -53,12 +52,13 @@ def run_edit_wizard(engine, number: str, *, yes: bool, dry_run: bool, fmt: str, 
     output.message(f"Editing order {output.escape(number)} (version {version}). Ctrl-C leaves without saving.")
 
     while True:
-        pick = questionary.select("What do you want to change?", choices=[CUSTOMER, ITEMS, EXTRAS, REVIEW, QUIT], default=ITEMS).unsafe_ask()
+        pick = _menu("What do you want to change?", choices=[CUSTOMER, ITEMS, EXTRAS, REVIEW, QUIT], default=ITEMS).unsafe_ask()
         if pick == QUIT:
             output.message("Nothing changed.")
             return
         if pick == CUSTOMER:
             draft.customer = ask_contact(draft.customer, settings)
+            draft.walk_in = False  # a walk-in sale given a customer becomes that customer's order
             continue
         if pick == ITEMS:
             draft.items = edit_items(queries, osettings, draft.items, own)
@@ -86,7 +86,7 @@ def run_edit_wizard(engine, number: str, *, yes: bool, dry_run: bool, fmt: str, 
             output.message("Dry run: nothing saved.")
             return
         if not yes and not confirm("Save these changes?", default=True):
-            again = questionary.select("Not saved. Now what?", choices=["Keep editing", QUIT], default="Keep editing").unsafe_ask()
+            again = _menu("Not saved. Now what?", choices=["Keep editing", QUIT], default="Keep editing").unsafe_ask()
             if again == QUIT:
                 output.message("Nothing changed.")
                 return
@@ -169,7 +169,7 @@ def edit_items(queries, settings, items: list, own: dict[str, int]) -> list:
     while True:
         choices = [questionary.Choice(_label(it, cur), value=i) for i, it in enumerate(items)]
         choices += [questionary.Choice(add, value=add), questionary.Choice(BACK, value=BACK)]
-        pick = questionary.select("Which line?", choices=choices, default=choices[0] if items else add).unsafe_ask()
+        pick = _menu("Which line?", choices=choices, default=choices[0] if items else add).unsafe_ask()
         if pick == BACK:
             return items
         if pick == add:
@@ -190,7 +190,7 @@ def edit_items(queries, settings, items: list, own: dict[str, int]) -> list:
                     items.append(it)
             continue
         it = items[pick]
-        action = questionary.select(
+        action = _menu(
             f"{output.shown(it.sku or it.name)}:", choices=["Change quantity", "Change unit price", "Remove", BACK], default="Change quantity"
         ).unsafe_ask()
         if action == BACK:

@@ -37,6 +37,7 @@ from ordercli.domain import (
 from ordercli.errors import InputError
 from ordercli.money import format_money, parse_money
 from ordercli.settings import Settings
+from ordercli.wizard.confirm import menu as _menu
 
 SEP = " — "
 CUSTOM = "+"
@@ -211,19 +212,34 @@ def _shown(text) -> str:
 # -------------------------------------------------------------------- customer
 
 
-def ask_customer(queries: Queries, settings: Settings, current: CustomerIn | None = None) -> CustomerIn:
-    """Pick an existing customer (type to search) or enter a new one; ask what is missing."""
+class _WalkIn:
+    def __repr__(self) -> str:
+        return "WALK_IN"
+
+
+#: what :func:`ask_customer` returns for an empty answer when a walk-in sale is allowed
+WALK_IN = _WalkIn()
+
+
+def ask_customer(queries: Queries, settings: Settings, current: CustomerIn | None = None, *, walk_in_ok: bool = False) -> CustomerIn | _WalkIn:
+    """Pick an existing customer (type to search) or enter a new one; ask what is missing.
+
+    ``walk_in_ok``: an empty answer at the Customer prompt is a walk-in sale (returns :data:`WALK_IN`).
+    """
     cur = current or CustomerIn(name="")
     region = settings.get("store.phone_region") or None
     if not (cur.name and cur.name.strip()):
         completer = CustomerCompleter(queries)
         answer = questionary.autocomplete(
-            "Customer (type a name, email or phone to search; or a new name):",
+            "Customer (type a name, email or phone to search; or a new name" + ("; Enter for a walk-in" if walk_in_ok else "") + "):",
             choices=[],
             completer=completer,
-            validate=_validator(lambda t: t.strip() in completer.offered or _customer_answer_check(t, region)),
+            validate=_validator(lambda t: (walk_in_ok and not t.strip()) or t.strip() in completer.offered or _customer_answer_check(t, region)),
         ).unsafe_ask()
         answer = answer.strip()
+        if walk_in_ok and not answer:
+            _say("Customer: Walk-in")
+            return WALK_IN
         picked = completer.offered.get(answer)
         if picked is None and SEP in answer:
             # A label typed in full (or one the menu offered before): the name part finds it, or, for
@@ -245,6 +261,11 @@ def ask_customer(queries: Queries, settings: Settings, current: CustomerIn | Non
                     answer = questionary.text(
                         "New customer's name:", validate=_validator(lambda t: clean_text(t, "customer name", required=True))
                     ).unsafe_ask()
+            elif picked is None:
+                # A name typed exactly as one customer's (and only one's) picks that customer.
+                same = [c for c in queries.search_customers(answer, limit=3) if c.name.casefold() == answer.casefold()]
+                if len(same) == 1:
+                    picked = same[0]
         if picked is not None:
             _say(f"Customer: {_esc(picked.label())}")
             return CustomerIn(name=picked.name, email=cur.email or picked.email, phone=cur.phone or picked.phone)
@@ -448,11 +469,11 @@ def ask_extras(draft: OrderDraft, settings: Settings) -> OrderDraft:
         choices = [questionary.Choice(DONE, value=DONE)] + [
             questionary.Choice(f"{label}" + (f" ({_shown(value)})" if value else ""), value=label) for label, value in summary.items()
         ]
-        pick = questionary.select("Anything else? (Enter to review)", choices=choices, default=DONE).unsafe_ask()
+        pick = _menu("Anything else? (Enter to review)", choices=choices, default=DONE).unsafe_ask()
         if pick == DONE:
             return draft
         if pick == "Payment method":
-            m = questionary.select("Payment method:", choices=PAYMENT_METHODS + ["(none)"]).unsafe_ask()
+            m = _menu("Payment method:", choices=PAYMENT_METHODS + ["(none)"]).unsafe_ask()
             if m == "Other…":
                 m = questionary.text("Payment method:", validate=_validator(lambda t: clean_text(t, "payment method", required=True))).unsafe_ask()
             draft.payment_method = None if m == "(none)" else clean_text(m, "payment method")
@@ -469,7 +490,7 @@ def ask_extras(draft: OrderDraft, settings: Settings) -> OrderDraft:
             else:
                 draft.surcharges = []
         elif pick == "Shipping or pickup":
-            how = questionary.select("Delivery:", choices=["Pickup", "Shipping", "(none)"]).unsafe_ask()
+            how = _menu("Delivery:", choices=["Pickup", "Shipping", "(none)"]).unsafe_ask()
             if how == "Pickup":
                 draft.shipping = ShippingIn(pickup=True)
             elif how == "Shipping":
@@ -492,12 +513,31 @@ def ask_extras(draft: OrderDraft, settings: Settings) -> OrderDraft:
 # ------------------------------------------------------------------------ whole
 
 
+def set_customer(draft: OrderDraft, answer) -> OrderDraft:
+    """Put what :func:`ask_customer` returned on the draft: a customer, or a walk-in sale."""
+    if answer is WALK_IN:
+        draft.walk_in = True
+        draft.customer = CustomerIn(name="")
+    else:
+        draft.walk_in = False
+        draft.customer = answer
+    return draft
+
+
+def after_paid_sale(engine, number: str, *, settings: Settings) -> None:
+    """Called by the stall loop after a sale with a payment is saved (committed). Does nothing yet.
+
+    The place to print the receipt (issue 9 §4) — it must never undo or hide the saved sale.
+    """
+    return None
+
+
 def collect_order(queries: Queries, settings: Settings, draft: OrderDraft) -> OrderDraft:
     """Ask for exactly what ``draft`` is missing, then the optional parts."""
     draft.door = "wizard"
     c = draft.customer
-    if not (c.name and c.name.strip()) or not ((c.email and c.email.strip()) or (c.phone and c.phone.strip())):
-        draft.customer = ask_customer(queries, settings, c)
+    if not draft.walk_in and (not (c.name and c.name.strip()) or not ((c.email and c.email.strip()) or (c.phone and c.phone.strip()))):
+        set_customer(draft, ask_customer(queries, settings, c, walk_in_ok=not (c.name or c.email or c.phone)))
     if not draft.items:
         draft.items = ask_items(queries, settings)
     return ask_extras(draft, settings)

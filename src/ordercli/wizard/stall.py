@@ -1,15 +1,17 @@
-"""Runs the order wizard at a stall: collect → review → confirm → place → next order."""
+"""Runs the order wizard at a stall: collect → review → confirm → payment → place (with its payments) → next order."""
 
 from __future__ import annotations
 
 import copy
 
 from ordercli.wizard import order as prompts
-from ordercli.wizard.confirm import confirm
+from ordercli.wizard.confirm import BACK, confirm, menu
 
 FIX_ITEMS = "Change the short items (the other lines, customer and extras are kept)"
 CHANGE_ITEMS = "Change the items (quantities, prices, remove, add)"
 CHANGE_EXTRAS = "Change the discount, tip, surcharges, shipping, payment method or notes"
+CHANGE_CUSTOMER = "Change the customer"
+REVIEW_AGAIN = "Back (review the order again)"
 DROP = "Drop this order"
 
 
@@ -36,7 +38,8 @@ def _stall_loop(engine, draft, *, settings, dry_run: bool, yes: bool, fmt: str, 
     import ordercli.cli.render as render
     from ordercli.cli.hints import hint_at_prompt
     from ordercli.errors import OrderCliError, OutOfStockError, PriceChangedError
-    from ordercli.services import orders
+    from ordercli.services import orders, payments
+    from ordercli.wizard.payment import ask_payment
 
     queries = prompts.Queries(engine)
     template = copy.deepcopy(draft)  # flags given on the command line apply to every order…
@@ -60,7 +63,8 @@ def _stall_loop(engine, draft, *, settings, dry_run: bool, yes: bool, fmt: str, 
                 continue
             c = priced.draft.customer
             contact = " · ".join(x for x in [c.email, c.phone] if x)
-            output.message(f"Customer: [bold]{output.escape(c.name)}[/bold]" + (f" ({output.escape(contact)})" if contact else ""))
+            who = "Walk-in" if priced.draft.walk_in else c.name
+            output.message(f"Customer: [bold]{output.escape(who)}[/bold]" + (f" ({output.escape(contact)})" if contact else ""))
             render.render_priced(priced, stderr=True)
             short = priced.shortages()
             if short:
@@ -72,18 +76,22 @@ def _stall_loop(engine, draft, *, settings, dry_run: bool, yes: bool, fmt: str, 
             if dry_run:
                 output.message("Dry run: nothing saved.")
                 break
-            if c.email and template.notify_customer:
+            if c.email and not priced.draft.walk_in and template.notify_customer:
                 draft.notify_customer = confirm(f"Email the order confirmation to {c.email}?", default=True)
-            if not yes and not confirm("Create this order?", default=True):
+            if not yes and confirm("Create this order?", default=True, back=True) is not True:  # no, or Esc: back to the changes menu
                 draft = _amend(queries, settings, draft, "Not created. What now?")
                 if draft is None:  # dropped
                     break
                 continue
+            taken = ask_payment(settings, total=priced.totals.total, currency=priced.currency) if priced.totals.total > 0 else []
+            if taken is BACK:  # back from the Payment step: the review again
+                continue
             try:
                 with _state.unit_of_work(engine) as uow:
-                    placed = orders.place_order(uow.session, copy.deepcopy(draft), expected_total=priced.totals.total)
+                    sale = payments.sell(uow.session, draft=copy.deepcopy(draft), payments=taken, expected_total=priced.totals.total)
+                    placed = sale.placed
                     number = placed.order.number
-                    uow.commit(saved=f"Order {number}")
+                    uow.commit(saved=f"Order {number}" + (" and its payment" if sale.payments else ""))
                 saved.append(number)
             except PriceChangedError as e:
                 # A price changed on another till after the review: show the new review, ask again.
@@ -106,9 +114,13 @@ def _stall_loop(engine, draft, *, settings, dry_run: bool, yes: bool, fmt: str, 
 
                 with dbmod.read_session(engine) as s:
                     d = orders.order_detail(s, number)
-                output.print_json(serialize.order_dict(d.order, d.lines, d.surcharges, events=d.events))
+                output.print_json(serialize.order_dict(d.order, d.lines, d.surcharges, events=d.events, payments=d.payments))
             # The review already showed the lines and totals: one line is enough at a busy stall.
             render.announce(placed)
+            if sale.payments:
+                if any(p.payment.tendered is not None for p in sale.payments):
+                    output.message(f"  [bold]Change to give back: {render.money(sale.change, placed.order.currency)}[/bold]")
+                prompts.after_paid_sale(engine, number, settings=settings)
         try:
             again = confirm("Start the next order?", default=True)
         except (KeyboardInterrupt, EOFError):  # Ctrl-C / Ctrl-D here means "no": what was saved stays saved
@@ -133,11 +145,13 @@ def _review(engine, draft):
 
 def _amend(queries, settings, draft, question: str):
     """Let the person change the items or the extras of the order being taken; None to drop it."""
-    import questionary
-
     from ordercli.wizard.edit import edit_items
 
-    pick = questionary.select(question, choices=[CHANGE_ITEMS, CHANGE_EXTRAS, DROP], default=CHANGE_ITEMS).unsafe_ask()
+    pick = menu(question, choices=[CHANGE_ITEMS, CHANGE_EXTRAS, CHANGE_CUSTOMER, REVIEW_AGAIN, DROP], default=CHANGE_ITEMS, back=True).unsafe_ask()
+    if pick is BACK or pick == REVIEW_AGAIN:
+        return draft
+    if pick == CHANGE_CUSTOMER:
+        return prompts.set_customer(draft, prompts.ask_customer(queries, settings, None, walk_in_ok=True))
     if pick == CHANGE_ITEMS:
         draft.items = edit_items(queries, settings, draft.items, {})
         return draft
@@ -151,10 +165,9 @@ def _amend(queries, settings, draft, question: str):
 
 def _fix_or_drop(queries, settings, draft, short_skus: set[str]) -> bool:
     """Offer to fix the short lines (the others, customer and extras are kept). True if the draft was changed."""
-    import questionary
     from ordercli import output
 
-    pick = questionary.select("What now?", choices=[FIX_ITEMS, DROP], default=FIX_ITEMS).unsafe_ask()
+    pick = menu("What now?", choices=[FIX_ITEMS, DROP], default=FIX_ITEMS).unsafe_ask()
     if pick != FIX_ITEMS:
         return False
     short = {s.upper() for s in short_skus}
