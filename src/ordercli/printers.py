@@ -127,7 +127,7 @@ def send(spec: PrinterSpec, data: bytes) -> None:
         raise
     except ConnectionRefusedError:
         raise PrinterError(name, "connection refused (is it switched on and on this network?)") from None
-    except (socket.timeout, TimeoutError):
+    except TimeoutError:
         raise PrinterError(name, f"no answer within {NETWORK_TIMEOUT:g} seconds (is it switched on?)") from None
     except socket.gaierror as e:
         raise PrinterError(name, f"unknown host ({e.strerror or e})") from None

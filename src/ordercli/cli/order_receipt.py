@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Optional
 
 import typer
 
@@ -45,19 +44,24 @@ PRINTER_HINT = "Set one with `ordercli config set receipt.printer network:192.16
 def receipt(
     number: str = typer.Argument(..., help="Order number (the bare number works too)."),
     fmt: ReceiptFormat = typer.Option(ReceiptFormat.text, "--format", help="text, pdf or escpos."),
-    output_path: Optional[str] = typer.Option(None, "--output", "-o", metavar="PATH|-", help="Where to write the receipt ('-' for stdout)."),
+    output_path: str | None = typer.Option(None, "--output", "-o", metavar="PATH|-", help="Where to write the receipt ('-' for stdout)."),
     print_it: bool = typer.Option(False, "--print", help="Print it on the receipt printer (receipt.printer)."),
     email: bool = typer.Option(False, "--email", help="Email it to the customer, through the outbox."),
-    width: Optional[str] = typer.Option(None, "--width", metavar="58|80", help="Paper width in mm (default: receipt.width)."),
+    width: str | None = typer.Option(None, "--width", metavar="58|80", help="Paper width in mm (default: receipt.width)."),
 ) -> None:
     import sys
     from pathlib import Path
 
     from ordercli import db as dbmod
     from ordercli import output
-    import ordercli.cli._state as _state
-    from ordercli.errors import EXIT_REFUSED, EXIT_USAGE, InputError, NoCustomerEmailError
-    from ordercli.files.safe_write import check_target, is_stdout, write_bytes_safely
+    from ordercli.cli import _state
+    from ordercli.errors import (
+        EXIT_REFUSED,
+        EXIT_USAGE,
+        InputError,
+        NoCustomerEmailError,
+    )
+    from ordercli.files.safe_write import check_target, write_bytes_safely
     from ordercli.printers import PrinterError
     from ordercli.services import receipts
     from ordercli.services.common import load_settings
@@ -100,8 +104,8 @@ def receipt(
             output.success(f"Receipt for order {output.escape(order_number)} written to {output.escape(str(target))}.")
 
     if email:
-        from ordercli.cli.order_notify import _report
         from ordercli.cli._state import ShowFormat
+        from ordercli.cli.order_notify import _report
 
         try:
             with _state.unit_of_work(engine) as uow:

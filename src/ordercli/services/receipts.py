@@ -173,7 +173,7 @@ def local_time(dt: datetime) -> str:
 
 
 def rows(doc: ReceiptDoc) -> list[Row]:
-    m = lambda v: money_text(doc, v)  # noqa: E731
+    m = lambda v: money_text(doc, v)
     out: list[Row] = [Row("center", doc.store_name, strong=True, big=True)]
     out += [Row("center", line) for line in doc.store_address]
     if doc.store_phone:
@@ -345,7 +345,7 @@ def _draw_pdf(doc: ReceiptDoc, settings: Settings, *, paper: int, height: float)
     pdf.set_auto_page_break(False)
     pdf.add_page()
     font = _setup_font(pdf, settings)
-    t = (lambda s: str(s)) if font.unicode else (lambda s: _latin1(str(s)))  # noqa: E731
+    t = (lambda s: str(s)) if font.unicode else (lambda s: _latin1(str(s)))
     width = pdf.w - pdf.l_margin - pdf.r_margin
     size = 8.0 if paper == 80 else 7.0
     lh = size * 0.5
