@@ -158,6 +158,7 @@ def root(
     _state.STATE.saved = None  # nothing committed yet by this invocation
 
 
+import ordercli.cli.completion as _completion  # noqa: E402
 import ordercli.cli.config as _config  # noqa: E402
 import ordercli.cli.customer as _customer  # noqa: E402
 import ordercli.cli.order as _order  # noqa: E402
@@ -194,9 +195,12 @@ app.add_typer(_config.app, name="config")
 app.add_typer(_store.app, name="store")
 if hasattr(_outbox, "app"):
     app.add_typer(_outbox.app, name="outbox")
+app.command("completion", help=_completion.COMPLETION_HELP)(_completion.completion)
 
 
 def main() -> None:
+    if os.environ.get(_completion.COMPLETE_VAR):  # the shell asking for completions: answer and leave
+        sys.exit(_completion.main(app))
     code: int | str | None = 0
     try:
         app(prog_name="ordercli")
