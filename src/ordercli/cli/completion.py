@@ -262,4 +262,5 @@ def _pg_values(url: str, sql: str, params: tuple) -> list[str]:
     with psycopg.connect(plain, connect_timeout=2, autocommit=True) as conn:
         conn.execute("SET default_transaction_read_only = on")
         conn.execute("SET statement_timeout = 2000")
-        return [row[0] for row in conn.execute(sql.replace("?", "%s"), params) if row[0]]
+        # LIKE ignores ASCII case on SQLite; on PostgreSQL that is ILIKE
+        return [row[0] for row in conn.execute(sql.replace(" LIKE ", " ILIKE ").replace("?", "%s"), params) if row[0]]
