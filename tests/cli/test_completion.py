@@ -30,7 +30,7 @@ def complete(words: str, *, db: str | None, shell: str = "bash", extra: dict | N
         if shell == "fish":
             env["_TYPER_COMPLETE_FISH_ACTION"] = "get-args"
     env.update(extra or {})
-    return subprocess.run([sys.executable, "-m", "ordercli"], capture_output=True, text=True, env=env, timeout=60)
+    return subprocess.run([sys.executable, "-m", "ordercli"], check=False, capture_output=True, text=True, env=env, timeout=60)
 
 
 def lines(r: subprocess.CompletedProcess) -> list[str]:
@@ -148,7 +148,7 @@ def test_completion_stays_light(store, tmp_path):
     )
     parts = ["ordercli", "order", "create", "--item", "M"]
     env = dict(os.environ, ORDERCLI_DB=store, COMP_WORDS=" ".join(parts), COMP_CWORD="4", _ORDERCLI_COMPLETE="complete_bash")
-    r = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=60)
+    r = subprocess.run([sys.executable, "-c", probe], check=False, capture_output=True, text=True, env=env, timeout=60)
     assert r.stdout.split() == ["MUG-01", "MUG-02"]
     loaded = json.loads(r.stderr.strip().splitlines()[-1])
     assert loaded == [], loaded
@@ -185,6 +185,6 @@ def test_the_bash_script_completes_in_a_real_bash(store, tmp_path):
     )
     env = dict(os.environ, ORDERCLI_DB=store, PATH=f"{wrapper.parent}:{os.environ['PATH']}")
     env.pop("_ORDERCLI_COMPLETE", None)
-    r = subprocess.run(["bash", "--norc", "--noprofile", "-c", program], capture_output=True, text=True, env=env, timeout=60)
+    r = subprocess.run(["bash", "--norc", "--noprofile", "-c", program], check=False, capture_output=True, text=True, env=env, timeout=60)
     assert r.returncode == 0, r.stderr
     assert r.stdout.split() == ["MUG-01", "MUG-02"]

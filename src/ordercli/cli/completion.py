@@ -111,7 +111,7 @@ def main(app) -> int:
         out = comp.complete()
     except SystemExit as e:  # fish's "is-args" answers with the exit code
         return int(e.code or 0)
-    except Exception:  # noqa: BLE001 - a completion never prints a traceback into the shell
+    except Exception:  # a completion never prints a traceback into the shell
         if os.environ.get("ORDERCLI_DEBUG") == "1":
             raise
         return 0
@@ -178,7 +178,7 @@ def _completer(kind: str):
     def complete(ctx, param, incomplete: str):
         try:
             values = suggestions(kind, incomplete, _store_target(ctx))
-        except Exception:  # noqa: BLE001 - silent: no suggestions
+        except Exception:  # silent: no suggestions
             if os.environ.get("ORDERCLI_DEBUG") == "1":
                 raise
             values = []
@@ -235,7 +235,7 @@ def suggestions(kind: str, incomplete: str, target: str | None) -> list[str]:
         if scheme != "sqlite":
             return []
         target = target.split("://", 1)[1]
-        target = target[1:] if target.startswith("/") else target
+        target = target.removeprefix("/")
     return _sqlite_values(target or default_store_path(), sql, params)
 
 
