@@ -333,3 +333,36 @@ def test_no_printer_set_is_refused(paid_sale):
     engine, number = paid_sale
     with pytest.raises(receipts.NoPrinterError):
         receipts.print_receipt(engine, number)
+
+
+def test_serial_printer_on_a_pseudo_terminal(paid_sale):
+    import os
+    import select
+
+    from ordercli.services import receipts
+    from tests.devices import serial_port
+
+    engine, number = paid_sale
+    master, path = serial_port()
+    try:
+        seed.settings(engine, **{"receipt.printer": f"serial:{path}"})
+        receipts.print_receipt(engine, number)
+        expected = _bytes(engine, number, "escpos")
+        got = b""
+        while len(got) < len(expected) and select.select([master], [], [], 5)[0]:
+            got += os.read(master, 65536)
+    finally:
+        os.close(master)
+    assert got == expected
+
+
+def test_a_full_printer_device_is_a_printer_error(paid_sale, tmp_path):
+    from ordercli.printers import PrinterError
+    from ordercli.services import receipts
+    from tests.devices import full_device
+
+    engine, number = paid_sale
+    seed.settings(engine, **{"receipt.printer": f"file:{full_device(tmp_path)}"})
+    with pytest.raises(PrinterError) as e:
+        receipts.print_receipt(engine, number)
+    assert "No space left on device" in e.value.message

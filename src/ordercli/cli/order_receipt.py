@@ -32,9 +32,9 @@ the footer (receipt.footer). --format text (the default) is for the screen or
 any printer, pdf is sized for 58 or 80 mm thermal paper, escpos gives the bytes
 an ESC/POS receipt printer takes (with a paper cut). Text goes to stdout; pdf
 and escpos go to receipt-NUMBER.pdf / .escpos unless --output says where
-('-' for stdout). --print sends the receipt to the printer set in
-receipt.printer (none, file:PATH, network:HOST[:PORT], usb:VENDOR:PRODUCT,
-serial:DEVICE); --email queues it to the customer's email (not for walk-in
+('-' for stdout). --print sends the receipt (as ESC/POS, whatever --format
+says) to the printer set in receipt.printer (none, file:PATH,
+network:HOST[:PORT], usb:VENDOR:PRODUCT, serial:DEVICE); --email queues it to the customer's email (not for walk-in
 sales). Paper width: --width, else receipt.width (80 by default).
 """
 
