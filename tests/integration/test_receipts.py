@@ -366,3 +366,19 @@ def test_a_full_printer_device_is_a_printer_error(paid_sale, tmp_path):
     with pytest.raises(PrinterError) as e:
         receipts.print_receipt(engine, number)
     assert "No space left on device" in e.value.message
+
+
+def test_long_names_wrap_within_the_paper_and_keep_their_amount(shop):
+    seed.products(shop, ("LONG-1", "Handmade ceramic mug with a very long descriptive name, glazed blue", "9.99", None, 20))
+    number = _place(shop, items=(("LONG-1", 1),))
+    for paper, columns in ((58, 32), (80, 48)):
+        lines = _text(shop, number, width=paper).splitlines()
+        assert max(len(x) for x in lines) <= columns
+        start = next(i for i, x in enumerate(lines) if x.startswith("1 x Handmade"))
+        block = []
+        for x in lines[start:]:
+            block.append(x)
+            if x.endswith("€9.99"):
+                break
+        words = " ".join(x.replace("€9.99", "") for x in block).split()
+        assert " ".join(words) == "1 x Handmade ceramic mug with a very long descriptive name, glazed blue"

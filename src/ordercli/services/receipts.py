@@ -280,8 +280,8 @@ def text_lines(doc: ReceiptDoc, width: int) -> list[tuple[Row, str]]:
                 out.append((row, line))
         elif row.kind == "pair":
             right = row.right
-            room = width - _cells(right) - 1
-            wrapped = _wrap(row.left, max(room, 8), "  ")
+            # The label takes the whole width; the amount goes on its last line, or on a line of its own.
+            wrapped = _wrap(row.left, width, "  ")
             for line in wrapped[:-1]:
                 out.append((row, line))
             last = wrapped[-1]
