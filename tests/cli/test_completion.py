@@ -78,6 +78,13 @@ def test_customers_names_and_emails(store):
     assert lines(complete("ordercli order list --customer B", db=store)) == ["Bruno\\ Diaz"]
 
 
+def test_payment_methods_from_the_setting(store):
+    assert lines(complete("ordercli order pay 1001 --method c", db=store)) == ["cash", "card", "cheque"]
+    seed.settings(store, **{"payment.methods": "cash=Cash,lydia=Lydia"})
+    assert lines(complete("ordercli order pay 1001 --method ", db=store)) == ["cash", "lydia"]
+    assert lines(complete("ordercli order create --payment-method L", db=store)) == ["lydia"]
+
+
 def test_product_name_is_not_completed_with_customers(store):
     assert lines(complete("ordercli product add X --name A", db=store)) == []
 

@@ -171,6 +171,8 @@ def _kind_of(param, path: tuple[str, ...]) -> str | None:
         return "email"
     if noun == "customer" and name in ("key", "search"):
         return "customer_key"
+    if noun == "order" and name in ("method", "payment_method", "pay"):
+        return "method"
     return None
 
 
@@ -221,12 +223,32 @@ _QUERIES = {
     "customer_key": ("SELECT DISTINCT email FROM customer WHERE email LIKE ? ESCAPE '\\' ORDER BY email LIMIT ?", 1),
 }
 
+#: the store's payment methods (``payment.methods``; empty or absent: the default methods)
+_METHODS_SQL = "SELECT value FROM setting WHERE key = ?"
+
 
 def suggestions(kind: str, incomplete: str, target: str | None) -> list[str]:
     """Stored values of ``kind`` starting with ``incomplete`` (case-insensitive), read-only."""
+    if kind == "method":
+        return _methods(incomplete, target)
     sql, n = _QUERIES[kind]
     pattern = re.sub(r"([\\%_])", r"\\\1", incomplete) + "%"
-    params = (pattern,) * n + (LIMIT,)
+    return suggestions_sql(sql, (pattern,) * n + (LIMIT,), target)
+
+
+def _methods(incomplete: str, target: str | None) -> list[str]:
+    from ordercli import payment_methods
+
+    try:
+        stored = suggestions_sql(_METHODS_SQL, ("payment.methods",), target)
+    except Exception:  # an unreadable store: the default methods
+        stored = []
+    methods = payment_methods.parse_setting(stored[0] if stored else "")
+    low = incomplete.lower()
+    return [m.code for m in methods if m.code.startswith(low)]
+
+
+def suggestions_sql(sql: str, params: tuple, target: str | None) -> list[str]:
     target = (target or "").strip()
     if "://" in target:
         scheme = target.split("://", 1)[0].lower()
@@ -234,8 +256,7 @@ def suggestions(kind: str, incomplete: str, target: str | None) -> list[str]:
             return _pg_values(target, sql, params)
         if scheme != "sqlite":
             return []
-        target = target.split("://", 1)[1]
-        target = target.removeprefix("/")
+        target = target.split("://", 1)[1].removeprefix("/")
     return _sqlite_values(target or default_store_path(), sql, params)
 
 
