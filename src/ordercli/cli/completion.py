@@ -241,7 +241,7 @@ def _methods(incomplete: str, target: str | None) -> list[str]:
 
     try:
         stored = suggestions_sql(_METHODS_SQL, ("payment.methods",), target)
-    except Exception:  # an unreadable store: the default methods
+    except Exception:  # noqa: BLE001 - an unreadable store: the default methods
         stored = []
     methods = payment_methods.parse_setting(stored[0] if stored else "")
     low = incomplete.lower()
