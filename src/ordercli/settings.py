@@ -245,6 +245,12 @@ KEYS: dict[str, Spec] = {
     "stock.low_threshold": Spec("3", _int_between(0, 1_000_000), "A tracked product at or under this stock is listed to reorder in `report day` (0 to 1,000,000)"),
     "store.auto_backup": Spec("false", _bool, "SQLite: the first write of each day keeps a dated backup next to the store (the last 7)"),
     "invoice.font": Spec("", _dir, "TrueType font file for PDF invoices (empty: DejaVu Sans if found, else Helvetica)"),
+    "receipt.footer": Spec("Thank you!", _multiline, "Text at the bottom of receipts (use \\n for new lines)"),
+    "receipt.width": Spec("80", _choice("58", "80"), "Receipt paper width in mm: 58 (32 characters a line) or 80 (48)"),
+    "receipt.printer": Spec(
+        "none", lambda v: __import__("ordercli.printers", fromlist=["check_setting"]).check_setting(v),
+        "Receipt printer: none, file:PATH, network:HOST[:PORT] (port 9100 by default), usb:VENDOR:PRODUCT (hex ids) or serial:DEVICE",
+    ),
 }
 for _status, _default in NOTIFY_STATUS_DEFAULTS.items():
     KEYS[f"notify.on_status.{_status}"] = Spec(_default, _bool, f"Email the customer when the status becomes {_status}")

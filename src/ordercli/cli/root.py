@@ -161,12 +161,14 @@ def root(
         tills.use(None)
 
 
+import ordercli.cli.completion as _completion  # noqa: E402
 import ordercli.cli.config as _config  # noqa: E402
 import ordercli.cli.customer as _customer  # noqa: E402
 import ordercli.cli.order as _order  # noqa: E402
 import ordercli.cli.order_after as _order_after  # noqa: E402
 import ordercli.cli.order_batch as _order_batch  # noqa: E402
 import ordercli.cli.order_notify as _order_notify  # noqa: E402
+import ordercli.cli.order_receipt as _order_receipt  # noqa: E402
 import ordercli.cli.outbox as _outbox  # noqa: E402
 import ordercli.cli.product as _product  # noqa: E402
 import ordercli.cli.product_history as _product_history  # noqa: E402
@@ -186,6 +188,7 @@ for _command, _help, _function in (
     ("export", _order_batch.EXPORT_HELP, _order_batch.export),
     ("notify", _order_notify.NOTIFY_HELP, _order_notify.notify),
     ("invoice", _order_notify.INVOICE_HELP, _order_notify.invoice),
+    ("receipt", _order_receipt.RECEIPT_HELP, _order_receipt.receipt),
 ):
     _order.app.command(_command, help=_help)(_function)
 _product.app.command("history", help=_product_history.HISTORY_HELP)(_product_history.history)
@@ -199,9 +202,12 @@ app.add_typer(_till.app, name="till")
 app.add_typer(_report.app, name="report")
 if hasattr(_outbox, "app"):
     app.add_typer(_outbox.app, name="outbox")
+app.command("completion", help=_completion.COMPLETION_HELP)(_completion.completion)
 
 
 def main() -> None:
+    if os.environ.get(_completion.COMPLETE_VAR):  # the shell asking for completions: answer and leave
+        sys.exit(_completion.main(app))
     code: int | str | None = 0
     try:
         app(prog_name="ordercli")

@@ -75,6 +75,7 @@ def subject_for(kind: str, order: Order, settings: Settings, *, invoice: dict | 
         "refunded": f"Refund for order {n} — {store}",
         "payment": f"Payment received for order {n} — {store}",
         "invoice": f"Invoice {one_line((invoice or {}).get('number'))} for order {n} — {store}",
+        "receipt": f"Your receipt for order {n} — {store}",
     }
     return subjects.get(kind, f"{label(kind)} {n} — {store}")[:500]
 

@@ -40,6 +40,7 @@ KIND_LABELS = {
     "refunded": "Order refunded",
     "payment": "Payment received",
     "invoice": "Invoice",
+    "receipt": "Receipt",
 }
 
 STATUSES = ("pending", "sending", "sent", "failed", "dead")

@@ -75,12 +75,13 @@ def queue_message(
     invoice: dict | None = None,
     attachments: list[dict] | None = None,
     dedupe: bool = True,
+    extra: dict | None = None,
 ) -> Outbox | None:
     """Write one outbox row for ``order`` (inside the caller's transaction).
 
     Returns ``None`` when there is nobody to send it to (no customer email,
     no ``store.email``) or when the same message was already queued in this
-    transaction.
+    transaction. ``extra`` adds keys to the templates' context (``receipt``).
     """
     recipient = recipient_for(order, audience, settings)
     if not recipient:
@@ -102,6 +103,8 @@ def queue_message(
         "invoice": invoice,
         "attachments": attachments or [],
     }
+    for key, value in (extra or {}).items():  # more for the templates (a receipt's text); never the keys above
+        payload.setdefault(key, value)
     now = utcnow()
     values = dict(
         order_id=order.id,
