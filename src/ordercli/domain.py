@@ -47,6 +47,7 @@ class CustomerIn:
     name: str
     email: str | None = None
     phone: str | None = None
+    customer_id: int | None = None  # a customer picked by the person (the wizard's list): identity is not guessed
 
 
 @dataclass

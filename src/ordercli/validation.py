@@ -144,6 +144,7 @@ class CustomerIn(BaseModel):
     name: Annotated[str, _text("customer name", "name", required=True)]
     email: Annotated[Optional[str], BeforeValidator(_email)] = None
     phone: Optional[str] = None
+    customer_id: Optional[int] = None  # a picked customer (the wizard's list)
 
     @field_validator("phone", mode="before")
     @classmethod
@@ -349,7 +350,7 @@ class DraftIn(BaseModel):
 
         s = self.shipping
         return domain.OrderDraft(
-            customer=domain.CustomerIn(name=self.customer.name, email=self.customer.email, phone=self.customer.phone),
+            customer=domain.CustomerIn(name=self.customer.name, email=self.customer.email, phone=self.customer.phone, customer_id=self.customer.customer_id),
             items=[domain.ItemIn(quantity=i.quantity, sku=i.sku, name=i.name, unit_price=i.unit_price, tax_rate=i.tax_rate) for i in self.items],
             discount=self.discount,
             surcharges=list(self.surcharges),

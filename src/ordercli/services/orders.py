@@ -20,6 +20,7 @@ from ordercli.errors import InputError, OutOfStockError, PriceChangedError, Refu
 from ordercli.models import Order, OrderEvent, OrderLine, OrderSurcharge, Product, utcnow
 from ordercli.money import format_money
 from ordercli.pricing import LimitError, LineIn, PricingError, Totals, compute_totals
+from ordercli import search
 from ordercli.services import common, customers
 from ordercli.settings import Settings
 from ordercli.statuses import FulfillmentStatus, PaymentStatus
@@ -208,6 +209,7 @@ class PlacedOrder:
     priced: PricedOrder
     created: bool = True  # False when external_ref matched an existing order
     messages: list = field(default_factory=list)
+    identity: object = None  # services.customers.Identity: who the order was filed under, what contact differed (kept)
 
 
 def draft_values(draft: OrderDraft, priced: PricedOrder) -> dict:
@@ -281,18 +283,20 @@ def write_lines(conn, order_id: int, priced: PricedOrder) -> None:
         )
 
 
-def _check_same_request(session: Session, existing: Order, draft: OrderDraft, priced: PricedOrder) -> None:
-    """A retry of the order behind ``external_ref`` is a no-op; another order under the same reference is refused.
+def _edited(session: Session, order_id: int) -> bool:
+    return (
+        session.execute(sa.select(OrderEvent.id).where(OrderEvent.order_id == order_id, OrderEvent.kind == "edited").limit(1)).first()  # type: ignore[arg-type]
+        is not None
+    )
 
-    Compared while the order has not been edited since it was created: the
-    customer's contact details and the lines (SKU or name, quantity). A script reusing a
-    reference by mistake must not be told its order was taken.
+
+def _differences(session: Session, existing: Order, draft: OrderDraft, new_lines) -> list[str]:
+    """What differs between the order behind a reference and a new request for it: customer, items.
+
+    Nothing once the order has been edited: what it was created with is no longer on the order.
     """
-    edited = session.execute(
-        sa.select(OrderEvent.id).where(OrderEvent.order_id == existing.id, OrderEvent.kind == "edited").limit(1)  # type: ignore[arg-type]
-    ).first()
-    if edited is not None:  # what it was created with is no longer on the order: take the retry at its word
-        return
+    if _edited(session, existing.id):  # type: ignore[arg-type]
+        return []
     c = draft.customer
     differs = []
     if (c.email or None) != (existing.customer_email or None) or (c.phone or None) != (existing.customer_phone or None):
@@ -302,9 +306,24 @@ def _check_same_request(session: Session, existing: Order, draft: OrderDraft, pr
         return sorted(((sku or "").upper(), (name or "").upper() if not sku else "", qty) for sku, name, qty in pairs)
 
     old = lines((ln.sku, ln.name, ln.quantity) for ln in session.exec(select(OrderLine).where(OrderLine.order_id == existing.id)).all())
-    new = lines((ln.sku, ln.name, ln.quantity) for ln in priced.lines)
-    if old != new:
+    if old != lines(new_lines):
         differs.append("items")
+    return differs
+
+
+def import_differences(session: Session, existing: Order, draft: OrderDraft) -> list[str]:
+    """A re-imported order against the one imported under its reference: ``["items"]``, ``["customer"]``… or ``[]``."""
+    return _differences(session, existing, draft, [(i.sku, i.name, i.quantity) for i in draft.items])
+
+
+def _check_same_request(session: Session, existing: Order, draft: OrderDraft, priced: PricedOrder) -> None:
+    """A retry of the order behind ``external_ref`` is a no-op; another order under the same reference is refused.
+
+    Compared while the order has not been edited since it was created: the
+    customer's contact details and the lines (SKU or name, quantity). A script reusing a
+    reference by mistake must not be told its order was taken.
+    """
+    differs = _differences(session, existing, draft, [(ln.sku, ln.name, ln.quantity) for ln in priced.lines])
     if differs:
         raise RefusedError(
             f"Reference {existing.external_ref} already belongs to order {existing.number} (different {' and '.join(differs)}): nothing was created.",
@@ -374,7 +393,7 @@ def place_order(
             ln.stock = left[ln.product_id] + ln.quantity
 
     c = draft.customer
-    customer_id = customers.find_or_create_id(session, name=c.name, email=c.email, phone=c.phone)
+    customer_id, identity = customers.find_or_create_id(session, name=c.name, email=c.email, phone=c.phone, customer_id=c.customer_id)
     now = utcnow()
     order = _insert_order(
         session,
@@ -391,6 +410,7 @@ def place_order(
         currency=priced.currency,
         prices_include_tax=priced.prices_include_tax,
         notify_customer=draft.notify_customer,
+        search_key=order_search_key(number, draft.external_ref, draft.customer, priced),
         **draft_values(draft, priced),
     )
     # Lines, surcharges and the event are plain INSERTs (one executemany each,
@@ -415,7 +435,12 @@ def place_order(
 
     messages = notify.queue_order_messages(session, order, trigger="created", settings=settings, notify_customer=draft.notify_customer)
     session.flush()
-    return PlacedOrder(order=order, priced=priced, created=True, messages=messages)
+    return PlacedOrder(order=order, priced=priced, created=True, messages=messages, identity=identity)
+
+
+def order_search_key(number: str, ref: str | None, c, priced: PricedOrder) -> str:
+    """The order's stored search key (number, reference, customer, SKUs; :mod:`ordercli.search`)."""
+    return search.order_key(number, ref, c.name, c.email, c.phone, [ln.sku for ln in priced.lines])
 
 
 # ------------------------------------------------------------------ reading
@@ -433,17 +458,6 @@ class OrderFilter:
     offset: int = 0
 
 
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
-def _phone_digits(text: str) -> str:
-    """Digits of a typed phone without trunk/international zeros, or the text if it has few digits."""
-    digits = "".join(ch for ch in text if ch.isdigit()).lstrip("0")
-    return digits if len(digits) >= 3 else text
-
-
 def filtered_query(f: OrderFilter):
     q = select(Order)
     # Status filters compare `status || ''` on purpose: it keeps the planner off the status
@@ -459,28 +473,21 @@ def filtered_query(f: OrderFilter):
     if f.until:
         q = q.where(Order.created_at < f.until)
     if f.customer:
-        pat = _like(f.customer.strip().lower())
-        conds = [
-            sa.func.lower(Order.customer_name).like(pat, escape="\\"),
-            sa.func.lower(Order.customer_email).like(pat, escape="\\"),
-        ]
-        digits = "".join(ch for ch in f.customer if ch.isdigit()).lstrip("0")  # "06 12…", "0033 6…" match "+336…"
-        if len(digits) >= 3:
-            conds.append(Order.customer_phone.like(_like(digits), escape="\\"))
-        q = q.where(sa.or_(*conds))
-    if f.search:
-        text = f.search.strip()
-        pat = _like(text.lower())
-        sku_match = sa.exists().where(OrderLine.order_id == Order.id, sa.func.lower(OrderLine.sku).like(pat, escape="\\"))
-        q = q.where(
-            sa.or_(
-                sa.func.lower(Order.number).like(pat, escape="\\"),
-                sa.func.lower(Order.customer_name).like(pat, escape="\\"),
-                sa.func.lower(Order.customer_email).like(pat, escape="\\"),
-                Order.customer_phone.like(_like(_phone_digits(text)), escape="\\"),
-                sku_match,
+        from ordercli.models import Customer
+
+        # The order's own contact or its customer's (case, accents and phone forms ignored).
+        for term in search.query_terms(f.customer):
+            pat = f"%{search.like_escape(term)}%"
+            q = q.where(
+                sa.or_(
+                    Order.search_key.like(pat, escape="\\"),
+                    Order.customer_id.in_(select(Customer.id).where(Customer.search_key.like(pat, escape="\\"))),
+                )
             )
-        )
+    if f.search:
+        # Number, reference, customer (name, email, any form of the phone), SKUs: case and accents ignored.
+        for term in search.query_terms(f.search):
+            q = q.where(Order.search_key.like(f"%{search.like_escape(term)}%", escape="\\"))
     return q.order_by(Order.created_at.desc(), Order.id.desc())
 
 
