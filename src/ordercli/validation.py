@@ -145,6 +145,7 @@ class CustomerIn(BaseModel):
     email: Annotated[Optional[str], BeforeValidator(_email)] = None
     phone: Optional[str] = None
     customer_id: Optional[int] = None  # a picked customer (the wizard's list)
+    update_contact: bool = False  # the person agreed to update the picked customer's email/phone
 
     @field_validator("phone", mode="before")
     @classmethod
@@ -350,7 +351,7 @@ class DraftIn(BaseModel):
 
         s = self.shipping
         return domain.OrderDraft(
-            customer=domain.CustomerIn(name=self.customer.name, email=self.customer.email, phone=self.customer.phone, customer_id=self.customer.customer_id),
+            customer=domain.CustomerIn(name=self.customer.name, email=self.customer.email, phone=self.customer.phone, customer_id=self.customer.customer_id, update_contact=self.customer.update_contact),
             items=[domain.ItemIn(quantity=i.quantity, sku=i.sku, name=i.name, unit_price=i.unit_price, tax_rate=i.tax_rate) for i in self.items],
             discount=self.discount,
             surcharges=list(self.surcharges),

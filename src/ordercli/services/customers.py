@@ -136,16 +136,25 @@ def create_id(session: Session, *, name: str, email: str | None, phone: str | No
     )
 
 
-def find_or_create_id(session: Session, *, name: str, email: str | None, phone: str | None, customer_id: int | None = None) -> tuple[int, Identity]:
+def find_or_create_id(
+    session: Session, *, name: str, email: str | None, phone: str | None, customer_id: int | None = None, update_contact: bool = False
+) -> tuple[int, Identity]:
     """The customer an order is filed under (created if the rules say so) and the :class:`Identity` behind it.
 
-    Never changes a stored customer. Callers hold the order counter (``common.lock_counter``;
-    every new order takes it), so on PostgreSQL two tills never both miss the look-up and
-    create the same customer twice.
+    Never changes a stored customer, unless the person picked them and agreed to update their email
+    / phone (``update_contact``, the wizard's question): then the given email and phone are written
+    (a contact that belongs to another customer is refused, naming them). Callers hold the order
+    counter (``common.lock_counter``; every new order takes it), so on PostgreSQL two tills never
+    both miss the look-up and create the same customer twice.
     """
     ident = identify(session, name=name, email=email, phone=phone, customer_id=customer_id)
     if ident.customer_id is None:
         ident.customer_id = create_id(session, name=name, email=email, phone=phone)
+    elif update_contact and customer_id is not None and ({"email", "phone"} & set(ident.differs)):
+        c = session.get(Customer, ident.customer_id)
+        assert c is not None
+        edit_customer(session, customer=c, email=email if "email" in ident.differs else None, phone=phone if "phone" in ident.differs else None)
+        ident.differs = {k: v for k, v in ident.differs.items() if k == "name"}
     return ident.customer_id, ident
 
 

@@ -393,7 +393,7 @@ def place_order(
             ln.stock = left[ln.product_id] + ln.quantity
 
     c = draft.customer
-    customer_id, identity = customers.find_or_create_id(session, name=c.name, email=c.email, phone=c.phone, customer_id=c.customer_id)
+    customer_id, identity = customers.find_or_create_id(session, name=c.name, email=c.email, phone=c.phone, customer_id=c.customer_id, update_contact=c.update_contact)
     now = utcnow()
     order = _insert_order(
         session,
