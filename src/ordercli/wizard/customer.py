@@ -141,7 +141,8 @@ def _answer_check(text: str, region: str | None, offered: dict, walk_in: bool) -
         if walk_in:
             return
         clean_text(text, "customer name", required=True)
-    clean_text(text, "customer name", required=True)
+    if SEP in t:
+        return  # a customer's label (from the list)
     if "@" in t:
         normalize_email(t)
     elif sum(ch.isdigit() for ch in t) >= 6 and not any(ch.isalpha() for ch in t):
@@ -197,6 +198,13 @@ def ask_customer(queries, settings: Settings, current: CustomerIn | None = None,
         if not answer:
             return WALK_IN
         picked = completer.offered.get(answer)
+        if picked is None and SEP in answer:
+            # A label typed in full (or offered by a menu before): found by its contact, then its name.
+            name_part, contact_part = answer.split(SEP, 1)
+            for p in [*complete(engine, contact_part.split(" ")[0], limit=50), *complete(engine, name_part, limit=50)]:
+                if answer in (p.label(), _shown(p.label())):
+                    picked = p
+                    break
         if picked is not None:
             return _picked(engine, picked, cur)
         email, phone = _as_contact(answer, region)
