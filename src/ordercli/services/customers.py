@@ -87,7 +87,7 @@ def names_agree(a: str | None, b: str | None) -> bool:
 
 def _differs(stored: Match, name: str | None, email: str | None, phone: str | None) -> dict:
     out = {}
-    if name and search.fold(name) != search.fold(stored.name):
+    if name and not names_agree(stored.name, name):
         out["name"] = (stored.name, name)
     if email and email != stored.email:
         out["email"] = (stored.email, email)
