@@ -51,6 +51,8 @@ class CustomerIn:
     name: str
     email: str | None = None
     phone: str | None = None
+    customer_id: int | None = None  # a customer picked by the person (the wizard's list): identity is not guessed
+    update_contact: bool = False  # the person agreed to write this email/phone onto the picked customer
 
 
 @dataclass

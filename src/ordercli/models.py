@@ -43,6 +43,11 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(timezone.utc)
 
 
+def _search_key():
+    """A folded search key (:mod:`ordercli.search`); on PostgreSQL in the "C" collation (byte order: prefix = index range)."""
+    return Field(default=None, sa_type=sa.String().with_variant(sa.String(collation="C"), "postgresql"), index=True)
+
+
 def _ts(**kw):
     return Field(default_factory=utcnow, sa_type=UTCDateTime, **kw)
 
@@ -72,6 +77,7 @@ class Product(SQLModel, table=True):
     tax_rate: int = 0  # hundredths of a percent
     created_at: datetime = _ts()
     updated_at: datetime = _ts()
+    search_key: Optional[str] = _search_key()  # sku + name, folded (set on every write: ordercli.search)
 
     @property
     def tracked(self) -> bool:
@@ -85,6 +91,8 @@ class Customer(SQLModel, table=True):
     email: Optional[str] = Field(default=None, max_length=320, index=True)
     phone: Optional[str] = Field(default=None, max_length=32, index=True)
     created_at: datetime = _ts()
+    note: Optional[str] = None
+    search_key: Optional[str] = _search_key()  # name + email + phone forms, folded (services.customers writes it)
 
 
 class Order(SQLModel, table=True):
@@ -127,6 +135,7 @@ class Order(SQLModel, table=True):
     credit_refunded: int = 0  # the part of ``refunded`` that gave back an overpayment (balance.py)
     stock_held: bool = True  # True while the order's tracked stock is taken
     walk_in: bool = False  # a sale to a passer-by: no customer record, no customer notification
+    search_key: Optional[str] = _search_key()  # number, reference, customer, SKUs folded (set by place/edit)
 
     payment_method: Optional[str] = Field(default=None, max_length=200)
     note: Optional[str] = None
@@ -304,3 +313,21 @@ class Invoice(SQLModel, table=True):
     seq: int
     issued_at: datetime = _ts()
     total: int = 0
+
+
+# Search keys of rows written through the ORM (products; customers made by the ORM path). The hot
+# paths that write with Core statements (orders, customers in a batch) compute the key themselves.
+@sa.event.listens_for(Product, "before_insert")
+@sa.event.listens_for(Product, "before_update")
+def _product_key(mapper, connection, target) -> None:
+    from ordercli import search
+
+    target.search_key = search.product_key(target.sku, target.name)
+
+
+@sa.event.listens_for(Customer, "before_insert")
+@sa.event.listens_for(Customer, "before_update")
+def _customer_key(mapper, connection, target) -> None:
+    from ordercli import search
+
+    target.search_key = search.customer_key(target.name, target.email, target.phone)

@@ -144,6 +144,8 @@ class CustomerIn(BaseModel):
     name: Annotated[str, _text("customer name", "name", required=True)]
     email: Annotated[Optional[str], BeforeValidator(_email)] = None
     phone: Optional[str] = None
+    customer_id: Optional[int] = None  # a picked customer (the wizard's list)
+    update_contact: bool = False  # the person agreed to update the picked customer's email/phone
 
     @field_validator("phone", mode="before")
     @classmethod
@@ -366,7 +368,8 @@ class DraftIn(BaseModel):
         s = self.shipping
         return domain.OrderDraft(
             customer=(
-                domain.CustomerIn(name="") if self.customer is None else domain.CustomerIn(name=self.customer.name, email=self.customer.email, phone=self.customer.phone)
+                domain.CustomerIn(name="") if self.customer is None
+                else domain.CustomerIn(name=self.customer.name, email=self.customer.email, phone=self.customer.phone, customer_id=self.customer.customer_id, update_contact=self.customer.update_contact)
             ),
             items=[domain.ItemIn(quantity=i.quantity, sku=i.sku, name=i.name, unit_price=i.unit_price, tax_rate=i.tax_rate) for i in self.items],
             discount=self.discount,

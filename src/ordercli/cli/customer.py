@@ -1,4 +1,4 @@
-"""``ordercli customer …``: customers are created by orders; find and review them here."""
+"""``ordercli customer …``: customers are created by orders; find, review, correct, merge and forget them here."""
 
 from __future__ import annotations
 
@@ -8,12 +8,16 @@ import typer
 
 from ordercli.cli._state import Format, ShowFormat
 
-app = typer.Typer(help="Find customers and their orders.\n\nExample: ordercli customer list --search ana", no_args_is_help=True, rich_markup_mode=None)
+app = typer.Typer(
+    help="Find, show, edit, merge and forget customers.\n\nExample: ordercli customer list --search elodie", no_args_is_help=True, rich_markup_mode=None
+)
+
+KEY_HELP = "Id, email, phone or name (case and accents ignored)."
 
 
-@app.command("list", help="List customers.\n\nExample: ordercli customer list --search lima")
+@app.command("list", help="List customers (case and accents ignored: elodie finds Élodie).\n\nExample: ordercli customer list --search lefevre")
 def list_(
-    search: Optional[str] = typer.Option(None, "--search", help="Name, email or phone contains TEXT."),
+    search: Optional[str] = typer.Option(None, "--search", help="Name, email or phone (any form) contains TEXT; every word must match."),
     limit: int = typer.Option(50, "--limit", min=1, help="At most this many."),
     offset: int = typer.Option(0, "--offset", min=0, help="Skip this many."),
     fmt: Format = typer.Option(Format.table, "--format", help="table, json or csv."),
@@ -35,9 +39,32 @@ def list_(
         output.table([("ID", "right"), "Name", "Email", "Phone"], [(c.id, c.name, c.email or "", c.phone or "") for c in rows], caption=f"{len(rows)} customer(s)")
 
 
-@app.command("show", help="Show a customer and their orders.\n\nExample: ordercli customer show ana@example.com")
+def _find(s, key: str):
+    """The one customer ``key`` names; several: list them on stderr and exit 1."""
+    from ordercli import output
+    from ordercli.services import common, customers
+
+    settings = common.load_settings(s)
+    try:
+        return customers.get_customer(s, key, phone_region=settings.get("store.phone_region"))
+    except customers.AmbiguousCustomerError as e:
+        output.error(f"{len(e.candidates)} customers match {output.escape(repr(key))}:")
+        for c in e.candidates[:20]:
+            contact = " · ".join(x for x in (c.email, c.phone) if x)
+            output.message(f"  {c.id}  {output.escape(c.name)}" + (f"  ({output.escape(contact)})" if contact else ""))
+        output.message("Name one by its id, email or phone, e.g. `ordercli customer show " + str(e.candidates[0].id) + "`.")
+        raise typer.Exit(1) from None
+
+
+def _money_map(m: dict) -> dict:
+    from ordercli.money import to_decimal_str
+
+    return {cur: to_decimal_str(v, cur) for cur, v in sorted(m.items())}
+
+
+@app.command("show", help="Show a customer: contact, note, orders with their statuses, lifetime spend, balance due.\n\nExample: ordercli customer show ana@example.com")
 def show(
-    key: str = typer.Argument(..., metavar="EMAIL|PHONE|ID", help="Email, phone or id."),
+    key: str = typer.Argument(..., metavar="CUSTOMER", help=KEY_HELP),
     fmt: ShowFormat = typer.Option(ShowFormat.table, "--format", help="table or json."),
 ) -> None:
     from ordercli import db as dbmod
@@ -45,16 +72,29 @@ def show(
     import ordercli.cli._state as _state
     from ordercli.cli.render import local_time, money
     from ordercli.money import to_decimal_str
-    from ordercli.services import common, customers
+    from ordercli.services import customers
 
     with dbmod.read_session(_state.engine()) as s:
-        settings = common.load_settings(s)
-        c = customers.get_customer(s, key, phone_region=settings.get("store.phone_region"))
-        orders = customers.customer_orders(s, c.id)  # type: ignore[arg-type]
+        c = _find(s, key)
+        summ = customers.summary(s, c)
+    orders = summ.orders
     if fmt == ShowFormat.json:
         data = serialize.customer_dict(c)
+        data["note"] = c.note
+        data["order_count"] = summ.order_count
+        data["lifetime_spend"] = _money_map(summ.spend)
+        data["balance_due"] = _money_map(summ.due)
         data["orders"] = [
-            {"number": o.number, "created_at": serialize.iso(o.created_at), "total": to_decimal_str(o.total, o.currency), "currency": o.currency, "payment_status": o.payment_status, "fulfillment_status": o.fulfillment_status}
+            {
+                "number": o.number,
+                "reference": o.external_ref,
+                "created_at": serialize.iso(o.created_at),
+                "total": to_decimal_str(o.total, o.currency),
+                "balance_due": to_decimal_str(o.balance_due, o.currency),
+                "currency": o.currency,
+                "payment_status": o.payment_status,
+                "fulfillment_status": o.fulfillment_status,
+            }
             for o in orders
         ]
         output.print_json(data)
@@ -66,11 +106,237 @@ def show(
         con.print(f"Email: {e(c.email)}")
     if c.phone:
         con.print(f"Phone: {e(c.phone)}")
+    if c.note:
+        con.print(f"Note: {e(c.note)}")
     if not orders:
         con.print("No orders yet.")
         return
+    spend = ", ".join(money(v, cur) for cur, v in sorted(summ.spend.items())) or money(0, orders[0].currency)
+    due = ", ".join(money(v, cur) for cur, v in sorted(summ.due.items()) if v) or money(0, orders[0].currency)
+    con.print(f"Orders: {summ.order_count}   Lifetime spend: {spend}   Balance due: {due}")
     output.table(
-        ["Number", "Date", ("Total", "right"), "Payment", "Fulfillment"],
-        [(o.number, local_time(o.created_at), money(o.total, o.currency), output.status_text(o.payment_status), output.status_text(o.fulfillment_status)) for o in orders],
-        caption=f"{len(orders)} order(s)",
+        ["Number", "Date", ("Total", "right"), ("Due", "right"), "Payment", "Fulfillment"],
+        [(o.number, local_time(o.created_at), money(o.total, o.currency), money(o.balance_due, o.currency), output.status_text(o.payment_status), output.status_text(o.fulfillment_status)) for o in orders],
+        caption=f"{len(orders)} order(s)" + (f" of {summ.order_count}" if summ.order_count > len(orders) else ""),
     )
+
+
+@app.command(
+    "edit",
+    help="Correct a customer's name, email, phone or note (checked like an order's; \"\" clears email, phone or note).\n\n"
+    "Example: ordercli customer edit paul@example.fr --phone '06 53 31 21 94'",
+)
+def edit(
+    key: str = typer.Argument(..., metavar="CUSTOMER", help=KEY_HELP),
+    name: Optional[str] = typer.Option(None, "--name", help="New name."),
+    email: Optional[str] = typer.Option(None, "--email", help='New email ("" removes it).'),
+    phone: Optional[str] = typer.Option(None, "--phone", help='New phone ("" removes it); national numbers use store.phone_region.'),
+    note: Optional[str] = typer.Option(None, "--note", help='A note about the customer ("" removes it).'),
+    fmt: ShowFormat = typer.Option(ShowFormat.table, "--format", help="table or json."),
+) -> None:
+    from ordercli import output, serialize
+    import ordercli.cli._state as _state
+    from ordercli.domain import clean_text, normalize_email, normalize_phone
+    from ordercli.errors import InputError
+    from ordercli.services import common, customers
+
+    if (name, email, phone, note) == (None, None, None, None):
+        raise InputError("Nothing to change.", "Give --name, --email, --phone or --note.")
+    engine = _state.engine()
+    with _state.unit_of_work(engine) as uow:
+        s = uow.session
+        region = common.load_settings(s).get("store.phone_region") or None
+        new_name = clean_text(name, "customer name", required=True) if name is not None else None
+        new_email = ("" if not email.strip() else normalize_email(email)) if email is not None else None
+        new_phone = ("" if not phone.strip() else normalize_phone(phone, region)) if phone is not None else None
+        new_note = (clean_text(note, "note", max_len=2000, multiline=True) or "") if note is not None else None
+        c = _find(s, key)
+        changed = customers.edit_customer(s, customer=c, name=new_name, email=new_email, phone=new_phone, note=new_note)
+        if changed:
+            uow.commit(saved=f"Customer {c.id}")
+    if fmt == ShowFormat.json:
+        data = serialize.customer_dict(c)
+        data["note"] = c.note
+        data["changed"] = changed
+        output.print_json(data)
+    if changed:
+        output.success(f"Customer {c.id} ({output.escape(c.name)}) updated: {', '.join(changed)}. Their past orders keep the contact they were placed with.")
+    else:
+        output.message(f"Customer {c.id} already has these details. Nothing changed.")
+
+
+def _confirm(question: str, *, yes: bool, what: str, flag_hint: str) -> bool:
+    from ordercli.wizard.confirm import confirm_change
+
+    return confirm_change(question, yes=yes, what=what, flag_hint=flag_hint)
+
+
+@app.command(
+    "merge",
+    help="Merge two records of one person: SOURCE's orders, payments and note move to TARGET, then SOURCE is deleted. "
+    "TARGET's contact is kept where they differ. Asks on a terminal; elsewhere --yes is required.\n\n"
+    "Example: ordercli customer merge 12 paul@example.fr --yes",
+)
+def merge(
+    source: str = typer.Argument(..., metavar="SOURCE", help="The customer to merge away. " + KEY_HELP),
+    target: str = typer.Argument(..., metavar="TARGET", help="The customer to keep. " + KEY_HELP),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+    fmt: ShowFormat = typer.Option(ShowFormat.table, "--format", help="table or json."),
+) -> None:
+    from ordercli import db as dbmod
+    from ordercli import output
+    import ordercli.cli._state as _state
+    from ordercli.services import customers
+
+    e = output.escape
+    engine = _state.engine()
+    if not yes:
+        with dbmod.read_session(engine) as s:
+            src, tgt = _find(s, source), _find(s, target)
+            plan = customers.plan_merge(s, source=src, target=tgt)
+        _say_plan(plan)
+        if not _confirm(f"Merge customer {src.id} into customer {tgt.id}?", yes=False, what="Merging customers", flag_hint="merge"):
+            output.message("Not merged. Nothing changed.")
+            return
+    with _state.unit_of_work(engine) as uow:
+        s = uow.session
+        src, tgt = _find(s, source), _find(s, target)
+        src_id = src.id
+        plan = customers.merge(s, source=src, target=tgt)
+        uow.commit(saved=f"The merge of customer {src_id} into customer {tgt.id}")
+    if fmt == ShowFormat.json:
+        output.print_json(
+            {
+                "source_id": src_id,
+                "target_id": tgt.id,
+                "orders_moved": plan.orders,
+                "conflicts": {k: {"source": a, "target_kept": b} for k, (a, b) in plan.conflicts.items()},
+            }
+        )
+    if yes:
+        _say_plan(plan, done=True)
+    output.success(f"Customer {src_id} merged into customer {tgt.id} ({e(tgt.name)}): {len(plan.orders)} order(s) moved; customer {src_id} deleted.")
+
+
+def _say_plan(plan, *, done: bool = False) -> None:
+    from ordercli import output
+
+    e = output.escape
+    verb = "moved" if done else "will move"
+    output.message(
+        f"Customer {plan.source_id} ({e(plan.source_name)}) → customer {plan.target.id} ({e(plan.target.name)}): "
+        f"{len(plan.orders)} order(s) {verb}" + (f" ({e(', '.join(plan.orders[:10]))}{'…' if len(plan.orders) > 10 else ''})" if plan.orders else "") + "."
+    )
+    for attr, (a, b) in plan.conflicts.items():
+        output.message(f"  {attr} differs: {e(a)} (source) / {e(b)} (target, kept)")
+
+
+@app.command(
+    "forget",
+    help="Erase a customer's personal data (right to erasure): their name, email, phone, addresses and notes, on the customer "
+    "and on their orders, become an anonymous marker; queued messages to them are dropped. Order numbers, lines, totals, "
+    "payments and stock history stay for the books. Asks on a terminal; elsewhere --yes is required.\n\n"
+    "Example: ordercli customer forget ana@example.com --yes",
+)
+def forget(
+    key: str = typer.Argument(..., metavar="CUSTOMER", help=KEY_HELP),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+    fmt: ShowFormat = typer.Option(ShowFormat.table, "--format", help="table or json."),
+) -> None:
+    from ordercli import db as dbmod
+    from ordercli import output
+    import ordercli.cli._state as _state
+    from ordercli.services import customers
+
+    e = output.escape
+    engine = _state.engine()
+    if not yes:
+        with dbmod.read_session(engine) as s:
+            c = _find(s, key)
+            n = len(customers.customer_orders(s, c.id, limit=100000))  # type: ignore[arg-type]
+        question = f"Erase the personal data of customer {c.id} ({output.shown(c.name)}) and of their {n} order(s)? This cannot be undone."
+        if not _confirm(question, yes=False, what="Forgetting a customer", flag_hint="forget them"):
+            output.message("Not forgotten. Nothing changed.")
+            return
+    with _state.unit_of_work(engine) as uow:
+        s = uow.session
+        c = _find(s, key)
+        res = customers.forget(s, customer=c)
+        uow.commit(saved=f"The erasure of customer {res.customer_id}")
+    left = _scrub_store(engine)
+    if fmt == ShowFormat.json:
+        output.print_json({"customer_id": res.customer_id, "orders": res.orders, "messages_dropped": res.messages_dropped, "backups_with_old_data": left})
+    output.success(
+        f"Customer {res.customer_id} forgotten: personal data erased from {len(res.orders)} order(s)"
+        + (f", {res.messages_dropped} queued message(s) dropped" if res.messages_dropped else "")
+        + "."
+    )
+    if left:
+        output.message(f"  Earlier backups still hold their data: {e(', '.join(left))} (kept {len(left)} day(s) at most; delete them to erase it now).")
+
+
+def _scrub_store(engine) -> list[str]:
+    """SQLite: rewrite the file so that freed pages no longer hold erased text (WAL checkpoint, VACUUM). Returns backups on disk."""
+    if engine.dialect.name != "sqlite" or not engine.url.database:
+        return []
+    from pathlib import Path
+
+    from ordercli import output
+
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM")
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    except Exception as ex:  # noqa: BLE001 - the erasure is committed; say what is left to do
+        output.warn(f"the erased data may still be in the store file's free pages ({output.escape(str(ex).splitlines()[0])}): run `ordercli customer forget` again when no till is writing.")
+    p = Path(engine.url.database)
+    return sorted(str(b) for b in p.parent.glob(p.name + ".*.backup"))
+
+
+# -------------------------------------------------------------- order's contact notice
+
+
+def contact_notice(placed) -> dict | None:
+    """JSON: what the identity rules did with the order's contact (None: nothing to say)."""
+    ident = getattr(placed, "identity", None)
+    if ident is None or not (ident.differs or ident.reason):
+        return None
+    return {
+        "customer_id": ident.customer_id,
+        "kept": {k: {"stored": a, "given": b} for k, (a, b) in ident.differs.items()},
+        "new_customer_because": ident.reason,
+        "other_customers": [m.id for m in ident.ambiguous],
+    }
+
+
+def contact_notice_text(ident) -> str | None:
+    from ordercli import output
+
+    e = output.escape
+    if ident is None:
+        return None
+    if ident.reason and ident.ambiguous:
+        other = ident.ambiguous[0]
+        why = "has another email" if ident.reason == "phone_other_email" else "has another name"
+        return (
+            f"New customer {ident.customer_id}: phone {e(other.phone)} belongs to customer {other.id} ({e(other.name)}), who {why}. "
+            f"If they are one person: `ordercli customer merge {ident.customer_id} {other.id}`."
+        )
+    if ident.differs:
+        parts = [f"{k} {e(b)} (stored: {e(a) if a else 'none'})" for k, (a, b) in ident.differs.items()]
+        name = ident.stored.name if ident.stored is not None else str(ident.customer_id)
+        return (
+            f"Customer {ident.customer_id} ({e(name)}) kept their stored contact; this order has " + ", ".join(parts) + ". "
+            f"To change the customer: `ordercli customer edit {ident.customer_id} --{next(iter(ident.differs))} …`."
+        )
+    return None
+
+
+def say_contact_notice(placed) -> None:
+    from ordercli import output
+
+    text = contact_notice_text(getattr(placed, "identity", None))
+    if text:
+        output.message(text)

@@ -303,11 +303,17 @@ def _create_from_draft(engine, draft, *, dry_run: bool, fmt: str) -> None:
         uow.commit(saved=f"Order {number}")
     with dbmod.read_session(engine) as s:
         d = orders.order_detail(s, number)
+    from ordercli.cli.customer import contact_notice, say_contact_notice
+
     if fmt == "json":
-        output.print_json(serialize.order_dict(d.order, d.lines, d.surcharges, events=d.events, payments=d.payments, notifications=d.notifications))
+        data = serialize.order_dict(d.order, d.lines, d.surcharges, events=d.events, payments=d.payments, notifications=d.notifications)
+        data["customer_contact_kept"] = contact_notice(placed)
+        output.print_json(data)
+        say_contact_notice(placed)
         return
     render.render_order(d)
     render.announce(placed)
+    say_contact_notice(placed)
 
 
 def preview_placed(engine, draft, *, fmt: str, title: str):

@@ -57,6 +57,8 @@ def render_order(d, *, stderr: bool = False) -> None:
     con = output._console(stderr)
     e = output.escape
     con.print(f"[bold]Order {e(o.number)}[/bold]  ·  {local_time(o.created_at)}")
+    if getattr(o, "external_ref", None):
+        con.print(f"Reference: {e(o.external_ref)}")
     con.print("Payment: ", output.status_text(o.payment_status), "   Fulfillment: ", output.status_text(o.fulfillment_status), sep="")
     contact = " · ".join(x for x in [o.customer_email, o.customer_phone] if x)
     con.print(f"Customer: {e(o.customer_name)}" + (f" ({e(contact)})" if contact else ""))

@@ -178,6 +178,9 @@ def get_order(session: Session, number: str) -> Order:
         if guesses:
             order = session.exec(select(Order).where(sa.or_(*guesses)).order_by(Order.id.desc())).first()
     if order is None and text:
+        # The order's external reference (``--ref``, an import's ``order_ref``): unique.
+        order = session.exec(select(Order).where(Order.external_ref == text)).first()
+    if order is None and text:
         cond = [sa.func.upper(Order.number) == text.upper()]
         if text.isdigit():
             cond.append(Order.seq == int(text))

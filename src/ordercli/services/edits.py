@@ -19,7 +19,7 @@ from ordercli.models import Order, OrderLine, OrderSurcharge, Product, utcnow
 from ordercli.money import format_money, percent_str
 from ordercli.pricing import Adjustment
 from ordercli.services import common, customers
-from ordercli.services.orders import PricedOrder, draft_values, normalize_draft, price_draft, write_lines
+from ordercli.services.orders import PricedOrder, draft_values, normalize_draft, order_search_key, price_draft, write_lines
 from ordercli.settings import Settings
 from ordercli.statuses import (
     CLOSED,
@@ -475,6 +475,7 @@ def edit_order(
     elif order.walk_in or (c.name, c.email, c.phone) != (order.customer_name, order.customer_email, order.customer_phone):
         customer_id = customers.find_or_create(session, name=c.name, email=c.email, phone=c.phone).id
     values = dict(customer_id=customer_id, **draft_values(after, pr))
+    values["search_key"] = order_search_key(order.number, order.external_ref, c, pr)
     # The payment status follows the money (the money model settles it for the new total).
     old_status = order.payment_status
     new_status = money.settle(order.balance.with_total(t.total), old_status)

@@ -74,6 +74,9 @@ class Plan(_Problems):
     orders: int = 0
     bad: set = field(default_factory=set)  # indexes of orders with problems
     existing: set = field(default_factory=set)  # indexes of orders already imported
+    changed: list = field(default_factory=list)  # Problems: orders already imported whose content differs (not applied)
+    changed_index: set = field(default_factory=set)
+    contacts_kept: list = field(default_factory=list)  # dicts: line, order_ref, customer_id, fields (stored contact kept)
     stop_at: int | None = None  # "stop": index of the first bad order
     to_create: int = 0
     emails: int = 0  # customer confirmations the import would queue
@@ -100,7 +103,9 @@ class ImportReport(_Problems):
     orders: int = 0  # orders read from the file
     created: int = 0
     already: int = 0
+    changed: int = 0  # already imported, but the file's content differs: not applied
     failed: int = 0
+    contacts_kept: list = field(default_factory=list)  # orders filed under a customer whose stored contact differs (kept)
     not_processed: int = 0  # after a "stop", or everything under a refused "reject-all"
     total: int = 0  # minor units: created orders (dry run: orders that would be created)
     emails: int = 0  # customer confirmations queued (dry run: would be queued)
@@ -134,7 +139,9 @@ class ImportReport(_Problems):
             "orders": self.orders,
             "created": self.created,
             "already_imported": self.already,
+            "changed_not_applied": self.changed,
             "failed": self.failed,
+            "customer_contact_kept": self.contacts_kept,
             "not_processed": self.not_processed,
             "total_amount": to_decimal_str(self.total, self.currency),
             "currency": self.currency,
@@ -161,6 +168,18 @@ def _chunks(it: Iterable, n: int) -> Iterator[list]:
             buf = []
     if buf:
         yield buf
+
+
+def contact_notice(order, ident) -> dict:
+    """What the identity rules did with an order's contact, for the output (JSON ``customer_contact_kept``)."""
+    return {
+        "order": order.number,
+        "order_ref": order.external_ref,
+        "customer_id": ident.customer_id,
+        "kept": {k: {"stored": a, "given": b} for k, (a, b) in ident.differs.items()},
+        "new_customer_because": ident.reason,
+        "other_customers": [m.id for m in ident.ambiguous],
+    }
 
 
 def _kind(e: OrderCliError) -> str:
@@ -194,7 +213,7 @@ def check_file(engine, src: Source, *, policy: str, notify: bool = True, progres
         for chunk in _chunks(stream, 500):
             drafts = [(raw, build_draft(raw, ctx)) for raw in chunk]
             refs = [raw.ref for raw, d in drafts if d is not None and raw.ref]
-            existing = set(s.exec(select(Order.external_ref).where(Order.external_ref.in_(refs))).all()) if refs else set()  # type: ignore[union-attr]
+            existing = {o.external_ref: o for o in s.exec(select(Order).where(Order.external_ref.in_(refs))).all()} if refs else {}  # type: ignore[union-attr]
             for raw, draft in drafts:
                 if raw.fatal:
                     plan.fatal = True
@@ -208,6 +227,20 @@ def check_file(engine, src: Source, *, policy: str, notify: bool = True, progres
                     continue
                 if raw.ref in existing:
                     plan.existing.add(raw.index)
+                    differs = orders.import_differences(s, existing[raw.ref], draft)
+                    if differs:
+                        plan.changed_index.add(raw.index)
+                        plan.changed.append(
+                            Problem(
+                                raw.line,
+                                f"order {raw.ref} changed since it was imported (as {existing[raw.ref].number}: different {' and '.join(differs)}) — not applied.",
+                                None,
+                                order_ref=raw.ref,
+                                kind="changed",
+                                code="import.changed",
+                                facts={"order": existing[raw.ref].number, "differs": differs},
+                            )
+                        )
                     continue
                 try:
                     priced = orders.price_draft(s, draft, settings, catalog=catalog)  # build_draft put it through the gate
@@ -371,6 +404,9 @@ class _Importer:
             return
         r.created += 1
         r.written = True
+        ident = placed.identity
+        if ident is not None and (ident.differs or ident.reason):
+            r.contacts_kept.append(contact_notice(o, ident))
         r.total += o.total
         r.emails += sum(1 for m in (placed.messages or []) if getattr(m, "audience", None) == "customer")
         if r.first_number is None:
@@ -433,11 +469,14 @@ def import_file(
     report.ignored_columns = plan.ignored_columns
     for p in plan.problems:
         report.add(p)
+    for p in plan.changed:
+        report.add(p)
     report.problems_dropped += plan.problems_dropped
     report.failed = len(plan.bad)
     if plan.policy == "reject-all" and not plan.ok:
         report.orders = plan.orders
-        report.already = len(plan.existing)
+        report.changed = len(plan.changed_index)
+        report.already = len(plan.existing) - report.changed
         report.not_processed = max(plan.orders - len(plan.bad) - len(plan.existing), 0)
         return report
     if source_changed(src):
@@ -461,6 +500,9 @@ def import_file(
                 seen = raw.index - 1
                 break
             if raw.index in plan.bad:
+                continue
+            if raw.index in plan.changed_index:
+                report.changed += 1
                 continue
             if raw.index in plan.existing:
                 report.already += 1
@@ -496,7 +538,7 @@ def import_file(
     if progress is not None:
         progress(seen, last_pos)
     report.orders = plan.orders
-    handled = report.created + report.already + report.failed
+    handled = report.created + report.already + report.changed + report.failed
     report.not_processed = max(plan.orders - handled, 0)
     return report
 
@@ -505,7 +547,8 @@ def dry_run_report(src: Source, plan: Plan) -> ImportReport:
     report = ImportReport(file=str(src.path), fmt=src.fmt, policy=plan.policy, dry_run=True, currency=plan.currency, shown=src.shown)
     report.orders = plan.orders
     report.created = plan.to_create
-    report.already = len(plan.existing)
+    report.changed = len(plan.changed_index)
+    report.already = len(plan.existing) - report.changed
     report.failed = len(plan.bad)
     report.total = plan.total if (plan.policy != "reject-all" or plan.ok) else 0
     report.emails = plan.emails if (plan.policy != "reject-all" or plan.ok) else 0
@@ -516,6 +559,8 @@ def dry_run_report(src: Source, plan: Plan) -> ImportReport:
     elif plan.policy == "reject-all" and not plan.ok:
         report.not_processed = plan.orders - len(plan.bad) - len(plan.existing)
     for p in plan.problems:
+        report.add(p)
+    for p in plan.changed:
         report.add(p)
     report.problems_dropped += plan.problems_dropped
     return report

@@ -20,6 +20,7 @@ from ordercli.errors import InputError, OutOfStockError, PriceChangedError, Refu
 from ordercli.models import Order, OrderEvent, OrderLine, OrderSurcharge, Product, utcnow
 from ordercli.money import format_money
 from ordercli.pricing import LimitError, LineIn, PricingError, Totals, compute_totals
+from ordercli import search
 from ordercli.services import common, customers
 from ordercli.settings import Settings
 from ordercli.statuses import FulfillmentStatus, PaymentStatus
@@ -208,6 +209,7 @@ class PlacedOrder:
     priced: PricedOrder
     created: bool = True  # False when external_ref matched an existing order
     messages: list = field(default_factory=list)
+    identity: object = None  # services.customers.Identity: who the order was filed under, what contact differed (kept)
 
 
 def draft_values(draft: OrderDraft, priced: PricedOrder) -> dict:
@@ -283,18 +285,20 @@ def write_lines(conn, order_id: int, priced: PricedOrder) -> None:
         )
 
 
-def _check_same_request(session: Session, existing: Order, draft: OrderDraft, priced: PricedOrder) -> None:
-    """A retry of the order behind ``external_ref`` is a no-op; another order under the same reference is refused.
+def _edited(session: Session, order_id: int) -> bool:
+    return (
+        session.execute(sa.select(OrderEvent.id).where(OrderEvent.order_id == order_id, OrderEvent.kind == "edited").limit(1)).first()  # type: ignore[arg-type]
+        is not None
+    )
 
-    Compared while the order has not been edited since it was created: the
-    customer's contact details and the lines (SKU or name, quantity). A script reusing a
-    reference by mistake must not be told its order was taken.
+
+def _differences(session: Session, existing: Order, draft: OrderDraft, new_lines) -> list[str]:
+    """What differs between the order behind a reference and a new request for it: customer, items.
+
+    Nothing once the order has been edited: what it was created with is no longer on the order.
     """
-    edited = session.execute(
-        sa.select(OrderEvent.id).where(OrderEvent.order_id == existing.id, OrderEvent.kind == "edited").limit(1)  # type: ignore[arg-type]
-    ).first()
-    if edited is not None:  # what it was created with is no longer on the order: take the retry at its word
-        return
+    if _edited(session, existing.id):  # type: ignore[arg-type]
+        return []
     c = draft.customer
     differs = []
     if (c.email or None) != (existing.customer_email or None) or (c.phone or None) != (existing.customer_phone or None):
@@ -304,9 +308,24 @@ def _check_same_request(session: Session, existing: Order, draft: OrderDraft, pr
         return sorted(((sku or "").upper(), (name or "").upper() if not sku else "", qty) for sku, name, qty in pairs)
 
     old = lines((ln.sku, ln.name, ln.quantity) for ln in session.exec(select(OrderLine).where(OrderLine.order_id == existing.id)).all())
-    new = lines((ln.sku, ln.name, ln.quantity) for ln in priced.lines)
-    if old != new:
+    if old != lines(new_lines):
         differs.append("items")
+    return differs
+
+
+def import_differences(session: Session, existing: Order, draft: OrderDraft) -> list[str]:
+    """A re-imported order against the one imported under its reference: ``["items"]``, ``["customer"]``… or ``[]``."""
+    return _differences(session, existing, draft, [(i.sku, i.name, i.quantity) for i in draft.items])
+
+
+def _check_same_request(session: Session, existing: Order, draft: OrderDraft, priced: PricedOrder) -> None:
+    """A retry of the order behind ``external_ref`` is a no-op; another order under the same reference is refused.
+
+    Compared while the order has not been edited since it was created: the
+    customer's contact details and the lines (SKU or name, quantity). A script reusing a
+    reference by mistake must not be told its order was taken.
+    """
+    differs = _differences(session, existing, draft, [(ln.sku, ln.name, ln.quantity) for ln in priced.lines])
     if differs:
         raise RefusedError(
             f"Reference {existing.external_ref} already belongs to order {existing.number} (different {' and '.join(differs)}): nothing was created.",
@@ -380,7 +399,10 @@ def place_order(
 
     c = draft.customer
     # A walk-in sale has no customer record.
-    customer_id = None if draft.walk_in else customers.find_or_create_id(session, name=c.name, email=c.email, phone=c.phone)
+    if draft.walk_in:
+        customer_id, identity = None, None
+    else:
+        customer_id, identity = customers.find_or_create_id(session, name=c.name, email=c.email, phone=c.phone, customer_id=c.customer_id, update_contact=c.update_contact)
     now = utcnow()
     order = _insert_order(
         session,
@@ -397,6 +419,7 @@ def place_order(
         currency=priced.currency,
         prices_include_tax=priced.prices_include_tax,
         notify_customer=draft.notify_customer,
+        search_key=order_search_key(number, draft.external_ref, draft.customer, priced),
         **draft_values(draft, priced),
     )
     # Lines, surcharges and the event are plain INSERTs (one executemany each,
@@ -419,7 +442,12 @@ def place_order(
     # Notifications: written in this same transaction, delivered after commit.
     messages = queue_created_messages(session, order, settings=settings, notify_customer=draft.notify_customer) if queue_messages else []
     session.flush()
-    return PlacedOrder(order=order, priced=priced, created=True, messages=messages)
+    return PlacedOrder(order=order, priced=priced, created=True, messages=messages, identity=identity)
+
+
+def order_search_key(number: str, ref: str | None, c, priced: PricedOrder) -> str:
+    """The order's stored search key (number, reference, customer, SKUs; :mod:`ordercli.search`)."""
+    return search.order_key(number, ref, c.name, c.email, c.phone, [ln.sku for ln in priced.lines])
 
 
 def queue_created_messages(session: Session, order: Order, *, settings: Settings, notify_customer: bool) -> list:
@@ -447,17 +475,6 @@ class OrderFilter:
     paid_until: datetime | None = None  # … and before this one
 
 
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
-def _phone_digits(text: str) -> str:
-    """Digits of a typed phone without trunk/international zeros, or the text if it has few digits."""
-    digits = "".join(ch for ch in text if ch.isdigit()).lstrip("0")
-    return digits if len(digits) >= 3 else text
-
-
 def filtered_query(f: OrderFilter):
     q = select(Order)
     # Status filters compare `status || ''` on purpose: it keeps the planner off the status
@@ -473,15 +490,17 @@ def filtered_query(f: OrderFilter):
     if f.until:
         q = q.where(Order.created_at < f.until)
     if f.customer:
-        pat = _like(f.customer.strip().lower())
-        conds = [
-            sa.func.lower(Order.customer_name).like(pat, escape="\\"),
-            sa.func.lower(Order.customer_email).like(pat, escape="\\"),
-        ]
-        digits = "".join(ch for ch in f.customer if ch.isdigit()).lstrip("0")  # "06 12…", "0033 6…" match "+336…"
-        if len(digits) >= 3:
-            conds.append(Order.customer_phone.like(_like(digits), escape="\\"))
-        q = q.where(sa.or_(*conds))
+        from ordercli.models import Customer
+
+        # The order's own contact or its customer's (case, accents and phone forms ignored).
+        for term in search.query_terms(f.customer):
+            pat = f"%{search.like_escape(term)}%"
+            q = q.where(
+                sa.or_(
+                    Order.search_key.like(pat, escape="\\"),
+                    Order.customer_id.in_(select(Customer.id).where(Customer.search_key.like(pat, escape="\\"))),
+                )
+            )
     if f.payment_method or f.paid_since or f.paid_until:
         from ordercli.models import Payment
 
@@ -495,18 +514,9 @@ def filtered_query(f: OrderFilter):
             conds.append(pay.c.at < f.paid_until)
         q = q.where(sa.exists().where(*conds))
     if f.search:
-        text = f.search.strip()
-        pat = _like(text.lower())
-        sku_match = sa.exists().where(OrderLine.order_id == Order.id, sa.func.lower(OrderLine.sku).like(pat, escape="\\"))
-        q = q.where(
-            sa.or_(
-                sa.func.lower(Order.number).like(pat, escape="\\"),
-                sa.func.lower(Order.customer_name).like(pat, escape="\\"),
-                sa.func.lower(Order.customer_email).like(pat, escape="\\"),
-                Order.customer_phone.like(_like(_phone_digits(text)), escape="\\"),
-                sku_match,
-            )
-        )
+        # Number, reference, customer (name, email, any form of the phone), SKUs: case and accents ignored.
+        for term in search.query_terms(f.search):
+            q = q.where(Order.search_key.like(f"%{search.like_escape(term)}%", escape="\\"))
     return q.order_by(Order.created_at.desc(), Order.id.desc())
 
 

@@ -28,7 +28,6 @@ from ordercli.domain import (
     ShippingIn,
     clean_text,
     normalize_country,
-    normalize_email,
     normalize_phone,
     parse_adjustment,
     parse_quantity,
@@ -38,6 +37,7 @@ from ordercli.errors import InputError
 from ordercli.money import format_money, parse_money
 from ordercli.settings import Settings
 from ordercli.wizard.confirm import menu as _menu
+from ordercli.wizard.customer import CustomerCompleter  # noqa: F401 - re-exported (its entries stand for customer ids)
 
 SEP = " — "
 CUSTOM = "+"
@@ -107,30 +107,6 @@ class Queries:
         by_upper = {k.upper(): k for k in skus}
         return [by_upper[m] for m in difflib.get_close_matches(text.strip().upper(), list(by_upper), n=n, cutoff=0.6)]
 
-    def customer_by_contact(self, *, email: str | None = None, phone: str | None = None) -> CustomerInfo | None:
-        """The customer with exactly this (normalised) email, else this E.164 phone."""
-        from sqlmodel import select
-
-        from ordercli import db
-        from ordercli.models import Customer
-
-        with db.read_session(self.engine) as s:
-            for col, value in ((Customer.email, email), (Customer.phone, phone)):
-                if value:
-                    c = s.exec(select(Customer).where(col == value).order_by(Customer.id)).first()
-                    if c is not None:
-                        return CustomerInfo(c.id, c.name, c.email, c.phone)  # type: ignore[arg-type]
-        return None
-
-    def search_customers(self, text: str, limit: int = 10) -> list[CustomerInfo]:
-        from ordercli import db
-        from ordercli.services import customers
-
-        if not text or len(text.strip()) < 2:
-            return []
-        with db.read_session(self.engine) as s:
-            return [CustomerInfo(c.id, c.name, c.email, c.phone) for c in customers.search_customers(s, text=text, limit=limit)]  # type: ignore[arg-type]
-
 
 class ProductCompleter(Completer):
     def __init__(self, queries: Queries, currency: str, reserved: dict[str, int]):
@@ -157,21 +133,6 @@ class ProductCompleter(Completer):
                 yield Completion(p.sku, start_position=-len(document.text_before_cursor), display=_shown(f"{p.sku} · {meta}{SEP}{p.name}"))
             else:
                 yield Completion(p.sku, start_position=-len(document.text_before_cursor), display=_shown(f"{p.sku}{SEP}{p.name}"), display_meta=meta)
-
-
-class CustomerCompleter(Completer):
-    def __init__(self, queries: Queries):
-        self.queries = queries
-        # What the menu offered, by the text it put in the answer: a customer whose stored name has
-        # control characters (or is longer than a typed name may be) is picked by its shown label.
-        self.offered: dict[str, CustomerInfo] = {}
-
-    def get_completions(self, document: Document, complete_event):
-        text = document.text_before_cursor
-        for c in self.queries.search_customers(text):
-            label = _shown(c.label())
-            self.offered[label] = c
-            yield Completion(label, start_position=-len(text), display=label)
 
 
 # --------------------------------------------------------------------- helpers
@@ -222,96 +183,17 @@ WALK_IN = _WalkIn()
 
 
 def ask_customer(queries: Queries, settings: Settings, current: CustomerIn | None = None, *, walk_in_ok: bool = False) -> CustomerIn | _WalkIn:
-    """Pick an existing customer (type to search) or enter a new one; ask what is missing.
+    """The customer prompt (``wizard/customer.py``): a picked customer (by id), a new one, or :data:`WALK_IN`.
 
-    ``walk_in_ok``: an empty answer at the Customer prompt is a walk-in sale (returns :data:`WALK_IN`).
+    ``walk_in_ok=True``: an empty answer is a walk-in sale (returns :data:`WALK_IN`); otherwise it is refused.
     """
-    cur = current or CustomerIn(name="")
-    region = settings.get("store.phone_region") or None
-    if not (cur.name and cur.name.strip()):
-        completer = CustomerCompleter(queries)
-        answer = questionary.autocomplete(
-            "Customer (type a name, email or phone to search; or a new name" + ("; Enter for a walk-in" if walk_in_ok else "") + "):",
-            choices=[],
-            completer=completer,
-            validate=_validator(lambda t: (walk_in_ok and not t.strip()) or t.strip() in completer.offered or _customer_answer_check(t, region)),
-        ).unsafe_ask()
-        answer = answer.strip()
-        if walk_in_ok and not answer:
-            _say("Customer: Walk-in")
-            return WALK_IN
-        picked = completer.offered.get(answer)
-        if picked is None and SEP in answer:
-            # A label typed in full (or one the menu offered before): the name part finds it, or, for
-            # a name shown with its control characters made visible, the contact part.
-            name_part, contact_part = answer.split(SEP, 1)
-            for c in [*queries.search_customers(name_part, limit=50), *queries.search_customers(contact_part.split(" ")[0], limit=50)]:
-                if answer in (c.label(), _shown(c.label())):
-                    picked = c
-                    break
-        else:
-            # An email or phone typed in full finds that customer; if nobody has it, it is the
-            # new customer's contact (not their name) and the name is asked next.
-            email, phone = _as_contact(answer, region)
-            if email or phone:
-                picked = queries.customer_by_contact(email=email, phone=phone)
-                if picked is None:
-                    cur.email = cur.email or email
-                    cur.phone = cur.phone or phone
-                    answer = questionary.text(
-                        "New customer's name:", validate=_validator(lambda t: clean_text(t, "customer name", required=True))
-                    ).unsafe_ask()
-            elif picked is None:
-                # A name typed exactly as one customer's (and only one's) picks that customer.
-                same = [c for c in queries.search_customers(answer, limit=3) if c.name.casefold() == answer.casefold()]
-                if len(same) == 1:
-                    picked = same[0]
-        if picked is not None:
-            _say(f"Customer: {_esc(picked.label())}")
-            return CustomerIn(name=picked.name, email=cur.email or picked.email, phone=cur.phone or picked.phone)
-        cur.name = clean_text(answer, "customer name", required=True) or ""
-    if not (cur.email and cur.email.strip()):
-        email = questionary.text(
-            "Email (Enter to skip):",
-            validate=_validator(lambda t: normalize_email(t)),
-        ).unsafe_ask()
-        cur.email = normalize_email(email)
-    if not (cur.phone and cur.phone.strip()):
-        need = not cur.email
-        phone = questionary.text(
-            "Phone:" if need else "Phone (Enter to skip):",
-            validate=_validator(lambda t: _phone_check(t, region, need)),
-        ).unsafe_ask()
-        cur.phone = normalize_phone(phone, region)
-    return cur
+    from ordercli.wizard import customer as customer_prompt
 
-
-def _as_contact(text: str, region: str | None) -> tuple[str | None, str | None]:
-    """(email, E.164 phone) if ``text`` is a valid email or phone number, else (None, None)."""
-    t = text.strip()
-    if "@" in t:
-        try:
-            return normalize_email(t), None
-        except InputError:
-            return None, None
-    if sum(ch.isdigit() for ch in t) >= 6 and not any(ch.isalpha() for ch in t):
-        try:
-            return None, normalize_phone(t, region)
-        except InputError:
-            return None, None
-    return None, None
-
-
-def _customer_answer_check(text: str, region: str | None) -> None:
-    """A name, or an email / phone number that must then be valid (not silently become a name)."""
-    clean_text(text, "customer name", required=True)
-    t = text.strip()
-    if SEP in t:
-        return  # a customer picked from the list
-    if "@" in t:
-        normalize_email(t)
-    elif sum(ch.isdigit() for ch in t) >= 6 and not any(ch.isalpha() for ch in t):
-        normalize_phone(t, region)
+    picked = customer_prompt.ask_customer(queries, settings, current, walk_in=walk_in_ok)
+    if picked is None:
+        _say("Customer: Walk-in")
+        return WALK_IN
+    return picked
 
 
 def _phone_check(text: str, region: str | None, required: bool) -> None:

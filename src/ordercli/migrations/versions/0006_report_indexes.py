@@ -15,7 +15,7 @@ from alembic import op
 
 
 revision = '0006_report_indexes'
-down_revision = '0003_stall_day'
+down_revision = '0004_search_keys'
 branch_labels = None
 depends_on = None
 
