@@ -170,20 +170,3 @@ def stock(
     _print_product(p, settings.currency, fmt.value)
     if fmt == ShowFormat.table:
         output.success(f"Stock of {output.escape(p.sku)} is now {p.stock}.")
-
-
-@app.command("import", help="Import or update products from a CSV file (by SKU).\n\nExample: ordercli product import examples/catalog.csv\n\nColumns: sku,name,price,stock[,tax_rate]; Shopify and WooCommerce exports work too. An empty stock cell means untracked. A bad row writes nothing.")
-def import_(file: Path = typer.Argument(..., help="CSV file.", dir_okay=False), fmt: ShowFormat = typer.Option(ShowFormat.table, "--format", help="table or json.")) -> None:
-    from ordercli import output
-    import ordercli.cli._state as _state
-    from ordercli.services import catalog
-
-    settings = _settings()
-    rows = catalog.read_catalog(file, settings.currency)
-    with _state.unit_of_work(_state.engine()) as uow:
-        report = catalog.import_catalog(uow.session, rows=rows)
-        uow.commit(saved=f"The catalog import of {file.name}")
-    if fmt == ShowFormat.json:
-        output.print_json({"created": report.created, "updated": report.updated, "unchanged": report.unchanged})
-        return
-    output.success(f"Catalog imported: {report.created} created, {report.updated} updated, {report.unchanged} unchanged.")

@@ -167,6 +167,7 @@ import ordercli.cli.order_notify as _order_notify  # noqa: E402
 import ordercli.cli.outbox as _outbox  # noqa: E402
 import ordercli.cli.product as _product  # noqa: E402
 import ordercli.cli.product_history as _product_history  # noqa: E402
+import ordercli.cli.product_import as _product_import  # noqa: E402
 import ordercli.cli.store as _store  # noqa: E402
 
 # The commands that live outside their noun's module, registered here and only here
@@ -184,6 +185,7 @@ for _command, _help, _function in (
 ):
     _order.app.command(_command, help=_help)(_function)
 _product.app.command("history", help=_product_history.HISTORY_HELP)(_product_history.history)
+_product.app.command("import", help=_product_import.IMPORT_HELP)(_product_import.import_)
 
 app.add_typer(_order.app, name="order")
 app.add_typer(_product.app, name="product")
