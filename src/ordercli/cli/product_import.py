@@ -41,7 +41,7 @@ def import_(
     strict: bool = typer.Option(False, "--strict", help="Import nothing if any row cannot be imported."),
     stock: StockMode = typer.Option(StockMode.keep, "--stock", help="keep: existing products keep the store's stock; set: take the file's figures; add: add them (a delivery)."),
     location: Optional[str] = typer.Option(None, "--location", metavar="NAME", help="The location whose stock to read (Shopify inventory, Square); default: the first."),
-    errors_file: Optional[Path] = typer.Option(None, "--errors", metavar="FILE", help="Also write the skipped rows to this CSV file (line, sku, code, reason)."),
+    errors_file: Optional[Path] = typer.Option(None, "--errors", metavar="FILE", help="Also write the skipped rows to this CSV file (line, sku, column, code, reason)."),
     fmt: ShowFormat = typer.Option(ShowFormat.table, "--format", help="Summary as text (stderr) or JSON (stdout)."),
 ) -> None:
     from ordercli import db as dbmod
@@ -72,11 +72,13 @@ def import_(
                 uow.commit(saved=f"The catalog import of {file.name}")
     if errors_file is not None:
         _write_errors(errors_file, report.skipped)
+    if report.skipped and not report.imported:
+        first = report.skipped[0].text(report.shown)
+        more = f" (and {len(report.skipped) - 1} more skipped row(s))" if len(report.skipped) > 1 else ""
+        raise InputError(f"Nothing imported: {first.rstrip('.')}{more}.", code="catalog.nothing_imported")
     if fmt == ShowFormat.json:
         output.print_json(_as_dict(report, dry_run))
     _messages(report, dry_run=dry_run, errors_file=errors_file, brief=fmt == ShowFormat.json)
-    if report.skipped and not report.imported:
-        raise InputError(f"Nothing imported: all {len(report.skipped)} row(s) were skipped.", code="catalog.nothing_imported")
 
 
 def _as_dict(report, dry_run: bool) -> dict:
@@ -94,7 +96,7 @@ def _as_dict(report, dry_run: bool) -> dict:
         "image_rows": report.image_rows,
         "location": report.location,
         "ignored_columns": report.ignored_columns,
-        "skipped_rows": [{"line": s.line, "sku": s.sku, "code": s.code, "reason": s.reason} for s in report.skipped],
+        "skipped_rows": [{"line": s.line, "sku": s.sku, "column": s.column, "code": s.code, "reason": s.reason} for s in report.skipped],
     }
 
 
@@ -110,8 +112,7 @@ def _messages(report, *, dry_run: bool, errors_file, brief: bool) -> None:
     if not brief:
         shown = report.skipped[:SHOWN_ROWS]
         for s in shown:
-            sku = f" ({e(output.shown(s.sku))})" if s.sku else ""
-            output.warn(f"line {s.line}{sku} skipped: {e(output.shown(s.reason))}.")
+            output.warn(f"skipped {e(output.shown(s.text(report.shown)))}.")
         if len(report.skipped) > len(shown):
             where = f"all of them are in {e(str(errors_file))}" if errors_file else "write them all with --errors FILE"
             output.warn(f"… and {len(report.skipped) - len(shown)} more skipped rows ({where}).")
@@ -147,8 +148,8 @@ def _write_errors(path, skipped) -> None:
     try:
         with write_safely(path) as f:
             w = csv.writer(f, lineterminator="\n")
-            w.writerow(["line", "sku", "code", "reason"])
+            w.writerow(["line", "sku", "column", "code", "reason"])
             for s in sorted(skipped, key=lambda s: s.line):
-                w.writerow([safe_cell(v) for v in (s.line, s.sku or "", s.code, s.reason)])
+                w.writerow([safe_cell(v) for v in (s.line, s.sku or "", s.column or "", s.code, s.reason)])
     except OSError as err:
         output.warn(f"could not write {output.escape(repr(str(path)))}: {output.escape(err.strerror)}.")

@@ -39,6 +39,7 @@ from typing import BinaryIO
 from ordercli.domain import MAX_STOCK, clean_text
 from ordercli.errors import InputError
 from ordercli.files.tabular import TableReader
+from ordercli.files.text import FileProblem
 from ordercli.money import parse_money, parse_percent
 
 SKU_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-/#+]{0,99}")
@@ -82,11 +83,17 @@ class Skipped:
     code: str
     reason: str
     sku: str | None = None
+    column: str | None = None  # as written in the header
+
+    def text(self, shown: str | None = None) -> str:
+        """``'cat.csv' line 3, column price: …``: written like every other file problem."""
+        return FileProblem(self.line, self.reason, column=self.column).text(shown)
 
 
 @dataclass
 class Parsed:
     format: str
+    shown: str = ""
     items: list[Item] = field(default_factory=list)
     stock_figures: list[StockFigure] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
@@ -104,9 +111,9 @@ def display_name(name: str, values: list[str]) -> str:
 
 
 class RowProblem(Exception):
-    def __init__(self, code: str, reason: str):
+    def __init__(self, code: str, reason: str, column: str | None = None):
         super().__init__(reason)
-        self.code, self.reason = code, reason
+        self.code, self.reason, self.column = code, reason, column
 
 
 # ------------------------------------------------------------------ cells
@@ -120,9 +127,9 @@ def clean_sku(text: str | None) -> str:
     return s
 
 
-def check_sku(text: str) -> str:
+def check_sku(text: str, col: str | None = None) -> str:
     if not SKU_RE.fullmatch(text):
-        raise RowProblem("catalog.bad_sku", f"invalid SKU {text[:40]!r}: use letters, digits and . _ - / # + (no spaces), up to 100 characters")
+        raise RowProblem("catalog.bad_sku", f"invalid SKU {text[:40]!r}: use letters, digits and . _ - / # + (no spaces), up to 100 characters", col)
     return text
 
 
@@ -145,29 +152,29 @@ def generated_sku(base: str, values: list[str]) -> str:
     return text
 
 
-def parse_price(text: str | None, currency: str, what: str = "price") -> int:
+def parse_price(text: str | None, currency: str, what: str = "price", col: str | None = None) -> int:
     raw = (text or "").strip()
     if not raw:
-        raise RowProblem("catalog.no_price", f"no {what}")
+        raise RowProblem("catalog.no_price", f"no {what}", col)
     try:
         return parse_money(raw, currency, what=what)
     except InputError as e:
-        raise RowProblem("catalog.bad_price", e.message.rstrip(".")) from None
+        raise RowProblem("catalog.bad_price", e.message.rstrip("."), col) from None
 
 
-def parse_stock(text: str | None) -> int | None:
+def parse_stock(text: str | None, col: str | None = None) -> int | None:
     """'12', '12.0', '-3' (oversold: 0 sellable); empty: None."""
     raw = (text or "").strip()
     if not raw:
         return None
-    m = re.fullmatch(r"([+-]?\d+)(?:[.,]0{1,3})?", raw)
+    m = re.fullmatch(r"([+-]?\d+)(?:[.,]0{1,2})?", raw)
     if not m:
         if re.fullmatch(r"\d{1,3}(?:[.,]\d{3})+", raw):
-            raise RowProblem("catalog.bad_stock", f"stock {raw!r} is ambiguous (thousands separator or decimals?): write it without separators")
-        raise RowProblem("catalog.bad_stock", f"stock {raw[:40]!r} must be a whole number")
+            raise RowProblem("catalog.bad_stock", f"stock {raw!r} is ambiguous (thousands separator or decimals?): write it without separators", col)
+        raise RowProblem("catalog.bad_stock", f"stock {raw[:40]!r} must be a whole number", col)
     value = max(0, int(m.group(1)))
     if value > MAX_STOCK:
-        raise RowProblem("catalog.stock_too_big", f"stock {raw!r} is over the limit of {MAX_STOCK:,} units")
+        raise RowProblem("catalog.stock_too_big", f"stock {raw[:40]!r} is over the limit of {MAX_STOCK:,} units", col)
     return value
 
 
@@ -180,11 +187,11 @@ def _truthy(text: str | None) -> bool | None:
     return None
 
 
-def _name(text: str | None) -> str:
+def _name(text: str | None, col: str | None = None) -> str:
     try:
         return clean_text(text, "name", required=True)  # type: ignore[return-value]
     except InputError as e:
-        raise RowProblem("catalog.bad_name", e.message.rstrip(".")) from None
+        raise RowProblem("catalog.bad_name", e.message.rstrip("."), col) from None
 
 
 # ------------------------------------------------------------------ detection
@@ -235,6 +242,12 @@ class _Table:
     def use(self, *names: str) -> None:
         self.used.update(n for n in names if n in self.index)
 
+    def skip(self, line: int, p: "RowProblem", sku: str | None) -> "Skipped":
+        column = None
+        if p.column and p.column in self.index:
+            column = self.header[self.index[p.column]].strip()
+        return Skipped(line, p.code, p.reason, sku or None, column)
+
     def ignored(self) -> list[str]:
         return [h.strip() for h, n in zip(self.header, self.norm) if n not in self.used and h.strip()]
 
@@ -269,7 +282,7 @@ def read(f: BinaryIO, *, shown: str, currency: str, location: str | None = None,
     fmt = detect(t.norm, location)
     if not fmt:
         raise InputError(table.header_problem("not a catalog this version knows (no sku, name and price columns, and not a Shopify, WooCommerce, Square or Ecwid export)."), FORMAT_HINT)
-    parsed = Parsed(format=fmt)
+    parsed = Parsed(format=fmt, shown=shown)
     rows: list[tuple[int, Cells]] = []
     for found in table:
         if found.problems:
@@ -347,17 +360,17 @@ def _ordercli(t: _Table, rows, parsed: Parsed, *, currency: str, **_) -> None:
     t.use("sku", "name", "price", "options", "low_stock", *[c for c in col.values() if c])
     for line, c in rows:
         try:
-            sku = check_sku(clean_sku(c("sku")))
-            name = _name(c.raw("name"))
-            price = parse_price(c("price"), currency)
+            sku = check_sku(clean_sku(c("sku")), "sku")
+            name = _name(c.raw("name"), "name")
+            price = parse_price(c("price"), currency, col="price")
             item = Item(line, sku, name, price)
             if col["stock"]:
-                item.stock, item.stock_given = parse_stock(c(col["stock"])), True
+                item.stock, item.stock_given = parse_stock(c(col["stock"]), col["stock"]), True
             if col["tax_rate"] and c(col["tax_rate"]):
                 try:
                     item.tax_rate = parse_percent(c(col["tax_rate"]), "tax rate")
                 except InputError as e:
-                    raise RowProblem("catalog.bad_tax_rate", e.message.rstrip(".")) from None
+                    raise RowProblem("catalog.bad_tax_rate", e.message.rstrip("."), col["tax_rate"]) from None
             if col["for_sale"]:
                 v = c(col["for_sale"]).lower()
                 item.for_sale = not (_truthy(v) is False or v in ("draft", "archived"))
@@ -376,7 +389,7 @@ def _ordercli(t: _Table, rows, parsed: Parsed, *, currency: str, **_) -> None:
                 parsed.group_names.setdefault(name, name)
                 parsed.group_options.setdefault(name, [k for k, _ in pairs])
         except RowProblem as p:
-            parsed.skipped.append(Skipped(line, p.code, p.reason, clean_sku(c("sku")) or None))
+            parsed.skipped.append(t.skip(line, p, clean_sku(c("sku")) or None))
             continue
         parsed.items.append(item)
 
@@ -413,16 +426,16 @@ def _shopify(t: _Table, rows, parsed: Parsed, *, currency: str, **_) -> None:
             pairs = _option_pairs(c, opt_cols, option_names.get(handle))
             values = [v for _, v in pairs]
             generated = not sku_text
-            sku = check_sku(sku_text) if sku_text else generated_sku(handle, values)
-            price = parse_price(c("variant price"), currency)
+            sku = check_sku(sku_text, "variant sku") if sku_text else generated_sku(handle, values)
+            price = parse_price(c("variant price"), currency, col="variant price")
             item = Item(line, sku, name, price, group_key=handle if pairs else None, options=pairs, generated_sku=generated)
             item.for_sale = status.get(handle, "active") not in ("draft", "archived")
             if t.has("variant inventory qty"):
                 tracked = c("variant inventory tracker") != "" or not t.has("variant inventory tracker")
                 item.stock_given = True
-                item.stock = (parse_stock(c("variant inventory qty")) or 0) if tracked else None
+                item.stock = (parse_stock(c("variant inventory qty"), "variant inventory qty") or 0) if tracked else None
         except RowProblem as p:
-            parsed.skipped.append(Skipped(line, p.code, p.reason, sku_text or None))
+            parsed.skipped.append(t.skip(line, p, sku_text or None))
             continue
         if pairs:
             parsed.group_names.setdefault(handle, name)
@@ -453,13 +466,13 @@ def _shopify_inventory(t: _Table, rows, parsed: Parsed, *, location: str | None,
     for line, c in rows:
         sku_text = clean_sku(c("sku"))
         try:
-            sku = check_sku(sku_text) if sku_text else generated_sku(c("handle"), [v for _, v in _option_pairs(c, opt_cols)])
+            sku = check_sku(sku_text, "sku") if sku_text else generated_sku(c("handle"), [v for _, v in _option_pairs(c, opt_cols)])
             raw = c(qty_col)
             if raw.lower() in ("not stocked", ""):
                 raise RowProblem("catalog.not_stocked", f"not stocked at {loc}")
-            stock = parse_stock(raw)
+            stock = parse_stock(raw, qty_col)
         except RowProblem as p:
-            parsed.skipped.append(Skipped(line, p.code, p.reason, sku_text or None))
+            parsed.skipped.append(t.skip(line, p, sku_text or None))
             continue
         parsed.stock_figures.append(StockFigure(line, sku, stock or 0))
 
@@ -521,18 +534,18 @@ def _woocommerce(t: _Table, rows, parsed: Parsed, *, currency: str, today: date,
                 pairs = [(c(n), c(v)) for n, v in attr_cols if c(n) and c(v)]
                 name = _name(pname)
                 generated = not sku_text
-                sku = check_sku(sku_text) if sku_text else generated_sku(key, [v for _, v in pairs] or [c("id")])
+                sku = check_sku(sku_text, "sku") if sku_text else generated_sku(key, [v for _, v in pairs] or [c("id")])
                 item = Item(line, sku, name, price, group_key=key, options=pairs, generated_sku=generated, for_sale=for_sale and parent_for_sale)
                 parsed.group_names.setdefault(key, name)
                 names = parsed.group_options.setdefault(key, [])
                 names.extend(n for n, _ in pairs if n not in names)
             else:
-                name = _name(c.raw("name"))
+                name = _name(c.raw("name"), "name")
                 generated = not sku_text
-                sku = check_sku(sku_text) if sku_text else generated_sku(f"woo-{c('id')}" if c("id") else name, [])
+                sku = check_sku(sku_text, "sku") if sku_text else generated_sku(f"woo-{c('id')}" if c("id") else name, [])
                 item = Item(line, sku, name, price, generated_sku=generated, for_sale=for_sale)
             in_stock = _truthy(c("in stock?"))
-            stock = parse_stock(c("stock"))
+            stock = parse_stock(c("stock"), "stock")
             if in_stock is False:
                 item.stock, item.stock_given = 0, True
             elif stock is not None:
@@ -540,7 +553,7 @@ def _woocommerce(t: _Table, rows, parsed: Parsed, *, currency: str, today: date,
             elif t.has("stock"):
                 item.stock, item.stock_given = None, True
         except RowProblem as p:
-            parsed.skipped.append(Skipped(line, p.code, p.reason, sku_text or None))
+            parsed.skipped.append(t.skip(line, p, sku_text or None))
             continue
         parsed.items.append(item)
 
@@ -551,8 +564,8 @@ def _woo_price(c: Cells, currency: str, today: date) -> int:
     if sale:
         start, end = _woo_date(c("date sale price starts")), _woo_date(c("date sale price ends"))
         if (start is None or start <= today) and (end is None or today <= end):
-            return parse_price(sale, currency, "sale price")
-    return parse_price(regular, currency, "regular price")
+            return parse_price(sale, currency, "sale price", col="sale price")
+    return parse_price(regular, currency, "regular price", col="regular price")
 
 
 # ------------------------------------------------------------------ Square
@@ -587,16 +600,16 @@ def _square(t: _Table, rows, parsed: Parsed, *, currency: str, location: str | N
                 pairs = [("Variation", variation)]
             if not c("price") or c("price").lower() == "variable":
                 raise RowProblem("catalog.variable_price", "variable price (set at the till in Square): give the price in the file")
-            price = parse_price(c("price"), currency)
+            price = parse_price(c("price"), currency, col="price")
             key = c("reference handle") or item_name
             generated = not sku_text
-            sku = check_sku(sku_text) if sku_text else generated_sku(key, [v for _, v in pairs])
+            sku = check_sku(sku_text, "sku") if sku_text else generated_sku(key, [v for _, v in pairs])
             item = Item(line, sku, name, price, group_key=key if pairs else None, options=pairs, generated_sku=generated)
             item.for_sale = _truthy(c("archived")) is not True and _truthy(c("sellable")) is not False
             if qty_col:
-                item.stock, item.stock_given = parse_stock(c(qty_col)), True
+                item.stock, item.stock_given = parse_stock(c(qty_col), qty_col), True
         except RowProblem as p:
-            parsed.skipped.append(Skipped(line, p.code, p.reason, sku_text or None))
+            parsed.skipped.append(t.skip(line, p, sku_text or None))
             continue
         if pairs:
             parsed.group_names.setdefault(key, name)
@@ -635,9 +648,9 @@ def _ecwid(t: _Table, rows, parsed: Parsed, *, currency: str, **_) -> None:
                 continue  # sold through its variations
             tracked = _truthy(c("product_is_inventory_tracked"))
             if kind == "product":
-                name = _name(c.raw("product_name"))
+                name = _name(c.raw("product_name"), "product_name")
                 sku = check_sku(sku_text) if sku_text else generated_sku(key or name, [])
-                item = Item(line, sku, name, parse_price(c("product_price"), currency), generated_sku=not sku_text)
+                item = Item(line, sku, name, parse_price(c("product_price"), currency, col="product_price"), generated_sku=not sku_text)
                 item.for_sale = _truthy(c("product_is_available")) is not False
                 qty = c("product_quantity")
             elif kind == "product_variation":
@@ -663,6 +676,6 @@ def _ecwid(t: _Table, rows, parsed: Parsed, *, currency: str, **_) -> None:
             elif tracked is True or qty:
                 item.stock, item.stock_given = parse_stock(qty) or 0, True
         except RowProblem as p:
-            parsed.skipped.append(Skipped(line, p.code, p.reason, sku_text or None))
+            parsed.skipped.append(t.skip(line, p, sku_text or None))
             continue
         parsed.items.append(item)

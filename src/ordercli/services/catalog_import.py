@@ -35,6 +35,7 @@ STOCK_MODES = ("keep", "set", "add")
 @dataclass
 class CatalogReport:
     format: str
+    shown: str = ""
     created: int = 0
     updated: int = 0
     unchanged: int = 0
@@ -65,6 +66,7 @@ def import_parsed(session: Session, *, parsed: formats.Parsed, stock: str = "kee
         raise InputError(f"Unknown stock mode {stock!r}: keep, set or add.", code="catalog.stock_mode")
     report = CatalogReport(
         format=parsed.format,
+        shown=parsed.shown,
         skipped=list(parsed.skipped),
         ignored_columns=list(parsed.ignored_columns),
         image_rows=parsed.image_rows,
@@ -74,7 +76,7 @@ def import_parsed(session: Session, *, parsed: formats.Parsed, stock: str = "kee
         first = parsed.skipped[:5]
         more = f" (and {len(parsed.skipped) - 5} more)" if len(parsed.skipped) > 5 else ""
         raise InputError(
-            f"Catalog not imported ({len(parsed.skipped)} row(s) cannot be): " + "; ".join(f"line {s.line}: {s.reason}" for s in first) + more + ".",
+            f"Catalog not imported, nothing was written ({len(parsed.skipped)} row(s) cannot be imported): " + "; ".join(s.text(parsed.shown) for s in first) + more + ".",
             code="catalog.strict",
         )
     common.lock_catalog(session)

@@ -32,23 +32,25 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint('id'),
         sa.UniqueConstraint('key', name='uq_product_group_key'),
     )
-    with op.batch_alter_table('product') as b:
-        b.add_column(sa.Column('group_id', sa.Integer(), nullable=True))
-        b.add_column(sa.Column('options', sa.String(), nullable=True))
-        b.add_column(sa.Column('for_sale', sa.Boolean(), nullable=False, server_default=sa.true()))
-        b.add_column(sa.Column('low_stock', sa.Integer(), nullable=True))
-        b.create_foreign_key('fk_product_group', 'product_group', ['group_id'], ['id'])
-        b.create_index('ix_product_group_id', ['group_id'])
+    # Plain ADD COLUMNs (no table rebuild: on SQLite a rebuild of ``product`` trips the
+    # foreign keys of order lines and the ledger); the foreign key is declared inline.
+    if op.get_bind().dialect.name == 'sqlite':
+        op.execute('ALTER TABLE product ADD COLUMN group_id INTEGER REFERENCES product_group(id)')
+    else:
+        op.add_column('product', sa.Column('group_id', sa.Integer(), nullable=True))
+        op.create_foreign_key('fk_product_group', 'product', 'product_group', ['group_id'], ['id'])
+    op.add_column('product', sa.Column('options', sa.String(), nullable=True))
+    op.add_column('product', sa.Column('for_sale', sa.Boolean(), nullable=False, server_default=sa.true()))
+    op.add_column('product', sa.Column('low_stock', sa.Integer(), nullable=True))
+    op.create_index('ix_product_group_id', 'product', ['group_id'])
     op.add_column('order_line', sa.Column('options', sa.String(), nullable=True))
 
 
 def downgrade() -> None:
     op.drop_column('order_line', 'options')
-    with op.batch_alter_table('product') as b:
-        b.drop_index('ix_product_group_id')
-        b.drop_constraint('fk_product_group', type_='foreignkey')
-        b.drop_column('low_stock')
-        b.drop_column('for_sale')
-        b.drop_column('options')
-        b.drop_column('group_id')
+    op.drop_index('ix_product_group_id', 'product')
+    if op.get_bind().dialect.name != 'sqlite':
+        op.drop_constraint('fk_product_group', 'product', type_='foreignkey')
+    for column in ('low_stock', 'for_sale', 'options', 'group_id'):
+        op.drop_column('product', column)
     op.drop_table('product_group')
