@@ -44,9 +44,9 @@ def import_(
     errors_file: Optional[Path] = typer.Option(None, "--errors", metavar="FILE", help="Also write the skipped rows to this CSV file (line, sku, column, code, reason)."),
     fmt: ShowFormat = typer.Option(ShowFormat.table, "--format", help="Summary as text (stderr) or JSON (stdout)."),
 ) -> None:
+    import ordercli.cli._state as _state
     from ordercli import db as dbmod
     from ordercli import output
-    import ordercli.cli._state as _state
     from ordercli.errors import InputError
     from ordercli.services import catalog_import, common
     from ordercli.uow import preview

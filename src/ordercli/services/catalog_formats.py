@@ -242,7 +242,7 @@ class _Table:
     def use(self, *names: str) -> None:
         self.used.update(n for n in names if n in self.index)
 
-    def skip(self, line: int, p: "RowProblem", sku: str | None) -> "Skipped":
+    def skip(self, line: int, p: RowProblem, sku: str | None) -> Skipped:
         column = None
         if p.column and p.column in self.index:
             column = self.header[self.index[p.column]].strip()
