@@ -201,7 +201,7 @@ KNOWN_FORMATS = ("ordercli", "shopify", "shopify-inventory", "woocommerce", "squ
 
 def detect(norm: list[str], location: str | None) -> str:
     names = set(norm)
-    if "handle" in names and ("variant sku" in names or "variant price" in names or "option1 name" in names) and "title" in names:
+    if "handle" in names and ("variant sku" in names or "variant price" in names):
         return "shopify"
     if "handle" in names and "sku" in names and ("location" in names or "on hand" in names or "available" in names or (location and location.lower() in names)):
         return "shopify-inventory"
