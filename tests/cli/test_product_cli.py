@@ -37,7 +37,7 @@ def test_add_prints_the_product_and_confirms_on_stderr(any_cli):
     r = ok(any_cli("product", "add", "MUG-01", "--name", "Blue mug", "--price", "18", "--stock", "12", "--tax-rate", "20"))
     assert "MUG-01" in r.stdout and "€18.00" in r.stdout and "12" in r.stdout and "20%" in r.stdout
     assert "Product MUG-01 added" in r.stderr
-    assert catalog(any_cli) == {"MUG-01": {"sku": "MUG-01", "name": "Blue mug", "price": "18.00", "stock": 12, "tax_rate": "20"}}
+    assert catalog(any_cli) == {"MUG-01": {"sku": "MUG-01", "name": "Blue mug", "price": "18.00", "stock": 12, "tax_rate": "20", "for_sale": True, "options": None}}
 
 
 def test_add_json(cli):
