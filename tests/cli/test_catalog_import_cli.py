@@ -59,7 +59,7 @@ def test_good_rows_are_imported_and_each_skipped_row_is_reported_by_physical_lin
     f = template_file(tmp_path)
     errors = tmp_path / "skipped.csv"
     r = ok(cli("product", "import", f, "--errors", errors))
-    assert "line 7, column Variant SKU: SKU SRT-GM is already used on line 4" in " ".join(r.stderr.split())
+    assert "line 7: SKU SRT-GM is already used on line 4" in " ".join(r.stderr.split())
     assert "3 created, 0 updated, 0 unchanged, 1 skipped" in r.stderr
     assert "1 not for sale" in r.stderr and "1 SKU(s) generated" in r.stderr
     assert r.stderr.count("Ignored columns:") == 1 and "Body (HTML)" in r.stderr
