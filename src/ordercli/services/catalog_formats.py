@@ -152,14 +152,27 @@ def generated_sku(base: str, values: list[str]) -> str:
     return text
 
 
+_PRICES: dict[tuple[str, str, str], int] = {}
+
+
 def parse_price(text: str | None, currency: str, what: str = "price", col: str | None = None) -> int:
     raw = (text or "").strip()
     if not raw:
         raise RowProblem("catalog.no_price", f"no {what}", col)
+    key = (raw, currency, what)
+    hit = _PRICES.get(key)
+    if hit is not None:
+        return hit
     try:
-        return parse_money(raw, currency, what=what)
+        value = parse_money(raw, currency, what=what)
     except InputError as e:
         raise RowProblem("catalog.bad_price", e.message.rstrip("."), col) from None
+    if len(_PRICES) < 100_000:
+        _PRICES[key] = value
+    return value
+
+
+_WHOLE = re.compile(r"([+-]?\d+)(?:[.,]0{1,2})?")
 
 
 def parse_stock(text: str | None, col: str | None = None) -> int | None:
@@ -167,7 +180,7 @@ def parse_stock(text: str | None, col: str | None = None) -> int | None:
     raw = (text or "").strip()
     if not raw:
         return None
-    m = re.fullmatch(r"([+-]?\d+)(?:[.,]0{1,2})?", raw)
+    m = _WHOLE.fullmatch(raw)
     if not m:
         if re.fullmatch(r"\d{1,3}(?:[.,]\d{3})+", raw):
             raise RowProblem("catalog.bad_stock", f"stock {raw!r} is ambiguous (thousands separator or decimals?): write it without separators", col)
@@ -253,22 +266,22 @@ class _Table:
 
 
 class Cells:
-    __slots__ = ("cells", "index")
+    """One row's cells by lower-cased header name (stripped; ``raw`` as written)."""
+
+    __slots__ = ("raw_cells", "n", "index")
 
     def __init__(self, cells: list[str], index: dict[str, int]):
-        self.cells, self.index = cells, index
+        self.raw_cells, self.index, self.n = cells, index, len(cells)
 
     def __call__(self, name: str) -> str:
         i = self.index.get(name)
-        if i is None or i >= len(self.cells):
-            return ""
-        return self.cells[i].strip()
+        return "" if i is None or i >= self.n else self.raw_cells[i].strip()
 
     def raw(self, name: str) -> str:
         i = self.index.get(name)
-        if i is None or i >= len(self.cells):
+        if i is None or i >= self.n:
             return ""
-        return self.cells[i]
+        return self.raw_cells[i]
 
 
 def read(f: BinaryIO, *, shown: str, currency: str, location: str | None = None, today: date | None = None) -> Parsed:
@@ -403,43 +416,59 @@ def _shopify(t: _Table, rows, parsed: Parsed, *, currency: str, **_) -> None:
     titles: dict[str, str] = {}
     status: dict[str, str] = {}
     option_names: dict[str, list[str]] = {}
+    has_qty, has_tracker = t.has("variant inventory qty"), t.has("variant inventory tracker")
+    names_by_handle: dict[str, str] = {}
     for line, c in rows:
         handle = c("handle")
         sku_text = clean_sku(c("variant sku"))
         if not handle:
             parsed.skipped.append(Skipped(line, "catalog.no_handle", "no Handle", sku_text or None))
             continue
-        if c("title"):
-            titles.setdefault(handle, c("title"))
-        if c("status"):
-            status.setdefault(handle, c("status").lower())
-        if any(c(n) for n, _ in opt_cols):
-            option_names.setdefault(handle, [c(n) for n, _ in opt_cols if c(n)])
-        has_variant = bool(sku_text or c("variant price") or any(c(v) for _, v in opt_cols))
-        if not has_variant:
+        title = c("title")
+        if title and handle not in titles:
+            titles[handle] = title
+        st = c("status")
+        if st and handle not in status:
+            status[handle] = st.lower()
+        opt_names = [c(n) for n, _ in opt_cols]
+        opt_values = [c(v) for _, v in opt_cols]
+        if handle not in option_names and any(opt_names):
+            option_names[handle] = [n for n in opt_names if n]
+        price_text = c("variant price")
+        if not (sku_text or price_text or any(opt_values)):
             parsed.image_rows += 1  # an extra image of the product (or a blank continuation row)
             continue
         try:
             if handle not in titles:
-                raise RowProblem("catalog.no_title", f"no Title for handle {handle[:60]!r} on this or an earlier row")
-            name = _name(titles[handle])
-            pairs = _option_pairs(c, opt_cols, option_names.get(handle))
+                raise RowProblem("catalog.no_title", f"no Title for handle {handle[:60]!r} on this or an earlier row", "title")
+            name = names_by_handle.get(handle)
+            if name is None:
+                name = names_by_handle[handle] = _name(titles[handle], "title")
+            fallback = option_names.get(handle) or []
+            pairs = []
+            for k, value in enumerate(opt_values):
+                if not value:
+                    continue
+                oname = opt_names[k] or (fallback[k] if k < len(fallback) else "")
+                if oname.lower() == "title" and value == "Default Title":
+                    continue
+                pairs.append((oname or f"Option {k + 1}", value))
             values = [v for _, v in pairs]
             generated = not sku_text
             sku = check_sku(sku_text, "variant sku") if sku_text else generated_sku(handle, values)
-            price = parse_price(c("variant price"), currency, col="variant price")
+            price = parse_price(price_text, currency, col="variant price")
             item = Item(line, sku, name, price, group_key=handle if pairs else None, options=pairs, generated_sku=generated)
             item.for_sale = status.get(handle, "active") not in ("draft", "archived")
-            if t.has("variant inventory qty"):
-                tracked = c("variant inventory tracker") != "" or not t.has("variant inventory tracker")
+            if has_qty:
+                tracked = c("variant inventory tracker") != "" or not has_tracker
                 item.stock_given = True
                 item.stock = (parse_stock(c("variant inventory qty"), "variant inventory qty") or 0) if tracked else None
         except RowProblem as p:
             parsed.skipped.append(t.skip(line, p, sku_text or None))
             continue
-        if pairs:
-            parsed.group_names.setdefault(handle, name)
-            parsed.group_options.setdefault(handle, [k for k, _ in pairs])
+        if pairs and handle not in parsed.group_names:
+            parsed.group_names[handle] = name
+            parsed.group_options[handle] = [k for k, _ in pairs]
         parsed.items.append(item)
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from ordercli import db
 from ordercli.errors import InputError
 from ordercli.files.text import open_text
 from ordercli.models import Product, ProductGroup, StockMovement, utcnow
@@ -92,10 +93,12 @@ def import_parsed(session: Session, *, parsed: formats.Parsed, stock: str = "kee
 def _existing(session: Session, skus: list[str]) -> dict[str, dict]:
     """Existing products by upper-case SKU (one SELECT; locked in id order on PostgreSQL)."""
     wanted = {s.upper() for s in skus}
-    rows = session.execute(
-        sa.select(Product.id, Product.sku, Product.name, Product.price, Product.stock, Product.tax_rate, Product.for_sale, Product.group_id, Product.options)
-    ).all()
-    found = {r.sku.upper(): dict(r._mapping) for r in rows if r.sku.upper() in wanted}
+    t = Product.__table__  # type: ignore[attr-defined]
+    rows = db.fast(session).execute(sa.select(t.c.id, t.c.sku, t.c.name, t.c.price, t.c.stock, t.c.tax_rate, t.c.for_sale, t.c.group_id, t.c.options)).all()
+    keys = ("id", "sku", "name", "price", "stock", "tax_rate", "for_sale", "group_id", "options")
+    found = {r[1].upper(): dict(zip(keys, r)) for r in rows if r[1].upper() in wanted}
+    for r in found.values():
+        r["for_sale"] = bool(r["for_sale"])
     ids = [r["id"] for r in found.values()]
     if ids and common._is_pg(session):
         common.lock_products(session, ids)
@@ -134,9 +137,13 @@ def _groups(session: Session, parsed: formats.Parsed) -> dict[str, int]:
 
 def _apply_items(session: Session, parsed: formats.Parsed, stock: str, report: CatalogReport) -> None:
     settings = common.load_settings(session)
+    default_rate = settings.default_rate
+    fast = db.fast(session)
     existing = _existing(session, [i.sku for i in parsed.items])
     group_ids = _groups(session, parsed)
     now = utcnow()
+    if session.connection().dialect.name == "sqlite":
+        now = db._adapt(now)  # the stored text, once (db.fast would convert it for every row)
     inserts: list[dict] = []
     new_stock: list[tuple[str, int]] = []
     updates: list[dict] = []
@@ -157,7 +164,7 @@ def _apply_items(session: Session, parsed: formats.Parsed, stock: str, report: C
                     name=name,
                     price=item.price,
                     stock=item.stock,
-                    tax_rate=settings.default_rate if item.tax_rate is None else item.tax_rate,
+                    tax_rate=default_rate if item.tax_rate is None else item.tax_rate,
                     created_at=now,
                     updated_at=now,
                     group_id=gid,
@@ -201,13 +208,13 @@ def _apply_items(session: Session, parsed: formats.Parsed, stock: str, report: C
     table = Product.__table__  # type: ignore[attr-defined]
     if inserts:
         for start in range(0, len(inserts), 2000):
-            session.execute(sa.insert(table), inserts[start : start + 2000])
+            fast.execute(sa.insert(table), inserts[start : start + 2000])
     if new_stock:
         skus = [s for s, _ in new_stock]
         ids: dict[str, int] = {}
         for start in range(0, len(skus), 900):
             chunk = skus[start : start + 900]
-            ids.update({s: i for i, s in session.execute(sa.select(Product.id, Product.sku).where(Product.sku.in_(chunk)))})  # type: ignore[union-attr]
+            ids.update({s: i for i, s in session.execute(sa.select(Product.id, Product.sku).where(Product.sku.in_(chunk))).all()})  # type: ignore[union-attr]
         stock_moves.extend({"product_id": ids[s], "delta": n, "stock_after": n, "reason": "import", "at": now} for s, n in new_stock)
     if updates:
         stmt = (
@@ -224,9 +231,9 @@ def _apply_items(session: Session, parsed: formats.Parsed, stock: str, report: C
                 updated_at=sa.bindparam("b_updated_at"),
             )
         )
-        session.connection().execute(stmt, [{f"b_{k}": v for k, v in u.items()} for u in updates])
+        fast.execute(stmt, [{f"b_{k}": v for k, v in u.items()} for u in updates])
     if stock_moves:
-        session.execute(sa.insert(StockMovement.__table__), stock_moves)  # type: ignore[attr-defined]
+        fast.execute(sa.insert(StockMovement.__table__), stock_moves)  # type: ignore[attr-defined]
     session.flush()
     session.expire_all()
 
