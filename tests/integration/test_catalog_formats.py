@@ -294,3 +294,26 @@ def test_not_for_sale_products_are_refused_by_orders(engine):
     with db.read_session(engine) as s:
         line = s.execute(sa.text("SELECT options FROM order_line")).scalar()
     assert json.loads(line) == {"Colour": "Red", "Size": "M"}
+
+
+def test_a_store_from_before_variants_upgrades_with_its_products_and_orders(store_url):
+    """0003 -> 0005_variants: existing products stay simple products for sale, lines keep no options."""
+    from alembic import command
+
+    from tests.integration.test_store import _alembic_cfg, revision
+
+    engine = db.get_engine(store_url)
+    run_import(engine, "sku,name,price,stock\nMUG,Mug,9,5\n")
+    sell(engine, "MUG", 2)
+    with engine.connect() as conn:
+        with conn.begin():
+            command.downgrade(_alembic_cfg(conn), "0003_stall_day")
+            assert "product_group" not in sa.inspect(conn).get_table_names()
+    db.dispose_all()
+    engine = db.get_engine(store_url)
+    assert revision(engine) == db.HEAD_REVISION
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT sku, stock, for_sale, group_id, options FROM product")).all() == [("MUG", 3, True, None, None)]
+        assert conn.execute(sa.text("SELECT sku, options FROM order_line")).all() == [("MUG", None)]
+    run_import(engine, shopify_text())  # variants work on the upgraded store
+    assert state(engine)["tee-red-s"][4] == {"Colour": "Red", "Size": "S"}

@@ -81,6 +81,17 @@ def add_with_options(
     return get_group(session, sku)
 
 
+def _free_sku(session: Session, sku: str) -> str:
+    """``sku``, or ``sku-2``, ``sku-3``… when a product already has it."""
+    taken = {x.upper() for x in session.exec(select(Product.sku).where(sa.func.upper(Product.sku).like(sku.upper() + "%"))).all()}
+    if sku.upper() not in taken:
+        return sku
+    n = 2
+    while f"{sku}-{n}".upper() in taken:
+        n += 1
+    return f"{sku}-{n}"
+
+
 def _add_variant(session: Session, group: ProductGroup, names: list[str], sku: str, values: dict[str, str], *, price: int, stock: int | None, tax_rate: int | None) -> Product:
     ordered = {n: values[n] for n in names if values.get(n)}
     p = catalog.add_product(session, sku=sku, name=display_name(group.name, list(ordered.values()))[:200], price=price, stock=stock, tax_rate=tax_rate)
@@ -177,7 +188,8 @@ def extend_options(session: Session, *, key: str, options: list[tuple[str, list[
     first = g.variants[0] if g.variants else None
     added: list[Product] = []
     have = {tuple(e.get(n) for n in g.option_names) for e in existing}
-    combos = [c for c in itertools.product(*per_option) if c not in have]
+    new_values = {(n, v) for n, vals in given.items() for v in vals if all(e.get(n) != v for e in existing)}
+    combos = [c for c in itertools.product(*per_option) if c not in have and any((n, v) in new_values for n, v in zip(g.option_names, c))]
     if len(combos) + len(g.variants) > MAX_VARIANTS:
         raise InputError(f"{len(combos) + len(g.variants)} variants: at most {MAX_VARIANTS} per product.", code="variant.too_many")
     for combo in combos:
@@ -186,7 +198,7 @@ def extend_options(session: Session, *, key: str, options: list[tuple[str, list[
                 session,
                 g.group,
                 g.option_names,
-                variant_sku(g.group.key, list(combo)),
+                _free_sku(session, variant_sku(g.group.key, list(combo))),
                 dict(zip(g.option_names, combo)),
                 price=first.price if first else 0,
                 stock=(0 if first is None or first.stock is not None else None),
