@@ -127,6 +127,7 @@ def product_dict(p, currency: str = "EUR") -> dict:
         "tax_rate": percent_str(p.tax_rate),
         "for_sale": bool(p.for_sale),
         "options": options_of(p.options),
+        "low_stock": p.low_stock,
     }
 
 

@@ -37,12 +37,12 @@ def test_add_prints_the_product_and_confirms_on_stderr(any_cli):
     r = ok(any_cli("product", "add", "MUG-01", "--name", "Blue mug", "--price", "18", "--stock", "12", "--tax-rate", "20"))
     assert "MUG-01" in r.stdout and "€18.00" in r.stdout and "12" in r.stdout and "20%" in r.stdout
     assert "Product MUG-01 added" in r.stderr
-    assert catalog(any_cli) == {"MUG-01": {"sku": "MUG-01", "name": "Blue mug", "price": "18.00", "stock": 12, "tax_rate": "20", "for_sale": True, "options": None}}
+    assert catalog(any_cli) == {"MUG-01": {"sku": "MUG-01", "name": "Blue mug", "price": "18.00", "stock": 12, "tax_rate": "20", "for_sale": True, "options": None, "low_stock": None}}
 
 
 def test_add_json(cli):
     data = as_json(cli("product", "add", "ZINE", "--name", "Zine", "--price", "4,50", "--untracked", "--format", "json"))
-    assert data == {"sku": "ZINE", "name": "Zine", "price": "4.50", "stock": None, "tax_rate": "0", "for_sale": True, "options": None}
+    assert data == {"sku": "ZINE", "name": "Zine", "price": "4.50", "stock": None, "tax_rate": "0", "for_sale": True, "options": None, "low_stock": None}
 
 
 @pytest.mark.parametrize(
@@ -79,7 +79,7 @@ def test_add_requires_name_and_price_flags(cli):
 def test_edit(any_cli):
     ok(any_cli("product", "add", "MUG-01", "--name", "Mug", "--price", "18", "--stock", "3"))
     data = as_json(any_cli("product", "edit", "mug-01", "--name", "Blue mug", "--price", "19.50", "--tax-rate", "5.5", "--format", "json"))
-    assert data == {"sku": "MUG-01", "name": "Blue mug", "price": "19.50", "stock": 3, "tax_rate": "5.5", "for_sale": True, "options": None}
+    assert data == {"sku": "MUG-01", "name": "Blue mug", "price": "19.50", "stock": 3, "tax_rate": "5.5", "for_sale": True, "options": None, "low_stock": None}
     r = ok(any_cli("product", "edit", "MUG-01", "--untracked"))
     assert "Product MUG-01 updated" in r.stderr
     assert catalog(any_cli)["MUG-01"]["stock"] is None
@@ -93,7 +93,7 @@ def test_edit_refuses(cli):
     assert "MUG-01" in refused(cli("product", "edit", "MUG-1", "--price", "2"), 1)  # did you mean
     assert "already tracks" in refused(cli("product", "edit", "MUG-01", "--stock", "9"), 2)
     assert "Invalid price" in refused(cli("product", "edit", "MUG-01", "--price", "NaN"), 2)
-    assert catalog(cli)["MUG-01"] == {"sku": "MUG-01", "name": "Mug", "price": "18.00", "stock": 3, "tax_rate": "0", "for_sale": True, "options": None}
+    assert catalog(cli)["MUG-01"] == {"sku": "MUG-01", "name": "Mug", "price": "18.00", "stock": 3, "tax_rate": "0", "for_sale": True, "options": None, "low_stock": None}
 
 
 def test_stock_set_and_add(any_cli):

@@ -103,28 +103,28 @@ def test_shopify_inventory_by_location():
 
 
 WOO_HEADER = (
-    "ID,Type,SKU,Name,Published,In stock?,Stock,Sale price,Regular price,Date sale price starts,Date sale price ends,"
+    "ID,Type,SKU,Name,Published,In stock?,Stock,Low stock amount,Sale price,Regular price,Date sale price starts,Date sale price ends,"
     "Parent,Attribute 1 name,Attribute 1 value(s),Attribute 2 name,Attribute 2 value(s)\n"
 )
 
 
 def test_woocommerce_types_sale_prices_stock_and_generated_variation_skus():
     text = WOO_HEADER + (
-        "10,simple,CAP,Cap,1,1,5,12,16,,,,,,,\n"  # sale price, no dates: applies
-        "11,simple,HAT,Hat,1,1,5,12,16,2026-07-01,2026-07-31,,,,,\n"  # sale later: regular price
-        "12,simple,SCARF,Scarf,1,0,8,,20,,,,,,,\n"  # In stock? 0 with a figure: 0 sellable
-        "13,variable,HOODIE,Hoodie,1,1,,,,,,,Color,\"Blue, Red\",Logo,\"Yes, No\"\n"
-        "14,variation,,Hoodie - Blue,1,1,3,,45,,,id:13,Color,Blue,Logo,No\n"
-        "15,variation,HOODIE-R,Hoodie - Red,1,1,,40,45,2026-06-01,2026-06-30,HOODIE,Color,Red,Logo,Yes\n"
-        "16,grouped,SET,Set,1,1,,,,,,,,,,\n"
-        "17,external,PENNANT,Pennant,1,1,,,11.05,,,,,,,\n"
-        "18,simple,DRAFT,Draft thing,-1,1,,,3,,,,,,,\n"
-        "19,variation,,Orphan,1,1,,,3,,,id:99,Color,Red,,\n"
+        "10,simple,CAP,Cap,1,1,5,2,12,16,,,,,,,\n"  # sale price, no dates: applies
+        "11,simple,HAT,Hat,1,1,5,,12,16,2026-07-01,2026-07-31,,,,,\n"  # sale later: regular price
+        "12,simple,SCARF,Scarf,1,0,8,,,20,,,,,,,\n"  # In stock? 0 with a figure: 0 sellable
+        "13,variable,HOODIE,Hoodie,1,1,,,,,,,,Color,\"Blue, Red\",Logo,\"Yes, No\"\n"
+        "14,variation,,Hoodie - Blue,1,1,3,,,45,,,id:13,Color,Blue,Logo,No\n"
+        "15,variation,HOODIE-R,Hoodie - Red,1,1,,,40,45,2026-06-01,2026-06-30,HOODIE,Color,Red,Logo,Yes\n"
+        "16,grouped,SET,Set,1,1,,,,,,,,,,,\n"
+        "17,external,PENNANT,Pennant,1,1,,,,11.05,,,,,,,\n"
+        "18,simple,DRAFT,Draft thing,-1,1,,,,3,,,,,,,\n"
+        "19,variation,,Orphan,1,1,,,,3,,,id:99,Color,Red,,\n"
     )
     p = parse(text)
     assert p.format == "woocommerce"
     items = by_sku(p)
-    assert (items["CAP"].price, items["HAT"].price, items["SCARF"].stock) == (1200, 1600, 0)
+    assert (items["CAP"].price, items["HAT"].price, items["SCARF"].stock, items["CAP"].low_stock) == (1200, 1600, 0, 2)
     blue = items["hoodie-blue-no"]
     assert (blue.full_name, blue.generated_sku, blue.group_key, blue.stock) == ("Hoodie — Blue / No", True, "HOODIE", 3)
     red = items["HOODIE-R"]
@@ -173,6 +173,15 @@ def test_ecwid_catalog_format():
     assert set(items) == {"TEE-S", "tee-m", "MUG"}
     assert (items["TEE-S"].full_name, items["TEE-S"].stock, items["tee-m"].price) == ("T-shirt — S", 4, 1600)
     assert (items["MUG"].stock, items["MUG"].for_sale) == (None, False)
+
+
+def test_ordercli_csv_with_options_for_sale_and_low_stock():
+    p = parse("sku,name,price,stock,options,for_sale,low_stock\nTEE-L,T-shirt,15,3,Size=L;Colour=Red,yes,2\nTEE-M,T-shirt,15,,Size=M,no,\nX,Bad,1,1,Size,yes,\n")
+    items = by_sku(p)
+    assert (items["TEE-L"].full_name, items["TEE-L"].group_key, items["TEE-L"].low_stock) == ("T-shirt — L / Red", "T-shirt", 2)
+    assert (items["TEE-M"].stock, items["TEE-M"].for_sale) == (None, False)
+    assert [(s.line, s.code, s.column) for s in p.skipped] == [(4, "catalog.bad_options", "options")]
+    assert p.ignored_columns == []
 
 
 def test_a_file_in_another_currency_is_refused_whole():
@@ -317,3 +326,6 @@ def test_a_store_from_before_variants_upgrades_with_its_products_and_orders(stor
         assert conn.execute(sa.text("SELECT sku, options FROM order_line")).all() == [("MUG", None)]
     run_import(engine, shopify_text())  # variants work on the upgraded store
     assert state(engine)["tee-red-s"][4] == {"Colour": "Red", "Size": "S"}
+    run_import(engine, "sku,name,price,low_stock\nMUG,Mug,9,4\n")  # thresholds are imported, stock kept
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT stock, low_stock FROM product WHERE sku = 'MUG'")).all() == [(3, 4)]

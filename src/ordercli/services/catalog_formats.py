@@ -62,6 +62,7 @@ class Item:
     group_key: str | None = None  # variants of one product share it (handle, parent)
     options: list[tuple[str, str]] = field(default_factory=list)
     generated_sku: bool = False
+    low_stock: int | None = None  # the low-stock threshold, when the file has one
 
     @property
     def full_name(self) -> str:
@@ -387,6 +388,8 @@ def _ordercli(t: _Table, rows, parsed: Parsed, *, currency: str, **_) -> None:
             if col["for_sale"]:
                 v = c(col["for_sale"]).lower()
                 item.for_sale = not (_truthy(v) is False or v in ("draft", "archived"))
+            if c("low_stock"):
+                item.low_stock = parse_stock(c("low_stock"), "low_stock")
             opts = c("options")
             if opts:
                 pairs = []
@@ -394,7 +397,7 @@ def _ordercli(t: _Table, rows, parsed: Parsed, *, currency: str, **_) -> None:
                     if not part.strip():
                         continue
                     if "=" not in part:
-                        raise RowProblem("catalog.bad_options", f"options {opts[:60]!r}: write Name=Value;Name=Value")
+                        raise RowProblem("catalog.bad_options", f"options {opts[:60]!r}: write Name=Value;Name=Value", "options")
                     k, v = part.split("=", 1)
                     pairs.append((k.strip(), v.strip()))
                 item.options = pairs
@@ -531,7 +534,7 @@ def _woocommerce(t: _Table, rows, parsed: Parsed, *, currency: str, today: date,
         n, v = f"attribute {k} name", f"attribute {k} value(s)"
         if t.has(n):
             attr_cols.append((n, v))
-    t.use("id", "type", "sku", "name", "published", "in stock?", "stock", "sale price", "regular price", "date sale price starts", "date sale price ends", "parent", *[x for p in attr_cols for x in p])
+    t.use("id", "type", "sku", "name", "published", "in stock?", "stock", "low stock amount", "sale price", "regular price", "date sale price starts", "date sale price ends", "parent", *[x for p in attr_cols for x in p])
     parents: dict[str, tuple[str, str, bool]] = {}  # "id:44" / sku -> (key, name, for_sale)
     for line, c in rows:
         if "variable" in c("type").lower():
@@ -573,6 +576,8 @@ def _woocommerce(t: _Table, rows, parsed: Parsed, *, currency: str, today: date,
                 generated = not sku_text
                 sku = check_sku(sku_text, "sku") if sku_text else generated_sku(f"woo-{c('id')}" if c("id") else name, [])
                 item = Item(line, sku, name, price, generated_sku=generated, for_sale=for_sale)
+            if c("low stock amount"):
+                item.low_stock = parse_stock(c("low stock amount"), "low stock amount")
             in_stock = _truthy(c("in stock?"))
             stock = parse_stock(c("stock"), "stock")
             if in_stock is False:

@@ -94,8 +94,8 @@ def _existing(session: Session, skus: list[str]) -> dict[str, dict]:
     """Existing products by upper-case SKU (one SELECT; locked in id order on PostgreSQL)."""
     wanted = {s.upper() for s in skus}
     t = Product.__table__  # type: ignore[attr-defined]
-    rows = db.fast(session).execute(sa.select(t.c.id, t.c.sku, t.c.name, t.c.price, t.c.stock, t.c.tax_rate, t.c.for_sale, t.c.group_id, t.c.options)).all()
-    keys = ("id", "sku", "name", "price", "stock", "tax_rate", "for_sale", "group_id", "options")
+    rows = db.fast(session).execute(sa.select(t.c.id, t.c.sku, t.c.name, t.c.price, t.c.stock, t.c.tax_rate, t.c.for_sale, t.c.group_id, t.c.options, t.c.low_stock)).all()
+    keys = ("id", "sku", "name", "price", "stock", "tax_rate", "for_sale", "group_id", "options", "low_stock")
     found = {r[1].upper(): dict(zip(keys, r)) for r in rows if r[1].upper() in wanted}
     for r in found.values():
         r["for_sale"] = bool(r["for_sale"])
@@ -170,6 +170,7 @@ def _apply_items(session: Session, parsed: formats.Parsed, stock: str, report: C
                     group_id=gid,
                     options=options,
                     for_sale=item.for_sale,
+                    low_stock=item.low_stock,
                 )
             )
             if item.stock:
@@ -180,6 +181,8 @@ def _apply_items(session: Session, parsed: formats.Parsed, stock: str, report: C
         want = {"name": name, "price": item.price, "for_sale": item.for_sale, "group_id": gid, "options": options}
         if item.tax_rate is not None:
             want["tax_rate"] = item.tax_rate
+        if item.low_stock is not None:
+            want["low_stock"] = item.low_stock
         old_stock = row["stock"]
         new = old_stock
         if item.stock_given and item.stock != old_stock:
@@ -201,7 +204,7 @@ def _apply_items(session: Session, parsed: formats.Parsed, stock: str, report: C
                 stock_moves.append({"product_id": row["id"], "delta": delta, "stock_after": new or 0, "reason": "import", "at": now})
             report.stock_changed += 1
         if changed:
-            updates.append({"id": row["id"], **{k: row.get(k) for k in ("name", "price", "for_sale", "group_id", "options", "tax_rate", "stock")}, **changed, "updated_at": now})
+            updates.append({"id": row["id"], **{k: row.get(k) for k in ("name", "price", "for_sale", "group_id", "options", "tax_rate", "stock", "low_stock")}, **changed, "updated_at": now})
             report.updated += 1
         else:
             report.unchanged += 1
@@ -228,6 +231,7 @@ def _apply_items(session: Session, parsed: formats.Parsed, stock: str, report: C
                 options=sa.bindparam("b_options"),
                 tax_rate=sa.bindparam("b_tax_rate"),
                 stock=sa.bindparam("b_stock"),
+                low_stock=sa.bindparam("b_low_stock"),
                 updated_at=sa.bindparam("b_updated_at"),
             )
         )
