@@ -66,6 +66,16 @@ class Counter(SQLModel, table=True):
     value: int = 0
 
 
+class ProductGroup(SQLModel, table=True):
+    """A product with options; its variants are the ``product`` rows with this ``group_id``."""
+
+    __tablename__ = "product_group"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    key: str = Field(max_length=200, sa_column_kwargs={"unique": True, "nullable": False})  # handle / parent SKU
+    name: str = Field(max_length=200)
+    option_names: str = "[]"  # JSON list, in order
+
+
 class Product(SQLModel, table=True):
     __tablename__ = "product"
     __table_args__ = (sa.CheckConstraint("stock IS NULL OR stock >= 0", name="ck_product_stock_nonneg"),)
@@ -78,6 +88,10 @@ class Product(SQLModel, table=True):
     created_at: datetime = _ts()
     updated_at: datetime = _ts()
     search_key: Optional[str] = _search_key()  # sku + name, folded (set on every write: ordercli.search)
+    group_id: Optional[int] = Field(default=None, foreign_key="product_group.id", index=True)
+    options: Optional[str] = None  # JSON object: the variant's option values, in the group's order
+    for_sale: bool = Field(default=True, sa_column_kwargs={"server_default": sa.true()})
+    low_stock: Optional[int] = None
 
     @property
     def tracked(self) -> bool:
@@ -192,6 +206,7 @@ class OrderLine(SQLModel, table=True):
     discount: int = 0  # share of the order discount
     tax: int = 0
     tracked: bool = False  # stock was taken for this line
+    options: Optional[str] = None  # JSON object: the variant's option values when sold
 
 
 class OrderSurcharge(SQLModel, table=True):

@@ -7,6 +7,15 @@ from datetime import datetime
 from ordercli.money import percent_str, to_decimal_str
 
 
+def options_of(text: str | None) -> dict[str, str] | None:
+    """A variant's (or an order line's) option values, ``{"Size": "L", "Colour": "Red"}`` (None: a simple product)."""
+    if not text:
+        return None
+    import json
+
+    return json.loads(text)
+
+
 def iso(dt: datetime | None) -> str | None:
     return dt.isoformat().replace("+00:00", "Z") if dt else None
 
@@ -14,6 +23,22 @@ def iso(dt: datetime | None) -> str | None:
 def _addr(prefix: str, o) -> dict | None:
     vals = {k: getattr(o, f"{prefix}_{k}") for k in ("name", "street", "city", "postal_code", "country")}
     return vals if any(vals.values()) else None
+
+
+def _item(ln, m) -> dict:
+    item = {
+        "sku": ln.sku,
+        "name": ln.name,
+        "quantity": ln.quantity,
+        "unit_price": m(ln.unit_price),
+        "total": m(ln.total),
+        "tax_rate": percent_str(ln.tax_rate),
+        "tax": m(ln.tax),
+    }
+    options = options_of(getattr(ln, "options", None))
+    if options:  # a variant's line (issue 13)
+        item["options"] = options
+    return item
 
 
 def order_dict(order, lines, surcharges, *, events=None, payments=None, notifications=None) -> dict:
@@ -31,18 +56,7 @@ def order_dict(order, lines, surcharges, *, events=None, payments=None, notifica
         "currency": cur,
         "customer": {"name": order.customer_name, "email": order.customer_email, "phone": order.customer_phone},
         "walk_in": bool(order.walk_in),
-        "items": [
-            {
-                "sku": ln.sku,
-                "name": ln.name,
-                "quantity": ln.quantity,
-                "unit_price": m(ln.unit_price),
-                "total": m(ln.total),
-                "tax_rate": percent_str(ln.tax_rate),
-                "tax": m(ln.tax),
-            }
-            for ln in lines
-        ],
+        "items": [_item(ln, m) for ln in lines],
         "item_count": order.item_count,
         "subtotal": m(order.subtotal),
         "discount": m(order.discount),
@@ -112,6 +126,9 @@ def product_dict(p, currency: str = "EUR") -> dict:
         "price": to_decimal_str(p.price, currency),
         "stock": p.stock,
         "tax_rate": percent_str(p.tax_rate),
+        "for_sale": bool(p.for_sale),
+        "options": options_of(p.options),
+        "low_stock": p.low_stock,
     }
 
 

@@ -37,12 +37,12 @@ def test_add_prints_the_product_and_confirms_on_stderr(any_cli):
     r = ok(any_cli("product", "add", "MUG-01", "--name", "Blue mug", "--price", "18", "--stock", "12", "--tax-rate", "20"))
     assert "MUG-01" in r.stdout and "€18.00" in r.stdout and "12" in r.stdout and "20%" in r.stdout
     assert "Product MUG-01 added" in r.stderr
-    assert catalog(any_cli) == {"MUG-01": {"sku": "MUG-01", "name": "Blue mug", "price": "18.00", "stock": 12, "tax_rate": "20"}}
+    assert catalog(any_cli) == {"MUG-01": {"sku": "MUG-01", "name": "Blue mug", "price": "18.00", "stock": 12, "tax_rate": "20", "for_sale": True, "options": None, "low_stock": None}}
 
 
 def test_add_json(cli):
     data = as_json(cli("product", "add", "ZINE", "--name", "Zine", "--price", "4,50", "--untracked", "--format", "json"))
-    assert data == {"sku": "ZINE", "name": "Zine", "price": "4.50", "stock": None, "tax_rate": "0"}
+    assert data == {"sku": "ZINE", "name": "Zine", "price": "4.50", "stock": None, "tax_rate": "0", "for_sale": True, "options": None, "low_stock": None}
 
 
 @pytest.mark.parametrize(
@@ -79,7 +79,7 @@ def test_add_requires_name_and_price_flags(cli):
 def test_edit(any_cli):
     ok(any_cli("product", "add", "MUG-01", "--name", "Mug", "--price", "18", "--stock", "3"))
     data = as_json(any_cli("product", "edit", "mug-01", "--name", "Blue mug", "--price", "19.50", "--tax-rate", "5.5", "--format", "json"))
-    assert data == {"sku": "MUG-01", "name": "Blue mug", "price": "19.50", "stock": 3, "tax_rate": "5.5"}
+    assert data == {"sku": "MUG-01", "name": "Blue mug", "price": "19.50", "stock": 3, "tax_rate": "5.5", "for_sale": True, "options": None, "low_stock": None}
     r = ok(any_cli("product", "edit", "MUG-01", "--untracked"))
     assert "Product MUG-01 updated" in r.stderr
     assert catalog(any_cli)["MUG-01"]["stock"] is None
@@ -93,7 +93,7 @@ def test_edit_refuses(cli):
     assert "MUG-01" in refused(cli("product", "edit", "MUG-1", "--price", "2"), 1)  # did you mean
     assert "already tracks" in refused(cli("product", "edit", "MUG-01", "--stock", "9"), 2)
     assert "Invalid price" in refused(cli("product", "edit", "MUG-01", "--price", "NaN"), 2)
-    assert catalog(cli)["MUG-01"] == {"sku": "MUG-01", "name": "Mug", "price": "18.00", "stock": 3, "tax_rate": "0"}
+    assert catalog(cli)["MUG-01"] == {"sku": "MUG-01", "name": "Mug", "price": "18.00", "stock": 3, "tax_rate": "0", "for_sale": True, "options": None, "low_stock": None}
 
 
 def test_stock_set_and_add(any_cli):
@@ -156,7 +156,8 @@ def test_import_and_reimport(any_cli, tmp_path):
     r = ok(any_cli("product", "import", str(path)))
     assert "2 created, 0 updated, 0 unchanged" in r.stderr
     path.write_text("sku;name;price;stock\nMUG-01;Blue mug;19,00;12\nZINE;Zine;5;\nNEW;New;1;1\n", encoding="utf-8-sig")
-    assert as_json(any_cli("product", "import", str(path), "--format", "json")) == {"created": 1, "updated": 1, "unchanged": 1}
+    summary = as_json(any_cli("product", "import", str(path), "--format", "json"))
+    assert (summary["created"], summary["updated"], summary["unchanged"], summary["skipped"]) == (1, 1, 1, 0)
     cat = catalog(any_cli)
     assert (cat["MUG-01"]["price"], cat["ZINE"]["stock"], cat["NEW"]["stock"]) == ("19.00", None, 1)
 
@@ -164,7 +165,7 @@ def test_import_and_reimport(any_cli, tmp_path):
 def test_import_a_bad_file_names_line_and_column_and_writes_nothing(cli, tmp_path):
     path = tmp_path / "cat.csv"
     path.write_text("sku,name,price,stock\nMUG-01,Blue mug,18,12\nBOWL,Bowl,12.345,2\n")
-    err = refused(cli("product", "import", str(path)), 2)
+    err = refused(cli("product", "import", str(path), "--strict"), 2)
     assert "line 3, column price" in err
     assert "nothing was written" in err
     assert catalog(cli) == {}

@@ -36,7 +36,22 @@ def _unknown_sku(close: tuple = (), **_) -> str:
     return "See `ordercli product list --search TEXT`; in an order, sell it as --custom-item \"NAME=PRICE\"."
 
 
+def _locations(locations: tuple = (), **_) -> str:
+    if not locations:
+        return "Leave out --location."
+    return "Give one of " + ", ".join(repr(x) for x in locations) + " with --location NAME."
+
+
 HINTS: dict[str, Callable[..., str]] = {
+    # the catalog (issue 13)
+    "catalog.currency": lambda file_currency, currency, **_: (
+        f"Export the catalog in {currency}, or sell in {file_currency} with `ordercli config set store.currency {file_currency}` first."
+    ),
+    "catalog.location": _locations,
+    "catalog.inventory_stock": lambda **_: "An inventory file changes stock: give --stock set (the file's figures) or --stock add (a delivery).",
+    "catalog.nothing_imported": lambda **_: "Fix the rows listed (or write them all with --errors FILE) and import again.",
+    "catalog.strict": lambda **_: "Fix these rows, or leave out --strict to import the good rows and skip these.",
+    "product.not_for_sale": lambda sku, **_: f"Put it on sale with `ordercli product edit {sku} --for-sale`, or sell another item.",
     # an order changed under a till
     "order.changed": lambda order, **_: f"See what changed with `ordercli order show {order}`. Nothing was saved.",
     "order.closed": _reopen,

@@ -43,7 +43,12 @@ def _csv_row(p, currency: str):
     return (p.sku, p.name, to_decimal_str(p.price, currency), "" if p.stock is None else p.stock, percent_str(p.tax_rate))
 
 
-@app.command("add", help="Add a product.\n\nExample: ordercli product add MUG-01 --name 'Blue mug' --price 18.00 --stock 12 --tax-rate 20")
+@app.command(
+    "add",
+    help="Add a product.\n\nExample: ordercli product add MUG-01 --name 'Blue mug' --price 18.00 --stock 12 --tax-rate 20\n\n"
+    "With options (one variant per combination, SKUs TEE-S-RED…, each with this price and stock):\n\n"
+    "  ordercli product add TEE --name T-shirt --price 15 --stock 5 --option Size=S,M,L --option Colour=Red,Blue",
+)
 def add(
     sku: str = typer.Argument(..., help="Unique code, e.g. MUG-01."),
     name: str = typer.Option(..., "--name", help="Product name."),
@@ -51,13 +56,14 @@ def add(
     stock: Optional[int] = typer.Option(None, "--stock", help="Units in stock (tracked)."),
     untracked: bool = typer.Option(False, "--untracked", help="Do not track stock (always sellable)."),
     tax_rate: Optional[str] = typer.Option(None, "--tax-rate", metavar="PCT", help="Tax rate in percent (default: tax.default_rate)."),
+    option: Optional[list[str]] = typer.Option(None, "--option", metavar="NAME=V1,V2", help="An option and its values, e.g. Size=S,M,L (repeat for more options)."),
     fmt: ShowFormat = typer.Option(ShowFormat.table, "--format", help="table or json."),
 ) -> None:
     from ordercli import output
     import ordercli.cli._state as _state
     from ordercli.errors import InputError
     from ordercli.money import parse_money, parse_percent
-    from ordercli.services import catalog
+    from ordercli.services import catalog, variants
 
     if stock is not None and untracked:
         raise InputError("--stock and --untracked cannot be used together.", "Give one of them.")
@@ -66,6 +72,15 @@ def add(
     settings = _settings()
     p_minor = parse_money(price, settings.currency, what="price")
     rate = parse_percent(tax_rate, "tax rate") if tax_rate is not None else None
+    if option:
+        options = [variants.parse_option(o) for o in option]
+        with _state.unit_of_work(_state.engine()) as uow:
+            g = variants.add_with_options(uow.session, sku=sku, name=name, price=p_minor, stock=stock, options=options, tax_rate=rate)
+            uow.commit(saved=f"Product {sku} and its variants")
+        _print_group(g, settings.currency, fmt.value)
+        if fmt == ShowFormat.table:
+            output.success(f"Product {output.escape(g.group.key)} added with {len(g.variants)} variant(s).")
+        return
     with _state.unit_of_work(_state.engine()) as uow:
         p = catalog.add_product(uow.session, sku=sku, name=name, price=p_minor, stock=stock, tax_rate=rate)
         uow.commit(saved=f"Product {sku}")
@@ -82,16 +97,31 @@ def edit(
     tax_rate: Optional[str] = typer.Option(None, "--tax-rate", metavar="PCT", help="New tax rate in percent."),
     untracked: bool = typer.Option(False, "--untracked", help="Stop tracking stock."),
     stock: Optional[int] = typer.Option(None, "--stock", help="Start tracking stock at N (for an untracked product)."),
+    for_sale: Optional[bool] = typer.Option(None, "--for-sale/--not-for-sale", help="Sell it, or keep it in the catalog without selling it."),
+    low_stock: Optional[int] = typer.Option(None, "--low-stock", metavar="N", help="Its low-stock threshold."),
+    option: Optional[list[str]] = typer.Option(None, "--option", metavar="NAME=V1,V2", help="New values for an option of a product with options (adds the variants)."),
     fmt: ShowFormat = typer.Option(ShowFormat.table, "--format", help="table or json."),
 ) -> None:
     from ordercli import output
     import ordercli.cli._state as _state
     from ordercli.errors import InputError
     from ordercli.money import parse_money, parse_percent
-    from ordercli.services import catalog
+    from ordercli.services import catalog, variants
 
-    if all(v is None for v in (name, price, tax_rate, stock)) and not untracked:
-        raise InputError("Nothing to change.", "Give --name, --price, --tax-rate, --stock or --untracked.")
+    if option:
+        if any(v is not None for v in (name, price, tax_rate, stock, for_sale, low_stock)) or untracked:
+            raise InputError("--option adds variants; change the variants themselves in another command.", "e.g. ordercli product edit TEE-L-RED --price 16")
+        options = [variants.parse_option(o) for o in option]
+        settings = _settings()
+        with _state.unit_of_work(_state.engine()) as uow:
+            g, added = variants.extend_options(uow.session, key=sku, options=options)
+            uow.commit(saved=f"The variants of {sku}")
+        _print_group(g, settings.currency, fmt.value)
+        if fmt == ShowFormat.table:
+            output.success(f"{len(added)} variant(s) added to {output.escape(g.group.key)}.")
+        return
+    if all(v is None for v in (name, price, tax_rate, stock, for_sale, low_stock)) and not untracked:
+        raise InputError("Nothing to change.", "Give --name, --price, --tax-rate, --stock, --untracked, --for-sale/--not-for-sale, --low-stock or --option.")
     settings = _settings()
     with _state.unit_of_work(_state.engine()) as uow:
         p = catalog.edit_product(
@@ -102,6 +132,8 @@ def edit(
             tax_rate=parse_percent(tax_rate, "tax rate") if tax_rate is not None else None,
             untracked=untracked,
             track_stock=stock,
+            for_sale=for_sale,
+            low_stock=low_stock,
         )
         uow.commit(saved=f"Product {sku}")
     _print_product(p, settings.currency, fmt.value)
@@ -109,22 +141,65 @@ def edit(
         output.success(f"Product {output.escape(p.sku)} updated.")
 
 
-@app.command("show", help="Show one product.\n\nExample: ordercli product show MUG-01 --format json")
-def show(sku: str = typer.Argument(..., help="SKU."), fmt: Format = typer.Option(Format.table, "--format", help="table, json or csv.")) -> None:
+@app.command("show", help="Show one product, or a product with options and its variants.\n\nExample: ordercli product show MUG-01 --format json")
+def show(sku: str = typer.Argument(..., help="SKU (of a product or a variant), or the SKU of a product with options."), fmt: Format = typer.Option(Format.table, "--format", help="table, json or csv.")) -> None:
     from ordercli import db as dbmod
     import ordercli.cli._state as _state
-    from ordercli.services import common
+    from ordercli.errors import NotFoundError
+    from ordercli.services import common, variants
 
     with dbmod.read_session(_state.engine()) as s:
         settings = common.load_settings(s)
-        p = common.get_product(s, sku)
-    _print_product(p, settings.currency, fmt.value)
+        try:
+            p = common.get_product(s, sku)
+        except NotFoundError:
+            g = variants.find_group(s, sku)
+            if g is None:
+                raise
+            _print_group(g, settings.currency, fmt.value)
+            return
+        g = variants.find_group(s, p.sku) if p.group_id is not None else None
+        if g is None or fmt == Format.csv:
+            _print_product(p, settings.currency, fmt.value)
+            return
+        if fmt == Format.json:
+            from ordercli import output, serialize
+
+            output.print_json({**serialize.product_dict(p, settings.currency), "group": _group_dict(g, settings.currency)})
+            return
+        _print_product(p, settings.currency, fmt.value)
+        _print_group(g, settings.currency, fmt.value)
+
+
+def _group_dict(g, currency: str) -> dict:
+    from ordercli import serialize
+
+    return {"sku": g.group.key, "name": g.group.name, "options": g.option_names, "variants": [serialize.product_dict(v, currency) for v in g.variants]}
+
+
+def _print_group(g, currency: str, fmt: str) -> None:
+    from ordercli import output, serialize
+    from ordercli.cli.render import money
+
+    if fmt == "json":
+        output.print_json(_group_dict(g, currency))
+        return
+    if fmt == "csv":
+        output.print_csv(["sku", "name", "price", "stock", "tax_rate"], [_csv_row(v, currency) for v in g.variants])
+        return
+    cols = ["SKU", *g.option_names, ("Price", "right"), ("Stock", "right"), "Sale"]
+    rows = []
+    for v in g.variants:
+        values = serialize.options_of(v.options) or {}
+        rows.append((v.sku, *[values.get(n, "") for n in g.option_names], money(v.price, currency), "untracked" if v.stock is None else v.stock, "yes" if v.for_sale else "not for sale"))
+    output.table(cols, rows, title=f"{g.group.name} ({g.group.key}): {len(g.variants)} variant(s)")
 
 
 @app.command("list", help="List products.\n\nExample: ordercli product list --low-stock 3")
 def list_(
     search: Optional[str] = typer.Option(None, "--search", help="SKU or name contains TEXT."),
     low_stock: Optional[int] = typer.Option(None, "--low-stock", metavar="N", help="Only tracked products with N or fewer in stock."),
+    all_: bool = typer.Option(False, "--all", help="Also the products not for sale (drafts, archived)."),
     fmt: Format = typer.Option(Format.table, "--format", help="table, json or csv."),
 ) -> None:
     from ordercli import db as dbmod
@@ -136,7 +211,7 @@ def list_(
 
     with dbmod.read_session(_state.engine()) as s:
         settings = common.load_settings(s)
-        rows = catalog.list_products(s, search=search, low_stock=low_stock)
+        rows = catalog.list_products(s, search=search, low_stock=low_stock, include_not_for_sale=all_)
     cur = settings.currency
     if fmt == Format.json:
         output.print_json([serialize.product_dict(p, cur) for p in rows])
@@ -147,7 +222,7 @@ def list_(
     else:
         output.table(
             ["SKU", "Name", ("Price", "right"), ("Stock", "right"), ("Tax", "right")],
-            [(p.sku, p.name, money(p.price, cur), "untracked" if p.stock is None else p.stock, f"{percent_str(p.tax_rate)}%") for p in rows],
+            [(p.sku, p.name if p.for_sale else f"{p.name} (not for sale)", money(p.price, cur), "untracked" if p.stock is None else p.stock, f"{percent_str(p.tax_rate)}%") for p in rows],
             caption=f"{len(rows)} product(s)",
         )
 
@@ -170,20 +245,3 @@ def stock(
     _print_product(p, settings.currency, fmt.value)
     if fmt == ShowFormat.table:
         output.success(f"Stock of {output.escape(p.sku)} is now {p.stock}.")
-
-
-@app.command("import", help="Import or update products from a CSV file (by SKU).\n\nExample: ordercli product import examples/catalog.csv\n\nColumns: sku,name,price,stock[,tax_rate]; Shopify and WooCommerce exports work too. An empty stock cell means untracked. A bad row writes nothing.")
-def import_(file: Path = typer.Argument(..., help="CSV file.", dir_okay=False), fmt: ShowFormat = typer.Option(ShowFormat.table, "--format", help="table or json.")) -> None:
-    from ordercli import output
-    import ordercli.cli._state as _state
-    from ordercli.services import catalog
-
-    settings = _settings()
-    rows = catalog.read_catalog(file, settings.currency)
-    with _state.unit_of_work(_state.engine()) as uow:
-        report = catalog.import_catalog(uow.session, rows=rows)
-        uow.commit(saved=f"The catalog import of {file.name}")
-    if fmt == ShowFormat.json:
-        output.print_json({"created": report.created, "updated": report.updated, "unchanged": report.unchanged})
-        return
-    output.success(f"Catalog imported: {report.created} created, {report.updated} updated, {report.unchanged} unchanged.")

@@ -172,6 +172,8 @@ import ordercli.cli.order_receipt as _order_receipt  # noqa: E402
 import ordercli.cli.outbox as _outbox  # noqa: E402
 import ordercli.cli.product as _product  # noqa: E402
 import ordercli.cli.product_history as _product_history  # noqa: E402
+import ordercli.cli.product_import as _product_import  # noqa: E402
+import ordercli.cli.product_variants as _product_variants  # noqa: E402
 import ordercli.cli.store as _store  # noqa: E402
 import ordercli.cli.till as _till  # noqa: E402
 import ordercli.cli.report as _report  # noqa: E402
@@ -192,6 +194,8 @@ for _command, _help, _function in (
 ):
     _order.app.command(_command, help=_help)(_function)
 _product.app.command("history", help=_product_history.HISTORY_HELP)(_product_history.history)
+_product.app.command("import", help=_product_import.IMPORT_HELP)(_product_import.import_)
+_product.app.add_typer(_product_variants.app, name="variant")
 
 app.add_typer(_order.app, name="order")
 app.add_typer(_product.app, name="product")

@@ -75,8 +75,16 @@ def edit_product(
     tax_rate: int | None = None,
     untracked: bool = False,
     track_stock: int | None = None,
+    for_sale: bool | None = None,
+    low_stock: int | None = None,
 ) -> Product:
     product = _lock_and_reload(session, common.get_product(session, sku))
+    if for_sale is not None:
+        product.for_sale = for_sale
+    if low_stock is not None:
+        if low_stock < 0:
+            raise InputError("A low-stock threshold cannot be negative.", code="product.low_stock_negative")
+        product.low_stock = low_stock
     if name is not None:
         product.name = clean_text(name, "product name", required=True)  # type: ignore[assignment]
     if price is not None:
@@ -151,8 +159,13 @@ def change_stock(session: Session, *, sku: str, set_to: int | None = None, add: 
     return product
 
 
-def list_products(session: Session, *, search: str | None = None, low_stock: int | None = None, limit: int | None = None) -> list[Product]:
+def list_products(
+    session: Session, *, search: str | None = None, low_stock: int | None = None, limit: int | None = None, include_not_for_sale: bool = False
+) -> list[Product]:
+    """Products (variants included, each its own row) by SKU; not-for-sale ones only when asked."""
     q = select(Product)
+    if not include_not_for_sale:
+        q = q.where(Product.for_sale == sa.true())
     if search and search.strip():
         text = search.strip().lower()
         escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -16,6 +16,7 @@ from typing import Any, Iterator, TextIO
 
 from ordercli.errors import InputError
 from ordercli.money import percent_str, to_decimal, to_decimal_str
+from ordercli.serialize import options_of
 from ordercli.services.order_file import EXPORT_CSV_COLUMNS
 
 EXPORT_FORMATS = ("csv", "json", "jsonl", "ecwid")
@@ -122,6 +123,14 @@ def _ecwid_date(dt) -> str | None:
     return dt.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S +0000")
 
 
+def _ecwid_item(ln, n) -> dict:
+    item: dict[str, Any] = {"sku": ln.sku or "", "name": ln.name, "price": n(ln.unit_price), "quantity": ln.quantity, "tax": n(ln.tax)}
+    options = options_of(getattr(ln, "options", None))
+    if options:  # Ecwid's order API wants the chosen options with a variation's SKU
+        item["selectedOptions"] = [{"name": k, "value": v, "valuesArray": [v], "type": "CHOICE"} for k, v in options.items()]
+    return item
+
+
 def ecwid_order(o, lines: list, surs: list) -> dict:
     """An Ecwid REST ``POST /orders`` body (see docs/batch.md for the mapping)."""
     cur = o.currency
@@ -160,9 +169,7 @@ def ecwid_order(o, lines: list, surs: list) -> dict:
         "paymentStatus": o.payment_status,
         "fulfillmentStatus": o.fulfillment_status,
         "paymentMethod": o.payment_method or "",
-        "items": [
-            {"sku": ln.sku or "", "name": ln.name, "price": n(ln.unit_price), "quantity": ln.quantity, "tax": n(ln.tax)} for ln in lines
-        ],
+        "items": [_ecwid_item(ln, n) for ln in lines],
         "subtotal": n(o.subtotal),
         "total": n(o.total),
         "tax": n(o.tax),

@@ -43,6 +43,7 @@ class PricedLine:
     tax_rate: int
     product_id: int | None = None
     tracked: bool = False
+    options: str | None = None  # JSON object: the variant's option values
     stock: int | None = None  # stock before this order (tracked only)
     total: int = 0
     discount: int = 0
@@ -129,6 +130,8 @@ def price_draft(
             )
             continue
         p = products[item.sku]  # type: ignore[index]
+        if not p.for_sale and not (held_units and p.id in held_units):  # an edit may keep what the order holds
+            raise RefusedError(f"{p.sku} ({p.name}) is not for sale.", code="product.not_for_sale", sku=p.sku)
         if p.id in by_pid:  # same SKU twice: one line
             by_pid[p.id].quantity += item.quantity
             continue
@@ -142,6 +145,7 @@ def price_draft(
             unit_price=p.price if item.unit_price is None else item.unit_price,
             tax_rate=p.tax_rate if item.tax_rate is None else item.tax_rate,  # edits keep the rate a line was sold at
             product_id=p.id,
+            options=p.options,
             tracked=p.stock is not None,
             stock=stock,
         )
@@ -266,6 +270,7 @@ def write_lines(conn, order_id: int, priced: PricedOrder) -> None:
                 position=pos,
                 product_id=ln.product_id,
                 sku=ln.sku,
+                options=ln.options,
                 name=ln.name,
                 quantity=ln.quantity,
                 unit_price=ln.unit_price,

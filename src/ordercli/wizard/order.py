@@ -91,7 +91,7 @@ class Queries:
 
         with db.read_session(self.engine) as s:
             p = s.exec(select(Product).where(sa.func.upper(Product.sku) == sku.strip().upper())).first()
-            return ProductInfo(p.sku, p.name, p.price, p.stock) if p else None
+            return ProductInfo(p.sku, p.name, p.price, p.stock) if p and p.for_sale else None  # not for sale: not offered
 
     def close_skus(self, text: str, n: int = 3) -> list[str]:
         """SKUs that look like a typo of ``text`` (MUG-BLEU -> MUG-BLUE)."""
@@ -133,6 +133,11 @@ class ProductCompleter(Completer):
                 yield Completion(p.sku, start_position=-len(document.text_before_cursor), display=_shown(f"{p.sku} · {meta}{SEP}{p.name}"))
             else:
                 yield Completion(p.sku, start_position=-len(document.text_before_cursor), display=_shown(f"{p.sku}{SEP}{p.name}"), display_meta=meta)
+        from ordercli.wizard import items as variant_items  # products with options (issue 13)
+
+        for g in variant_items.search_groups(self.queries.engine, text):
+            label = f"{g.key}{SEP}{g.name} · {len(g.variants)} variants ({' / '.join(g.option_names)})"
+            yield Completion(g.key, start_position=-len(document.text_before_cursor), display=_shown(label))
 
 
 # --------------------------------------------------------------------- helpers
@@ -215,6 +220,8 @@ def ask_items(
     order being edited holds and no longer uses (a line removed in this edit):
     available to it again.
     """
+    from ordercli.wizard import items as variant_items
+
     items = list(items or [])
     currency = settings.currency
     reserved: dict[str, int] = {}
@@ -242,7 +249,7 @@ def ask_items(
             return True
         if t == CUSTOM:
             return True
-        if resolve(t) is None:
+        if resolve(t) is None and variant_items.find_group(queries.engine, t) is None:
             close = [p.sku for p in queries.search_products(t, limit=3)] or queries.close_skus(t)
             hint = f" Did you mean {', '.join(close)}?" if close else f" Type {CUSTOM} for an item not in the catalog."
             return f"Unknown SKU {t!r}.{hint}"
@@ -267,7 +274,15 @@ def ask_items(
         if answer == CUSTOM:
             items.append(_ask_custom_item(settings))
             continue
-        p = resolve(answer)
+        group = variant_items.find_group(queries.engine, answer) if queries.product(answer) is None else None
+        if group is not None:  # a product with options: ask which variant
+            v = variant_items.pick_variant(group, currency, reserved, _shown)
+            if v is None:
+                _say(f"{_esc(group.name)} is sold out.")
+                continue
+            p = ProductInfo(v.sku, v.name, v.price, v.stock)
+        else:
+            p = resolve(answer)
         assert p is not None  # validated above
         left = None if p.stock is None else p.stock - reserved.get(p.sku, 0)
         if left is not None and left <= 0:

@@ -15,7 +15,7 @@ from alembic import op
 
 
 revision = '0006_report_indexes'
-down_revision = '0004_search_keys'
+down_revision = '0005_variants'
 branch_labels = None
 depends_on = None
 
