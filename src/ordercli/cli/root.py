@@ -156,6 +156,19 @@ def root(
     _state.STATE.db = db
     _state.STATE.no_input = no_input
     _state.STATE.saved = None  # nothing committed yet by this invocation
+    _state.STATE.opened = None
+    from ordercli import i18n
+    from ordercli.files import text as _text
+
+    i18n.reset()  # the screen language is read again for each invocation (env, then the store)
+    i18n.set_store_locale_source(_state.stored_locale)
+    _text.set_encoding_reporter(_say_encoding)
+
+
+def _say_encoding(shown: str, encoding: str) -> None:
+    from ordercli import output
+
+    output.message(output.escape(f"{shown}: read as {encoding}."))
 
 
 import ordercli.cli.config as _config  # noqa: E402
