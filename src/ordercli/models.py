@@ -85,6 +85,8 @@ class Customer(SQLModel, table=True):
     email: Optional[str] = Field(default=None, max_length=320, index=True)
     phone: Optional[str] = Field(default=None, max_length=32, index=True)
     created_at: datetime = _ts()
+    language: Optional[str] = Field(default=None, max_length=20)  # emails and invoices; None: the store's
+    vat_number: Optional[str] = Field(default=None, max_length=50)  # a business customer (invoice mentions)
 
 
 class Order(SQLModel, table=True):

@@ -52,12 +52,13 @@ def order_ref_of(o) -> str:
     return o.external_ref or o.number
 
 
-def _num(minor: int, cur: str) -> Number:
+def _dec(minor: int, cur: str) -> Number:
+    """An amount for a CSV cell: "12.50", written "12,50" by the excel-fr dialect."""
     return Number(to_decimal_str(minor, cur))
 
 
 def _money_or_blank(v: int, cur: str) -> str:
-    return _num(v, cur) if v else ""
+    return _dec(v, cur) if v else ""
 
 
 def _discount_text(o) -> str:
@@ -103,8 +104,8 @@ def csv_rows(o, lines: list, surs: list) -> Iterator[list]:
     info_tail = [o.number, iso(o.created_at), o.payment_status, o.fulfillment_status, cur]
     head = [order_ref_of(o), o.customer_name, o.customer_email or "", o.customer_phone or ""]
     for ln in lines:
-        item = [ln.sku or "", ln.name, ln.quantity, _num(ln.unit_price, cur), Number(percent_str(ln.tax_rate))]
-        yield head + item + order_level + info_tail + [_num(ln.total, cur), _num(o.total, cur)]
+        item = [ln.sku or "", ln.name, ln.quantity, _dec(ln.unit_price, cur), Number(percent_str(ln.tax_rate))]
+        yield head + item + order_level + info_tail + [_dec(ln.total, cur), _dec(o.total, cur)]
 
 
 def json_order(o, lines: list, surs: list) -> dict:

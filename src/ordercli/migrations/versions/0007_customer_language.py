@@ -1,0 +1,29 @@
+"""Customers' language and VAT number (issue 12).
+
+* ``customer.language``: the language of the customer's emails, invoices and receipts
+  (``fr``, ``en``…); NULL means the store's (``store.locale``).
+* ``customer.vat_number``: a business customer's VAT number; printed on their invoices,
+  which then carry the late-payment penalties and the fixed recovery indemnity.
+
+Revision ID: 0007_customer_language
+Revises: 0003_stall_day
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = '0007_customer_language'
+down_revision = '0003_stall_day'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.add_column('customer', sa.Column('language', sa.String(length=20), nullable=True))
+    op.add_column('customer', sa.Column('vat_number', sa.String(length=50), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('customer') as batch:
+        batch.drop_column('vat_number')
+        batch.drop_column('language')
