@@ -41,7 +41,7 @@ def shop(engine):
 def text_of(pdf: bytes) -> str:
     reader = pypdf.PdfReader(io.BytesIO(pdf))
     text = "\n".join(p.extract_text() for p in reader.pages)
-    return re.sub(r"[\u00a0\u202f]", " ", text)
+    return " ".join(re.sub(r"[\u00a0\u202f]", " ", text).split())  # table headers wrap: one space for any run
 
 
 def invoice(engine, number: str, **kw) -> str:
@@ -64,8 +64,9 @@ def test_a_french_invoice_has_the_legal_mentions(shop):
         assert mention in text, mention
     # 2 × 12,50 € TTC at 20 % = 20,83 € HT + 4,17 € TVA; 4,50 € at 5,5 % = 4,27 € HT + 0,23 € TVA.
     assert "10,42 €" in text  # the mug's unit price without tax
-    assert "TVA 20 % sur 20,83 €" in text and "TVA 5,5 % sur 4,27 €" in text
-    assert re.search(r"Total HT\s*25,10 €", text) and re.search(r"Total TTC\s*29,50 €", text)
+    assert "TVA 20 % sur 20,83 € 4,17 €" in text and "TVA 5,5 % sur 4,27 € 0,23 €" in text
+    assert "Total HT 25,10 €" in text and "Total TTC 29,50 €" in text
+    assert "TVA 5,5 % sur" in text and "20 %" in text
     assert "293 B" not in text and "Pénalités" not in text and "INVOICE" not in text
     # Unpaid, no method chosen, transfer accepted: the bank-transfer block is there.
     assert "Virement bancaire à Le Stand · IBAN FR76 3000 6000 0112 3456 7890 189" in text

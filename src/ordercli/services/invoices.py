@@ -440,6 +440,14 @@ def draw_pdf(doc: InvoiceDoc, settings: Settings) -> bytes:
     def m(v: int) -> str:
         return format_money(v, doc.currency, doc.locale)
 
+    def pct(bp: int) -> str:
+        """A VAT rate: 5.5% in English, 5,5 % in French."""
+        if english:
+            return f"{percent_str(bp)}%"
+        from babel.numbers import format_decimal
+
+        return f"{format_decimal(to_decimal(bp, 'EUR'), locale=doc.locale)}\u00a0%"
+
     def d(dt: datetime) -> str:
         try:
             return format_date(dt.astimezone(), format="medium" if english else "short", locale=doc.locale)
@@ -523,15 +531,15 @@ def draw_pdf(doc: InvoiceDoc, settings: Settings) -> bytes:
             if doc.vat_exempt:
                 cells = [ln["sku"] or "", ln["name"], str(ln["quantity"]), m(ln["unit_price"]), m(ln["total"])]
             else:
-                cells = [ln["sku"] or "", ln["name"], str(ln["quantity"]), m(ln["unit_excl"]), f"{percent_str(ln['tax_rate'])}%", m(ln["total_excl"])]
+                cells = [ln["sku"] or "", ln["name"], str(ln["quantity"]), m(ln["unit_excl"]), pct(ln["tax_rate"]), m(ln["total_excl"])]
             table.row([t(c) for c in cells])
     pdf.ln(3)
 
     # Totals: excluding tax, VAT per rate, including tax (HT / TVA / TTC).
     rows: list[tuple[str, str, bool]] = [(_("Subtotal"), m(doc.subtotal), False)]
     if doc.discount:
-        pct = f" ({percent_str(doc.discount_percent)}%)" if doc.discount_percent is not None else ""
-        rows.append((_("Discount") + pct, "−" + m(doc.discount), False))
+        share = f" ({pct(doc.discount_percent)})" if doc.discount_percent is not None else ""
+        rows.append((_("Discount") + share, "−" + m(doc.discount), False))
     for label, amount in doc.surcharges:
         rows.append((label, m(amount), False))
     if doc.shipping_cost or doc.shipping_method:
@@ -543,7 +551,7 @@ def draw_pdf(doc: InvoiceDoc, settings: Settings) -> bytes:
     else:
         rows.append((_("Total excl. tax"), m(doc.total - doc.tax), True))
         for rate, base, tax in doc.tax_by_rate:
-            rows.append((_("VAT %(rate)s%% on %(base)s") % {"rate": percent_str(rate), "base": m(base)}, m(tax), False))
+            rows.append((_("VAT %(rate)s on %(base)s") % {"rate": pct(rate), "base": m(base)}, m(tax), False))
         if not doc.tax_by_rate:
             rows.append((_("VAT"), m(0), False))
         rows.append((_("Total incl. tax"), m(doc.total), True))
