@@ -237,8 +237,9 @@ def _excl_tax(amount: int, rate: int, included: bool) -> int:
 
 
 def shows_transfer(order: Order, settings: Settings) -> bool:
-    """The bank-transfer block (IBAN, EPC QR code): the order's method is a bank transfer, or nothing
-    is paid yet, no other method was chosen and transfer is an accepted method. Never for cash or cheque."""
+    """The bank-transfer block (IBAN, EPC QR code): the order's method is a bank transfer, or the
+    order is unpaid (something due), no other method was chosen and transfer is an accepted method.
+    Never for cash, card or cheque orders."""
     from ordercli import payment_methods
 
     if not settings.get("store.iban"):
@@ -247,7 +248,7 @@ def shows_transfer(order: Order, settings: Settings) -> bool:
     code = payment_methods.code_for(order.payment_method, methods) if order.payment_method else None
     if code == "transfer":
         return True
-    if code is not None or order.paid:
+    if code is not None:  # cash, card, cheque…: never
         return False
     return order.balance_due > 0 and any(m.code == "transfer" for m in methods)
 

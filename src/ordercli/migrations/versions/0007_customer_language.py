@@ -24,6 +24,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('customer') as batch:
-        batch.drop_column('vat_number')
-        batch.drop_column('language')
+    # SQLite 3.35+ and PostgreSQL drop a column in place; a batch copy would trip the foreign keys.
+    op.execute('ALTER TABLE customer DROP COLUMN vat_number')
+    op.execute('ALTER TABLE customer DROP COLUMN language')
