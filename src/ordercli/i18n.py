@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 DOMAIN = "ordercli"
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
@@ -78,9 +78,10 @@ def _stored() -> str | None:
     if _store_locale is None and _store_source is not None:
         source, _store_source = _store_source, None
         try:
-            note_store_locale(source())
+            value = source()
         except Exception:  # noqa: BLE001 - a store that cannot be read leaves the language to LANG
-            pass
+            value = None
+        note_store_locale(value)
     return _store_locale
 
 

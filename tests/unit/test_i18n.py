@@ -4,6 +4,7 @@ language the screen speaks (ORDERCLI_LANG > LANGUAGE > LC_ALL > store.locale > L
 from __future__ import annotations
 
 import re
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -127,11 +128,11 @@ def test_money_follows_the_screen_and_input_takes_both_decimal_marks(env):
 
 
 def test_local_dates_follow_the_screen(env):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from ordercli import output
 
-    noon = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc)
+    noon = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
     assert output.local_date(noon) == "2026-12-01"
     env.setenv("ORDERCLI_LANG", "fr_FR")
     i18n.reset()

@@ -168,7 +168,7 @@ def root(
 def _say_encoding(shown: str, encoding: str) -> None:
     from ordercli import output
 
-    output.message(output.escape(f"{shown}: read as {encoding}."))
+    output.message(output.escape(f"{shown!r}: read as {encoding}."))
 
 
 import ordercli.cli.config as _config  # noqa: E402

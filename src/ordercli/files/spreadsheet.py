@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import codecs
 import csv
-from typing import Any, Iterable, Sequence, TextIO
+from collections.abc import Iterable, Sequence
+from typing import Any, TextIO
 
 DIALECTS = ("csv", "excel", "excel-fr")
 

@@ -124,10 +124,23 @@ def queue_message(
     return SimpleNamespace(id=row_id, last_error=None, sent_at=None, claimed_by=None, claimed_until=None, **values)  # type: ignore[return-value]
 
 
+_LANGUAGES = "ordercli.customer_languages"
+_ANY_LANGUAGE = sa.text("SELECT 1 FROM customer WHERE language IS NOT NULL LIMIT 1")
+
+
+def _some_customer_has_a_language(session: Session) -> bool:
+    """Asked once per transaction: a batch import of a store where no customer has a language of
+    their own pays one query, not one per message."""
+    known = session.info.get(_LANGUAGES)
+    if known is None:
+        known = session.info[_LANGUAGES] = fast(session).execute(_ANY_LANGUAGE).first() is not None
+    return known
+
+
 def message_locale(session: Session, order: Order, audience: str, settings: Settings) -> str:
     """The language of a message: the customer's (``customer.language``) for the customer's copy,
     else the store's ``store.locale`` (a French store with an English customer: ``en``)."""
-    if audience == "customer" and order.customer_id is not None:
+    if audience == "customer" and order.customer_id is not None and _some_customer_has_a_language(session):
         from ordercli.models import Customer
 
         customer = session.get(Customer, order.customer_id)

@@ -8,9 +8,8 @@
 Revision ID: 0007_customer_language
 Revises: 0003_stall_day
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0007_customer_language'
 down_revision = '0003_stall_day'
