@@ -134,3 +134,23 @@ def test_names_no_font_has_are_replaced_visibly_without_warnings(shop, caplog, c
     assert capfd.readouterr().err == ""
     has_cjk = any(p.is_file() for p in map(__import__("pathlib").Path, invoices.FALLBACK_FONTS))
     assert ("王小明 Ana" in text) if has_cjk else ("\ufffd\ufffd\ufffd Ana" in text)
+
+
+def test_order_invoice_language_option(cli, tmp_path):
+    from tests import seed
+    from tests.conftest import EXAMPLES
+
+    seed.catalog_file(cli.url, EXAMPLES / "catalog.csv")
+    seed.settings(cli.url, **{"store.locale": "en_US", "store.siret": "732 829 320 00074"})
+    assert cli("order", "create", "--name", "Léa", "--email", "lea@example.com", "--item", "MUG-BLUE").exit_code == 0
+    for lang, word in (("fr", "FACTURE"), ("en", "INVOICE")):
+        target = tmp_path / f"{lang}.pdf"
+        r = cli("order", "invoice", "1001", "--language", lang, "--output", target)
+        assert r.exit_code == 0, r.output
+        assert word in text_of(target.read_bytes())
+    target = tmp_path / "b2b.pdf"
+    assert cli("order", "invoice", "1001", "--buyer-vat", "FR40303265045", "--output", target).exit_code == 0
+    assert "Fixed compensation for recovery costs" in text_of(target.read_bytes())
+    r = cli("order", "invoice", "1001", "--language", "tlh", "--output", tmp_path / "x.pdf")
+    assert r.exit_code == 2 and "Unknown language 'tlh'" in r.stderr and "en, fr" in r.stderr
+    assert not (tmp_path / "x.pdf").exists()

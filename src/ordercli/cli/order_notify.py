@@ -133,6 +133,7 @@ def invoice(
     from ordercli.files.safe_write import check_target, is_stdout, write_bytes_safely
     from ordercli.services import invoices
 
+    lang = _language(language)  # a bad --language is refused before anything is issued
     target: Path | None = None
     if output_path:
         # Refused before the invoice is issued: a folder, a device (/dev/full), a pipe.
@@ -140,7 +141,7 @@ def invoice(
     engine = _state.engine()
     try:
         with _state.unit_of_work(engine) as uow:
-            result = invoices.make_invoice(uow.session, number=number, send=send, language=_language(language), buyer_vat=buyer_vat)
+            result = invoices.make_invoice(uow.session, number=number, send=send, language=lang, buyer_vat=buyer_vat)
             inv_number, order_number = result.invoice.number, result.order.number
             ids = [m.id for m in result.messages]
             uow.commit(saved=f"Invoice {inv_number} for order {order_number}")  # delivers the email with what is due
