@@ -204,6 +204,8 @@ def local_date(dt, locale: str | None = None) -> str:
     local = dt.astimezone() if isinstance(dt, datetime) else dt
     if i18n.is_english(loc):
         return local.strftime("%Y-%m-%d")
+    if loc in ("fr", "fr_FR", "fr_MC", "fr_LU"):  # CLDR's dd/MM/y, without loading babel (test_i18n checks)
+        return local.strftime("%d/%m/%Y")
     try:
         from babel.dates import format_date
 

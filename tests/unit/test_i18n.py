@@ -150,3 +150,35 @@ def test_status_words_are_translated_and_typed_french_statuses_are_understood(en
     assert words("PAID") == "Payé"
     assert parse_payment_status("payé") == "PAID" and parse_payment_status("en attente de paiement") == "AWAITING_PAYMENT"
     assert parse_fulfillment_status("Expédié") == "SHIPPED"
+
+
+@pytest.mark.parametrize("locale", ["fr", "fr_FR", "fr_BE", "fr_MC"])
+def test_the_french_euro_shortcut_writes_what_babel_writes(locale):
+    from decimal import Decimal
+
+    from babel.numbers import format_currency
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from ordercli.money import MAX_MINOR
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.integers(min_value=-MAX_MINOR, max_value=MAX_MINOR))
+    def check(minor):
+        assert format_money(minor, "EUR", locale) == format_currency(Decimal(minor).scaleb(-2), "EUR", locale=locale)
+
+    check()
+    for minor in (0, 5, 99, 100, 99999, 100000, 123456789, -100000):
+        assert format_money(minor, "EUR", locale) == format_currency(Decimal(minor).scaleb(-2), "EUR", locale=locale)
+
+
+def test_the_french_date_shortcut_writes_what_babel_writes():
+    from datetime import date
+
+    from babel.dates import format_date
+
+    from ordercli import output
+
+    for locale in ("fr", "fr_FR", "fr_MC", "fr_LU", "fr_BE", "de_DE"):
+        for day in (date(2026, 2, 3), date(2026, 12, 31), date(1999, 1, 1)):
+            assert output.local_date(day, locale) == format_date(day, "short", locale=locale), locale
