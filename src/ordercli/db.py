@@ -47,7 +47,7 @@ from sqlmodel import Session
 from ordercli.errors import StoreError
 
 #: The newest migration. A test checks that it matches the Alembic scripts.
-HEAD_REVISION = "0006_report_indexes"
+HEAD_REVISION = "0007_customer_language"
 
 BUSY_TIMEOUT_MS = 15_000
 CONNECT_TIMEOUT_S = 5  # PostgreSQL: ?connect_timeout=… in the URL, else ORDERCLI_CONNECT_TIMEOUT, else this

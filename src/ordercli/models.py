@@ -107,6 +107,8 @@ class Customer(SQLModel, table=True):
     created_at: datetime = _ts()
     note: Optional[str] = None
     search_key: Optional[str] = _search_key()  # name + email + phone forms, folded (services.customers writes it)
+    language: Optional[str] = Field(default=None, max_length=20)  # emails and invoices; None: the store's
+    vat_number: Optional[str] = Field(default=None, max_length=50)  # a business customer (invoice mentions)
 
 
 class Order(SQLModel, table=True):

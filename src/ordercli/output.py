@@ -7,7 +7,6 @@ reads it). JSON goes to stdout only, with money as decimal strings.
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 import sys
@@ -173,16 +172,14 @@ def print_json(data: Any) -> None:
         stdout_gone()
 
 
-def print_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+def print_csv(header: Sequence[str], rows: Iterable[Sequence[Any]], dialect: str = "csv") -> None:
+    """CSV on stdout in a spreadsheet dialect (``files/spreadsheet.py``: csv, excel, excel-fr)."""
+    from ordercli.files.spreadsheet import SheetWriter
+
     try:
-        w = csv.writer(data_stream(), lineterminator="\n")
-        # Python's csv quotes a cell holding "\n" (the line terminator) but not a lone "\r", which
-        # readers take as a line break: a row with one is written fully quoted (the text stays exact).
-        quoted = csv.writer(data_stream(), lineterminator="\n", quoting=csv.QUOTE_ALL)
+        w = SheetWriter(data_stream(), dialect)
         w.writerow(header)
-        for r in rows:
-            cells = [safe_cell(v) for v in r]
-            (quoted if any(isinstance(v, str) and "\r" in v for v in cells) else w).writerow(cells)
+        w.writerows(rows)
         data_stream().flush()
     except BrokenPipeError:
         stdout_gone()
@@ -190,14 +187,40 @@ def print_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
 
 def safe_cell(value: Any) -> Any:
     """Neutralise spreadsheet formulas (CSV injection): prefix with a quote."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        # A plain negative number is data, not a formula.
-        try:
-            float(value)
-            return value
-        except ValueError:
-            return "'" + value
-    return value
+    from ordercli.files.spreadsheet import safe_cell as _safe
+
+    return _safe(value)
+
+
+def local_date(dt, locale: str | None = None) -> str:
+    """A day on screen in the screen's locale: ``01/12/2026`` in French, ``2026-12-01`` in English."""
+    if dt is None:
+        return ""
+    from datetime import datetime
+
+    from ordercli import i18n
+
+    loc = locale or i18n.screen_locale()
+    local = dt.astimezone() if isinstance(dt, datetime) else dt
+    if i18n.is_english(loc):
+        return local.strftime("%Y-%m-%d")
+    if loc in ("fr", "fr_FR", "fr_MC", "fr_LU"):  # CLDR's dd/MM/y, without loading babel (test_i18n checks)
+        return local.strftime("%d/%m/%Y")
+    try:
+        from babel.dates import format_date
+
+        return format_date(local, format="short", locale=loc)
+    except Exception:  # noqa: BLE001 - unknown locale: ISO
+        return local.strftime("%Y-%m-%d")
+
+
+def local_datetime(dt, locale: str | None = None) -> str:
+    """A moment (stored in UTC) on screen in local time: ``01/12/2026 14:05`` in French,
+    ``2026-12-01 14:05`` in English."""
+    if dt is None:
+        return ""
+    local = dt.astimezone()
+    return f"{local_date(local, locale)} {local.strftime('%H:%M')}"
 
 
 def table(

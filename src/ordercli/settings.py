@@ -161,6 +161,30 @@ def _iban(v: str) -> str:
     return text
 
 
+def _siret(v: str) -> str:
+    """A SIRET: 14 digits (spaces allowed), Luhn check (La Poste's establishments, SIREN 356000000, excepted)."""
+    text = re.sub(r"[\s.]+", "", v)
+    if not text:
+        return ""
+    if not re.fullmatch(r"\d{14}", text):
+        raise InputError(f"Invalid SIRET {shown(v)}: it has 14 digits.", "Give the SIRET like 732 829 320 00074 (SIREN + establishment number).")
+    total = 0
+    for i, c in enumerate(reversed(text)):
+        n = int(c) * (2 if i % 2 else 1)
+        total += n - 9 if n > 9 else n
+    if total % 10 and not (text.startswith("356000000") and sum(map(int, text)) % 5 == 0):
+        raise InputError(f"Invalid SIRET {shown(v)}: the check digit does not match.", "Check the SIRET for typos (see your Kbis or avis de situation INSEE).")
+    return f"{text[:3]} {text[3:6]} {text[6:9]} {text[9:]}"
+
+
+def _penalty(v: str) -> str:
+    """The late-payment penalty rate: a percent (e.g. 12%) or empty (the legal minimum, three times the legal rate)."""
+    text = v.strip()
+    if not text:
+        return ""
+    return _percent(text) + "%"
+
+
 def _dir(v: str) -> str:
     return v.strip()
 
@@ -212,6 +236,12 @@ KEYS: dict[str, Spec] = {
     "store.phone_region": Spec("", _region, "Default region for phone numbers without +country (e.g. FR)"),
     "store.address": Spec("", _multiline, "Seller address on invoices (use \\n for new lines)"),
     "store.vat_number": Spec("", _text(50), "Seller VAT number on invoices"),
+    "store.siret": Spec("", _siret, "Seller SIRET on invoices (14 digits, checked)"),
+    "store.legal_form": Spec("", _text(200), "Legal form on invoices, e.g. EI or SARL au capital de 1 000 €"),
+    "invoice.footer": Spec("", _multiline, "Text at the foot of every invoice page (use \\n for new lines)"),
+    "invoice.payment_terms": Spec("", _text(300), "Payment terms on invoices, e.g. 30 days from the invoice date (empty: payment on receipt)"),
+    "invoice.late_penalty": Spec("", _penalty, "Late-payment penalty rate on business invoices, e.g. 12% (empty: three times the legal interest rate)"),
+    "tax.vat_exempt": Spec("false", _bool, "VAT exemption (franchise en base): invoices say art. 293 B du CGI and show no VAT"),
     "store.iban": Spec("", _iban, "IBAN for bank-transfer instructions and the invoice QR code"),
     "store.bic": Spec("", _text(11), "BIC for the invoice QR code (optional)"),
     "order.prefix": Spec("", _prefix, "Text before order numbers (e.g. FAIR-)"),

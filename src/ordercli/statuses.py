@@ -9,7 +9,9 @@ from __future__ import annotations
 import enum
 import re
 
+from ordercli import i18n
 from ordercli.errors import InputError
+from ordercli.i18n import N_
 
 
 class PaymentStatus(str, enum.Enum):
@@ -38,14 +40,61 @@ class FulfillmentStatus(str, enum.Enum):
         return self.value
 
 
-def words(status: str) -> str:
-    """``AWAITING_PAYMENT`` -> ``Awaiting payment``."""
-    text = str(status).replace("_", " ").lower()
-    return text[:1].upper() + text[1:]
+#: Status names for people, in English (the gettext source); ``words`` translates them.
+WORDS = {
+    "AWAITING_PAYMENT": N_("Awaiting payment"),
+    "PAID": N_("Paid"),
+    "CANCELLED": N_("Cancelled"),
+    "REFUNDED": N_("Refunded"),
+    "PARTIALLY_REFUNDED": N_("Partially refunded"),
+    "INCOMPLETE": N_("Incomplete"),
+    "AWAITING_PROCESSING": N_("Awaiting processing"),
+    "PROCESSING": N_("Processing"),
+    "SHIPPED": N_("Shipped"),
+    "DELIVERED": N_("Delivered"),
+    "WILL_NOT_DELIVER": N_("Will not deliver"),
+    "RETURNED": N_("Returned"),
+    "READY_FOR_PICKUP": N_("Ready for pickup"),
+    "OUT_FOR_DELIVERY": N_("Out for delivery"),
+}
+
+
+def words(status: str, locale: str | None = None) -> str:
+    """``AWAITING_PAYMENT`` -> ``Awaiting payment`` (``En attente de paiement`` in French).
+
+    ``locale`` None: the screen's language (``i18n``); a customer's document passes its own.
+    """
+    key = str(status)
+    english = WORDS.get(key)
+    if english is None:
+        text = key.replace("_", " ").lower()
+        return text[:1].upper() + text[1:]
+    return i18n.gettext_for(locale or i18n.screen_locale()).gettext(english)
+
+
+def _fold(text: str) -> str:
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFKD", text.strip().casefold())
+    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).replace("-", " ").replace("_", " ").split())
+
+
+def _translated_key(text: str) -> str | None:
+    """A status typed in another language ("payé", "en attente de paiement") -> its key."""
+    typed = _fold(text)
+    for lang in i18n.available():
+        t = i18n.gettext_for(lang)
+        for key, english in WORDS.items():
+            if _fold(t.gettext(english)) == typed:
+                return key
+    return None
 
 
 def _key(text: str) -> str:
-    return re.sub(r"[\s\-_]+", "_", text.strip()).upper()
+    plain = re.sub(r"[\s\-_]+", "_", text.strip()).upper()
+    if plain in WORDS:
+        return plain
+    return _translated_key(text) or plain
 
 
 _PAYMENT_ALIASES = {"UNPAID": "AWAITING_PAYMENT", "CANCELED": "CANCELLED", "PARTIAL_REFUND": "PARTIALLY_REFUNDED"}

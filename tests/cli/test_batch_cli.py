@@ -133,7 +133,8 @@ def test_structural_errors_are_one_clean_line(shop, tmp_path):
         "empty.csv": "",
         "noheader.csv": "F-1,Ana,ana@example.com,,MUG-BLUE,1\n",
         "binary.csv": b"\x00\x01\x02PK" * 100,
-        "latin1.csv": (HEADER + "F-1,Chloé,c@example.com,,MUG-BLUE,1,,,,,,,\n").encode("latin-1"),
+        # UTF-8 (Zoé) damaged by a Latin-1 byte (Chloé): not guessed, refused with the line
+        "mixed.csv": (HEADER + "F-0,Zoé,z@example.com,,MUG-BLUE,1,,,,,,,\n").encode() + "F-1,Chloé,c@example.com,,MUG-BLUE,1,,,,,,,\n".encode("latin-1"),
     }
     for name, content in cases.items():
         p = tmp_path / name
@@ -255,8 +256,8 @@ BAD_FILES = {
 def test_bad_files_under_reject_all_write_nothing(shop, tmp_path, case):
     content, wheres, text = BAD_FILES[case]
     p = tmp_path / f"{case}.csv"
-    if content is None:  # a Latin-1 byte after the first 64 KB: found by the streaming reader, with its line
-        good = "".join(f"G-{i},Ana,ana{i}@example.com,,CARD-THANKS,1,,,,,,,\n" for i in range(2001))
+    if content is None:  # a Latin-1 byte after the first 64 KB of a UTF-8 file (Zoé): found by the streaming reader, with its line
+        good = "".join(f"G-{i},{'Zoé' if i == 0 else 'Ana'},ana{i}@example.com,,CARD-THANKS,1,,,,,,,\n" for i in range(2001))
         p.write_bytes((HEADER + good).encode() + "L-1,Chloé,c@example.com,,CARD-THANKS,1,,,,,,,\n".encode("latin-1"))
     else:
         p.write_text(content, encoding="utf-8")

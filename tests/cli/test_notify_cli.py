@@ -229,7 +229,7 @@ def test_order_invoice_writes_a_pdf_and_reuses_its_number(shop, tmp_path, monkey
     r = ok(shop("order", "invoice", number))
     assert "Invoice INV-1" in r.stderr and "INV-1.pdf" in r.stderr
     text = pypdf.PdfReader(str(tmp_path / "INV-1.pdf")).pages[0].extract_text()
-    assert number in text and "Blue mug" in text and "Total €25.00" in text
+    assert number in text and "Blue mug" in text and "Total incl. tax €25.00" in text
     out = tmp_path / "copy.pdf"
     ok(shop("order", "invoice", number, "--output", str(out)))
     assert "INV-1" in pypdf.PdfReader(str(out)).pages[0].extract_text()

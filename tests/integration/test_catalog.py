@@ -387,10 +387,13 @@ def test_unreadable_files_are_clean_errors(tmp_path):
         catalog.read_catalog(tmp_path / "missing.csv", "EUR")
     with pytest.raises(InputError, match="folder"):
         catalog.read_catalog(tmp_path, "EUR")
-    latin1 = tmp_path / "latin1.csv"
+    latin1 = tmp_path / "latin1.csv"  # a Latin-1 file is read as such (issue 12); damaged UTF-8 is refused
     latin1.write_bytes("sku,name,price\nA,Caf\xe9,1\n".encode("latin-1"))
+    assert [r.name for r in catalog.read_catalog(latin1, "EUR")] == ["Café"]
+    damaged = tmp_path / "damaged.csv"
+    damaged.write_bytes("sku,name,price\nA,Caf\xe9,1\n".encode("latin-1") + "B,Thé,2\n".encode())
     with pytest.raises(InputError) as ei:
-        catalog.read_catalog(latin1, "EUR")
+        catalog.read_catalog(damaged, "EUR")
     assert "line 2" in ei.value.message and "UTF-8" in ei.value.hint
     binary = tmp_path / "x.xlsx"
     binary.write_bytes(b"PK\x03\x04\x00\x00binary")

@@ -95,18 +95,19 @@ def test_the_pdf_carries_every_part_of_the_invoice(shop):
         "Blue mug",
         "MUG-01",
         "Green tea",
-        "€12.50",
-        "€25.00",
-        "€13.50",  # 3 × €4.50
+        "€10.42",  # the mug's unit price without its 20 % VAT (12.50 incl.)
+        "€20.83",  # 2 mugs, excl. tax
+        "€12.80",  # 3 × €4.50 incl. 5.5 % VAT, excl. tax
         "Subtotal €38.50",
         "Discount (10%) −€3.85",
         "Card fee €0.50",
         "Shipping (Colissimo) €4.90",
-        "Tax 20%",
-        "Tax 5.5%",
+        "VAT 20%",
+        "VAT 5.5%",
         "Tip €1.00",
-        "Total €41.05",
-        "Amount paid €0.00",
+        "Total incl. tax €41.05",
+        "Total excl. tax €36.67",
+        "Payments received €0.00",
         "Balance due €41.05",
         "Payment method: Bank transfer",
         "Pay within 14 days.",
@@ -267,7 +268,7 @@ def test_send_emails_the_pdf_as_an_attachment_through_the_outbox(shop):
     assert att.get_content_type() == "application/pdf" and att.get_filename() == "INV-1.pdf"
     pdf = att.get_content()
     assert pdf == res.pdf
-    assert f"Order: {number}" in text_of(pdf) and "Total €25.00" in text_of(pdf)
+    assert f"Order: {number}" in text_of(pdf) and "Total incl. tax €25.00" in text_of(pdf)
     assert [r.status for r in outbox_rows(shop, number) if r.kind == "invoice"] == ["sent"]
 
 
@@ -284,4 +285,4 @@ def test_without_a_unicode_font_letters_are_transliterated_not_lost(shop, tmp_pa
     set_settings(shop, **{"invoice.font": str(tmp_path / "missing.ttf")})
     number = place(shop, name="Zoë Łukasz", deliver=False)
     text = text_of(invoice_for(shop, number).pdf)
-    assert "Zoë Lukasz" in text and "Blue mug" in text and "Total EUR 25.00" in text
+    assert "Zoë Lukasz" in text and "Blue mug" in text and "Total incl. tax EUR 25.00" in text

@@ -105,17 +105,17 @@ def test_binary_file_is_refused(tmp_path):
         order_file.open_source(write(tmp_path, "orders.xlsx.csv", data))
 
 
-def test_latin1_file_is_refused_with_the_line(tmp_path):
-    text = HEADER + "F-1,Ana,ana@example.com,,MUG-01,1,,,,,,,\n" + "F-2,Chloé Dubois,chloe@example.com,,MUG-01,1,,,,,,,\n"
-    p = write(tmp_path, "latin1.csv", text.encode("latin-1"))
+def test_damaged_utf8_file_is_refused_with_the_line(tmp_path):
+    text = HEADER + "F-1,Zoé,ana@example.com,,MUG-01,1,,,,,,,\n"
+    p = write(tmp_path, "latin1.csv", text.encode() + "F-2,Chloé Dubois,chloe@example.com,,MUG-01,1,,,,,,,\n".encode("latin-1"))
     with pytest.raises(InputError) as e:
         order_file.open_source(p)
     assert "line 3" in e.value.message and "not UTF-8" in e.value.message
     assert "UTF-8" in (e.value.hint or "")
 
 
-def test_latin1_byte_far_into_the_file_is_a_problem_of_that_line(tmp_path):
-    good = "".join(f"F-{i},Ana,ana{i}@example.com,,MUG-01,1,,,,,,,\n" for i in range(1, 2001))
+def test_latin1_byte_far_into_a_utf8_file_is_a_problem_of_that_line(tmp_path):
+    good = "".join(f"F-{i},{'Zoé' if i == 1 else 'Ana'},ana{i}@example.com,,MUG-01,1,,,,,,,\n" for i in range(1, 2001))
     bad = "F-X,Chloé,chloe@example.com,,MUG-01,1,,,,,,,\n".encode("latin-1")
     p = write(tmp_path, "late.csv", (HEADER + good).encode() + bad + b"F-Y,Tom,tom@example.com,,MUG-01,1,,,,,,,\n")
     got = orders_of(p)

@@ -98,9 +98,9 @@ def test_semicolon_files_for_both_imports(tmp_path):
     assert d is not None and d.customer.name == "Ana, Lima" and [(i.name, i.unit_price, i.quantity) for i in d.items] == [("Gift wrap", 250, 2)]
 
 
-def test_non_utf8_is_refused_the_same_way_by_both(tmp_path):
-    latin1 = tmp_path / "l.csv"
-    latin1.write_bytes("sku,name,price\nA,Caf\xe9,1\n".encode("latin-1"))
+def test_damaged_utf8_is_refused_the_same_way_by_both(tmp_path):
+    latin1 = tmp_path / "l.csv"  # UTF-8 (Thé) with a Latin-1 byte (Café): never guessed
+    latin1.write_bytes("sku,name,price\nA,Caf\xe9,1\n".encode("latin-1") + "B,Thé,2\n".encode())
     with pytest.raises(InputError) as a:
         catalog.read_catalog(latin1, "EUR")
     with pytest.raises(InputError) as b:

@@ -14,6 +14,7 @@ class State:
     # What this command committed ("Payment of €5.00 on order 1001"), once it has: from then on
     # no message may say "Nothing was saved", and a failure says this and exits 3.
     saved: str | None = None
+    opened: object = None  # the engine this invocation opened (read for store.locale, never opened for it)
 
 
 STATE = State()
@@ -25,6 +26,17 @@ class Format(str, Enum):
     csv = "csv"
 
 
+class Dialect(str, Enum):
+    """CSV for spreadsheets (files/spreadsheet.py): plain csv, excel (BOM), excel-fr (; decimal commas, BOM)."""
+
+    csv = "csv"
+    excel = "excel"
+    excel_fr = "excel-fr"
+
+
+DIALECT_HELP = "csv (plain, the default), excel (UTF-8 with BOM) or excel-fr (; between cells, decimal commas, BOM: French Excel)."
+
+
 class ShowFormat(str, Enum):
     table = "table"
     json = "json"
@@ -34,7 +46,19 @@ def engine():
     """Open the store named by --db / ORDERCLI_DB (created or upgraded on first use)."""
     from ordercli import db
 
-    return db.get_engine(STATE.db)
+    STATE.opened = db.get_engine(STATE.db)
+    return STATE.opened
+
+
+def stored_locale() -> str | None:
+    """``store.locale`` when it is set in the store this command opened (the screen language's
+    source after ORDERCLI_LANG / LANGUAGE / LC_ALL, see ``i18n``); never opens a store for it."""
+    if STATE.opened is None:
+        return None
+    import sqlalchemy as sa
+
+    with STATE.opened.connect() as conn:  # type: ignore[attr-defined]
+        return conn.execute(sa.text("SELECT value FROM setting WHERE key = 'store.locale'")).scalar()
 
 
 def can_prompt() -> bool:

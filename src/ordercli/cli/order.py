@@ -6,7 +6,7 @@ from typing import List, Optional
 
 import typer
 
-from ordercli.cli._state import Format, ShowFormat, can_prompt
+from ordercli.cli._state import DIALECT_HELP, Dialect, Format, ShowFormat, can_prompt
 from ordercli.errors import InputError
 
 app = typer.Typer(
@@ -418,6 +418,7 @@ def list_(
     limit: int = typer.Option(50, "--limit", min=1, max=100000, help="At most this many orders."),
     offset: int = typer.Option(0, "--offset", min=0, help="Skip this many (for paging)."),
     fmt: Format = typer.Option(Format.table, "--format", help="table, json or csv."),
+    dialect: Dialect = typer.Option(Dialect.csv, "--dialect", help=DIALECT_HELP),
 ) -> None:
     from ordercli import db as dbmod
     from ordercli import output, serialize
@@ -441,14 +442,16 @@ def list_(
         output.print_json([serialize.order_dict(o, lines[o.id], surs[o.id]) for o in rows])
         return
     if fmt == Format.csv:
+        from ordercli.files.spreadsheet import Number
         from ordercli.money import to_decimal_str
 
         output.print_csv(
             ["number", "created_at", "customer", "email", "phone", "items", "total", "currency", "payment_status", "fulfillment_status"],
             [
-                (o.number, serialize.iso(o.created_at), o.customer_name, o.customer_email, o.customer_phone, o.item_count, to_decimal_str(o.total, o.currency), o.currency, o.payment_status, o.fulfillment_status)
+                (o.number, serialize.iso(o.created_at), o.customer_name, o.customer_email, o.customer_phone, o.item_count, Number(to_decimal_str(o.total, o.currency)), o.currency, o.payment_status, o.fulfillment_status)
                 for o in rows
             ],
+            dialect=dialect.value,
         )
         return
     render.order_list(rows, limit=limit, offset=offset, totals=totals)

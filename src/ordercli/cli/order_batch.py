@@ -9,6 +9,7 @@ from typing import Optional
 
 import typer
 
+from ordercli.cli._state import DIALECT_HELP, Dialect
 from ordercli.errors import InputError
 
 
@@ -115,6 +116,8 @@ def import_(
     dry_run: bool = typer.Option(False, "--dry-run", help="Check everything (stock included) and report; write nothing."),
     notify: Optional[bool] = typer.Option(None, "--notify/--no-notify", help="Queue order confirmations to customers (default: yes; on a terminal, asks above 20 emails)."),
     errors_file: Optional[Path] = typer.Option(None, "--errors", metavar="FILE", help="Also write the problems to this CSV file (line, order_ref, column, problem, hint)."),
+    dialect: Dialect = typer.Option(Dialect.csv, "--dialect", help="Of the --errors CSV: " + DIALECT_HELP),
+    encoding: Optional[str] = typer.Option(None, "--encoding", metavar="NAME", help="The file's encoding, e.g. cp1252 (default: detected: UTF-8, Windows-1252 or Latin-1)."),
     batch_size: int = typer.Option(100, "--batch-size", min=1, max=10000, help="Orders per transaction (a killed run loses at most one batch; a re-run completes it)."),
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask before queueing many customer emails."),
     fmt: SummaryFormat = typer.Option(SummaryFormat.table, "--format", help="Summary as text (stderr) or JSON (stdout)."),
@@ -130,7 +133,7 @@ def import_(
         from ordercli.files.safe_write import check_target
 
         check_target(errors_file, option="--errors", example="problems.csv")  # before anything is written
-    src = order_file.open_source(file, input_format.value if input_format else None)
+    src = order_file.open_source(file, input_format.value if input_format else None, encoding=encoding)
     engine = _state.engine()
     _state.auto_backup(engine)  # the import's chunks open their own units of work
     policy = on_error.value
@@ -145,7 +148,7 @@ def import_(
 
     if dry_run:
         report = order_import.dry_run_report(src, plan)
-        _finish(report, errors_file, fmt)
+        _finish(report, errors_file, fmt, dialect.value)
         return
 
     blocked = policy == "reject-all" and not plan.ok
@@ -177,10 +180,10 @@ def import_(
         from ordercli import notify as notify_mod
 
         notify_mod.deliver_due(engine)
-    _finish(report, errors_file, fmt)
+    _finish(report, errors_file, fmt, dialect.value)
 
 
-def _finish(report, errors_file: Optional[Path], fmt: SummaryFormat) -> None:
+def _finish(report, errors_file: Optional[Path], fmt: SummaryFormat, dialect: str = "csv") -> None:
     from ordercli import output
     from ordercli.cli.hints import hint_for
 
@@ -188,7 +191,7 @@ def _finish(report, errors_file: Optional[Path], fmt: SummaryFormat) -> None:
         p.hint = p.hint or hint_for(p)
     if errors_file is not None:
         try:
-            write_errors_csv(errors_file, report.problems)
+            write_errors_csv(errors_file, report.problems, dialect)
         except OSError as e:
             output.warn(f"could not write {output.escape(repr(str(errors_file)))}: {output.escape(e.strerror)}.")
     if fmt == SummaryFormat.json:
@@ -289,6 +292,7 @@ def export(
     search: Optional[str] = typer.Option(None, "--search", help="Number, customer or SKU contains TEXT."),
     limit: Optional[int] = typer.Option(None, "--limit", min=1, help="At most this many orders (default: all)."),
     fmt: ExportFormat = typer.Option(ExportFormat.csv, "--format", help="csv, json, jsonl or ecwid."),
+    dialect: Dialect = typer.Option(Dialect.csv, "--dialect", help="With --format csv: " + DIALECT_HELP),
     output_file: Optional[Path] = typer.Option(None, "--output", "-o", metavar="FILE", help="Write here instead of stdout."),
 ) -> None:
     import sys
@@ -305,12 +309,12 @@ def export(
     engine = _state.engine()
     with dbmod.read_session(engine) as s:
         if target is None:
-            count = order_export.export_orders(s, f, sys.stdout, fmt=fmt.value, limit=limit)
+            count = order_export.export_orders(s, f, sys.stdout, fmt=fmt.value, limit=limit, dialect=dialect.value)
             sys.stdout.flush()
         else:
             try:
                 with write_safely(target) as out:
-                    count = order_export.export_orders(s, f, out, fmt=fmt.value, limit=limit)
+                    count = order_export.export_orders(s, f, out, fmt=fmt.value, limit=limit, dialect=dialect.value)
             except OSError as e:
                 raise InputError(f"Cannot write {str(output_file)!r}: {e.strerror}.", "Choose an --output path you can write to.") from None
     if target is not None or not output.is_terminal():
@@ -321,18 +325,16 @@ def export(
             output.message(f"No orders match; exported nothing{where}. Widen the filters (see `ordercli order list`).")
 
 
-def write_errors_csv(path, problems) -> None:
+def write_errors_csv(path, problems, dialect: str = "csv") -> None:
     """The import's problems as a CSV a person can fix the file with (hints worded here, as on screen)."""
-    import csv
-
     from ordercli.files.safe_write import write_safely
-    from ordercli.output import safe_cell
+    from ordercli.files.spreadsheet import SheetWriter
 
     with write_safely(path) as f:  # private (0600): the rows quote customers' orders
-        w = csv.writer(f, lineterminator="\n")
+        w = SheetWriter(f, dialect)
         w.writerow(["line", "order_ref", "column", "problem", "hint"])
         for p in sorted(problems, key=lambda p: p.line):
-            w.writerow([safe_cell(v) for v in (p.line, p.order_ref or "", p.column or "", p.message, p.hint or "")])
+            w.writerow((p.line, p.order_ref or "", p.column or "", p.message, p.hint or ""))
 
 
 class _ctrl_c_stops_between_commits:

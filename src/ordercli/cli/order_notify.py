@@ -122,6 +122,8 @@ def invoice(
     number: str = typer.Argument(..., help="Order number (the bare number works too)."),
     output_path: Optional[str] = typer.Option(None, "--output", "-o", metavar="FILE.pdf", help="Where to write the PDF ('-' for stdout)."),
     send: bool = typer.Option(False, "--send", help="Email the invoice to the customer (PDF attached), through the outbox."),
+    language: Optional[str] = typer.Option(None, "--language", metavar="fr|en", help="Language of the invoice (default: the customer's, else the store's)."),
+    buyer_vat: Optional[str] = typer.Option(None, "--buyer-vat", metavar="NUMBER", help="The buyer's VAT number: a business invoice (late-payment penalties, the 40 € recovery indemnity)."),
 ) -> None:
     import sys
 
@@ -131,6 +133,7 @@ def invoice(
     from ordercli.files.safe_write import check_target, is_stdout, write_bytes_safely
     from ordercli.services import invoices
 
+    lang = _language(language)  # a bad --language is refused before anything is issued
     target: Path | None = None
     if output_path:
         # Refused before the invoice is issued: a folder, a device (/dev/full), a pipe.
@@ -138,7 +141,7 @@ def invoice(
     engine = _state.engine()
     try:
         with _state.unit_of_work(engine) as uow:
-            result = invoices.make_invoice(uow.session, number=number, send=send)
+            result = invoices.make_invoice(uow.session, number=number, send=send, language=lang, buyer_vat=buyer_vat)
             inv_number, order_number = result.invoice.number, result.order.number
             ids = [m.id for m in result.messages]
             uow.commit(saved=f"Invoice {inv_number} for order {order_number}")  # delivers the email with what is due
@@ -166,3 +169,17 @@ def invoice(
         output.success(f"Invoice {output.escape(inv_number)} for order {output.escape(order_number)} issued.")
     if send:
         _report(engine, ids, ShowFormat.table, uow.delivery)
+
+
+def _language(value: str | None) -> str | None:
+    """``--language`` as typed: a language with a catalog (or English), else a usage error."""
+    if value is None:
+        return None
+    from ordercli import i18n
+    from ordercli.errors import InputError
+
+    found = i18n.normalize(value)
+    if found is None or (found.split("_")[0] != "en" and found.split("_")[0] not in i18n.available()):
+        choices = ", ".join(["en", *i18n.available()])
+        raise InputError(f"Unknown language {value!r}.", f"Use one of: {choices}.")
+    return found

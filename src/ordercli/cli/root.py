@@ -159,6 +159,19 @@ def root(
     tills = sys.modules.get("ordercli.tills")
     if tills is not None:  # a --till NAME of an earlier invocation in this process (tests) does not carry over
         tills.use(None)
+    _state.STATE.opened = None
+    from ordercli import i18n
+    from ordercli.files import text as _text
+
+    i18n.reset()  # the screen language is read again for each invocation (env, then the store)
+    i18n.set_store_locale_source(_state.stored_locale)
+    _text.set_encoding_reporter(_say_encoding)
+
+
+def _say_encoding(shown: str, encoding: str) -> None:
+    from ordercli import output
+
+    output.message(output.escape(f"{shown!r}: read as {encoding}."))
 
 
 import ordercli.cli.completion as _completion  # noqa: E402

@@ -2,10 +2,16 @@
 
 A line number is always a *physical* line of the file (what an editor shows):
 a quoted CSV cell holding a newline makes the rows after it start further down.
-Encoding: UTF-8, with or without a byte-order mark. Anything else is refused
-with the line of the first bad byte (no guessing at Windows-1252: a wrong guess
-would store wrong names silently); a bad byte past the first block read is a
-problem of its own line, so the rest of the file can still be checked.
+
+Encoding (:func:`detect_encoding`, the whole file is read once, strictly): UTF-8 with or
+without a byte-order mark; else Windows-1252 (what French Excel saves as "CSV") when the file
+holds no valid UTF-8 sequence at all and decodes as Windows-1252 without a C1 control; else
+Latin-1 under the same test. A file that mixes valid UTF-8 with bad bytes is UTF-8 with damaged
+lines: each bad line is a problem of its own, so the rest of the file can still be checked (a
+guess there would store wrong names silently). ``--encoding`` (``open_text(encoding=…)``) skips
+the guess. A detected encoding other than UTF-8 is told to the person through the reporter the
+CLI installs (:func:`set_encoding_reporter`); the readers (:class:`PhysicalLines`) find the
+encoding of the file they read by its path.
 """
 
 from __future__ import annotations
@@ -14,14 +20,89 @@ import codecs
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, Iterator
+from typing import BinaryIO, Callable, Iterator
 
 from ordercli.errors import InputError
 
 CHUNK = 64 * 1024  # the block checked before reading, and the read size of streamed formats
 MAX_LINE_BYTES = 16 * 1024 * 1024  # one physical line at most
 
-UTF8_HINT = "Save the file as UTF-8 (in a spreadsheet: CSV UTF-8) and try again; nothing was written."
+UTF8_HINT = "Save the file as UTF-8 (in a spreadsheet: CSV UTF-8) and try again, or name its encoding with --encoding; nothing was written."
+
+#: Encodings found (or given) for files opened by :func:`open_text`: (path, size, mtime_ns) -> codec name.
+_ENCODINGS: dict[tuple[str, int, int], str] = {}
+_reporter: Callable[[str, str], None] | None = None
+
+NAMES = {"utf-8": "UTF-8", "cp1252": "Windows-1252", "latin-1": "Latin-1 (ISO-8859-1)"}
+
+
+def set_encoding_reporter(fn: Callable[[str, str], None] | None) -> None:
+    """``fn(shown, encoding name)`` is called when a file is read in an encoding other than UTF-8."""
+    global _reporter
+    _reporter = fn
+
+
+def _c1_free(text: str) -> bool:
+    return not any("\x80" <= ch <= "\x9f" for ch in text)
+
+
+def detect_encoding(f: BinaryIO) -> str:
+    """``utf-8``, ``cp1252`` or ``latin-1`` for the bytes of ``f`` (read to the end, BOM allowed)."""
+    dec = codecs.getincrementaldecoder("utf-8")(errors="surrogateescape")
+    bad = good = 0
+    first = True
+    while True:
+        block = f.read(CHUNK)
+        if first and block.startswith(codecs.BOM_UTF8):
+            return "utf-8"
+        first = False
+        for ch in dec.decode(block, final=not block):
+            if ch > "\x7f":
+                if "\udc80" <= ch <= "\udcff":
+                    bad += 1
+                else:
+                    good += 1
+        if good and bad:
+            return "utf-8"  # valid UTF-8 with damaged bytes: the lines say where
+        if not block:
+            break
+    if not bad:
+        return "utf-8"
+    # No valid UTF-8 sequence and some high bytes: an 8-bit Western file, or not text at all.
+    for enc in ("cp1252", "latin-1"):
+        f.seek(0)
+        dec8 = codecs.getincrementaldecoder(enc)(errors="strict")
+        try:
+            while True:
+                block = f.read(CHUNK)
+                if not _c1_free(dec8.decode(block, final=not block)):
+                    break
+                if not block:
+                    return enc
+        except UnicodeDecodeError:  # 0x81 0x8d 0x8f 0x90 0x9d have no character in Windows-1252
+            continue
+    return "utf-8"  # neither: read as UTF-8, the bad lines are problems of their own
+
+
+def encoding_of(f: BinaryIO) -> str:
+    """The encoding :func:`open_text` settled for the file ``f`` was opened from (else UTF-8)."""
+    name = getattr(f, "name", None)
+    if isinstance(name, str):
+        try:
+            st = Path(name).stat()
+        except OSError:
+            return "utf-8"
+        return _ENCODINGS.get((str(Path(name).resolve()), st.st_size, st.st_mtime_ns), "utf-8")
+    return "utf-8"
+
+
+def check_encoding_name(name: str) -> str:
+    """``--encoding`` as typed -> a codec name (``cp1252``, ``latin-1``, ``utf-8``…)."""
+    try:
+        codec = codecs.lookup(name.strip())
+    except LookupError:
+        raise InputError(f"Unknown encoding {name!r}.", "Use utf-8, cp1252 (Windows-1252, French Excel) or latin-1.") from None
+    return {"utf_8": "utf-8", "iso8859-1": "latin-1", "latin_1": "latin-1"}.get(codec.name, codec.name)
 
 
 @dataclass
@@ -62,6 +143,7 @@ class TextFile:
     size: int
     mtime_ns: int
     head: bytes  # the first CHUNK bytes, BOM removed
+    encoding: str = "utf-8"  # settled by open_text: utf-8, cp1252, latin-1 or what --encoding named
 
     def changed(self) -> bool:
         try:
@@ -78,8 +160,9 @@ def looks_binary(sample: bytes) -> bool:
     return controls > max(4, len(sample) // 100)
 
 
-def open_text(path: str | Path, *, kinds: str, empty_hint: str, regular_hint: str | None = None) -> TextFile:
-    """Check that ``path`` is a readable, non-empty UTF-8 text file; raise a one-line InputError if not.
+def open_text(path: str | Path, *, kinds: str, empty_hint: str, regular_hint: str | None = None, encoding: str | None = None) -> TextFile:
+    """Check that ``path`` is a readable, non-empty text file and settle its encoding (``encoding``
+    when given, else :func:`detect_encoding`); raise a one-line InputError if not.
 
     ``kinds`` names what is expected ("a CSV file", "a CSV, JSON or JSONL file").
     """
@@ -107,6 +190,19 @@ def open_text(path: str | Path, *, kinds: str, empty_hint: str, regular_hint: st
         raise InputError(f"{shown!r} is empty.", empty_hint)
     if looks_binary(body[:8192]):
         raise InputError(f"{shown!r} is not a text file.", f"Give {kinds}; save spreadsheets as CSV UTF-8.")
+    if encoding:
+        enc = check_encoding_name(encoding)
+    else:
+        try:
+            with open(p, "rb") as f:
+                enc = detect_encoding(f)
+        except OSError as e:
+            raise InputError(f"Cannot read {shown!r}: {e.strerror}.", "Check the path.") from None
+    _ENCODINGS[(str(p.resolve()), st.st_size, st.st_mtime_ns)] = enc
+    if enc != "utf-8":
+        if _reporter is not None and not encoding:
+            _reporter(shown, NAMES.get(enc, enc))
+        return TextFile(path=p, shown=shown, size=st.st_size, mtime_ns=st.st_mtime_ns, head=body, encoding=enc)
     try:
         body.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -127,8 +223,9 @@ class PhysicalLines:
     longer than MAX_LINE_BYTES ends the read; :attr:`too_long` holds its number.
     """
 
-    def __init__(self, f: BinaryIO):
+    def __init__(self, f: BinaryIO, encoding: str | None = None):
         self.f = f
+        self.encoding = encoding or encoding_of(f)
         self.line_no = 0
         self.pos = 0  # bytes read
         self.bad: dict[int, str] = {}
@@ -152,6 +249,9 @@ class PhysicalLines:
             if b"\x00" in raw:
                 self.bad[self.line_no] = "binary data (NUL bytes) in the line"
                 raw = raw.replace(b"\x00", b"")
+            if self.encoding != "utf-8":
+                yield raw.decode(self.encoding, "replace")
+                continue
             try:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError as e:

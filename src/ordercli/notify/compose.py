@@ -6,9 +6,11 @@
   in an override shows up as the message's error instead of a blank).
 * Templates see ``store``, ``order``, ``change``, ``invoice``, ``kind``,
   ``audience`` and ``locale`` (the JSON snapshot taken when the message was
-  queued) and the filters ``money`` (minor units -> "€12.50" in
-  ``store.locale``, via babel), ``date``, ``datetime``, ``words`` (status
-  names in words) and ``percent``.
+  queued: the customer's language, else ``store.locale``) and the filters
+  ``money`` (minor units -> "€12.50" / "12,50 €" in that locale, via babel),
+  ``date``, ``datetime``, ``words`` (status names in words, translated) and
+  ``percent``; ``_("…%(name)s", name=…)`` translates (jinja2's i18n
+  extension, new style: variables are escaped in HTML).
 * :func:`subject_for` writes the subject line when the message is queued
   (kept in the outbox row); :func:`one_line` flattens any text for a header.
 * Headers are set through the ``email`` package's header objects, never by
@@ -38,7 +40,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 BUILTIN_TEMPLATES = Path(__file__).resolve().parent / "templates"
 
-_envs: dict[str, object] = {}
+_envs: dict[tuple[str, str], object] = {}
 
 #: Keys of ``change`` that templates may use: status pairs [old, new], an amount in minor units, a reason.
 CHANGE_KEYS = ("payment", "fulfillment", "amount", "reason")
@@ -62,26 +64,36 @@ def one_line(text: str | None) -> str:
     return " ".join("".join(out).split())
 
 
-def subject_for(kind: str, order: Order, settings: Settings, *, invoice: dict | None = None) -> str:
+def subject_for(kind: str, order: Order, settings: Settings, *, invoice: dict | None = None, locale: str | None = None) -> str:
+    """The subject line in the message's language (``locale``: the recipient's, else the store's)."""
+    from ordercli import i18n
+
+    _ = i18n.gettext_for(locale or settings.locale).gettext
     store = one_line(settings.get("store.name"))
     n = one_line(order.number)
     subjects = {
-        "new_order": f"New order {n} from {one_line(order.customer_name)}",
-        "confirmation": f"Order confirmation {n} — {store}",
-        "status": f"Order {n}: status changed — {store}",
-        "shipped": f"Your order {n} has shipped — {store}",
-        "pickup": f"Your order {n} is ready for pickup — {store}",
-        "cancelled": f"Order {n} cancelled — {store}",
-        "refunded": f"Refund for order {n} — {store}",
-        "payment": f"Payment received for order {n} — {store}",
-        "invoice": f"Invoice {one_line((invoice or {}).get('number'))} for order {n} — {store}",
-        "receipt": f"Your receipt for order {n} — {store}",
+        "new_order": lambda: _("New order %(number)s from %(name)s") % {"number": n, "name": one_line(order.customer_name)},
+        "confirmation": lambda: _("Order confirmation %(number)s — %(store)s") % {"number": n, "store": store},
+        "status": lambda: _("Order %(number)s: status changed — %(store)s") % {"number": n, "store": store},
+        "shipped": lambda: _("Your order %(number)s has shipped — %(store)s") % {"number": n, "store": store},
+        "pickup": lambda: _("Your order %(number)s is ready for pickup — %(store)s") % {"number": n, "store": store},
+        "cancelled": lambda: _("Order %(number)s cancelled — %(store)s") % {"number": n, "store": store},
+        "refunded": lambda: _("Refund for order %(number)s — %(store)s") % {"number": n, "store": store},
+        "payment": lambda: _("Payment received for order %(number)s — %(store)s") % {"number": n, "store": store},
+        "invoice": lambda: _("Invoice %(invoice)s for order %(number)s — %(store)s")
+        % {"invoice": one_line((invoice or {}).get("number")), "number": n, "store": store},
+        "receipt": lambda: _("Your receipt for order %(number)s — %(store)s") % {"number": n, "store": store},
     }
-    return subjects.get(kind, f"{label(kind)} {n} — {store}")[:500]
+    make = subjects.get(kind)
+    return (make() if make else f"{label(kind)} {n} — {store}")[:500]
 
 
-def _env(templates_dir: str):
-    key = templates_dir or ""
+def _env(templates_dir: str, locale: str | None = None):
+    """The Jinja environment of a templates folder in a language (gettext ``_`` installed)."""
+    from ordercli import i18n
+
+    lang = i18n.normalize(locale) or i18n.DEFAULT_LOCALE
+    key = (templates_dir or "", lang)
     if key in _envs:
         return _envs[key]
     from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
@@ -91,6 +103,7 @@ def _env(templates_dir: str):
         loaders.append(FileSystemLoader(str(Path(templates_dir).expanduser())))
     loaders.append(FileSystemLoader(str(BUILTIN_TEMPLATES)))
     env = Environment(
+        extensions=["jinja2.ext.i18n"],
         loader=ChoiceLoader(loaders),
         autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
         undefined=StrictUndefined,
@@ -122,10 +135,11 @@ def _env(templates_dir: str):
         dt = _dt(value)
         return fmt(dt.astimezone(), format="medium", locale=ctx.get("locale") or "en_US") if dt else ""
 
-    def words(status):
+    @pass_context
+    def words(ctx, status):
         from ordercli.statuses import words as w
 
-        return w(status) if status else ""
+        return w(status, ctx.get("locale") or "en_US") if status else ""
 
     def percent(rate):
         from ordercli.money import percent_str
@@ -133,6 +147,7 @@ def _env(templates_dir: str):
         return f"{percent_str(int(rate))}%"
 
     env.filters.update(money=money, date=date, datetime=datetime_, words=words, percent=percent)
+    env.install_gettext_translations(i18n.gettext_for(lang), newstyle=True)  # type: ignore[attr-defined]
     env.globals["label"] = label
     _envs[key] = env
     return env
@@ -147,10 +162,10 @@ def _dt(value) -> datetime | None:
 
 
 def render(kind: str, context: dict, *, templates_dir: str = "") -> tuple[str, str]:
-    """(plain text, HTML) for ``kind``."""
+    """(plain text, HTML) for ``kind``, in the language of ``context["locale"]``."""
     from jinja2 import TemplateError, TemplateNotFound
 
-    env = _env(templates_dir)
+    env = _env(templates_dir, context.get("locale"))
     try:
         text = env.get_template(f"{kind}.txt").render(**context)  # type: ignore[attr-defined]
         html = env.get_template(f"{kind}.html").render(**context)  # type: ignore[attr-defined]

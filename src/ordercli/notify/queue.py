@@ -92,11 +92,12 @@ def queue_message(
         if key in seen:
             return None
         seen.add(key)
+    locale = message_locale(session, order, audience, settings)
     payload = {
         "v": 1,
         "kind": kind,
         "audience": audience,
-        "locale": settings.locale,
+        "locale": locale,
         "store": store_snapshot(settings),
         "order": order_snapshot(session, order, audience=audience),
         "change": change,
@@ -111,7 +112,7 @@ def queue_message(
         kind=kind,
         audience=audience,
         recipient=recipient,
-        subject=subject_for(kind, order, settings, invoice=invoice),
+        subject=subject_for(kind, order, settings, invoice=invoice, locale=locale),
         payload=json.dumps(payload, ensure_ascii=False, separators=(",", ":")),
         message_id=new_message_id(settings, order),
         status="pending",
@@ -124,6 +125,36 @@ def queue_message(
     session.info.setdefault(QUEUED, []).append(row_id)  # the unit of work delivers after its commit
     # A plain record of what was queued (building an ORM/pydantic object costs more than the INSERT).
     return SimpleNamespace(id=row_id, last_error=None, sent_at=None, claimed_by=None, claimed_until=None, **values)  # type: ignore[return-value]
+
+
+_LANGUAGES = "ordercli.customer_languages"
+_ANY_LANGUAGE = sa.text("SELECT 1 FROM customer WHERE language IS NOT NULL LIMIT 1")
+
+
+def _some_customer_has_a_language(session: Session) -> bool:
+    """Asked once per transaction: a batch import of a store where no customer has a language of
+    their own pays one query, not one per message."""
+    known = session.info.get(_LANGUAGES)
+    if known is None:
+        known = session.info[_LANGUAGES] = fast(session).execute(_ANY_LANGUAGE).first() is not None
+    return known
+
+
+def message_locale(session: Session, order: Order, audience: str, settings: Settings) -> str:
+    """The language of a message: the customer's (``customer.language``) for the customer's copy,
+    else the store's ``store.locale`` (a French store with an English customer: ``en``)."""
+    if audience == "customer" and order.customer_id is not None and _some_customer_has_a_language(session):
+        from ordercli.models import Customer
+
+        customer = session.get(Customer, order.customer_id)
+        language = getattr(customer, "language", None)
+        if language:
+            from ordercli import i18n
+
+            store = settings.locale
+            # "fr" for a French store keeps the store's region (fr_FR money and dates).
+            return store if "_" not in language and i18n.language(store) == language else language
+    return settings.locale
 
 
 def new_message_id(settings: Settings, order: Order | None) -> str:

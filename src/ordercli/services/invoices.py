@@ -34,7 +34,7 @@ from pathlib import Path
 from sqlmodel import Session, select
 
 from ordercli.errors import NoCustomerEmailError, RefusedError
-from ordercli.models import Invoice, Order, OrderLine, OrderSurcharge, utcnow
+from ordercli.models import Customer, Invoice, Order, OrderLine, OrderSurcharge, utcnow
 from ordercli.money import format_money, percent_str, to_decimal
 from ordercli.notify import queue
 from ordercli.services import common
@@ -189,7 +189,7 @@ class InvoiceDoc:
     order_number: str
     order_date: datetime
     currency: str
-    locale: str
+    locale: str  # the document's language and formats (the customer's, else the store's)
     seller: dict
     customer: dict
     billing: list[str]
@@ -214,6 +214,13 @@ class InvoiceDoc:
     payment_instructions: str
     epc: str | None
     epc_note: str | None
+    sale_date: datetime | None = None
+    vat_exempt: bool = False
+    business: bool = False  # a buyer with a VAT number: late-payment penalties and the 40 € indemnity
+    transfer: bool = False  # the bank-transfer block (IBAN, QR code) is shown
+    payment_terms: str = ""
+    late_penalty: str = ""
+    footer: str = ""
 
 
 def _addr_lines(order: Order, prefix: str) -> list[str]:
@@ -222,7 +229,50 @@ def _addr_lines(order: Order, prefix: str) -> list[str]:
     return [v for v in vals + [city, getattr(order, f"{prefix}_country")] if v]
 
 
-def invoice_doc(session: Session, *, order: Order, invoice: Invoice, settings: Settings) -> InvoiceDoc:
+def _excl_tax(amount: int, rate: int, included: bool) -> int:
+    """An amount without its tax (``rate`` in hundredths of a percent), half up."""
+    if not included or not rate:
+        return amount
+    return (amount * 10000 * 2 + (10000 + rate)) // (2 * (10000 + rate))
+
+
+def shows_transfer(order: Order, settings: Settings) -> bool:
+    """The bank-transfer block (IBAN, EPC QR code): the order's method is a bank transfer, or the
+    order is unpaid (something due), no other method was chosen and transfer is an accepted method.
+    Never for cash, card or cheque orders."""
+    from ordercli import payment_methods
+
+    if not settings.get("store.iban"):
+        return False
+    methods = payment_methods.of(settings)
+    code = payment_methods.code_for(order.payment_method, methods) if order.payment_method else None
+    if code == "transfer":
+        return True
+    if code is not None:  # cash, card, cheque…: never
+        return False
+    return order.balance_due > 0 and any(m.code == "transfer" for m in methods)
+
+
+def document_locale(settings: Settings, *, language: str | None = None, customer_language: str | None = None) -> str:
+    """The language of a customer's document: asked for, else the customer's, else the store's."""
+    from ordercli import i18n
+
+    for choice in (language, customer_language):
+        found = i18n.normalize(choice)
+        if found:
+            store = i18n.normalize(settings.locale) or "en_US"
+            # "fr" with a French store: fr_FR (its money and dates); else the language alone.
+            return store if store.split("_")[0] == found.split("_")[0] and "_" not in found else found
+    return settings.locale
+
+
+def invoice_doc(
+    session: Session, *, order: Order, invoice: Invoice, settings: Settings, locale: str | None = None, buyer_vat: str | None = None
+) -> InvoiceDoc:
+    from ordercli import i18n
+
+    loc = locale or settings.locale
+    _ = i18n.gettext_for(loc).gettext
     lines = session.exec(select(OrderLine).where(OrderLine.order_id == order.id).order_by(OrderLine.position)).all()
     surcharges = session.exec(select(OrderSurcharge).where(OrderSurcharge.order_id == order.id).order_by(OrderSurcharge.position)).all()
     by_rate: dict[int, list[int]] = {}
@@ -234,7 +284,8 @@ def invoice_doc(session: Session, *, order: Order, invoice: Invoice, settings: S
     balance = order.balance_due
     epc = note = None
     iban = settings.get("store.iban")
-    if iban and balance > 0:
+    transfer = shows_transfer(order, settings)
+    if transfer and balance > 0:
         try:
             epc = epc_payload(
                 name=settings.get("store.name"),
@@ -242,31 +293,47 @@ def invoice_doc(session: Session, *, order: Order, invoice: Invoice, settings: S
                 bic=settings.get("store.bic"),
                 amount=balance,
                 currency=order.currency,
-                text=f"Invoice {invoice.number} order {order.number}",
+                text=_("Invoice %(invoice)s order %(order)s") % {"invoice": invoice.number, "order": order.number},
             )
         except EpcError as e:
-            note = f"No transfer QR code: {e}."
+            note = _("No transfer QR code: %(reason)s.") % {"reason": e}
+    customer_vat = (buyer_vat or "").strip()
+    billing = _addr_lines(order, "bill")
+    if not order.bill_name:  # the buyer is named on every invoice: the customer when the address has no name
+        billing = [order.customer_name] + billing
     return InvoiceDoc(
         number=invoice.number,
         issued_at=invoice.issued_at,
         order_number=order.number,
         order_date=order.created_at,
+        sale_date=order.created_at,
         currency=order.currency,
-        locale=settings.locale,
+        locale=loc,
         seller={
             "name": settings.get("store.name"),
+            "legal_form": settings.get("store.legal_form"),
             "address": settings.get("store.address"),
+            "siret": settings.get("store.siret"),
             "vat_number": settings.get("store.vat_number"),
             "email": settings.get("store.email"),
             "phone": settings.get("store.phone"),
             "iban": iban,
             "bic": settings.get("store.bic"),
         },
-        customer={"name": order.customer_name, "email": order.customer_email, "phone": order.customer_phone},
-        billing=_addr_lines(order, "bill"),
+        customer={"name": order.customer_name, "email": order.customer_email, "phone": order.customer_phone, "vat_number": customer_vat},
+        billing=billing,
         shipping=_addr_lines(order, "ship"),
         lines=[
-            {"sku": ln.sku, "name": ln.name, "quantity": ln.quantity, "unit_price": ln.unit_price, "tax_rate": ln.tax_rate, "total": ln.total}
+            {
+                "sku": ln.sku,
+                "name": ln.name,
+                "quantity": ln.quantity,
+                "unit_price": ln.unit_price,
+                "unit_excl": _excl_tax(ln.unit_price, ln.tax_rate, order.prices_include_tax),
+                "tax_rate": ln.tax_rate,
+                "total": ln.total,
+                "total_excl": _excl_tax(ln.total, ln.tax_rate, order.prices_include_tax),
+            }
             for ln in lines
         ],
         subtotal=order.subtotal,
@@ -288,11 +355,50 @@ def invoice_doc(session: Session, *, order: Order, invoice: Invoice, settings: S
         payment_instructions=settings.get("store.payment_instructions"),
         epc=epc,
         epc_note=note,
+        vat_exempt=settings.flag("tax.vat_exempt"),
+        business=bool(customer_vat),
+        transfer=transfer,
+        payment_terms=settings.get("invoice.payment_terms"),
+        late_penalty=settings.get("invoice.late_penalty"),
+        footer=settings.get("invoice.footer"),
     )
 
 
-def render_pdf(session: Session, *, order: Order, invoice: Invoice, settings: Settings) -> bytes:
-    return draw_pdf(invoice_doc(session, order=order, invoice=invoice, settings=settings), settings)
+def render_pdf(
+    session: Session, *, order: Order, invoice: Invoice, settings: Settings, locale: str | None = None, buyer_vat: str | None = None
+) -> bytes:
+    return draw_pdf(invoice_doc(session, order=order, invoice=invoice, settings=settings, locale=locale, buyer_vat=buyer_vat), settings)
+
+
+#: Fonts tried for letters the main font lacks (CJK…); the first found is the fallback.
+FALLBACK_FONTS = [
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/truetype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+    "/usr/share/fonts/truetype/unifont/unifont.ttf",
+    "/System/Library/Fonts/PingFang.ttc",
+    "C:/Windows/Fonts/msyh.ttc",
+]
+
+MISSING = "\ufffd"  # shown instead of a letter no font has: visible, never silently dropped
+
+
+def _fallback(pdf, main: _Font) -> set:
+    """Add the first fallback font found; return the code points some font of the PDF can draw."""
+    covered = set(pdf.fonts[main.family.lower()].cmap) if main.unicode else set()
+    for path in FALLBACK_FONTS:
+        if Path(path).is_file():
+            try:
+                pdf.add_font("InvoiceFallback", "", path)
+                pdf.add_font("InvoiceFallback", "B", path)
+                pdf.set_fallback_fonts(["InvoiceFallback"], exact_match=False)
+                covered |= set(pdf.fonts["invoicefallback"].cmap)
+                break
+            except Exception:  # noqa: BLE001 - unreadable: try the next
+                continue
+    return covered
 
 
 def draw_pdf(doc: InvoiceDoc, settings: Settings) -> bytes:
@@ -300,43 +406,74 @@ def draw_pdf(doc: InvoiceDoc, settings: Settings) -> bytes:
     from fpdf import FPDF
     from fpdf.enums import XPos, YPos
 
+    from ordercli import i18n
+
+    tr = i18n.gettext_for(doc.locale)
+    _ = tr.gettext
+    english = i18n.is_english(doc.locale)
+
     class _InvoicePDF(FPDF):
         def footer(self) -> None:  # every page: which invoice, which page
             self.set_y(-12)
             self.set_font(font.family, "", 7.5)
-            self.cell(0, 5, t(f"Invoice {doc.number} · page {self.page_no()}/{{nb}}"), align="C")
+            if doc.footer:
+                self.set_y(-16)
+                self.multi_cell(0, 3.5, t(" · ".join(x.strip() for x in doc.footer.splitlines() if x.strip())), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            page = _("Invoice %(number)s · page %(page)s/%(pages)s") % {"number": doc.number, "page": self.page_no(), "pages": "{nb}"}
+            self.cell(0, 5, t(page), align="C")
 
     pdf = _InvoicePDF(format="A4", unit="mm")
     pdf.set_creator("ordercli")
-    pdf.set_title(f"Invoice {doc.number}")
+    pdf.set_title(_("Invoice %(number)s") % {"number": doc.number})
     pdf.set_author(doc.seller["name"] or "")
-    pdf.set_auto_page_break(auto=True, margin=18)
+    pdf.set_auto_page_break(auto=True, margin=22 if doc.footer else 18)
     pdf.set_margins(18, 18, 18)
     font = _setup_font(pdf, settings)
-    t = (lambda s: str(s)) if font.unicode else (lambda s: _latin1(str(s)))  # noqa: E731
+    covered = _fallback(pdf, font)
+
+    def t(s) -> str:
+        text = str(s)
+        if not font.unicode:
+            return _latin1(text)
+        # A letter no font of the PDF has is replaced visibly (fpdf2 would warn and drop it).
+        return "".join(ch if (ord(ch) in covered or ch in "\n\r\t") else MISSING for ch in text)
 
     def m(v: int) -> str:
         return format_money(v, doc.currency, doc.locale)
 
+    def pct(bp: int) -> str:
+        """A VAT rate: 5.5% in English, 5,5 % in French."""
+        if english:
+            return f"{percent_str(bp)}%"
+        from babel.numbers import format_decimal
+
+        return f"{format_decimal(to_decimal(bp, 'EUR'), locale=doc.locale)}\u00a0%"
+
     def d(dt: datetime) -> str:
         try:
-            return format_date(dt.astimezone(), format="medium", locale=doc.locale)
+            return format_date(dt.astimezone(), format="medium" if english else "short", locale=doc.locale)
         except Exception:  # noqa: BLE001
             return dt.astimezone().strftime("%Y-%m-%d")
 
     pdf.add_page()
     width = pdf.w - pdf.l_margin - pdf.r_margin
     nl = {"new_x": XPos.LMARGIN, "new_y": YPos.NEXT}
+    seller = doc.seller
 
     # Seller (left) and invoice title (right).
     top = pdf.get_y()
     pdf.set_font(font.family, "B", 14)
-    pdf.multi_cell(width * 0.55, 7, t(doc.seller["name"] or ""), **nl)
+    pdf.multi_cell(width * 0.55, 7, t(seller["name"] or ""), **nl)
     pdf.set_font(font.family, "", 9)
-    seller_lines = [x for x in (doc.seller["address"] or "").splitlines() if x.strip()]
-    if doc.seller["vat_number"]:
-        seller_lines.append(f"VAT number: {doc.seller['vat_number']}")
-    contact = " · ".join(x for x in [doc.seller["email"], doc.seller["phone"]] if x)
+    seller_lines = []
+    if seller.get("legal_form"):
+        seller_lines.append(seller["legal_form"])
+    seller_lines += [x for x in (seller["address"] or "").splitlines() if x.strip()]
+    if seller.get("siret"):
+        seller_lines.append(_("SIRET: %(siret)s") % {"siret": seller["siret"]})
+    if seller["vat_number"]:
+        seller_lines.append(_("VAT number: %(number)s") % {"number": seller["vat_number"]})
+    contact = " · ".join(x for x in [seller["email"], seller["phone"]] if x)
     if contact:
         seller_lines.append(contact)
     for line in seller_lines:
@@ -344,22 +481,30 @@ def draw_pdf(doc: InvoiceDoc, settings: Settings) -> bytes:
     left_bottom = pdf.get_y()
     pdf.set_xy(pdf.l_margin + width * 0.55, top)
     pdf.set_font(font.family, "B", 18)
-    pdf.cell(width * 0.45, 9, t("INVOICE"), align="R", new_x=XPos.LEFT, new_y=YPos.NEXT)
+    pdf.cell(width * 0.45, 9, t(_("INVOICE")), align="R", new_x=XPos.LEFT, new_y=YPos.NEXT)
     pdf.set_font(font.family, "", 10)
-    for text in (f"Invoice number: {doc.number}", f"Invoice date: {d(doc.issued_at)}", f"Order: {doc.order_number} ({d(doc.order_date)})"):
+    head = [
+        _("Invoice number: %(number)s") % {"number": doc.number},
+        _("Date of issue: %(date)s") % {"date": d(doc.issued_at)},
+        _("Date of sale: %(date)s") % {"date": d(doc.sale_date or doc.order_date)},
+        _("Order: %(number)s") % {"number": doc.order_number},
+    ]
+    for text in head:
         pdf.set_x(pdf.l_margin + width * 0.55)
         pdf.cell(width * 0.45, 5.5, t(text), align="R", new_x=XPos.LEFT, new_y=YPos.NEXT)
     pdf.set_y(max(left_bottom, pdf.get_y()) + 6)
 
-    # Customer / addresses.
+    # Buyer / addresses.
     pdf.set_font(font.family, "B", 10)
-    pdf.cell(width / 2, 5.5, t("Bill to"))
+    pdf.cell(width / 2, 5.5, t(_("Bill to")))
     if doc.shipping:
-        pdf.cell(width / 2, 5.5, t("Ship to"))
+        pdf.cell(width / 2, 5.5, t(_("Ship to")))
     pdf.ln(5.5)
     pdf.set_font(font.family, "", 10)
-    bill = doc.billing or [doc.customer["name"]]
-    bill = bill + [x for x in (doc.customer["email"], doc.customer["phone"]) if x]
+    bill = list(doc.billing or [doc.customer["name"]])
+    if doc.customer.get("vat_number"):
+        bill.append(_("VAT number: %(number)s") % {"number": doc.customer["vat_number"]})
+    bill += [x for x in (doc.customer["email"], doc.customer["phone"]) if x]
     y0 = pdf.get_y()
     for line in bill:
         pdf.multi_cell(width / 2, 5, t(line), **nl)
@@ -371,75 +516,83 @@ def draw_pdf(doc: InvoiceDoc, settings: Settings) -> bytes:
             pdf.multi_cell(width / 2, 5, t(line), new_x=XPos.LEFT, new_y=YPos.NEXT)
     pdf.set_y(max(y1, pdf.get_y()) + 6)
 
-    # Lines.
-    pdf.set_font(font.family, "", 9.5)
-    with pdf.table(
-        col_widths=(14, 62, 10, 20, 12, 22),
-        text_align=("LEFT", "LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"),
-        first_row_as_headings=True,
-        line_height=5.5,
-        borders_layout="HORIZONTAL_LINES",
-    ) as table:
-        table.row([t(x) for x in ("SKU", "Item", "Qty", "Unit price", "Tax", "Total")])
+    # Lines: quantity, unit price excluding tax, VAT rate (none when exempt).
+    pdf.set_font(font.family, "", 9)
+    if doc.vat_exempt:
+        widths: tuple = (16, 76, 12, 26, 26)
+        align: tuple = ("LEFT", "LEFT", "RIGHT", "RIGHT", "RIGHT")
+        heads = (_("SKU"), _("Item"), _("Qty"), _("Unit price"), _("Total"))
+    else:
+        widths = (16, 60, 10, 26, 14, 26)
+        align = ("LEFT", "LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT")
+        heads = (_("SKU"), _("Item"), _("Qty"), _("Unit price excl. tax"), _("VAT rate"), _("Total excl. tax"))
+    with pdf.table(col_widths=widths, text_align=align, first_row_as_headings=True, line_height=5.5, borders_layout="HORIZONTAL_LINES") as table:
+        table.row([t(x) for x in heads])
         for ln in doc.lines:
-            table.row(
-                [
-                    t(ln["sku"] or ""),
-                    t(ln["name"]),
-                    str(ln["quantity"]),
-                    t(m(ln["unit_price"])),
-                    t(f"{percent_str(ln['tax_rate'])}%"),
-                    t(m(ln["total"])),
-                ]
-            )
+            if doc.vat_exempt:
+                cells = [ln["sku"] or "", ln["name"], str(ln["quantity"]), m(ln["unit_price"]), m(ln["total"])]
+            else:
+                cells = [ln["sku"] or "", ln["name"], str(ln["quantity"]), m(ln["unit_excl"]), pct(ln["tax_rate"]), m(ln["total_excl"])]
+            table.row([t(c) for c in cells])
     pdf.ln(3)
 
-    # Totals.
-    rows: list[tuple[str, str, bool]] = [("Subtotal", m(doc.subtotal), False)]
+    # Totals: excluding tax, VAT per rate, including tax (HT / TVA / TTC).
+    rows: list[tuple[str, str, bool]] = [(_("Subtotal"), m(doc.subtotal), False)]
     if doc.discount:
-        pct = f" ({percent_str(doc.discount_percent)}%)" if doc.discount_percent is not None else ""
-        rows.append((f"Discount{pct}", "−" + m(doc.discount), False))
+        share = f" ({pct(doc.discount_percent)})" if doc.discount_percent is not None else ""
+        rows.append((_("Discount") + share, "−" + m(doc.discount), False))
     for label, amount in doc.surcharges:
         rows.append((label, m(amount), False))
     if doc.shipping_cost or doc.shipping_method:
-        rows.append((f"Shipping{f' ({doc.shipping_method})' if doc.shipping_method else ''}", m(doc.shipping_cost), False))
-    for rate, base, tax in doc.tax_by_rate:
-        how = "included" if doc.prices_include_tax else "added"
-        rows.append((f"Tax {percent_str(rate)}% on {m(base)} ({how})", m(tax), False))
-    if not doc.tax_by_rate:
-        rows.append(("Tax", m(0), False))
+        rows.append((_("Shipping") + (f" ({doc.shipping_method})" if doc.shipping_method else ""), m(doc.shipping_cost), False))
     if doc.tip:
-        rows.append(("Tip", m(doc.tip), False))
-    rows.append(("Total", m(doc.total), True))
-    rows.append(("Amount paid", m(doc.paid), False))
+        rows.append((_("Tip"), m(doc.tip), False))
+    if doc.vat_exempt:
+        rows.append((_("Total"), m(doc.total), True))
+    else:
+        rows.append((_("Total excl. tax"), m(doc.total - doc.tax), True))
+        for rate, base, tax in doc.tax_by_rate:
+            rows.append((_("VAT %(rate)s on %(base)s") % {"rate": pct(rate), "base": m(base)}, m(tax), False))
+        if not doc.tax_by_rate:
+            rows.append((_("VAT"), m(0), False))
+        rows.append((_("Total incl. tax"), m(doc.total), True))
+    rows.append((_("Payments received"), m(doc.paid), False))
     if doc.refunded:
-        rows.append(("Refunded", m(doc.refunded), False))
-    rows.append(("Balance due", m(doc.balance_due), True))
-    label_w, value_w = width * 0.45, width * 0.2
+        rows.append((_("Refunded"), m(doc.refunded), False))
+    rows.append((_("Balance due"), m(doc.balance_due), True))
+    label_w, value_w = width * 0.5, width * 0.2
     for label, value, strong in rows:
         pdf.set_font(font.family, "B" if strong else "", 10)
         pdf.set_x(pdf.l_margin + width - label_w - value_w)
         pdf.cell(label_w, 6, t(label), align="R")
         pdf.cell(value_w, 6, t(value), align="R", **nl)
+    if doc.vat_exempt:
+        pdf.set_font(font.family, "", 9)
+        pdf.cell(width, 6, t(_("VAT not applicable, art. 293 B of the French tax code (CGI).")), align="R", **nl)
     pdf.ln(4)
 
-    # Payment.
+    # Payment: status, method, terms, penalties, transfer.
     pdf.set_font(font.family, "B", 11)
-    pdf.cell(width, 6, t("Payment"), **nl)
+    pdf.cell(width, 6, t(_("Payment")), **nl)
     pdf.set_font(font.family, "", 9.5)
-    pay_lines = [f"Payment status: {words(doc.payment_status)}"]
+    pay_lines = [_("Payment status: %(status)s") % {"status": words(doc.payment_status, doc.locale)}]
     if doc.payment_method:
-        pay_lines.append(f"Payment method: {doc.payment_method}")
+        pay_lines.append(_("Payment method: %(method)s") % {"method": doc.payment_method})
+    pay_lines.append(_("Payment terms: %(terms)s") % {"terms": doc.payment_terms or _("payment on receipt of the invoice")})
+    if doc.business:
+        rate = doc.late_penalty or _("three times the French legal interest rate")
+        pay_lines.append(_("Late-payment penalties: %(rate)s; no discount for early payment.") % {"rate": rate})
+        pay_lines.append(_("Fixed compensation for recovery costs in case of late payment: %(amount)s (art. L441-10 and D441-5 of the French commercial code).") % {"amount": format_money(4000, "EUR", doc.locale)})
     if doc.balance_due > 0:
         pay_lines.extend(x for x in (doc.payment_instructions or "").splitlines() if x.strip())
-        if doc.seller["iban"]:
-            bank = f"Bank transfer to {doc.seller['name']} · IBAN {_group_iban(doc.seller['iban'])}"
-            if doc.seller["bic"]:
-                bank += f" · BIC {doc.seller['bic']}"
+        if doc.transfer:
+            bank = _("Bank transfer to %(name)s · IBAN %(iban)s") % {"name": seller["name"], "iban": _group_iban(seller["iban"])}
+            if seller["bic"]:
+                bank += f" · BIC {seller['bic']}"
             pay_lines.append(bank)
-            pay_lines.append(f"Reference: {doc.number} / {doc.order_number}")
+            pay_lines.append(_("Reference: %(invoice)s / %(order)s") % {"invoice": doc.number, "order": doc.order_number})
     else:
-        pay_lines.append("Nothing is due. Thank you!")
+        pay_lines.append(_("Nothing is due. Thank you!"))
     qr_size = 38
     text_w = width - (qr_size + 6 if doc.epc else 0)
     y_pay = pdf.get_y()
@@ -455,7 +608,7 @@ def draw_pdf(doc: InvoiceDoc, settings: Settings) -> bytes:
         pdf.image(io.BytesIO(epc_qr_png(doc.epc)), x=x, y=y_pay, w=qr_size, h=qr_size)
         pdf.set_xy(x - 10, y_pay + qr_size)
         pdf.set_font(font.family, "", 7.5)
-        pdf.cell(qr_size + 10, 4, t("Scan to pay (SEPA transfer)"), align="C")
+        pdf.cell(qr_size + 10, 4, t(_("Scan to pay (SEPA transfer)")), align="C")
         pdf.set_y(max(pdf.get_y() + 4, y_pay + qr_size + 6))
     return bytes(pdf.output())
 
@@ -487,9 +640,11 @@ class InvoiceResult:
     messages: list
 
 
-def make_invoice(session: Session, *, number: str, send: bool = False) -> InvoiceResult:
+def make_invoice(session: Session, *, number: str, send: bool = False, language: str | None = None, buyer_vat: str | None = None) -> InvoiceResult:
     """``order invoice``: issue (or reuse) the invoice, render it, optionally queue the email. Does not commit.
 
+    ``language`` (fr, en…) overrides the customer's language (else the store's); ``buyer_vat``, the
+    buyer's VAT number, makes it a business invoice (late-payment penalties, the 40 € indemnity).
     Raises :class:`~ordercli.errors.NoCustomerEmailError` when ``send`` and the order has no email.
     """
     settings = common.load_settings(session)
@@ -500,7 +655,10 @@ def make_invoice(session: Session, *, number: str, send: bool = False) -> Invoic
     inv, new = _issue_locked(session, order=order, settings=settings)
     # Number and row are decided above; the PDF is drawn in the same transaction (the
     # email attachment is queued with it), which keeps both locks for that short while.
-    pdf = render_pdf(session, order=order, invoice=inv, settings=settings)
+    customer = session.get(Customer, order.customer_id) if order.customer_id is not None else None
+    locale = document_locale(settings, language=language, customer_language=getattr(customer, "language", None))
+    vat = buyer_vat if buyer_vat is not None else getattr(customer, "vat_number", None)
+    pdf = render_pdf(session, order=order, invoice=inv, settings=settings, locale=locale, buyer_vat=vat)
     messages = []
     if send:
         info, atts = mail_parts(inv, pdf)

@@ -10,11 +10,11 @@ spreadsheets (``output.safe_cell``; the import undoes it).
 
 from __future__ import annotations
 
-import csv
 import json
 from typing import Any, Iterator, TextIO
 
 from ordercli.errors import InputError
+from ordercli.files.spreadsheet import Number
 from ordercli.money import percent_str, to_decimal, to_decimal_str
 from ordercli.serialize import options_of
 from ordercli.services.order_file import EXPORT_CSV_COLUMNS
@@ -53,8 +53,13 @@ def order_ref_of(o) -> str:
     return o.external_ref or o.number
 
 
+def _dec(minor: int, cur: str) -> Number:
+    """An amount for a CSV cell: "12.50", written "12,50" by the excel-fr dialect."""
+    return Number(to_decimal_str(minor, cur))
+
+
 def _money_or_blank(v: int, cur: str) -> str:
-    return to_decimal_str(v, cur) if v else ""
+    return _dec(v, cur) if v else ""
 
 
 def _discount_text(o) -> str:
@@ -100,8 +105,8 @@ def csv_rows(o, lines: list, surs: list) -> Iterator[list]:
     info_tail = [o.number, iso(o.created_at), o.payment_status, o.fulfillment_status, cur]
     head = [order_ref_of(o), o.customer_name, o.customer_email or "", o.customer_phone or ""]
     for ln in lines:
-        item = [ln.sku or "", ln.name, ln.quantity, to_decimal_str(ln.unit_price, cur), percent_str(ln.tax_rate)]
-        yield head + item + order_level + info_tail + [to_decimal_str(ln.total, cur), to_decimal_str(o.total, cur)]
+        item = [ln.sku or "", ln.name, ln.quantity, _dec(ln.unit_price, cur), Number(percent_str(ln.tax_rate))]
+        yield head + item + order_level + info_tail + [_dec(ln.total, cur), _dec(o.total, cur)]
 
 
 def json_order(o, lines: list, surs: list) -> dict:
@@ -196,24 +201,20 @@ def ecwid_order(o, lines: list, surs: list) -> dict:
     return body
 
 
-def export_orders(session, f, out: TextIO, *, fmt: str, limit: int | None = None, chunk: int = 1000) -> int:
-    """Write the orders matching ``f`` to ``out`` in ``fmt``; returns how many were written."""
-    from ordercli.output import safe_cell
+def export_orders(session, f, out: TextIO, *, fmt: str, limit: int | None = None, chunk: int = 1000, dialect: str = "csv") -> int:
+    """Write the orders matching ``f`` to ``out`` in ``fmt`` (a CSV in ``dialect``, see
+    ``files/spreadsheet.py``); returns how many were written."""
+    from ordercli.files.spreadsheet import SheetWriter
 
     if fmt not in EXPORT_FORMATS:
         raise InputError(f"Unknown export format {fmt!r}: csv, json, jsonl or ecwid.")
     count = 0
     rows = iter_export(session, f, chunk=chunk, limit=limit)
     if fmt == "csv":
-        w = csv.writer(out, lineterminator="\n")
-        # csv quotes a cell holding "\n" (the line terminator) but not a lone "\r", which a reader
-        # then takes for a line break: a row with one is written fully quoted.
-        quoted = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL)
+        w = SheetWriter(out, dialect)  # a row holding a lone "\r" is written fully quoted
         w.writerow(EXPORT_CSV_COLUMNS)
         for o, lines, surs in rows:
-            for r in csv_rows(o, lines, surs):
-                cells = [safe_cell(v) for v in r]
-                (quoted if any(isinstance(v, str) and "\r" in v for v in cells) else w).writerow(cells)
+            w.writerows(csv_rows(o, lines, surs))
             count += 1
         return count
     if fmt == "jsonl":

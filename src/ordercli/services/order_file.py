@@ -130,10 +130,12 @@ CSV_HEADER_HINT = (
 )
 
 
-def open_source(path: str | Path, fmt: str | None = None) -> Source:
-    """Check the file (exists, regular, text, not empty, UTF-8 at the start) and settle its format."""
+def open_source(path: str | Path, fmt: str | None = None, encoding: str | None = None) -> Source:
+    """Check the file (exists, regular, text, not empty), settle its encoding (``encoding`` or
+    detected: UTF-8, Windows-1252, Latin-1) and its format."""
     tf = open_text(
         path,
+        encoding=encoding,
         kinds="a CSV, JSON or JSONL file",
         empty_hint="Give a CSV with a header line (order_ref,name,email,phone,sku,quantity) and one row per item, or a JSON array of orders.",
         regular_hint="Save the orders to a file first: the import reads it twice (check, then import).",
