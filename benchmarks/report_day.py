@@ -180,6 +180,7 @@ def main() -> int:
                 procs = _bench.time_commands(
                     {
                         "python -c pass (floor)": [sys.executable, "-c", "pass"],
+                        "python -c 'import sqlalchemy' (floor)": [sys.executable, "-c", "import sqlalchemy"],
                         f"report day, {args.small:,} orders (floor)": argv + ["--db", small_url, "report", "day", "--date", str(small["busy_day"]), "--format", "json"],
                         f"report day, {args.orders:,} orders, busy day": argv + ["--db", big_url, "report", "day", "--date", str(big["busy_day"]), "--format", "json"],
                         f"report day, {args.orders:,} orders, ordinary day": argv + ["--db", big_url, "report", "day", "--date", str(big["ordinary_day"]), "--format", "json"],
