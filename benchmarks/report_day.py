@@ -180,6 +180,7 @@ def main() -> int:
                 procs = _bench.time_commands(
                     {
                         "python -c pass (floor)": [sys.executable, "-c", "pass"],
+                        "python -c 'import sqlalchemy' (floor)": [sys.executable, "-c", "import sqlalchemy"],
                         f"report day, {args.small:,} orders (floor)": argv + ["--db", small_url, "report", "day", "--date", str(small["busy_day"]), "--format", "json"],
                         f"report day, {args.orders:,} orders, busy day": argv + ["--db", big_url, "report", "day", "--date", str(big["busy_day"]), "--format", "json"],
                         f"report day, {args.orders:,} orders, ordinary day": argv + ["--db", big_url, "report", "day", "--date", str(big["ordinary_day"]), "--format", "json"],
@@ -205,8 +206,8 @@ def main() -> int:
             for schema in schemas:
                 drop_pg_schema(args.pg, schema)
     md.append(
-        "The report is eleven aggregate queries (orders, payments by method, tax by rate, products, hours, "
-        "payments without a session, sessions, products to reorder): the day's orders are found through "
+        "The report is a handful of aggregate queries (the order figures and the hours in one, payments by method, "
+        "products and tax rates in one, payments without a session, the sessions, products to reorder): the day's orders are found through "
         "`ix_orders_created`, their lines through `ix_order_line_order_id`, the day's payments through "
         "`ix_payment_at` (and `ix_payment_till_at` with `--till`, migration 0006). Nothing is loaded into Python "
         "but the grouped rows, so the time follows the number of orders *that day*, not the size of the store."

@@ -142,9 +142,11 @@ def test_sales_over_a_period(day):
         by_method = reports.sales_report(s, since=date(2026, 11, 25), until=date(2026, 11, 26), by="method")
         by_till = reports.sales_report(s, since=D, until=D, by="till")
         by_product = reports.sales_report(s, since=D, until=D, by="product")
+        by_hour = reports.sales_report(s, since=D, until=D, by="hour")
         with pytest.raises(InputError):
             reports.sales_report(s, since=D, until=date(2026, 11, 1), by="day")
     assert [(x.key, x.count, x.amount) for x in by_day.rows] == [("2026-11-25", 1, 500), ("2026-11-26", 4, 6010), ("2026-11-27", 1, 700)]
     assert {x.key: x.amount for x in by_method.rows} == {"cash": 100 + 3810, "card": 1200, "cheque": 400}
     assert {x.key: (x.count, x.amount) for x in by_till.rows} == {"stall-1": (3, 400 + 3810), "stall-2": (1, 1200)}
     assert [(x.key, x.count, x.amount) for x in by_product.rows] == [("MUG", 4, 4560), ("TEA", 3, 1450)]
+    assert [(x.key, x.count, x.amount) for x in by_hour.rows] == [("00:00", 1, 1200), ("10:00", 1, 2610), ("11:00", 2, 2200)]  # Paris hours
