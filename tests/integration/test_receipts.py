@@ -382,3 +382,15 @@ def test_long_names_wrap_within_the_paper_and_keep_their_amount(shop):
                 break
         words = " ".join(x.replace("€9.99", "") for x in block).split()
         assert " ".join(words) == "1 x Handmade ceramic mug with a very long descriptive name, glazed blue"
+
+
+def test_a_usb_printer_that_is_not_there_is_a_printer_error(paid_sale):
+    from ordercli.printers import PrinterError
+    from ordercli.services import receipts
+
+    engine, number = paid_sale
+    seed.settings(engine, **{"receipt.printer": "usb:0dd4:ffff"})  # no such device here (or no pyusb at all)
+    with pytest.raises(PrinterError) as e:
+        receipts.print_receipt(engine, number)
+    assert e.value.message.startswith("The receipt printer usb:0dd4:ffff did not print: ")
+    assert "\n" not in e.value.message
