@@ -25,9 +25,9 @@ def add(
     untracked: bool = typer.Option(False, "--untracked", help="Do not track its stock."),
     fmt: ShowFormat = typer.Option(ShowFormat.table, "--format", help="table or json."),
 ) -> None:
+    import ordercli.cli._state as _state
     from ordercli import db as dbmod
     from ordercli import output
-    import ordercli.cli._state as _state
     from ordercli.cli.product import _print_product
     from ordercli.errors import InputError
     from ordercli.money import parse_money
@@ -53,9 +53,9 @@ def edit(
     option: list[str] = typer.Option(..., "--option", metavar="NAME=VALUE", help="A new value for one of its options (repeat)."),
     fmt: ShowFormat = typer.Option(ShowFormat.table, "--format", help="table or json."),
 ) -> None:
+    import ordercli.cli._state as _state
     from ordercli import db as dbmod
     from ordercli import output
-    import ordercli.cli._state as _state
     from ordercli.cli.product import _print_product
     from ordercli.services import common, variants
 

@@ -269,7 +269,7 @@ class _Table:
 class Cells:
     """One row's cells by lower-cased header name (stripped; ``raw`` as written)."""
 
-    __slots__ = ("raw_cells", "n", "index")
+    __slots__ = ("index", "n", "raw_cells")
 
     def __init__(self, cells: list[str], index: dict[str, int]):
         self.raw_cells, self.index, self.n = cells, index, len(cells)

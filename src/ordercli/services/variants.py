@@ -41,7 +41,7 @@ def parse_option(text: str) -> tuple[str, list[str]]:
     vals = [v.strip() for v in values.split(",") if v.strip()]
     if not name or not vals:
         raise InputError(f"Invalid option {text[:60]!r}: it needs a name and at least one value, e.g. Size=S,M,L.", code="variant.bad_option")
-    if len(set(v.lower() for v in vals)) != len(vals):
+    if len({v.lower() for v in vals}) != len(vals):
         raise InputError(f"Option {name!r} repeats a value.", code="variant.bad_option")
     return name, vals
 
