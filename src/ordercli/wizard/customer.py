@@ -190,7 +190,7 @@ def ask_customer(queries, settings: Settings, current: CustomerIn | None = None,
         return _resolve(engine, cur, region)
     if not (cur.name and cur.name.strip()):
         completer = CustomerCompleter(engine)
-        prompt = "Customer (type a name, email or phone to search; or a new name" + ("; Enter alone: walk-in sale" if walk_in else "") + "):"
+        prompt = "Customer (type a name, email or phone to search; or a new name" + ("; Enter for a walk-in" if walk_in else "") + "):"
         answer = questionary.autocomplete(
             prompt, choices=[], completer=completer, validate=_validator(lambda t: _answer_check(t, region, completer.offered, walk_in))
         ).unsafe_ask()
