@@ -150,3 +150,15 @@ def test_sales_over_a_period(day):
     assert {x.key: (x.count, x.amount) for x in by_till.rows} == {"stall-1": (3, 400 + 3810), "stall-2": (1, 1200)}
     assert [(x.key, x.count, x.amount) for x in by_product.rows] == [("MUG", 4, 4560), ("TEA", 3, 1450)]
     assert [(x.key, x.count, x.amount) for x in by_hour.rows] == [("00:00", 1, 1200), ("10:00", 1, 2610), ("11:00", 2, 2200)]  # Paris hours
+
+
+def test_a_products_own_low_stock_threshold_wins_over_the_stores(engine):
+    run(engine, lambda s: config.set_value(s, "stock.low_threshold", "3"))
+    run(engine, lambda s: catalog.add_product(s, sku="JAM", name="Jam", price=500, stock=8))  # 8 > 3: fine by the store's rule
+    run(engine, lambda s: catalog.add_product(s, sku="TEA", name="Tea", price=500, stock=2))  # 2 <= 3
+    run(engine, lambda s: catalog.add_product(s, sku="SOAP", name="Soap", price=500, stock=2))
+    run(engine, lambda s: catalog.edit_product(s, sku="JAM", low_stock=10))  # its own: 8 <= 10, to reorder
+    run(engine, lambda s: catalog.edit_product(s, sku="SOAP", low_stock=1))  # its own: 2 > 1, fine
+    with db.read_session(engine) as s:
+        r = reports.day_report(s, day=D)
+    assert [sku for sku, _, _ in r.to_reorder] == ["TEA", "JAM"]

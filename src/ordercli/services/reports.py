@@ -17,7 +17,8 @@
   given, as on a till's Z report);
 * the till sessions that were open at some time that day, with each one's expected
   cash (``till_sessions``), and ``cash_expected`` their sum;
-* ``to_reorder``: tracked products whose stock now is at or under ``stock.low_threshold``.
+* ``to_reorder``: tracked products for sale whose stock now is at or under their own low-stock threshold
+  (``product edit --low-stock``), else the store's ``stock.low_threshold``.
 
 With a till (``--till``): the payments are those taken on that till, the orders are the
 day's orders with a payment or refund taken on that till, and the sessions are that
@@ -200,7 +201,9 @@ def _lines(session: Session, owhere) -> tuple[list[ItemRow], list[RateRow]]:
 
 def _reorder(session: Session, threshold: int) -> list[tuple[str, str, int]]:
     rows = session.execute(
-        sa.select(_PR.c.sku, _PR.c.name, _PR.c.stock).where(_PR.c.stock.is_not(None), _PR.c.stock <= threshold).order_by(_PR.c.stock, _PR.c.sku)
+        sa.select(_PR.c.sku, _PR.c.name, _PR.c.stock)
+        .where(_PR.c.stock.is_not(None), _PR.c.stock <= sa.func.coalesce(_PR.c.low_stock, threshold), _PR.c.for_sale.is_(sa.true()))
+        .order_by(_PR.c.stock, _PR.c.sku)
     ).all()
     return [(sku, name, int(stock)) for sku, name, stock in rows]
 

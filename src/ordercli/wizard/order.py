@@ -421,12 +421,32 @@ def set_customer(draft: OrderDraft, answer) -> OrderDraft:
     return draft
 
 
-def after_paid_sale(engine, number: str, *, settings: Settings) -> None:
-    """Called by the stall loop after a sale with a payment is saved (committed). Does nothing yet.
+def after_sale(engine, number: str, *, settings: Settings, paid: bool) -> None:
+    """After a sale is saved (committed): its receipt, when ``receipt.printer`` names a printer.
 
-    The place to print the receipt (issue 9 §4) — it must never undo or hide the saved sale.
+    A sale with a payment prints at once; a sale paid later asks "Print a receipt?" first. A printer
+    that is off, unplugged or refusing is one message: the sale is saved and stays saved, and the
+    message says how to print it again.
     """
-    return None
+    from ordercli import output
+    from ordercli.errors import OrderCliError
+    from ordercli.printers import PrinterError
+    from ordercli.services import receipts
+    from ordercli.wizard.confirm import confirm
+
+    if receipts.printer_of(settings) is None:
+        return
+    if not paid and not confirm("Print a receipt?", default=False):
+        return
+    try:
+        name = receipts.print_receipt(engine, number, settings=settings)
+    except (PrinterError, OrderCliError) as e:
+        output.error(
+            f"Receipt not printed: {e.message}",
+            f"The sale {number} is saved. Print its receipt later with: ordercli order receipt {number} --print",
+        )
+        return
+    _say(f"Receipt printed ({_esc(name)}).")
 
 
 def collect_order(queries: Queries, settings: Settings, draft: OrderDraft) -> OrderDraft:

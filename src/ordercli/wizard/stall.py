@@ -120,7 +120,10 @@ def _stall_loop(engine, draft, *, settings, dry_run: bool, yes: bool, fmt: str, 
             if sale.payments:
                 if any(p.payment.tendered is not None for p in sale.payments):
                     output.message(f"  [bold]Change to give back: {render.money(sale.change, placed.order.currency)}[/bold]")
-                prompts.after_paid_sale(engine, number, settings=settings)
+            try:
+                prompts.after_sale(engine, number, settings=settings, paid=bool(sale.payments))
+            except (KeyboardInterrupt, EOFError):  # at "Print a receipt?": the sale is saved; no receipt
+                pass
         try:
             again = confirm("Start the next order?", default=True)
         except (KeyboardInterrupt, EOFError):  # Ctrl-C / Ctrl-D here means "no": what was saved stays saved
