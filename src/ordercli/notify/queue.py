@@ -75,6 +75,7 @@ def queue_message(
     invoice: dict | None = None,
     attachments: list[dict] | None = None,
     dedupe: bool = True,
+    locale: str | None = None,
 ) -> Outbox | None:
     """Write one outbox row for ``order`` (inside the caller's transaction).
 
@@ -91,7 +92,7 @@ def queue_message(
         if key in seen:
             return None
         seen.add(key)
-    locale = message_locale(session, order, audience, settings)
+    locale = locale or message_locale(session, order, audience, settings)  # asked for (an invoice's --language), else the reader's
     payload = {
         "v": 1,
         "kind": kind,
