@@ -78,16 +78,18 @@ def main() -> int:
         md = "\n\n".join(
             [
                 "## i18n",
-                "Command: `python benchmarks/bench_i18n.py --runs %d`. Each command is a new process; the store is a small SQLite "
-                "file (the example catalog and 30 orders). `(fr)` runs with `ORDERCLI_LANG=fr_FR`, `(en)` with `ORDERCLI_LANG=en_US`." % args.runs,
+                f"Command: `python benchmarks/bench_i18n.py --runs {args.runs}`. Each command is a new process; the store is a small SQLite "
+                "file (the example catalog and 30 orders). `(fr)` runs with `ORDERCLI_LANG=fr_FR`, `(en)` with `ORDERCLI_LANG=en_US`.",
                 _bench.info_md(info),
                 _bench.md_table(headers, rows),
                 "\n".join(f"- {'PASS' if ok else 'FAIL'}: {text}" for text, ok in verdicts),
-                "Findings: `import ordercli.cli` and `--version` load no catalog (`i18n` is imported by the root callback "
-                "and reads gettext only on the first translation). The first money amount formatted by babel costs "
-                "40-190 ms (babel's locale data), so French euro amounts (`fr`, `fr_FR`, `fr_BE`, `fr_MC`) and French "
-                "short dates are written by a shortcut that `tests/unit/test_i18n.py` checks against babel; other "
-                "locales still go through babel. Loading the French catalog (gettext + the .mo) costs ~5-30 ms.",
+                (
+                    "Findings: `import ordercli.cli` and `--version` load no catalog (`i18n` is imported by the root callback "
+                    "and reads gettext only on the first translation). The first money amount formatted by babel costs "
+                    "40-190 ms (babel's locale data), so French euro amounts (`fr`, `fr_FR`, `fr_BE`, `fr_MC`) and French "
+                    "short dates are written by a shortcut that `tests/unit/test_i18n.py` checks against babel; other "
+                    "locales still go through babel. Loading the French catalog (gettext + the .mo) costs ~5-30 ms."
+                ),
             ]
         )
         print("\nUpdated", _bench.update_doc("i18n", md))

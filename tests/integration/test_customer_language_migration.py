@@ -19,10 +19,9 @@ def test_customers_from_before_languages_upgrade_and_keep_their_orders(store_url
         catalog.add_product(s, sku="MUG", name="Mug", price=1000, stock=5)
         number = orders.place_order(s, OrderDraft(customer=CustomerIn(name="Léa", email="lea@example.com"), items=[ItemIn(quantity=1, sku="MUG")])).order.number
         s.commit()
-    with engine.connect() as conn:
-        with conn.begin():
-            command.downgrade(_alembic_cfg(conn), "0003_stall_day")
-            assert "language" not in {c["name"] for c in sa.inspect(conn).get_columns("customer")}
+    with engine.connect() as conn, conn.begin():
+        command.downgrade(_alembic_cfg(conn), "0003_stall_day")
+        assert "language" not in {c["name"] for c in sa.inspect(conn).get_columns("customer")}
     assert revision(engine) == "0003_stall_day"
     db.dispose_all()
 

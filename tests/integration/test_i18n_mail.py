@@ -104,3 +104,21 @@ def test_only_languages_with_a_catalog_are_accepted():
     with pytest.raises(InputError) as e:
         customer_language.check_language("xx")
     assert e.value.code == "customer.language" and "fr" in e.value.facts["known"]
+
+
+def test_an_invoice_sent_in_the_language_asked_for(engine, smtp):
+    from ordercli.services import invoices
+
+    add_product(engine)
+    set_settings(engine, **{"store.name": "The Stall", "store.locale": "en_US"})
+    use_smtp(engine, smtp, **{"mail.inline_budget": "600"})
+    number = place(engine, name="Zoé", email="zoe@example.com", notify=False, deliver=False)
+    from ordercli import notify
+
+    with db.write_session(engine) as s:
+        invoices.make_invoice(s, number=number, send=True, language="fr")
+        s.commit()
+    notify.deliver_due(engine)
+    [msg] = to_customer(smtp, "zoe@example.com", number)
+    assert msg["Subject"] == f"Facture INV-1 de la commande {number} — The Stall"
+    assert "Veuillez trouver ci-joint la facture INV-1" in body(msg, "plain")

@@ -76,6 +76,7 @@ def queue_message(
     attachments: list[dict] | None = None,
     dedupe: bool = True,
     extra: dict | None = None,
+    locale: str | None = None,
 ) -> Outbox | None:
     """Write one outbox row for ``order`` (inside the caller's transaction).
 
@@ -92,7 +93,7 @@ def queue_message(
         if key in seen:
             return None
         seen.add(key)
-    locale = message_locale(session, order, audience, settings)
+    locale = locale or message_locale(session, order, audience, settings)  # asked for (an invoice's --language), else the reader's
     payload = {
         "v": 1,
         "kind": kind,

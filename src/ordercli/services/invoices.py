@@ -662,7 +662,9 @@ def make_invoice(session: Session, *, number: str, send: bool = False, language:
     messages = []
     if send:
         info, atts = mail_parts(inv, pdf)
-        row = queue.queue_message(session, order, kind="invoice", audience="customer", settings=settings, invoice=info, attachments=atts, dedupe=False)
+        row = queue.queue_message(
+            session, order, kind="invoice", audience="customer", settings=settings, invoice=info, attachments=atts, dedupe=False, locale=locale if language else None
+        )
         if row is not None:
             messages.append(row)
     return InvoiceResult(order=order, invoice=inv, pdf=pdf, new=new, messages=messages)
