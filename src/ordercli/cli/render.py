@@ -99,7 +99,7 @@ def render_order(d, *, stderr: bool = False) -> None:
                     p.kind,
                     ("-" if p.kind == "refund" else "") + money(p.amount, cur),
                     p.method or "",
-                    " ".join(
+                    " · ".join(
                         x
                         for x in [
                             f"tendered {money(p.tendered, cur)}, change {money(p.change or 0, cur)}" if p.tendered is not None else "",
