@@ -78,11 +78,11 @@ def build(url: str, n: int, n_orders: int, seed: int = 11) -> list[tuple[str, st
 
 def keystrokes(people, rng: random.Random, n_targets: int = 40) -> dict[str, list[str]]:
     """Prefixes typed for picking a customer, by kind."""
-    kinds: dict[str, list[str]] = {"first name (prefix)": [], "last name (contains)": [], "email": [], "phone": [], "full name": []}
+    kinds: dict[str, list[str]] = {"first name (prefix)": [], "last name (word prefix)": [], "email": [], "phone": [], "full name": []}
     for name, email, phone in rng.sample(people, n_targets):
         first, last = name.split(" ", 1)
         kinds["first name (prefix)"] += [first[:k] for k in range(1, len(first) + 1)]
-        kinds["last name (contains)"] += [last[:k] for k in range(2, len(last) + 1)]
+        kinds["last name (word prefix)"] += [last[:k] for k in range(2, len(last) + 1)]
         kinds["full name"] += [name[:k] for k in range(len(first) + 2, len(name) + 1)]
         if email:
             kinds["email"] += [email[:k] for k in range(1, min(len(email), 14) + 1)]
@@ -189,7 +189,7 @@ def main() -> int:
                 f"Command: `python benchmarks/bench_customer_search.py --customers {args.customers} --orders {args.orders}" + (" --pg URL`" if args.pg else "`"),
                 _bench.info_md(info),
                 "One `services.customers.complete` call per keystroke (a fresh read session, as the wizard's completer), "
-                "typing prefixes of first names (index range on `search_key`), last names (the contains fallback), "
+                "typing prefixes of first names, last names (a prefix of a later word, through `customer_term`), "
                 "full names, emails and national phone numbers of 40 random customers. Floor: a read session fetching one customer by id.",
                 _bench.md_table(headers, table_rows),
             ]
