@@ -3,8 +3,8 @@
     python benchmarks/bench_customer_search.py [--customers 100000] [--orders 50000] [--pg URL] [--no-doc]
 
 Builds a store with N customers (French, German and Spanish names with accents, emails, phones)
-and some orders, then replays typing: every prefix of first names, last names (found by the
-contains fallback), emails and phone numbers, one ``services.customers.complete`` call per
+and some orders, then replays typing: every prefix of first names, last names (a later word),
+emails and phone numbers, one ``services.customers.complete`` call per
 keystroke in a fresh read session, exactly as the wizard's completer does. The floor, measured in
 the same run: a read session that fetches one customer by id.
 """
