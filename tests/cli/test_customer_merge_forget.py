@@ -108,7 +108,7 @@ def test_forget_erases_personal_data_everywhere_and_keeps_the_books(shop, tmp_pa
     pdf_text = " ".join(page.extract_text() for page in reader.pages)
     assert "1003" in pdf_text
     outputs.append((["invoice"], inv.exit_code, inv.stdout + inv.stderr + pdf_text))
-    for args, code, text in outputs:
+    for args, _code, text in outputs:
         for secret in secrets:
             assert secret not in text, (args, secret)
     # the books stay: number, lines, total, stock
