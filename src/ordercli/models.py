@@ -111,6 +111,15 @@ class Customer(SQLModel, table=True):
     vat_number: Optional[str] = Field(default=None, max_length=50)  # a business customer (invoice mentions)
 
 
+class CustomerTerm(SQLModel, table=True):
+    """The words a customer is found by as a prefix (folded name words, email and its parts, phone digit forms): completion's index."""
+
+    __tablename__ = "customer_term"
+    __table_args__ = (sa.Index("ix_customer_term_term", "term", "customer_id"),)
+    customer_id: int = Field(foreign_key="customer.id", primary_key=True)
+    term: str = Field(primary_key=True, sa_type=sa.String().with_variant(sa.String(collation="C"), "postgresql"))
+
+
 class Order(SQLModel, table=True):
     __tablename__ = "orders"
     __table_args__ = (
@@ -348,3 +357,20 @@ def _customer_key(mapper, connection, target) -> None:
     from ordercli import search
 
     target.search_key = search.customer_key(target.name, target.email, target.phone)
+
+
+@sa.event.listens_for(Customer, "after_insert")
+@sa.event.listens_for(Customer, "after_update")
+def _customer_terms(mapper, connection, target) -> None:
+    write_customer_terms(connection, target.id, target.name, target.email, target.phone)
+
+
+def write_customer_terms(connection, customer_id: int, name, email, phone) -> None:
+    """Replace a customer's completion terms (:class:`CustomerTerm`)."""
+    from ordercli import search
+
+    t = CustomerTerm.__table__  # type: ignore[attr-defined]
+    connection.execute(sa.delete(t).where(t.c.customer_id == customer_id))
+    terms = search.customer_terms(name, email, phone)
+    if terms:
+        connection.execute(sa.insert(t), [{"customer_id": customer_id, "term": term} for term in sorted(terms)])

@@ -96,6 +96,25 @@ def customer_key(name: str | None, email: str | None, phone: str | None) -> str:
     return key_of(name, email, phones=(phone,))
 
 
+def customer_terms(name: str | None, email: str | None, phone: str | None) -> set[str]:
+    """What completion finds a customer by as a prefix: each word of the folded name (and its hyphen parts),
+    the whole name, the email and its local part's pieces, each phone form."""
+    out: set[str] = set()
+    n = fold(name)
+    if n:
+        out.add(n)
+        for w in n.split(" "):
+            out.add(w)
+            out.update(p for p in w.split("-") if p)
+    e = fold(email)
+    if e:
+        out.add(e)
+        local = e.split("@", 1)[0]
+        out.update(p for p in local.replace("_", ".").replace("-", ".").split(".") if p)
+    out.update(phone_forms(phone))
+    return {t[:200] for t in out if t}
+
+
 def product_key(sku: str | None, name: str | None) -> str:
     return key_of(sku, name)
 

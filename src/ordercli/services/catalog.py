@@ -167,10 +167,11 @@ def list_products(
     if not include_not_for_sale:
         q = q.where(Product.for_sale == sa.true())
     if search and search.strip():
-        text = search.strip().lower()
-        escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        pat = f"%{escaped}%"
-        q = q.where(sa.or_(sa.func.lower(Product.sku).like(pat, escape="\\"), sa.func.lower(Product.name).like(pat, escape="\\")))
+        # SKU or name, case and accents ignored (the stored search key, ordercli.search).
+        from ordercli import search as searching
+
+        for term in searching.query_terms(search):
+            q = q.where(Product.search_key.like(f"%{searching.like_escape(term)}%", escape="\\"))
     if low_stock is not None:
         low_stock = min(low_stock, MAX_STOCK)  # no stock is higher: every tracked product
         q = q.where(Product.stock.is_not(None), Product.stock <= low_stock)  # type: ignore[union-attr]

@@ -21,7 +21,7 @@ from sqlmodel import Session, select
 from ordercli import search
 from ordercli.db import fast
 from ordercli.errors import NotFoundError, RefusedError
-from ordercli.models import Customer, Order, Outbox, utcnow
+from ordercli.models import Customer, CustomerTerm, Order, Outbox, utcnow
 
 _T = Customer.__table__  # type: ignore[attr-defined]
 _COLS = (_T.c.id, _T.c.name, _T.c.email, _T.c.phone)
@@ -30,6 +30,7 @@ _BY_ID = sa.select(*_COLS).where(_T.c.id == sa.bindparam("v"))
 _BY_EMAIL = sa.select(*_COLS).where(_T.c.email == sa.bindparam("v")).order_by(_T.c.id).limit(1)
 _BY_PHONE = sa.select(*_COLS).where(_T.c.phone == sa.bindparam("v")).order_by(_T.c.id).limit(20)
 _INSERT = sa.insert(_T).returning(_T.c.id)
+_INSERT_TERMS = sa.insert(CustomerTerm.__table__)  # type: ignore[attr-defined]
 
 ANONYMOUS = "(forgotten customer)"
 
@@ -129,11 +130,15 @@ def identify(session: Session, *, name: str | None, email: str | None, phone: st
 
 def create_id(session: Session, *, name: str, email: str | None, phone: str | None) -> int:
     conn = fast(session)
-    return int(
+    cid = int(
         conn.execute(
             _INSERT, {"name": name, "email": email, "phone": phone, "created_at": utcnow(), "search_key": search.customer_key(name, email, phone)}
         ).scalar_one()
     )
+    terms = search.customer_terms(name, email, phone)
+    if terms:
+        conn.execute(_INSERT_TERMS, [{"customer_id": cid, "term": t} for t in sorted(terms)])
+    return cid
 
 
 def find_or_create_id(
@@ -206,16 +211,23 @@ def complete(session: Session, text: str | None, *, limit: int = 10) -> list[Can
     if not terms:
         return []
     key = _T.c.search_key
-    rest = [key.like(f"%{search.like_escape(t)}%", escape="\\") for t in terms[1:]]
-    lo, hi = search.prefix_range(terms[0])
     want = limit * 3
-    rows = list(session.execute(sa.select(*_COLS, key).where(key >= lo, key < hi, *rest).order_by(key).limit(want)).all())
-    if len(rows) < want:
-        seen = [r.id for r in rows]
-        cond = [key.like(f"%{search.like_escape(terms[0])}%", escape="\\"), *rest]
-        if seen:
-            cond.append(_T.c.id.not_in(seen))
-        rows += list(session.execute(sa.select(*_COLS, key).where(*cond).limit(want - len(rows))).all())
+    # The longest word drives an index range on customer_term; each other word must be a prefix of
+    # one of the same customer's terms (the primary key's index).
+    ordered = sorted(terms, key=len, reverse=True)
+    tt = CustomerTerm.__table__  # type: ignore[attr-defined]
+    lo, hi = search.prefix_range(ordered[0])
+    ids_q = sa.select(tt.c.customer_id).where(tt.c.term >= lo, tt.c.term < hi)
+    for other in ordered[1:]:
+        olo, ohi = search.prefix_range(other)
+        u = tt.alias("u")
+        ids_q = ids_q.where(sa.exists().where(u.c.customer_id == tt.c.customer_id, u.c.term >= olo, u.c.term < ohi))
+    ids = list(dict.fromkeys(session.execute(ids_q.limit(want * 2)).scalars().all()))[:want]
+    rows = list(session.execute(sa.select(*_COLS, key).where(_T.c.id.in_(ids))).all()) if ids else []
+    if not rows:
+        # Nothing starts with it: the text inside a word (a scan, the fallback).
+        cond = [key.like(f"%{search.like_escape(t)}%", escape="\\") for t in terms]
+        rows = list(session.execute(sa.select(*_COLS, key).where(*cond).limit(want)).all())
     if not rows:
         return []
     o = Order.__table__  # type: ignore[attr-defined]
@@ -411,6 +423,7 @@ def merge(session: Session, *, source: Customer, target: Customer, door: str = "
         add_event(session, o, "customer", f"Customer merged: {source.name} (customer {source.id}) → {target.name} (customer {target.id})", door, at=now)
     take = {attr: getattr(source, attr) for attr in ("email", "phone") if getattr(source, attr) and not getattr(target, attr)}
     session.flush()
+    session.execute(sa.delete(CustomerTerm).where(CustomerTerm.customer_id == source.id))  # type: ignore[arg-type]
     session.delete(source)
     session.flush()
     for attr, value in take.items():
