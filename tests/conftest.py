@@ -19,6 +19,27 @@ import pytest
 
 email_validator.TEST_ENVIRONMENT = True  # allow example/test domains, no DNS
 
+
+def _build_click_command_once() -> None:
+    """CliRunner.invoke rebuilds the whole Click tree from the Typer app on every call (every type
+    hint of every command parsed again: ~0.1 s with ~60 commands). A process runs one command, so
+    building the tree once per test process changes nothing the tests check and saves minutes."""
+    import typer.testing
+
+    build = typer.testing._get_command
+    built: dict[int, object] = {}
+
+    def once(app):
+        key = id(app)
+        if key not in built:
+            built[key] = (app, build(app))  # the app is kept so that its id is never reused
+        return built[key][1]
+
+    typer.testing._get_command = once
+
+
+_build_click_command_once()
+
 PG_URL = os.environ.get("ORDERCLI_TEST_PG_URL")
 
 
