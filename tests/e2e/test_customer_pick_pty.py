@@ -13,7 +13,7 @@ import sys
 import pexpect
 import pytest
 
-from tests.wizard_keys import ENTER, TAB
+from tests.wizard_keys import ENTER, NO, PAY_LATER, TAB
 
 pytestmark = pytest.mark.slow
 
@@ -59,9 +59,11 @@ def test_picking_elodie_from_the_completion_list_files_the_order_under_her(tmp_p
     child.send(ENTER)
     child.expect("Create this order")
     child.send(ENTER)
+    child.expect("Payment")
+    child.send(PAY_LATER)  # a phone order: paid later
     child.expect(r"1003\S* created")
     child.expect("Start the next order")
-    child.send("n")
+    child.send(NO)
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
