@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from ordercli import output
+from ordercli.i18n import _, ngettext
 from ordercli.money import format_money, percent_str, to_decimal_str
 from ordercli.statuses import words
 
@@ -27,20 +28,20 @@ def money(v: int, currency: str) -> str:
 
 def totals_rows(o, surcharges, currency: str) -> list[tuple[str, str]]:
     """Breakdown rows (label, amount) shared by the review screen and `order show`."""
-    rows = [("Subtotal", money(o.subtotal, currency))]
+    rows = [(_("Subtotal"), money(o.subtotal, currency))]
     if o.discount:
         pct = f" ({percent_str(o.discount_percent)}%)" if getattr(o, "discount_percent", None) is not None else ""
-        rows.append((f"Discount{pct}", "-" + money(o.discount, currency)))
+        rows.append((_("Discount") + pct, "-" + money(o.discount, currency)))
     for s in surcharges:
         label, pct, amount = (s.label, s.percent, s.amount) if hasattr(s, "label") else s
         rows.append((f"{label}" + (f" ({percent_str(pct)}%)" if pct is not None else ""), money(amount, currency)))
     if o.shipping:
-        rows.append(("Shipping", money(o.shipping, currency)))
+        rows.append((_("Shipping"), money(o.shipping, currency)))
     if o.tax:
-        rows.append(("Tax (included)" if o.prices_include_tax else "Tax", money(o.tax, currency)))
+        rows.append((_("Tax (included)") if o.prices_include_tax else _("Tax"), money(o.tax, currency)))
     if o.tip:
-        rows.append(("Tip", money(o.tip, currency)))
-    rows.append(("Total", money(o.total, currency)))
+        rows.append((_("Tip"), money(o.tip, currency)))
+    rows.append((_("Total"), money(o.total, currency)))
     return rows
 
 
@@ -136,20 +137,21 @@ def render_order(d, *, stderr: bool = False) -> None:
             con.print(f"  {local_time(ev.at)}  {e(ev.summary)}{by}")
 
 
-def render_priced(p, *, stderr: bool = True, title: str = "Review") -> None:
+def render_priced(p, *, stderr: bool = True, title: str | None = None) -> None:
     """The review screen / dry-run: lines, stock left, totals, statuses."""
+    title = _("Review") if title is None else title
     cur = p.currency
     t = p.totals
     output.table(
-        ["SKU", "Item", ("Qty", "right"), ("Unit price", "right"), ("Total", "right"), ("Stock left", "right")],
+        [_("SKU"), _("Item"), (_("Qty"), "right"), (_("Unit price"), "right"), (_("Total"), "right"), (_("Stock left"), "right")],
         [
             (
-                ln.sku or "(custom)",
+                ln.sku or _("(custom)"),
                 ln.name,
                 ln.quantity,
                 money(ln.unit_price, cur),
                 money(ln.total, cur),
-                ("—" if not ln.tracked else (str(ln.stock_after) if (ln.stock_after or 0) >= 0 else f"short by {-ln.stock_after}")),
+                ("—" if not ln.tracked else (str(ln.stock_after) if (ln.stock_after or 0) >= 0 else _("short by %(count)s") % {"count": -ln.stock_after})),
             )
             for ln in p.lines
         ],
@@ -168,7 +170,7 @@ def render_priced(p, *, stderr: bool = True, title: str = "Review") -> None:
         prices_include_tax = p.prices_include_tax
 
     output.table(["", ("", "right")], totals_rows(_T, p.surcharges, cur), stderr=stderr, show_header=False)
-    output.message(f"Statuses: {words('AWAITING_PAYMENT')} · {words('AWAITING_PROCESSING')}")
+    output.message(_("Statuses: %(payment)s · %(fulfillment)s") % {"payment": words("AWAITING_PAYMENT"), "fulfillment": words("AWAITING_PROCESSING")})
 
 
 def order_list(rows, *, limit: int, offset: int, totals=None) -> None:
@@ -237,15 +239,20 @@ def announce(placed) -> None:
     o = placed.order
     e = output.escape
     if not placed.created:
-        output.message(f"Order [bold]{e(o.number)}[/bold] already exists for reference {e(o.external_ref)!s} — nothing new was created.")
+        output.message(
+            _("Order %(number)s already exists for reference %(ref)s — nothing new was created.") % {"number": f"[bold]{e(o.number)}[/bold]", "ref": e(o.external_ref)}
+        )
         return
     from ordercli.statuses import words
 
     count = o.item_count
-    status = words(o.payment_status).lower() + (" (nothing to collect)" if o.payment_status == "PAID" and not o.total else "")
-    output.success(f"Order [bold]{e(o.number)}[/bold] created · {status} · {count} item{'s' if count != 1 else ''} · {money(o.total, o.currency)}")
+    status = words(o.payment_status).lower() + ((" " + _("(nothing to collect)")) if o.payment_status == "PAID" and not o.total else "")
+    output.success(
+        _("Order %(number)s created · %(status)s · %(items)s · %(total)s")
+        % {"number": f"[bold]{e(o.number)}[/bold]", "status": status, "items": ngettext("%(count)s item", "%(count)s items", count) % {"count": count}, "total": money(o.total, o.currency)}
+    )
     if o.balance_due:
-        output.message(f"  Take payment with: ordercli order pay {e(o.number)}")
+        output.message("  " + _("Take payment with: %(command)s") % {"command": f"ordercli order pay {e(o.number)}"})
 
 
 def preview_dict(priced) -> dict:
@@ -271,7 +278,7 @@ def preview_dict(priced) -> dict:
         ],
         "subtotal": to_decimal_str(t.subtotal, cur),
         "discount": to_decimal_str(t.discount, cur),
-        "surcharges": [{"label": label, "amount": to_decimal_str(a, cur)} for label, _, a in priced.surcharges],
+        "surcharges": [{"label": label, "amount": to_decimal_str(a, cur)} for label, _pct, a in priced.surcharges],
         "tip": to_decimal_str(t.tip, cur),
         "shipping": to_decimal_str(t.shipping, cur),
         "tax": to_decimal_str(t.tax, cur),
