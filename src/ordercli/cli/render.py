@@ -17,9 +17,8 @@ from ordercli.statuses import words
 
 
 def local_time(dt: datetime | None) -> str:
-    if dt is None:
-        return ""
-    return dt.astimezone().strftime("%Y-%m-%d %H:%M")
+    """A stored (UTC) moment in local time, in the screen's locale: ``2026-12-01 14:05``, ``01/12/2026 14:05`` in French."""
+    return output.local_datetime(dt)
 
 
 def money(v: int, currency: str) -> str:
