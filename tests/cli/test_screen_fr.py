@@ -27,3 +27,22 @@ def test_order_create_announces_in_french_and_order_list_shows_french_dates(sqli
     i18n.reset()
     r = c("order", "list")  # English: ISO dates, as before
     assert re.search(r"\b\d{4}-\d\d-\d\d \d\d:\d\d\b", r.stdout) and not re.search(r"\d\d/\d\d/\d{4}", r.stdout), r.stdout
+
+
+def test_a_walk_in_sale_shows_client_de_passage_in_french_but_stays_walk_in_in_the_store(sqlite_url):
+    import sqlite3
+
+    from ordercli import i18n
+
+    c = Cli(sqlite_url)
+    seed.products(f"sqlite:///{sqlite_url}", ("MUG-01", "Blue mug", "18.00", 5, 20))
+    i18n.reset()
+    r = c("order", "create", "--walk-in", "--item", "MUG-01", env=FR)
+    assert r.exit_code == 0, r.stderr
+    assert "Client : Client de passage" in r.output and "Walk-in" not in r.output, r.output
+    assert "Paiement : En attente de paiement" in r.output
+    assert "Client de passage" in c("order", "list", env=FR).stdout
+    i18n.reset()
+    assert "Walk-in" in c("order", "list").stdout  # English screen: the English word
+    with sqlite3.connect(sqlite_url) as conn:
+        assert conn.execute("SELECT customer_name, walk_in FROM orders").fetchall() == [("Walk-in", 1)]

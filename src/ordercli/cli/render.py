@@ -21,6 +21,11 @@ def local_time(dt: datetime | None) -> str:
     return output.local_datetime(dt)
 
 
+def customer_shown(o) -> str:
+    """The customer's name on screen: a walk-in sale's stored name ("Walk-in", data) in the screen's language."""
+    return _("Walk-in") if getattr(o, "walk_in", False) else (o.customer_name or "")
+
+
 def money(v: int, currency: str) -> str:
     return format_money(v, currency)
 
@@ -56,17 +61,17 @@ def render_order(d, *, stderr: bool = False) -> None:
     cur = o.currency
     con = output._console(stderr)
     e = output.escape
-    con.print(f"[bold]Order {e(o.number)}[/bold]  ·  {local_time(o.created_at)}")
+    con.print("[bold]" + _("Order %(number)s") % {"number": e(o.number)} + f"[/bold]  ·  {local_time(o.created_at)}")
     if getattr(o, "external_ref", None):
-        con.print(f"Reference: {e(o.external_ref)}")
-    con.print("Payment: ", output.status_text(o.payment_status), "   Fulfillment: ", output.status_text(o.fulfillment_status), sep="")
+        con.print(_("Reference: %(ref)s") % {"ref": e(o.external_ref)})
+    con.print(_("Payment: "), output.status_text(o.payment_status), "   " + _("Fulfillment: "), output.status_text(o.fulfillment_status), sep="")
     contact = " · ".join(x for x in [o.customer_email, o.customer_phone] if x)
-    con.print(f"Customer: {e(o.customer_name)}" + (f" ({e(contact)})" if contact else ""))
+    con.print(_("Customer: %(name)s") % {"name": e(customer_shown(o))} + (f" ({e(contact)})" if contact else ""))
     if o.payment_method:
-        con.print(f"Payment method: {e(o.payment_method)}")
+        con.print(_("Payment method: %(method)s") % {"method": e(o.payment_method)})
     output.table(
-        ["SKU", "Item", ("Qty", "right"), ("Unit price", "right"), ("Total", "right")],
-        [(ln.sku or "(custom)", ln.name, ln.quantity, money(ln.unit_price, cur), money(ln.total, cur)) for ln in d.lines],
+        [_("SKU"), _("Item"), (_("Qty"), "right"), (_("Unit price"), "right"), (_("Total"), "right")],
+        [(ln.sku or _("(custom)"), ln.name, ln.quantity, money(ln.unit_price, cur), money(ln.total, cur)) for ln in d.lines],
         stderr=stderr,
     )
     output.table(["", ("", "right")], totals_rows(o, d.surcharges, cur), stderr=stderr, show_header=False)
@@ -196,7 +201,7 @@ def order_list(rows, *, limit: int, offset: int, totals=None) -> None:
     output.table(
         ["Number", "Date", "Customer", ("Items", "right"), ("Total", "right"), ("Balance due", "right"), "Payment", "Fulfillment"],
         [
-            (o.number, local_time(o.created_at), o.customer_name, o.item_count, money(o.total, o.currency), money(o.balance_due, o.currency) if o.balance_due else "", output.status_text(o.payment_status), output.status_text(o.fulfillment_status))
+            (o.number, local_time(o.created_at), customer_shown(o), o.item_count, money(o.total, o.currency), money(o.balance_due, o.currency) if o.balance_due else "", output.status_text(o.payment_status), output.status_text(o.fulfillment_status))
             for o in rows
         ],
         caption=caption,
