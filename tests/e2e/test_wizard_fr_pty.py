@@ -125,3 +125,17 @@ def test_customer_sale_answered_o_and_non(store):
     assert rows(store, "SELECT COUNT(*) FROM payment") == [(0,)]
     # "non" to the confirmation email: nothing queued for the customer
     assert rows(store, "SELECT COUNT(*) FROM outbox WHERE recipient = 'ana@example.com'") == [(0,)]
+
+
+def test_ctrl_c_says_nothing_saved_in_french(store):
+    from tests.wizard_keys import CTRL_C
+
+    child = spawn(store, "order", "create")
+    child.expect(r"Customer|Client")
+    child.expect(r"\)\s?:")
+    child.send(ENTER)
+    child.expect(r"Article \(tapez une référence")
+    child.send(CTRL_C)
+    child.expect("Annulé, rien n’a été enregistré.")
+    end(child, 130)
+    assert rows(store, "SELECT COUNT(*) FROM orders") == [(0,)]
