@@ -56,10 +56,19 @@ def _isolated_env(monkeypatch, tmp_path):
     monkeypatch.delenv("ORDERCLI_DEBUG", raising=False)
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("TZ", "UTC")
+    # English on screen unless a test asks for another language (ORDERCLI_LANG=fr_FR…): the
+    # machine's own LANG/LC_ALL must not turn the English tests (and their pty children) French.
+    for name in ("ORDERCLI_LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    from ordercli import i18n
+
+    i18n.reset()
     yield
     from ordercli import db
 
     db.dispose_all()
+    i18n.reset()
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import pexpect
 import pytest
 
 from tests.e2e.test_wizard_pty import rows, run, spawn
-from tests.wizard_keys import DOWN, ENTER
+from tests.wizard_keys import DOWN, ENTER, PAY_LATER
 
 pytestmark = pytest.mark.slow
 
@@ -44,9 +44,11 @@ def _finish(child) -> None:
     child.send(ENTER)
     child.expect("Create this order")
     child.send(ENTER)
+    child.expect(r"Payment \(")  # the Payment step (issue 9): pay later
+    child.send(PAY_LATER)
     child.expect(r"1001\S* created")
     child.expect("Start the next order")
-    child.send("n")
+    child.send("n" + ENTER)  # yes/no questions wait for Enter
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0

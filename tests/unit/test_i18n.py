@@ -47,7 +47,9 @@ def test_every_message_is_translated_with_the_same_placeholders(po):
     for m in cat:
         if not m.id:
             continue
-        pairs = zip(m.id, m.string) if isinstance(m.id, tuple) else [(m.id, m.string)]
+        # every plural form (French has three in Babel's CLDR rules: one, many, other) against
+        # the English singular (form 0) or plural (the others)
+        pairs = [(m.id[0] if i == 0 else m.id[1], s) for i, s in enumerate(m.string)] if isinstance(m.id, tuple) else [(m.id, m.string)]
         for source, translated in pairs:
             if not translated:
                 problems.append(f"untranslated: {source!r}")

@@ -11,14 +11,19 @@ from __future__ import annotations
 from datetime import datetime
 
 from ordercli import output
+from ordercli.i18n import _, ngettext
 from ordercli.money import format_money, percent_str, to_decimal_str
 from ordercli.statuses import words
 
 
 def local_time(dt: datetime | None) -> str:
-    if dt is None:
-        return ""
-    return dt.astimezone().strftime("%Y-%m-%d %H:%M")
+    """A stored (UTC) moment in local time, in the screen's locale: ``2026-12-01 14:05``, ``01/12/2026 14:05`` in French."""
+    return output.local_datetime(dt)
+
+
+def customer_shown(o) -> str:
+    """The customer's name on screen: a walk-in sale's stored name ("Walk-in", data) in the screen's language."""
+    return _("Walk-in") if getattr(o, "walk_in", False) else (o.customer_name or "")
 
 
 def money(v: int, currency: str) -> str:
@@ -27,20 +32,20 @@ def money(v: int, currency: str) -> str:
 
 def totals_rows(o, surcharges, currency: str) -> list[tuple[str, str]]:
     """Breakdown rows (label, amount) shared by the review screen and `order show`."""
-    rows = [("Subtotal", money(o.subtotal, currency))]
+    rows = [(_("Subtotal"), money(o.subtotal, currency))]
     if o.discount:
         pct = f" ({percent_str(o.discount_percent)}%)" if getattr(o, "discount_percent", None) is not None else ""
-        rows.append((f"Discount{pct}", "-" + money(o.discount, currency)))
+        rows.append((_("Discount") + pct, "-" + money(o.discount, currency)))
     for s in surcharges:
         label, pct, amount = (s.label, s.percent, s.amount) if hasattr(s, "label") else s
         rows.append((f"{label}" + (f" ({percent_str(pct)}%)" if pct is not None else ""), money(amount, currency)))
     if o.shipping:
-        rows.append(("Shipping", money(o.shipping, currency)))
+        rows.append((_("Shipping"), money(o.shipping, currency)))
     if o.tax:
-        rows.append(("Tax (included)" if o.prices_include_tax else "Tax", money(o.tax, currency)))
+        rows.append((_("Tax (included)") if o.prices_include_tax else _("Tax"), money(o.tax, currency)))
     if o.tip:
-        rows.append(("Tip", money(o.tip, currency)))
-    rows.append(("Total", money(o.total, currency)))
+        rows.append((_("Tip"), money(o.tip, currency)))
+    rows.append((_("Total"), money(o.total, currency)))
     return rows
 
 
@@ -56,17 +61,17 @@ def render_order(d, *, stderr: bool = False) -> None:
     cur = o.currency
     con = output._console(stderr)
     e = output.escape
-    con.print(f"[bold]Order {e(o.number)}[/bold]  ·  {local_time(o.created_at)}")
+    con.print("[bold]" + _("Order %(number)s") % {"number": e(o.number)} + f"[/bold]  ·  {local_time(o.created_at)}")
     if getattr(o, "external_ref", None):
-        con.print(f"Reference: {e(o.external_ref)}")
-    con.print("Payment: ", output.status_text(o.payment_status), "   Fulfillment: ", output.status_text(o.fulfillment_status), sep="")
+        con.print(_("Reference: %(ref)s") % {"ref": e(o.external_ref)})
+    con.print(_("Payment: "), output.status_text(o.payment_status), "   " + _("Fulfillment: "), output.status_text(o.fulfillment_status), sep="")
     contact = " · ".join(x for x in [o.customer_email, o.customer_phone] if x)
-    con.print(f"Customer: {e(o.customer_name)}" + (f" ({e(contact)})" if contact else ""))
+    con.print(_("Customer: %(name)s") % {"name": e(customer_shown(o))} + (f" ({e(contact)})" if contact else ""))
     if o.payment_method:
-        con.print(f"Payment method: {e(o.payment_method)}")
+        con.print(_("Payment method: %(method)s") % {"method": e(o.payment_method)})
     output.table(
-        ["SKU", "Item", ("Qty", "right"), ("Unit price", "right"), ("Total", "right")],
-        [(ln.sku or "(custom)", ln.name, ln.quantity, money(ln.unit_price, cur), money(ln.total, cur)) for ln in d.lines],
+        [_("SKU"), _("Item"), (_("Qty"), "right"), (_("Unit price"), "right"), (_("Total"), "right")],
+        [(ln.sku or _("(custom)"), ln.name, ln.quantity, money(ln.unit_price, cur), money(ln.total, cur)) for ln in d.lines],
         stderr=stderr,
     )
     output.table(["", ("", "right")], totals_rows(o, d.surcharges, cur), stderr=stderr, show_header=False)
@@ -136,20 +141,21 @@ def render_order(d, *, stderr: bool = False) -> None:
             con.print(f"  {local_time(ev.at)}  {e(ev.summary)}{by}")
 
 
-def render_priced(p, *, stderr: bool = True, title: str = "Review") -> None:
+def render_priced(p, *, stderr: bool = True, title: str | None = None) -> None:
     """The review screen / dry-run: lines, stock left, totals, statuses."""
+    title = _("Review") if title is None else title
     cur = p.currency
     t = p.totals
     output.table(
-        ["SKU", "Item", ("Qty", "right"), ("Unit price", "right"), ("Total", "right"), ("Stock left", "right")],
+        [_("SKU"), _("Item"), (_("Qty"), "right"), (_("Unit price"), "right"), (_("Total"), "right"), (_("Stock left"), "right")],
         [
             (
-                ln.sku or "(custom)",
+                ln.sku or _("(custom)"),
                 ln.name,
                 ln.quantity,
                 money(ln.unit_price, cur),
                 money(ln.total, cur),
-                ("—" if not ln.tracked else (str(ln.stock_after) if (ln.stock_after or 0) >= 0 else f"short by {-ln.stock_after}")),
+                ("—" if not ln.tracked else (str(ln.stock_after) if (ln.stock_after or 0) >= 0 else _("short by %(count)s") % {"count": -ln.stock_after})),
             )
             for ln in p.lines
         ],
@@ -168,7 +174,7 @@ def render_priced(p, *, stderr: bool = True, title: str = "Review") -> None:
         prices_include_tax = p.prices_include_tax
 
     output.table(["", ("", "right")], totals_rows(_T, p.surcharges, cur), stderr=stderr, show_header=False)
-    output.message(f"Statuses: {words('AWAITING_PAYMENT')} · {words('AWAITING_PROCESSING')}")
+    output.message(_("Statuses: %(payment)s · %(fulfillment)s") % {"payment": words("AWAITING_PAYMENT"), "fulfillment": words("AWAITING_PROCESSING")})
 
 
 def order_list(rows, *, limit: int, offset: int, totals=None) -> None:
@@ -195,7 +201,7 @@ def order_list(rows, *, limit: int, offset: int, totals=None) -> None:
     output.table(
         ["Number", "Date", "Customer", ("Items", "right"), ("Total", "right"), ("Balance due", "right"), "Payment", "Fulfillment"],
         [
-            (o.number, local_time(o.created_at), o.customer_name, o.item_count, money(o.total, o.currency), money(o.balance_due, o.currency) if o.balance_due else "", output.status_text(o.payment_status), output.status_text(o.fulfillment_status))
+            (o.number, local_time(o.created_at), customer_shown(o), o.item_count, money(o.total, o.currency), money(o.balance_due, o.currency) if o.balance_due else "", output.status_text(o.payment_status), output.status_text(o.fulfillment_status))
             for o in rows
         ],
         caption=caption,
@@ -237,15 +243,20 @@ def announce(placed) -> None:
     o = placed.order
     e = output.escape
     if not placed.created:
-        output.message(f"Order [bold]{e(o.number)}[/bold] already exists for reference {e(o.external_ref)!s} — nothing new was created.")
+        output.message(
+            _("Order %(number)s already exists for reference %(ref)s — nothing new was created.") % {"number": f"[bold]{e(o.number)}[/bold]", "ref": e(o.external_ref)}
+        )
         return
     from ordercli.statuses import words
 
     count = o.item_count
-    status = words(o.payment_status).lower() + (" (nothing to collect)" if o.payment_status == "PAID" and not o.total else "")
-    output.success(f"Order [bold]{e(o.number)}[/bold] created · {status} · {count} item{'s' if count != 1 else ''} · {money(o.total, o.currency)}")
+    status = words(o.payment_status).lower() + ((" " + _("(nothing to collect)")) if o.payment_status == "PAID" and not o.total else "")
+    output.success(
+        _("Order %(number)s created · %(status)s · %(items)s · %(total)s")
+        % {"number": f"[bold]{e(o.number)}[/bold]", "status": status, "items": ngettext("%(count)s item", "%(count)s items", count) % {"count": count}, "total": money(o.total, o.currency)}
+    )
     if o.balance_due:
-        output.message(f"  Take payment with: ordercli order pay {e(o.number)}")
+        output.message("  " + _("Take payment with: %(command)s") % {"command": f"ordercli order pay {e(o.number)}"})
 
 
 def preview_dict(priced) -> dict:
@@ -271,7 +282,7 @@ def preview_dict(priced) -> dict:
         ],
         "subtotal": to_decimal_str(t.subtotal, cur),
         "discount": to_decimal_str(t.discount, cur),
-        "surcharges": [{"label": label, "amount": to_decimal_str(a, cur)} for label, _, a in priced.surcharges],
+        "surcharges": [{"label": label, "amount": to_decimal_str(a, cur)} for label, _pct, a in priced.surcharges],
         "tip": to_decimal_str(t.tip, cur),
         "shipping": to_decimal_str(t.shipping, cur),
         "tax": to_decimal_str(t.tax, cur),

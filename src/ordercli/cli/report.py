@@ -6,7 +6,7 @@ from typing import Optional
 
 import typer
 
-from ordercli.cli._state import Format
+from ordercli.cli._state import DIALECT_HELP, Dialect, Format
 
 app = typer.Typer(
     help="Reports: the day's close and sales over a period.\n\nExample: ordercli report day",
@@ -59,12 +59,13 @@ def _day_dict(rep) -> dict:
 
 def _day_csv_rows(rep) -> list[tuple]:
     """One row per figure: (section, key, value, currency)."""
+    from ordercli.files.spreadsheet import Number
     from ordercli.money import percent_str, to_decimal_str
 
     cur = rep.currency
 
     def d(v):
-        return to_decimal_str(v, cur)
+        return Number(to_decimal_str(v, cur))  # excel-fr writes it with a decimal comma
 
     rows: list[tuple] = [("day", "date", rep.date.isoformat(), ""), ("day", "orders", rep.orders, "")]
     for k in ("gross_sales", "discounts", "refunds", "net_sales", "tips", "average_order", "balance_due", "cash_expected"):
@@ -75,7 +76,7 @@ def _day_csv_rows(rep) -> list[tuple]:
         rows.append(("by_method_count", m.method, m.count, ""))
     for r in rep.by_rate:
         for k in ("net", "tax", "gross"):
-            rows.append((f"by_rate_{k}", percent_str(r.rate), d(getattr(r, k)), cur))
+            rows.append((f"by_rate_{k}", Number(percent_str(r.rate)), d(getattr(r, k)), cur))
     for i in rep.items:
         rows.append(("item_quantity", i.sku or i.name, i.quantity, ""))
         rows.append(("item_revenue", i.sku or i.name, d(i.revenue), cur))
@@ -84,6 +85,17 @@ def _day_csv_rows(rep) -> list[tuple]:
     for s in rep.sessions:
         rows.append(("till_expected_cash", f"{s.session.till}#{s.session.id}", d(s.expected_cash), cur))
     return rows
+
+
+def _csv_for_dialect(fmt, dialect):
+    """``--dialect excel|excel-fr`` is a CSV: it implies ``--format csv``; with ``--format json`` it is refused."""
+    if dialect == Dialect.csv or fmt == Format.csv:
+        return fmt
+    if fmt == Format.json:
+        from ordercli.errors import InputError
+
+        raise InputError(f"--dialect {dialect.value} is for CSV, not JSON.", "Use --format csv with --dialect, or drop --dialect.")
+    return Format.csv
 
 
 def _bars(title: str, rows: list[tuple[str, int, str]], *, width: int = 30):
@@ -204,12 +216,14 @@ def day(
     date: str = typer.Option("today", "--date", metavar="YYYY-MM-DD|today|yesterday", help="The day (store time zone)."),
     till: Optional[str] = typer.Option(None, "--till", help="Only this till's payments and sessions."),
     fmt: Format = typer.Option(Format.table, "--format", help="table, json or csv."),
+    dialect: Dialect = typer.Option(Dialect.csv, "--dialect", help="With --format csv: " + DIALECT_HELP),
 ) -> None:
     from ordercli import db as dbmod
     from ordercli import output, store_time, tills
     import ordercli.cli._state as _state
     from ordercli.services import common, reports
 
+    fmt = _csv_for_dialect(fmt, dialect)
     name = tills.check_name(till) if till is not None else None
     from ordercli import payment_methods
 
@@ -223,7 +237,7 @@ def day(
         output.print_json(_day_dict(rep))
         return
     if fmt == Format.csv:
-        output.print_csv(["section", "key", "value", "currency"], _day_csv_rows(rep))
+        output.print_csv(["section", "key", "value", "currency"], _day_csv_rows(rep), dialect=dialect.value)
         return
     _render_day(rep, methods)
 
@@ -250,11 +264,15 @@ def sales(
     by: str = typer.Option("day", "--by", metavar="day|product|method|till|hour", help="How to group."),
     till: Optional[str] = typer.Option(None, "--till", help="Only this till's payments (and orders paid on it)."),
     fmt: Format = typer.Option(Format.table, "--format", help="table, json or csv."),
+    dialect: Dialect = typer.Option(Dialect.csv, "--dialect", help="With --format csv: " + DIALECT_HELP),
 ) -> None:
     from ordercli import db as dbmod
     from ordercli import output, store_time, tills
     import ordercli.cli._state as _state
     from ordercli.errors import InputError
+    from ordercli.files.spreadsheet import Number
+
+    fmt = _csv_for_dialect(fmt, dialect)
     from ordercli.money import format_money, to_decimal_str
     from ordercli.services import common, reports
 
@@ -282,7 +300,8 @@ def sales(
     if fmt == Format.csv:
         output.print_csv(
             [rep.by, "name", "count", "amount", "currency"],
-            [(r.key, r.name or "", r.count, to_decimal_str(r.amount, cur), cur) for r in rep.rows],
+            [(r.key, r.name or "", r.count, Number(to_decimal_str(r.amount, cur)), cur) for r in rep.rows],
+            dialect=dialect.value,
         )
         return
     if not rep.rows:

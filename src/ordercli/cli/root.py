@@ -51,7 +51,9 @@ class _Group(TyperGroup):
         except (KeyboardInterrupt, EOFError):  # Ctrl-C, or Ctrl-D at a prompt
             from ordercli import output
 
-            output.message("Cancelled, nothing saved.")
+            from ordercli.i18n import _
+
+            output.message(_("Cancelled, nothing saved."))
             raise typer.Exit(EXIT_CANCELLED) from None
         except BrokenPipeError:
             # The reader went away in the middle of a stream (`ordercli order export | head -1`):

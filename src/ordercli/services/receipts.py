@@ -30,6 +30,7 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from ordercli.errors import NoCustomerEmailError, RefusedError
+from ordercli.i18n import gettext_for
 from ordercli.models import Order, OrderLine, OrderSurcharge, Payment
 from ordercli.money import format_money, percent_str
 from ordercli.services import common
@@ -106,6 +107,7 @@ def receipt_doc(session: Session, *, order: Order, settings: Settings) -> Receip
             net = ln.total - ln.discount
             base, tax = by_rate.get(ln.tax_rate, [0, 0])
             by_rate[ln.tax_rate] = [base + (net - ln.tax if order.prices_include_tax else net), tax + ln.tax]
+    tr = gettext_for(settings.locale)
     methods = payment_methods.of(settings)
     pay_lines = []
     for p in payments:
@@ -114,7 +116,7 @@ def receipt_doc(session: Session, *, order: Order, settings: Settings) -> Receip
         pay_lines.append(
             PaymentLine(
                 kind=p.kind,
-                label=label or ("Payment" if p.kind == "payment" else "Refund"),
+                label=label or (tr.gettext("Payment") if p.kind == "payment" else tr.gettext("Refund")),
                 amount=p.amount,
                 tendered=getattr(p, "tendered", None),
                 change=getattr(p, "change", None),
@@ -168,61 +170,66 @@ def money_text(doc: ReceiptDoc, minor: int) -> str:
     return format_money(minor, doc.currency, doc.locale).replace("\u202f", " ").replace("\xa0", " ")
 
 
-def local_time(dt: datetime) -> str:
-    return dt.astimezone().strftime("%Y-%m-%d %H:%M")
+def local_time(dt: datetime, locale: str | None = None) -> str:
+    """The sale's moment in local time, in the receipt's language (``01/12/2026 14:05`` in French)."""
+    from ordercli.output import local_datetime
+
+    return local_datetime(dt, locale or "en_US")
 
 
 def rows(doc: ReceiptDoc) -> list[Row]:
+    """The receipt's rows in its language (``doc.locale``: the store's ``store.locale``)."""
+    _ = gettext_for(doc.locale).gettext
     m = lambda v: money_text(doc, v)
     out: list[Row] = [Row("center", doc.store_name, strong=True, big=True)]
     out += [Row("center", line) for line in doc.store_address]
     if doc.store_phone:
         out.append(Row("center", doc.store_phone))
     if doc.vat_number:
-        out.append(Row("center", f"VAT {doc.vat_number}"))
+        out.append(Row("center", _("VAT %(number)s") % {"number": doc.vat_number}))
     out.append(Row("rule"))
-    out.append(Row("pair", f"Order {doc.number}", local_time(doc.created_at)))
+    out.append(Row("pair", _("Order %(number)s") % {"number": doc.number}, local_time(doc.created_at, doc.locale)))
     if doc.customer:
-        out.append(Row("text", f"Customer: {doc.customer}"))
+        out.append(Row("text", _("Customer: %(name)s") % {"name": doc.customer}))
     if doc.cancelled:
-        out.append(Row("center", "CANCELLED", strong=True))
+        out.append(Row("center", _("CANCELLED"), strong=True))
     out.append(Row("rule"))
     for ln in doc.lines:
         out.append(Row("pair", f"{ln['quantity']} x {ln['name']}", m(ln["total"])))
         if ln["quantity"] != 1:
-            out.append(Row("text", f"    {m(ln['unit_price'])} each"))
+            out.append(Row("text", "    " + _("%(price)s each") % {"price": m(ln["unit_price"])}))
     out.append(Row("rule"))
-    out.append(Row("pair", "Subtotal", m(doc.subtotal)))
+    out.append(Row("pair", _("Subtotal"), m(doc.subtotal)))
     if doc.discount:
         pct = f" ({percent_str(doc.discount_percent)}%)" if doc.discount_percent is not None else ""
-        out.append(Row("pair", f"Discount{pct}", "-" + m(doc.discount)))
+        out.append(Row("pair", _("Discount") + pct, "-" + m(doc.discount)))
     for label, amount in doc.surcharges:
-        out.append(Row("pair", label or "Surcharge", m(amount)))
+        out.append(Row("pair", label or _("Surcharge"), m(amount)))
     if doc.shipping:
-        out.append(Row("pair", "Shipping", m(doc.shipping)))
+        out.append(Row("pair", _("Shipping"), m(doc.shipping)))
     if doc.tip:
-        out.append(Row("pair", "Tip", m(doc.tip)))
+        out.append(Row("pair", _("Tip"), m(doc.tip)))
     if not doc.prices_include_tax:  # tax added: part of the sum above the total
         for rate, net, tax in doc.tax_by_rate:
-            out.append(Row("pair", f"Tax {percent_str(rate)}% on {m(net)}", m(tax)))
-    out.append(Row("pair", "TOTAL", m(doc.total), strong=True, big=True))
+            out.append(Row("pair", _("Tax %(rate)s%% on %(net)s") % {"rate": percent_str(rate), "net": m(net)}, m(tax)))
+    out.append(Row("pair", _("TOTAL"), m(doc.total), strong=True, big=True))
     if doc.prices_include_tax:  # tax included: what the total holds, rate by rate
         for rate, net, tax in doc.tax_by_rate:
-            out.append(Row("pair", f"  incl. tax {percent_str(rate)}% on {m(net)}", m(tax)))
+            out.append(Row("pair", "  " + _("incl. tax %(rate)s%% on %(net)s") % {"rate": percent_str(rate), "net": m(net)}, m(tax)))
     if doc.payments:
         out.append(Row("rule"))
         for p in doc.payments:
             if p.kind == "refund":
-                out.append(Row("pair", f"Refund ({p.label})", "-" + m(p.amount)))
+                out.append(Row("pair", _("Refund (%(method)s)") % {"method": p.label}, "-" + m(p.amount)))
                 continue
             out.append(Row("pair", p.label, m(p.amount)))
             if p.tendered is not None:
-                out.append(Row("pair", "  Cash tendered", m(p.tendered)))
-                out.append(Row("pair", "  Change", m(p.change or 0)))
+                out.append(Row("pair", "  " + _("Cash tendered"), m(p.tendered)))
+                out.append(Row("pair", "  " + _("Change"), m(p.change or 0)))
     if doc.balance_due > 0:
-        out.append(Row("pair", "BALANCE DUE", m(doc.balance_due), strong=True))
+        out.append(Row("pair", _("BALANCE DUE"), m(doc.balance_due), strong=True))
     elif doc.credit > 0:
-        out.append(Row("pair", "Owed to you", m(doc.credit), strong=True))
+        out.append(Row("pair", _("Owed to you"), m(doc.credit), strong=True))
     if doc.footer:
         out.append(Row("rule"))
         out += [Row("center", line) for line in doc.footer]
@@ -339,7 +346,7 @@ def _draw_pdf(doc: ReceiptDoc, settings: Settings, *, paper: int, height: float)
 
     pdf = FPDF(orientation="P", unit="mm", format=(float(paper), height))
     pdf.set_creator("ordercli")
-    pdf.set_title(f"Receipt {doc.number}")
+    pdf.set_title(gettext_for(doc.locale).gettext("Receipt %(number)s") % {"number": doc.number})
     margin = (paper - PRINTABLE_MM[paper]) / 2
     pdf.set_margins(margin, 4, margin)
     pdf.set_auto_page_break(False)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from ordercli.cli._state import can_prompt
 from ordercli.errors import InputError
+from ordercli.i18n import N_, _
 
 
 class _Back:
@@ -25,7 +26,17 @@ class _Back:
 
 
 BACK = _Back()
-BACK_LABEL = "Back"
+BACK_LABEL = N_("Back")  # translated where shown: _(BACK_LABEL)
+
+
+def prompt_money(minor: int, currency: str, locale: str | None = None) -> str:
+    """Money in a prompt or a menu: the screen's format with plain spaces (``1 250,00 €``).
+
+    prompt_toolkit underlines no-break spaces, which babel puts in French amounts.
+    """
+    from ordercli.money import format_money
+
+    return format_money(minor, currency, locale).replace("\u202f", " ").replace("\xa0", " ")
 
 
 def guarded(question, *, back: bool = False):
@@ -79,8 +90,53 @@ def confirm(message: str, default: bool = True, *, back: bool = False):
     """
     import questionary
 
+    from ordercli.i18n import is_english
+
+    if not is_english():  # "o"/"oui"/"n"/"non" (and y/n): a typed answer, Enter confirms it
+        return _confirm_typed(message, default, back=back)
     answer = ask(questionary.confirm(message, default=default, auto_enter=False), back=back)
     return answer if answer is BACK else bool(answer)
+
+
+#: answers understood in every language (the translated words of the screen are added)
+_YES = {"y", "yes"}
+_NO = {"n", "no"}
+
+
+def _yes_no_words() -> tuple[set[str], set[str]]:
+    # Translators: the short and long "yes" typed at a yes/no prompt, separated by a slash
+    yes = {w.strip().lower() for w in _("y/yes").split("/") if w.strip()}
+    # Translators: the short and long "no" typed at a yes/no prompt, separated by a slash
+    no = {w.strip().lower() for w in _("n/no").split("/") if w.strip()}
+    return _YES | yes, _NO | no
+
+
+def parse_yes_no(answer: str, default: bool) -> bool | None:
+    """``o``/``oui``/``y``/``yes`` -> True, ``n``/``non``/``no`` -> False, empty -> ``default``, else None."""
+    a = (answer or "").strip().lower()
+    if not a:
+        return default
+    yes, no = _yes_no_words()
+    if a in yes:
+        return True
+    if a in no:
+        return False
+    return None
+
+
+def _confirm_typed(message: str, default: bool, *, back: bool):
+    import questionary
+
+    # Translators: the hint after a yes/no question, the default in capitals
+    hint = _("(Y/n)") if default else _("(y/N)")
+
+    def check(t: str):
+        return True if parse_yes_no(t, default) is not None else _("Answer y (yes) or n (no).")
+
+    answer = ask(questionary.text(f"{message} {hint}", validate=check), back=back)
+    if answer is BACK:
+        return BACK
+    return bool(parse_yes_no(answer, default))
 
 
 def confirm_change(question: str, *, yes: bool, what: str, flag_hint: str) -> bool:
@@ -88,7 +144,7 @@ def confirm_change(question: str, *, yes: bool, what: str, flag_hint: str) -> bo
     if yes:
         return True
     if not can_prompt():
-        raise InputError(f"{what} needs confirmation.", f"Add --yes to {flag_hint} without a terminal.")
+        raise InputError(_("%(what)s needs confirmation.") % {"what": what}, _("Add --yes to %(action)s without a terminal.") % {"action": flag_hint})
     return confirm(question, default=False)
 
 

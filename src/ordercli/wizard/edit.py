@@ -11,16 +11,29 @@ from __future__ import annotations
 
 import copy
 
+from ordercli.i18n import N_, _
 from ordercli.wizard import order as prompts
 from ordercli.wizard.confirm import confirm
 from ordercli.wizard.confirm import menu as _menu
 
-CUSTOMER = "Customer (name, email, phone)"
-ITEMS = "Items (quantities, prices, remove, add)"
-EXTRAS = "Discount, tip, surcharges, shipping, billing, payment method, notes"
-REVIEW = "Done — review the changes"
-QUIT = "Quit without saving"
-BACK = "Back"
+CUSTOMER = N_("Customer (name, email, phone)")
+ITEMS = N_("Items (quantities, prices, remove, add)")
+EXTRAS = N_("Discount, tip, surcharges, shipping, billing, payment method, notes")
+REVIEW = N_("Done — review the changes")
+QUIT = N_("Quit without saving")
+BACK = N_("Back")
+KEEP = N_("Keep editing")
+ADD = N_("Add items")
+CHANGE_QTY = N_("Change quantity")
+CHANGE_PRICE = N_("Change unit price")
+REMOVE = N_("Remove")
+
+
+def _choices(values: list[str]) -> list:
+    """Menu entries in the screen's language; the value picked stays the English key."""
+    import questionary
+
+    return [questionary.Choice(_(v), value=v) for v in values]
 
 
 def run_edit_wizard(engine, number: str, *, yes: bool, dry_run: bool, fmt: str, expect_version: int | None) -> None:
@@ -49,12 +62,12 @@ def run_edit_wizard(engine, number: str, *, yes: bool, dry_run: bool, fmt: str, 
     queries = prompts.Queries(engine)
 
     render.render_order(d, stderr=True)
-    output.message(f"Editing order {output.escape(number)} (version {version}). Ctrl-C leaves without saving.")
+    output.message(_("Editing order %(number)s (version %(version)s). Ctrl-C leaves without saving.") % {"number": output.escape(number), "version": version})
 
     while True:
-        pick = _menu("What do you want to change?", choices=[CUSTOMER, ITEMS, EXTRAS, REVIEW, QUIT], default=ITEMS).unsafe_ask()
+        pick = _menu(_("What do you want to change?"), choices=_choices([CUSTOMER, ITEMS, EXTRAS, REVIEW, QUIT]), default=ITEMS).unsafe_ask()
         if pick == QUIT:
-            output.message("Nothing changed.")
+            output.message(_("Nothing changed."))
             return
         if pick == CUSTOMER:
             draft.customer = ask_contact(draft.customer, settings)
@@ -77,18 +90,18 @@ def run_edit_wizard(engine, number: str, *, yes: bool, dry_run: bool, fmt: str, 
             output.error(e.message, hint_at_prompt(e))
             continue
         if not changed:
-            output.message("You have not changed anything yet.")
+            output.message(_("You have not changed anything yet."))
             continue
         if short:
-            output.message("Lower the quantities first (or add stock), then review again.")
+            output.message(_("Lower the quantities first (or add stock), then review again."))
             continue
         if dry_run:
-            output.message("Dry run: nothing saved.")
+            output.message(_("Dry run: nothing saved."))
             return
-        if not yes and not confirm("Save these changes?", default=True):
-            again = _menu("Not saved. Now what?", choices=["Keep editing", QUIT], default="Keep editing").unsafe_ask()
+        if not yes and not confirm(_("Save these changes?"), default=True):
+            again = _menu(_("Not saved. Now what?"), choices=_choices([KEEP, QUIT]), default=KEEP).unsafe_ask()
             if again == QUIT:
-                output.message("Nothing changed.")
+                output.message(_("Nothing changed."))
                 return
             continue
         draft.door = "wizard"
@@ -100,7 +113,7 @@ def run_edit_wizard(engine, number: str, *, yes: bool, dry_run: bool, fmt: str, 
         except (PriceChangedError, edits.EditShortage) as e:
             # Another till changed a price or took the stock since the review: nothing was
             # saved; keep what was typed and go back to the menu.
-            output.error(e.message, "Nothing was saved. Change the order or review it again.")
+            output.error(e.message, _("Nothing was saved. Change the order or review it again."))
             continue
         break
 
@@ -133,26 +146,29 @@ def ask_contact(current, settings):
     from ordercli.errors import InputError
 
     region = settings.get("store.phone_region") or None
-    name = questionary.text("Customer name:", default=current.name or "", validate=_check(lambda t: clean_text(t, "customer name", required=True))).unsafe_ask()
-    email = questionary.text("Email (empty for none):", default=current.email or "", validate=_check(normalize_email)).unsafe_ask()
+    name = questionary.text(_("Customer name:"), default=current.name or "", validate=_check(lambda t: clean_text(t, "customer name", required=True))).unsafe_ask()
+    email = questionary.text(_("Email (empty for none):"), default=current.email or "", validate=_check(normalize_email)).unsafe_ask()
 
     def phone_ok(t: str) -> None:
         if not t.strip() and not email.strip():
-            raise InputError("An email or a phone number is needed.", "")
+            raise InputError(_("An email or a phone number is needed."), "")
         normalize_phone(t, region)
 
-    phone = questionary.text("Phone (empty for none):", default=current.phone or "", validate=_check(phone_ok)).unsafe_ask()
+    phone = questionary.text(_("Phone (empty for none):"), default=current.phone or "", validate=_check(phone_ok)).unsafe_ask()
     return CustomerIn(name=clean_text(name, "customer name", required=True) or "", email=normalize_email(email), phone=normalize_phone(phone, region))
 
 
 def _label(it, currency: str) -> str:
-    from ordercli.money import format_money
+    from ordercli.wizard.confirm import prompt_money as format_money
 
     price = format_money(it.unit_price, currency) if it.unit_price is not None else ""
     # Quantity and price first: on a narrow terminal the end of a long name is what gets cut.
     from ordercli.output import shown
 
-    return shown(f"{it.sku or '(custom)'} × {it.quantity}" + (f" at {price}" if price else "") + f" — {it.name or it.sku}")
+    head = f"{it.sku or _('(custom)')} × {it.quantity}"
+    if price:
+        head = _("%(line)s at %(price)s") % {"line": head, "price": price}
+    return shown(f"{head} — {it.name or it.sku}")
 
 
 def edit_items(queries, settings, items: list, own: dict[str, int]) -> list:
@@ -165,11 +181,11 @@ def edit_items(queries, settings, items: list, own: dict[str, int]) -> list:
 
     items = copy.deepcopy(items)
     cur = settings.currency
-    add = "Add items"
+    add = ADD
     while True:
         choices = [questionary.Choice(_label(it, cur), value=i) for i, it in enumerate(items)]
-        choices += [questionary.Choice(add, value=add), questionary.Choice(BACK, value=BACK)]
-        pick = _menu("Which line?", choices=choices, default=choices[0] if items else add).unsafe_ask()
+        choices += _choices([add, BACK])
+        pick = _menu(_("Which line?"), choices=choices, default=choices[0] if items else add).unsafe_ask()
         if pick == BACK:
             return items
         if pick == add:
@@ -191,19 +207,19 @@ def edit_items(queries, settings, items: list, own: dict[str, int]) -> list:
             continue
         it = items[pick]
         action = _menu(
-            f"{output.shown(it.sku or it.name)}:", choices=["Change quantity", "Change unit price", "Remove", BACK], default="Change quantity"
+            f"{output.shown(it.sku or it.name)}:", choices=_choices([CHANGE_QTY, CHANGE_PRICE, REMOVE, BACK]), default=CHANGE_QTY
         ).unsafe_ask()
         if action == BACK:
             continue
-        if action == "Remove":
+        if action == REMOVE:
             if len(items) == 1:
-                output.message("An order needs at least one item: add another first, or cancel the order with `ordercli order cancel`.")
+                output.message(_("An order needs at least one item: add another first, or cancel the order with %(command)s.") % {"command": "`ordercli order cancel`"})
                 continue
             items.pop(pick)
             output.message(f"  − {output.escape(it.sku or it.name)}")
             continue
-        if action == "Change unit price":
-            text = questionary.text("Unit price:", default="" if it.unit_price is None else _plain(it.unit_price, cur), validate=_check(lambda t: parse_money(t, cur))).unsafe_ask()
+        if action == CHANGE_PRICE:
+            text = questionary.text(_("Unit price:"), default="" if it.unit_price is None else _plain(it.unit_price, cur), validate=_check(lambda t: parse_money(t, cur))).unsafe_ask()
             it.unit_price = parse_money(text, cur)
             continue
         available = None
@@ -220,13 +236,17 @@ def edit_items(queries, settings, items: list, own: dict[str, int]) -> list:
             except InputError as e:
                 return e.message
             if available is not None and q > available:
-                return f"Only {available} available for this order ({available - own.get(it.sku or '', 0)} in stock + {own.get(it.sku or '', 0)} it holds)."
+                held = own.get(it.sku or "", 0)
+                return _("Only %(available)s available for this order (%(stock)s in stock + %(held)s it holds).") % {"available": available, "stock": available - held, "held": held}
             return True
 
         # No pre-filled answer: typing 4 must mean 4, not the old quantity with a 4 after it.
         current = it.quantity
-        note = "" if available is None else f", up to {available}"
-        text = questionary.text(f"Quantity (now {current}{note}; Enter keeps it):", validate=qty_ok).unsafe_ask()
+        if available is None:
+            question = _("Quantity (now %(current)s; Enter keeps it):") % {"current": current}
+        else:
+            question = _("Quantity (now %(current)s, up to %(available)s; Enter keeps it):") % {"current": current, "available": available}
+        text = questionary.text(question, validate=qty_ok).unsafe_ask()
         it.quantity = parse_quantity(text.strip() or str(current))
 
 

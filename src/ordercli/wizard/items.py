@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 import questionary
 
-from ordercli.money import format_money
+from ordercli.i18n import _
+from ordercli.wizard.confirm import prompt_money as format_money
 
 
 @dataclass
@@ -82,7 +83,7 @@ def _left(v: VariantInfo, reserved: dict[str, int]) -> int | None:
 
 
 def _stock_text(left: int | None) -> str:
-    return "always available" if left is None else (f"{left} left" if left > 0 else "sold out")
+    return _("always available") if left is None else (_("%(count)s left") % {"count": left} if left > 0 else _("sold out"))
 
 
 def pick_variant(group: GroupInfo, currency: str, reserved: dict[str, int], shown=str) -> VariantInfo | None:
@@ -105,9 +106,9 @@ def pick_variant(group: GroupInfo, currency: str, reserved: dict[str, int], show
             prices = sorted({v.price for v in with_value})
             price = format_money(prices[0], currency) + ("+" if len(prices) > 1 else "")
             label = f"{shown(value or '—')} · {price} · {_stock_text(left)}"
-            choices.append((left is not None and left <= 0, questionary.Choice(label, value=value, disabled="sold out" if (left is not None and left <= 0) else None)))
+            choices.append((left is not None and left <= 0, questionary.Choice(label, value=value, disabled=_("sold out") if (left is not None and left <= 0) else None)))
         ordered = [c for sold, c in choices if not sold] + [c for sold, c in choices if sold]
-        chosen[name] = questionary.select(f"{shown(name)} of {shown(group.name)}:", choices=ordered).unsafe_ask()
+        chosen[name] = questionary.select(_("%(option)s of %(product)s:") % {"option": shown(name), "product": shown(group.name)}, choices=ordered).unsafe_ask()
     for v in group.variants:
         if all(v.values.get(k, "") == val for k, val in chosen.items()):
             return v

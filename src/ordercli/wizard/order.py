@@ -34,14 +34,16 @@ from ordercli.domain import (
     parse_surcharge,
 )
 from ordercli.errors import InputError
-from ordercli.money import format_money, parse_money
+from ordercli.i18n import N_, _
+from ordercli.money import parse_money
 from ordercli.settings import Settings
 from ordercli.wizard.confirm import menu as _menu
+from ordercli.wizard.confirm import prompt_money as format_money
 from ordercli.wizard.customer import CustomerCompleter  # noqa: F401 - re-exported (its entries stand for customer ids)
 
 SEP = " — "
 CUSTOM = "+"
-PAYMENT_METHODS = ["Cash", "Card terminal", "Bank transfer", "PayPal invoice", "Other…"]
+PAYMENT_METHODS = [N_("Cash"), N_("Card terminal"), N_("Bank transfer"), N_("PayPal invoice"), N_("Other…")]
 
 
 # ----------------------------------------------------------------- catalog access
@@ -124,10 +126,10 @@ class ProductCompleter(Completer):
         narrow = shutil.get_terminal_size((120, 40)).columns < 100
         for p in self.queries.search_products(text):
             if p.stock is None:
-                meta = f"{format_money(p.price, self.currency)} · always available"
+                meta = f"{format_money(p.price, self.currency)} · " + _("always available")
             else:
                 left = p.stock - self.reserved.get(p.sku, 0)
-                meta = f"{format_money(p.price, self.currency)} · {left} left"
+                meta = f"{format_money(p.price, self.currency)} · " + _("%(count)s left") % {"count": left}
             # The menu shows stored text literally (``output.shown``); the SKU typed in stays the SKU.
             if narrow:
                 yield Completion(p.sku, start_position=-len(document.text_before_cursor), display=_shown(f"{p.sku} · {meta}{SEP}{p.name}"))
@@ -136,7 +138,7 @@ class ProductCompleter(Completer):
         from ordercli.wizard import items as variant_items  # products with options (issue 13)
 
         for g in variant_items.search_groups(self.queries.engine, text):
-            label = f"{g.key}{SEP}{g.name} · {len(g.variants)} variants ({' / '.join(g.option_names)})"
+            label = f"{g.key}{SEP}{g.name} · " + _("%(count)s variants (%(options)s)") % {"count": len(g.variants), "options": " / ".join(g.option_names)}
             yield Completion(g.key, start_position=-len(document.text_before_cursor), display=_shown(label))
 
 
@@ -196,14 +198,14 @@ def ask_customer(queries: Queries, settings: Settings, current: CustomerIn | Non
 
     picked = customer_prompt.ask_customer(queries, settings, current, walk_in=walk_in_ok)
     if picked is None:
-        _say("Customer: Walk-in")
+        _say(_("Customer: Walk-in"))
         return WALK_IN
     return picked
 
 
 def _phone_check(text: str, region: str | None, required: bool) -> None:
     if required and not text.strip():
-        raise InputError("An email or a phone number is needed.", "")
+        raise InputError(_("An email or a phone number is needed."), "")
     normalize_phone(text, region)
 
 
@@ -245,21 +247,21 @@ def ask_items(
         t = text.strip()
         if not t:
             if not items and not may_add_none:
-                return "Add at least one item."
+                return _("Add at least one item.")
             return True
         if t == CUSTOM:
             return True
         if resolve(t) is None and variant_items.find_group(queries.engine, t) is None:
             close = [p.sku for p in queries.search_products(t, limit=3)] or queries.close_skus(t)
-            hint = f" Did you mean {', '.join(close)}?" if close else f" Type {CUSTOM} for an item not in the catalog."
-            return f"Unknown SKU {t!r}.{hint}"
+            hint = _("Did you mean %(skus)s?") % {"skus": ", ".join(close)} if close else _("Type %(custom)s for an item not in the catalog.") % {"custom": CUSTOM}
+            return _("Unknown SKU %(sku)s.") % {"sku": repr(t)} + " " + hint
         return True
 
     while True:
         prompt = (
-            "Item (type to search by SKU or name; + for a custom item; Enter to finish):"
+            _("Item (type to search by SKU or name; + for a custom item; Enter to finish):")
             if items or may_add_none
-            else "Item (type to search by SKU or name; + for a custom item):"
+            else _("Item (type to search by SKU or name; + for a custom item):")
         )
         answer = questionary.autocomplete(
             prompt,
@@ -278,7 +280,7 @@ def ask_items(
         if group is not None:  # a product with options: ask which variant
             v = variant_items.pick_variant(group, currency, reserved, _shown)
             if v is None:
-                _say(f"{_esc(group.name)} is sold out.")
+                _say(_("%(name)s is sold out.") % {"name": _esc(group.name)})
                 continue
             p = ProductInfo(v.sku, v.name, v.price, v.stock)
         else:
@@ -286,7 +288,7 @@ def ask_items(
         assert p is not None  # validated above
         left = None if p.stock is None else p.stock - reserved.get(p.sku, 0)
         if left is not None and left <= 0:
-            _say(f"{_esc(p.sku)} is out of stock ({p.stock} in stock, {max(reserved.get(p.sku, 0), 0)} already in this order).")
+            _say(_("%(sku)s is out of stock (%(stock)s in stock, %(held)s already in this order).") % {"sku": _esc(p.sku), "stock": p.stock, "held": max(reserved.get(p.sku, 0), 0)})
             continue
 
         def check_qty(text: str, left=left):
@@ -295,11 +297,13 @@ def ask_items(
             except InputError as e:
                 return e.message
             if left is not None and q > left:
-                return f"Only {left} left in stock."
+                return _("Only %(count)s left in stock.") % {"count": left}
             return True
 
-        stock_note = "always available" if left is None else f"{left} left"
-        qty = questionary.text(f"Quantity of {_shown(p.name)} ({format_money(p.price, currency)}, {stock_note}) [1]:", validate=check_qty).unsafe_ask()
+        stock_note = _("always available") if left is None else _("%(count)s left") % {"count": left}
+        qty = questionary.text(
+            _("Quantity of %(name)s (%(price)s, %(stock)s) [1]:") % {"name": _shown(p.name), "price": format_money(p.price, currency), "stock": stock_note}, validate=check_qty
+        ).unsafe_ask()
         q = parse_quantity(qty.strip() or "1")
         items.append(ItemIn(sku=p.sku, quantity=q))
         reserved[p.sku] = reserved.get(p.sku, 0) + q
@@ -308,9 +312,9 @@ def ask_items(
 
 def _ask_custom_item(settings: Settings) -> ItemIn:
     currency = settings.currency
-    name = questionary.text("Custom item name:", validate=_validator(lambda t: clean_text(t, "item name", required=True))).unsafe_ask()
-    price = questionary.text(f"Unit price ({currency}):", validate=_validator(lambda t: parse_money(t, currency))).unsafe_ask()
-    qty = questionary.text("Quantity [1]:", validate=_validator(lambda t: parse_quantity(t.strip() or "1"))).unsafe_ask()
+    name = questionary.text(_("Custom item name:"), validate=_validator(lambda t: clean_text(t, "item name", required=True))).unsafe_ask()
+    price = questionary.text(_("Unit price (%(currency)s):") % {"currency": currency}, validate=_validator(lambda t: parse_money(t, currency))).unsafe_ask()
+    qty = questionary.text(_("Quantity [1]:"), validate=_validator(lambda t: parse_quantity(t.strip() or "1"))).unsafe_ask()
     item = ItemIn(name=clean_text(name, "item name", required=True), unit_price=parse_money(price, currency), quantity=parse_quantity(qty.strip() or "1"))
     _say(f"  + {item.quantity} × {_esc(item.name)}")
     return item
@@ -318,17 +322,17 @@ def _ask_custom_item(settings: Settings) -> ItemIn:
 
 # ---------------------------------------------------------------------- extras
 
-DONE = "Done — review the order"
+DONE = N_("Done — review the order")
 
 
 def ask_address(title: str, current: Address | None = None) -> Address | None:
     cur = current or Address()
     _say(_esc(title))
-    name = questionary.text("  Name:", default=cur.name or "", validate=_validator(lambda t: clean_text(t, "name"))).unsafe_ask()
-    street = questionary.text("  Street:", default=cur.street or "", validate=_validator(lambda t: clean_text(t, "street", max_len=300))).unsafe_ask()
-    postal = questionary.text("  Postal code:", default=cur.postal_code or "", validate=_validator(lambda t: clean_text(t, "postal code", max_len=30))).unsafe_ask()
-    city = questionary.text("  City:", default=cur.city or "", validate=_validator(lambda t: clean_text(t, "city"))).unsafe_ask()
-    country = questionary.text("  Country code (FR, DE…):", default=cur.country or "", validate=_validator(normalize_country)).unsafe_ask()
+    name = questionary.text("  " + _("Name:"), default=cur.name or "", validate=_validator(lambda t: clean_text(t, "name"))).unsafe_ask()
+    street = questionary.text("  " + _("Street:"), default=cur.street or "", validate=_validator(lambda t: clean_text(t, "street", max_len=300))).unsafe_ask()
+    postal = questionary.text("  " + _("Postal code:"), default=cur.postal_code or "", validate=_validator(lambda t: clean_text(t, "postal code", max_len=30))).unsafe_ask()
+    city = questionary.text("  " + _("City:"), default=cur.city or "", validate=_validator(lambda t: clean_text(t, "city"))).unsafe_ask()
+    country = questionary.text("  " + _("Country code (FR, DE…):"), default=cur.country or "", validate=_validator(normalize_country)).unsafe_ask()
     addr = Address(
         name=clean_text(name, "name"),
         street=clean_text(street, "street", max_len=300),
@@ -347,14 +351,14 @@ def _extras_summary(draft: OrderDraft, currency: str) -> dict[str, str]:
 
     s = draft.shipping
     return {
-        "Payment method": draft.payment_method or "",
-        "Discount": adj(draft.discount) if draft.discount else "",
-        "Tip": format_money(draft.tip, currency) if draft.tip else "",
-        "Surcharge": ", ".join(f"{x.label} {adj(x)}" for x in draft.surcharges),
-        "Shipping or pickup": ("pickup" if s and s.pickup else (f"{s.method or 'shipping'} {format_money(s.cost, currency)}" if s else "")),
-        "Billing address": draft.billing.one_line() if draft.billing else "",
-        "Note for the customer": draft.note or "",
-        "Staff note": draft.staff_note or "",
+        N_("Payment method"): draft.payment_method or "",
+        N_("Discount"): adj(draft.discount) if draft.discount else "",
+        N_("Tip"): format_money(draft.tip, currency) if draft.tip else "",
+        N_("Surcharge"): ", ".join(f"{x.label} {adj(x)}" for x in draft.surcharges),
+        N_("Shipping or pickup"): (_("pickup") if s and s.pickup else (f"{s.method or _('shipping')} {format_money(s.cost, currency)}" if s else "")),
+        N_("Billing address"): draft.billing.one_line() if draft.billing else "",
+        N_("Note for the customer"): draft.note or "",
+        N_("Staff note"): draft.staff_note or "",
     }
 
 
@@ -363,47 +367,47 @@ def ask_extras(draft: OrderDraft, settings: Settings) -> OrderDraft:
     currency = settings.currency
     while True:
         summary = _extras_summary(draft, currency)
-        choices = [questionary.Choice(DONE, value=DONE)] + [
-            questionary.Choice(f"{label}" + (f" ({_shown(value)})" if value else ""), value=label) for label, value in summary.items()
+        choices = [questionary.Choice(_(DONE), value=DONE)] + [
+            questionary.Choice(_(label) + (f" ({_shown(value)})" if value else ""), value=label) for label, value in summary.items()
         ]
-        pick = _menu("Anything else? (Enter to review)", choices=choices, default=DONE).unsafe_ask()
+        pick = _menu(_("Anything else? (Enter to review)"), choices=choices, default=DONE).unsafe_ask()
         if pick == DONE:
             return draft
         if pick == "Payment method":
-            m = _menu("Payment method:", choices=PAYMENT_METHODS + ["(none)"]).unsafe_ask()
+            m = _menu(_("Payment method:"), choices=[questionary.Choice(_(x), value=x) for x in PAYMENT_METHODS] + [questionary.Choice(_("(none)"), value="(none)")]).unsafe_ask()
             if m == "Other…":
-                m = questionary.text("Payment method:", validate=_validator(lambda t: clean_text(t, "payment method", required=True))).unsafe_ask()
+                m = questionary.text(_("Payment method:"), validate=_validator(lambda t: clean_text(t, "payment method", required=True))).unsafe_ask()
             draft.payment_method = None if m == "(none)" else clean_text(m, "payment method")
         elif pick == "Discount":
-            t = questionary.text("Discount (10% or 5.00; empty for none):", validate=_validator(lambda t: t.strip() == "" or parse_adjustment(t, currency, "discount"))).unsafe_ask()
+            t = questionary.text(_("Discount (10%% or 5.00; empty for none):") % {}, validate=_validator(lambda t: t.strip() == "" or parse_adjustment(t, currency, "discount"))).unsafe_ask()
             draft.discount = parse_adjustment(t, currency, "discount") if t.strip() else None
         elif pick == "Tip":
-            t = questionary.text("Tip (empty for none):", validate=_validator(lambda t: t.strip() == "" or parse_money(t, currency, what="tip"))).unsafe_ask()
+            t = questionary.text(_("Tip (empty for none):"), validate=_validator(lambda t: t.strip() == "" or parse_money(t, currency, what="tip"))).unsafe_ask()
             draft.tip = parse_money(t, currency, what="tip") if t.strip() else 0
         elif pick == "Surcharge":
-            t = questionary.text('Surcharge as LABEL=AMOUNT or LABEL=PCT% (e.g. "Card fee=1.5%"; empty clears all):', validate=_validator(lambda t: t.strip() == "" or parse_surcharge(t, currency))).unsafe_ask()
+            t = questionary.text(_('Surcharge as LABEL=AMOUNT or LABEL=PCT%% (e.g. "Card fee=1.5%%"; empty clears all):') % {}, validate=_validator(lambda t: t.strip() == "" or parse_surcharge(t, currency))).unsafe_ask()
             if t.strip():
                 draft.surcharges.append(parse_surcharge(t, currency))
             else:
                 draft.surcharges = []
         elif pick == "Shipping or pickup":
-            how = _menu("Delivery:", choices=["Pickup", "Shipping", "(none)"]).unsafe_ask()
+            how = _menu(_("Delivery:"), choices=[questionary.Choice(_("Pickup"), value="Pickup"), questionary.Choice(_("Shipping"), value="Shipping"), questionary.Choice(_("(none)"), value="(none)")]).unsafe_ask()
             if how == "Pickup":
                 draft.shipping = ShippingIn(pickup=True)
             elif how == "Shipping":
-                method = questionary.text("Shipping method (e.g. Colissimo):", validate=_validator(lambda t: clean_text(t, "shipping method"))).unsafe_ask()
-                cost = questionary.text("Shipping cost:", default="0", validate=_validator(lambda t: parse_money(t, currency, what="shipping cost"))).unsafe_ask()
-                addr = ask_address("Shipping address:", draft.shipping.address if draft.shipping else None)
+                method = questionary.text(_("Shipping method (e.g. Colissimo):"), validate=_validator(lambda t: clean_text(t, "shipping method"))).unsafe_ask()
+                cost = questionary.text(_("Shipping cost:"), default="0", validate=_validator(lambda t: parse_money(t, currency, what="shipping cost"))).unsafe_ask()
+                addr = ask_address(_("Shipping address:"), draft.shipping.address if draft.shipping else None)
                 draft.shipping = ShippingIn(method=clean_text(method, "shipping method"), cost=parse_money(cost, currency, what="shipping cost"), address=addr)
             else:
                 draft.shipping = None
         elif pick == "Billing address":
-            draft.billing = ask_address("Billing address:", draft.billing)
+            draft.billing = ask_address(_("Billing address:"), draft.billing)
         elif pick == "Note for the customer":
-            t = questionary.text("Note for the customer:", default=draft.note or "", validate=_validator(lambda t: clean_text(t, "note", max_len=2000))).unsafe_ask()
+            t = questionary.text(_("Note for the customer:"), default=draft.note or "", validate=_validator(lambda t: clean_text(t, "note", max_len=2000))).unsafe_ask()
             draft.note = clean_text(t, "note", max_len=2000)
         elif pick == "Staff note":
-            t = questionary.text("Staff note (private):", default=draft.staff_note or "", validate=_validator(lambda t: clean_text(t, "staff note", max_len=2000))).unsafe_ask()
+            t = questionary.text(_("Staff note (private):"), default=draft.staff_note or "", validate=_validator(lambda t: clean_text(t, "staff note", max_len=2000))).unsafe_ask()
             draft.staff_note = clean_text(t, "staff note", max_len=2000)
 
 
@@ -436,17 +440,17 @@ def after_sale(engine, number: str, *, settings: Settings, paid: bool) -> None:
 
     if receipts.printer_of(settings) is None:
         return
-    if not paid and not confirm("Print a receipt?", default=False):
+    if not paid and not confirm(_("Print a receipt?"), default=False):
         return
     try:
         name = receipts.print_receipt(engine, number, settings=settings)
     except (PrinterError, OrderCliError) as e:
         output.error(
-            f"Receipt not printed: {e.message}",
-            f"The sale {number} is saved. Print its receipt later with: ordercli order receipt {number} --print",
+            _("Receipt not printed: %(reason)s") % {"reason": e.message},
+            _("The sale %(number)s is saved. Print its receipt later with: %(command)s") % {"number": number, "command": f"ordercli order receipt {number} --print"},
         )
         return
-    _say(f"Receipt printed ({_esc(name)}).")
+    _say(_("Receipt printed (%(printer)s).") % {"printer": _esc(name)})
 
 
 def collect_order(queries: Queries, settings: Settings, draft: OrderDraft) -> OrderDraft:

@@ -12,11 +12,12 @@ review; later: drops the last payment taken); Ctrl-C / Ctrl-D cancel.
 
 from __future__ import annotations
 
+from ordercli.i18n import N_, _
 from ordercli.wizard.confirm import BACK, BACK_LABEL, menu, text
 
 LATER = "__later__"
-LATER_LABEL = "Later (awaiting payment)"
-LATER_REST_LABEL = "Later (the rest stays due)"
+LATER_LABEL = N_("Later (awaiting payment)")
+LATER_REST_LABEL = N_("Later (the rest stays due)")
 
 
 def _say(markup: str) -> None:
@@ -31,10 +32,14 @@ def ask_payment(settings, *, total: int, currency: str):
 
     from ordercli import output, payment_methods
     from ordercli.errors import InputError
-    from ordercli.money import format_money, parse_money
+    from ordercli.money import parse_money
+    from ordercli.wizard.confirm import prompt_money as format_money
     from ordercli.services.payments import PaymentIn
 
-    methods = payment_methods.of(settings)
+    from ordercli.i18n import screen_locale
+
+    # the store's methods, the default ones labelled in the screen's language
+    methods = payment_methods.parse_setting(settings.get("payment.methods"), screen_locale())
     labels = {m.code: m.label for m in methods}
     taken: list[PaymentIn] = []
 
@@ -49,15 +54,15 @@ def ask_payment(settings, *, total: int, currency: str):
         if due <= 0:
             return taken
         choices = [questionary.Choice(output.shown(m.label), value=m.code) for m in methods]
-        choices.append(questionary.Choice(LATER_REST_LABEL if taken else LATER_LABEL, value=LATER))
-        choices.append(questionary.Choice(BACK_LABEL, value=BACK))
-        title = f"Payment ({fmt(due)} due):" if not taken else f"Payment of the rest ({fmt(due)} due):"
+        choices.append(questionary.Choice(_(LATER_REST_LABEL if taken else LATER_LABEL), value=LATER))
+        choices.append(questionary.Choice(_(BACK_LABEL), value=BACK))
+        title = (_("Payment (%(due)s due):") if not taken else _("Payment of the rest (%(due)s due):")) % {"due": fmt(due)}
         pick = menu(title, choices, back=True).unsafe_ask()
         if pick is BACK:
             if not taken:
                 return BACK
             last = taken.pop()
-            _say(f"  Dropped the {output.escape(labels.get(last.method, last.method))} payment of {fmt(last.amount or 0)}.")
+            _say("  " + _("Dropped the %(method)s payment of %(amount)s.") % {"method": output.escape(labels.get(last.method, last.method)), "amount": fmt(last.amount or 0)})
             continue
         if pick == LATER:
             return taken
@@ -69,40 +74,40 @@ def ask_payment(settings, *, total: int, currency: str):
 
             def check_cash(t: str):
                 try:
-                    v = money_or_all(t, "cash received")
+                    v = money_or_all(t, _("cash received"))
                 except InputError as e:
                     return e.message
-                return True if v > 0 else "Give an amount above 0."
+                return True if v > 0 else _("Give an amount above 0.")
 
-            answer = text(f"Cash received (Enter for exactly {fmt(due)}):", back=True, validate=check_cash)
+            answer = text(_("Cash received (Enter for exactly %(due)s):") % {"due": fmt(due)}, back=True, validate=check_cash)
             if answer is BACK:
                 continue
-            tendered = money_or_all(answer, "cash received")
+            tendered = money_or_all(answer, _("cash received"))
             amount = min(tendered, due)
             taken.append(PaymentIn(method="cash", amount=amount, tendered=tendered))
             if tendered >= due:
-                _say(f"  [bold]Change to give back: {fmt(tendered - due)}[/bold]")
+                _say("  [bold]" + _("Change to give back: %(change)s") % {"change": fmt(tendered - due)} + "[/bold]")
             else:
-                _say(f"  Cash {fmt(amount)} · {fmt(due - amount)} still due")
+                _say("  " + _("Cash %(amount)s · %(due)s still due") % {"amount": fmt(amount), "due": fmt(due - amount)})
             continue
 
         label = labels.get(pick, pick)
 
         def check_amount(t: str, due=due):
             try:
-                v = money_or_all(t, "amount")
+                v = money_or_all(t, _("amount"))
             except InputError as e:
                 return e.message
             if v <= 0:
-                return "Give an amount above 0."
+                return _("Give an amount above 0.")
             if v > due:
-                return f"At most {fmt(due)} is due."
+                return _("At most %(due)s is due.") % {"due": fmt(due)}
             return True
 
-        answer = text(f"Amount paid by {output.shown(label)} (Enter for all {fmt(due)}):", back=True, validate=check_amount)
+        answer = text(_("Amount paid by %(method)s (Enter for all %(due)s):") % {"method": output.shown(label), "due": fmt(due)}, back=True, validate=check_amount)
         if answer is BACK:
             continue
-        amount = money_or_all(answer, "amount")
+        amount = money_or_all(answer, _("amount"))
         taken.append(PaymentIn(method=pick, amount=amount))
         if amount < due:
-            _say(f"  {output.escape(label)} {fmt(amount)} · {fmt(due - amount)} still due")
+            _say("  " + _("%(method)s %(amount)s · %(due)s still due") % {"method": output.escape(label), "amount": fmt(amount), "due": fmt(due - amount)})

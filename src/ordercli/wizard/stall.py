@@ -4,15 +4,23 @@ from __future__ import annotations
 
 import copy
 
+from ordercli.i18n import N_, _
 from ordercli.wizard import order as prompts
 from ordercli.wizard.confirm import BACK, confirm, menu
 
-FIX_ITEMS = "Change the short items (the other lines, customer and extras are kept)"
-CHANGE_ITEMS = "Change the items (quantities, prices, remove, add)"
-CHANGE_EXTRAS = "Change the discount, tip, surcharges, shipping, payment method or notes"
-CHANGE_CUSTOMER = "Change the customer"
-REVIEW_AGAIN = "Back (review the order again)"
-DROP = "Drop this order"
+FIX_ITEMS = N_("Change the short items (the other lines, customer and extras are kept)")
+CHANGE_ITEMS = N_("Change the items (quantities, prices, remove, add)")
+CHANGE_EXTRAS = N_("Change the discount, tip, surcharges, shipping, payment method or notes")
+CHANGE_CUSTOMER = N_("Change the customer")
+REVIEW_AGAIN = N_("Back (review the order again)")
+DROP = N_("Drop this order")
+
+
+def _choices(values: list[str]) -> list:
+    """Menu entries shown in the screen's language; the value picked stays the English key."""
+    import questionary
+
+    return [questionary.Choice(_(v), value=v) for v in values]
 
 
 def run_wizard(engine, draft, *, settings, dry_run: bool, yes: bool, fmt: str) -> None:
@@ -27,7 +35,7 @@ def run_wizard(engine, draft, *, settings, dry_run: bool, yes: bool, fmt: str) -
 
         from ordercli import output
 
-        output.message(f"Cancelled: the order being taken was not saved. Saved before it: {output.escape(', '.join(saved))}.")
+        output.message(_("Cancelled: the order being taken was not saved. Saved before it: %(numbers)s.") % {"numbers": output.escape(", ".join(saved))})
         raise typer.Exit(130) from None
 
 
@@ -57,29 +65,32 @@ def _stall_loop(engine, draft, *, settings, dry_run: bool, yes: bool, fmt: str, 
                 # e.g. the discount is larger than the subtotal, or a total over the limit:
                 # say so and let the person fix the items or the extras.
                 output.error(e.message, hint_at_prompt(e))
-                draft = _amend(queries, settings, draft, "What do you want to change?")
+                draft = _amend(queries, settings, draft, _("What do you want to change?"))
                 if draft is None:  # dropped
                     break
                 continue
             c = priced.draft.customer
             contact = " · ".join(x for x in [c.email, c.phone] if x)
-            who = "Walk-in" if priced.draft.walk_in else c.name
-            output.message(f"Customer: [bold]{output.escape(who)}[/bold]" + (f" ({output.escape(contact)})" if contact else ""))
+            who = _("Walk-in") if priced.draft.walk_in else c.name  # the stored name stays "Walk-in": only the screen is translated
+            output.message(_("Customer: %(name)s") % {"name": f"[bold]{output.escape(who)}[/bold]"} + (f" ({output.escape(contact)})" if contact else ""))
             render.render_priced(priced, stderr=True)
             short = priced.shortages()
             if short:
-                output.warn("not enough stock for " + "; ".join(f"{output.escape(sku)} (asked {a}, available {v})" for sku, a, v in short) + ".")
-                if _fix_or_drop(queries, settings, draft, {sku for sku, _, _ in short}):
+                output.warn(
+                    _("not enough stock for %(lines)s.")
+                    % {"lines": "; ".join(_("%(sku)s (asked %(asked)s, available %(available)s)") % {"sku": output.escape(sku), "asked": a, "available": v} for sku, a, v in short)}
+                )
+                if _fix_or_drop(queries, settings, draft, {sku for sku, *_rest in short}):
                     continue
-                output.message("Dropped. Nothing saved.")
+                output.message(_("Dropped. Nothing saved."))
                 break
             if dry_run:
-                output.message("Dry run: nothing saved.")
+                output.message(_("Dry run: nothing saved."))
                 break
             if c.email and not priced.draft.walk_in and template.notify_customer:
-                draft.notify_customer = confirm(f"Email the order confirmation to {c.email}?", default=True)
-            if not yes and confirm("Create this order?", default=True, back=True) is not True:  # no, or Esc: back to the changes menu
-                draft = _amend(queries, settings, draft, "Not created. What now?")
+                draft.notify_customer = confirm(_("Email the order confirmation to %(email)s?") % {"email": c.email}, default=True)
+            if not yes and confirm(_("Create this order?"), default=True, back=True) is not True:  # no, or Esc: back to the changes menu
+                draft = _amend(queries, settings, draft, _("Not created. What now?"))
                 if draft is None:  # dropped
                     break
                 continue
@@ -99,10 +110,10 @@ def _stall_loop(engine, draft, *, settings, dry_run: bool, yes: bool, fmt: str, 
                 continue
             except OutOfStockError as e:
                 # Another till took the stock meanwhile: nothing was saved; keep what was typed.
-                output.error(e.message, "Nothing was saved.")
-                if _fix_or_drop(queries, settings, draft, {sku for sku, _, _ in e.shortages}):
+                output.error(e.message, _("Nothing was saved."))
+                if _fix_or_drop(queries, settings, draft, {sku for sku, *_rest in e.shortages}):
                     continue
-                output.message("Dropped. Nothing saved.")
+                output.message(_("Dropped. Nothing saved."))
                 break
             except OrderCliError as e:
                 output.error(e.message, hint_at_prompt(e))
@@ -119,13 +130,13 @@ def _stall_loop(engine, draft, *, settings, dry_run: bool, yes: bool, fmt: str, 
             render.announce(placed)
             if sale.payments:
                 if any(p.payment.tendered is not None for p in sale.payments):
-                    output.message(f"  [bold]Change to give back: {render.money(sale.change, placed.order.currency)}[/bold]")
+                    output.message("  [bold]" + _("Change to give back: %(change)s") % {"change": render.money(sale.change, placed.order.currency)} + "[/bold]")
             try:
                 prompts.after_sale(engine, number, settings=settings, paid=bool(sale.payments))
             except (KeyboardInterrupt, EOFError):  # at "Print a receipt?": the sale is saved; no receipt
                 pass
         try:
-            again = confirm("Start the next order?", default=True)
+            again = confirm(_("Start the next order?"), default=True)
         except (KeyboardInterrupt, EOFError):  # Ctrl-C / Ctrl-D here means "no": what was saved stays saved
             again = False
         if not again:
@@ -150,7 +161,7 @@ def _amend(queries, settings, draft, question: str):
     """Let the person change the items or the extras of the order being taken; None to drop it."""
     from ordercli.wizard.edit import edit_items
 
-    pick = menu(question, choices=[CHANGE_ITEMS, CHANGE_EXTRAS, CHANGE_CUSTOMER, REVIEW_AGAIN, DROP], default=CHANGE_ITEMS, back=True).unsafe_ask()
+    pick = menu(question, choices=_choices([CHANGE_ITEMS, CHANGE_EXTRAS, CHANGE_CUSTOMER, REVIEW_AGAIN, DROP]), default=CHANGE_ITEMS, back=True).unsafe_ask()
     if pick is BACK or pick == REVIEW_AGAIN:
         return draft
     if pick == CHANGE_CUSTOMER:
@@ -162,7 +173,7 @@ def _amend(queries, settings, draft, question: str):
         return prompts.ask_extras(draft, settings)
     from ordercli import output
 
-    output.message("Dropped. Nothing saved.")
+    output.message(_("Dropped. Nothing saved."))
     return None
 
 
@@ -170,12 +181,15 @@ def _fix_or_drop(queries, settings, draft, short_skus: set[str]) -> bool:
     """Offer to fix the short lines (the others, customer and extras are kept). True if the draft was changed."""
     from ordercli import output
 
-    pick = menu("What now?", choices=[FIX_ITEMS, DROP], default=FIX_ITEMS).unsafe_ask()
+    pick = menu(_("What now?"), choices=_choices([FIX_ITEMS, DROP]), default=FIX_ITEMS).unsafe_ask()
     if pick != FIX_ITEMS:
         return False
     short = {s.upper() for s in short_skus}
     kept = [it for it in draft.items if not (it.sku and it.sku.upper() in short)]
     if kept:
-        output.message("Kept: " + ", ".join(f"{output.escape(it.sku or it.name)} ×{it.quantity}" for it in kept) + ". Add the short items again with what is left, or other items.")
+        output.message(
+            _("Kept: %(lines)s. Add the short items again with what is left, or other items.")
+            % {"lines": ", ".join(f"{output.escape(it.sku or it.name)} ×{it.quantity}" for it in kept)}
+        )
     draft.items = prompts.ask_items(queries, settings, kept)
     return True
