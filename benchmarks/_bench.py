@@ -302,7 +302,7 @@ def bulk_orders(url: str, n_orders: int, *, templates: int = 300, seed: int = 7,
     pay = [("AWAITING_PAYMENT", "AWAITING_PROCESSING"), ("PAID", "PROCESSING"), ("PAID", "SHIPPED"), ("PAID", "DELIVERED"), ("PAID", "READY_FOR_PICKUP"), ("CANCELLED", "WILL_NOT_DELIVER"), ("REFUNDED", "RETURNED")]
     weights = [6, 6, 10, 60, 4, 3, 1]
     with engine.begin() as c:
-        for tbl in ("order_line", "order_event", "order_surcharge", "outbox", "payment", "invoice", "orders", "customer"):
+        for tbl in ("order_line", "order_event", "order_surcharge", "outbox", "payment", "invoice", "orders", "customer_term", "customer"):
             c.exec_driver_sql(f"DELETE FROM {tbl}")
         c.exec_driver_sql("DELETE FROM stock_movement WHERE reason = 'sale'")
         c.exec_driver_sql(
