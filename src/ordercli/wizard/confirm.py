@@ -66,6 +66,13 @@ def ask(question, *, back: bool = False):
     return guarded(question, back=back).unsafe_ask()
 
 
+def choices(values: list[str]) -> list:
+    """Menu entries in the screen's language; the value picked stays the English key."""
+    import questionary
+
+    return [questionary.Choice(_(v), value=v) for v in values]
+
+
 def menu(message: str, choices: list, *, default=None, back: bool = False, **kwargs):
     """An arrow-key menu (questionary.select) that Ctrl-D cancels and, with ``back``, Esc leaves (:data:`BACK`).
 

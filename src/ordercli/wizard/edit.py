@@ -13,6 +13,7 @@ import copy
 
 from ordercli.i18n import N_, _
 from ordercli.wizard import order as prompts
+from ordercli.wizard.confirm import choices as _choices
 from ordercli.wizard.confirm import confirm
 from ordercli.wizard.confirm import menu as _menu
 
@@ -27,13 +28,6 @@ ADD = N_("Add items")
 CHANGE_QTY = N_("Change quantity")
 CHANGE_PRICE = N_("Change unit price")
 REMOVE = N_("Remove")
-
-
-def _choices(values: list[str]) -> list:
-    """Menu entries in the screen's language; the value picked stays the English key."""
-    import questionary
-
-    return [questionary.Choice(_(v), value=v) for v in values]
 
 
 def run_edit_wizard(engine, number: str, *, yes: bool, dry_run: bool, fmt: str, expect_version: int | None) -> None:

@@ -7,6 +7,7 @@ import copy
 from ordercli.i18n import N_, _
 from ordercli.wizard import order as prompts
 from ordercli.wizard.confirm import BACK, confirm, menu
+from ordercli.wizard.confirm import choices as _choices
 
 FIX_ITEMS = N_("Change the short items (the other lines, customer and extras are kept)")
 CHANGE_ITEMS = N_("Change the items (quantities, prices, remove, add)")
@@ -14,13 +15,6 @@ CHANGE_EXTRAS = N_("Change the discount, tip, surcharges, shipping, payment meth
 CHANGE_CUSTOMER = N_("Change the customer")
 REVIEW_AGAIN = N_("Back (review the order again)")
 DROP = N_("Drop this order")
-
-
-def _choices(values: list[str]) -> list:
-    """Menu entries shown in the screen's language; the value picked stays the English key."""
-    import questionary
-
-    return [questionary.Choice(_(v), value=v) for v in values]
 
 
 def run_wizard(engine, draft, *, settings, dry_run: bool, yes: bool, fmt: str) -> None:
