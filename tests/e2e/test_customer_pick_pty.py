@@ -6,22 +6,14 @@ Typed without accents ("elodie"), Tab to the entry, Enter: the order is filed un
 
 from __future__ import annotations
 
-import os
-import sqlite3
-import sys
 
 import pexpect
 import pytest
 
+from tests.pty import rows, spawn
 from tests.wizard_keys import ENTER, NO, PAY_LATER, TAB
 
 pytestmark = pytest.mark.slow
-
-
-def spawn(store: str, *args: str) -> pexpect.spawn:
-    env = dict(os.environ)
-    env.update({"ORDERCLI_DB": store, "PROMPT_TOOLKIT_NO_CPR": "1", "TERM": "xterm", "NO_COLOR": "1", "COLUMNS": "120", "LINES": "40"})
-    return pexpect.spawn(sys.executable, ["-m", "ordercli", *args], env=env, encoding="utf-8", timeout=20, dimensions=(40, 120))
 
 
 def run(store: str, *args: str) -> None:
@@ -29,11 +21,6 @@ def run(store: str, *args: str) -> None:
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0, child.before
-
-
-def rows(store: str, sql: str):
-    with sqlite3.connect(store) as conn:
-        return conn.execute(sql).fetchall()
 
 
 def test_picking_elodie_from_the_completion_list_files_the_order_under_her(tmp_path):

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import sqlite3
-import sys
 
 import pexpect
 import pytest
 
+from tests.pty import end, rows, spawn
 from tests.wizard_keys import (
     CTRL_D,
     DOWN,
@@ -26,12 +24,6 @@ from tests.wizard_keys import (
 pytestmark = pytest.mark.slow
 
 
-def spawn(store: str, *args: str) -> pexpect.spawn:
-    env = dict(os.environ)
-    env.update({"ORDERCLI_DB": store, "PROMPT_TOOLKIT_NO_CPR": "1", "TERM": "xterm", "NO_COLOR": "1", "COLUMNS": "120", "LINES": "40"})
-    return pexpect.spawn(sys.executable, ["-m", "ordercli", *args], env=env, encoding="utf-8", timeout=20, dimensions=(40, 120))
-
-
 @pytest.fixture
 def store(tmp_path):
     from tests import seed
@@ -40,11 +32,6 @@ def store(tmp_path):
     url = f"sqlite:///{path}"
     seed.products(url, ("MUG-01", "Blue mug", "18.00", 5, 20), ("CARD", "Greeting card", "3.50", None, 0))
     return path
-
-
-def rows(store: str, sql: str):
-    with sqlite3.connect(store) as conn:
-        return conn.execute(sql).fetchall()
 
 
 def walk_in_to_create(child, qty: str = "1") -> None:
@@ -63,14 +50,6 @@ def walk_in_to_create(child, qty: str = "1") -> None:
     child.send(ENTER)
     child.expect(r"Customer: \S*Walk-in")  # the review (bold even without colour)
     child.expect("Create this order")
-
-
-def end(child, code: int = 0) -> str:
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == code, child.before
-    assert "Traceback" not in (child.before or "")
-    return child.before or ""
 
 
 def test_walk_in_cash_sale_shows_the_change_and_saves_order_and_payment_together(store):

@@ -10,14 +10,13 @@ paid later asks "Print a receipt?" first, and a printer that is off never loses 
 from __future__ import annotations
 
 import json
-import os
-import sqlite3
-import sys
 from decimal import Decimal
 
 import pexpect
 import pytest
 
+from tests import pty
+from tests.pty import end, rows
 from tests.wizard_keys import ENTER, NO, PAY_CARD, PAY_CASH, PAY_LATER, YES
 
 pytestmark = pytest.mark.slow
@@ -26,29 +25,11 @@ TILL = "stall-1"
 
 
 def spawn(store: str, *args: str) -> pexpect.spawn:
-    env = dict(os.environ)
-    env.update(
-        {"ORDERCLI_DB": store, "ORDERCLI_TILL": TILL, "PROMPT_TOOLKIT_NO_CPR": "1", "TERM": "xterm", "NO_COLOR": "1", "COLUMNS": "120", "LINES": "40"}
-    )
-    env.pop("ORDERCLI_LANG", None)
-    return pexpect.spawn(sys.executable, ["-m", "ordercli", *args], env=env, encoding="utf-8", timeout=30, dimensions=(40, 120))
-
-
-def end(child, code: int = 0) -> str:
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == code, child.before
-    assert "Traceback" not in (child.before or "")
-    return child.before or ""
+    return pty.spawn(store, *args, env={"ORDERCLI_TILL": TILL}, timeout=30)
 
 
 def run(store: str, *args: str) -> str:
     return end(spawn(store, *args))
-
-
-def rows(store: str, sql: str):
-    with sqlite3.connect(store) as conn:
-        return conn.execute(sql).fetchall()
 
 
 @pytest.fixture

@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import sys
 
 import pexpect
 import pytest
 
+from tests import pty
 from tests.wizard_keys import ENTER
 
 pytestmark = pytest.mark.slow
 
 
 def spawn(store: str, *args: str) -> pexpect.spawn:
-    env = dict(os.environ)
-    env.update({"ORDERCLI_DB": store, "ORDERCLI_TILL": "stall-1", "PROMPT_TOOLKIT_NO_CPR": "1", "TERM": "xterm", "NO_COLOR": "1", "COLUMNS": "120", "LINES": "40"})
-    return pexpect.spawn(sys.executable, ["-m", "ordercli", *args], env=env, encoding="utf-8", timeout=20, dimensions=(40, 120))
+    return pty.spawn(store, *args, env={"ORDERCLI_TILL": "stall-1"})
 
 
 def run(store: str, *args: str) -> str:

@@ -3,13 +3,12 @@ trader reads French prompts, money as ``18,00 €``, and answers yes/no question
 
 from __future__ import annotations
 
-import os
-import sqlite3
-import sys
 
 import pexpect
 import pytest
 
+from tests import pty
+from tests.pty import end, rows
 from tests.wizard_keys import BACKSPACE, ENTER, PAY_CASH, PAY_LATER
 
 pytestmark = pytest.mark.slow
@@ -19,19 +18,7 @@ EUR = r"\s€"  # \s: a plain or a no-break space
 
 
 def spawn(store: str, *args: str) -> pexpect.spawn:
-    env = dict(os.environ)
-    env.update(
-        {
-            "ORDERCLI_DB": store,
-            "ORDERCLI_LANG": "fr_FR",
-            "PROMPT_TOOLKIT_NO_CPR": "1",
-            "TERM": "xterm",
-            "NO_COLOR": "1",
-            "COLUMNS": "120",
-            "LINES": "40",
-        }
-    )
-    return pexpect.spawn(sys.executable, ["-m", "ordercli", *args], env=env, encoding="utf-8", timeout=20, dimensions=(40, 120))
+    return pty.spawn(store, *args, env={"ORDERCLI_LANG": "fr_FR"})
 
 
 @pytest.fixture
@@ -41,19 +28,6 @@ def store(tmp_path):
     path = str(tmp_path / "marche.db")
     seed.products(f"sqlite:///{path}", ("MUG-01", "Blue mug", "18.00", 5, 20))
     return path
-
-
-def rows(store: str, sql: str):
-    with sqlite3.connect(store) as conn:
-        return conn.execute(sql).fetchall()
-
-
-def end(child, code: int = 0) -> str:
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == code, child.before
-    assert "Traceback" not in (child.before or "")
-    return child.before or ""
 
 
 def one_mug(child) -> None:
