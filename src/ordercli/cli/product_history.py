@@ -5,6 +5,25 @@ from __future__ import annotations
 import typer
 
 from ordercli.cli._state import ShowFormat
+from ordercli.i18n import N_, _, ngettext
+
+# The stored reasons of a stock movement (codes, English in JSON) as words on screen.
+REASONS = {
+    "initial": N_("initial"),
+    "sale": N_("sale"),
+    "edit": N_("edit"),
+    "cancel": N_("cancel"),
+    "reopen": N_("reopen"),
+    "restock": N_("restock"),
+    "refund": N_("refund"),
+    "adjust": N_("adjust"),
+    "import": N_("import"),
+}
+
+
+def reason_shown(code: str) -> str:
+    english = REASONS.get(code)
+    return _(english) if english else code
 
 HISTORY_HELP = """Show a product's stock movements, newest first.
 
@@ -46,13 +65,16 @@ def history(
             }
         )
         return
-    stock = "untracked" if product.stock is None else str(product.stock)
+    stock = _("untracked") if product.stock is None else str(product.stock)
     if not rows:
-        output.message(f"No stock movements for {output.escape(product.sku)} (stock: {stock}).")
+        output.message(_("No stock movements for %(sku)s (stock: %(stock)s).") % {"sku": output.escape(product.sku), "stock": stock})
         return
+    caption = ngettext("%(count)s movement(s), newest first", "%(count)s movement(s), newest first", len(rows)) % {"count": len(rows)}
+    if len(rows) == limit:
+        caption += " · " + _("more may exist: --limit %(limit)s") % {"limit": limit * 2}
     output.table(
-        ["When", ("Change", "right"), ("Stock after", "right"), "Reason", "Order"],
-        [(local_time(m.at), f"{m.delta:+d}", m.stock_after, m.reason, m.order_number or "") for m in rows],
-        title=f"{product.sku} — {product.name} · stock {stock}",
-        caption=f"{len(rows)} movement(s), newest first" + (f" · more may exist: --limit {limit * 2}" if len(rows) == limit else ""),
+        [_("When"), (_("Change"), "right"), (_("Stock after"), "right"), _("Reason"), _("Order")],
+        [(local_time(m.at), f"{m.delta:+d}", m.stock_after, reason_shown(m.reason), m.order_number or "") for m in rows],
+        title=_("%(sku)s — %(name)s · stock %(stock)s") % {"sku": product.sku, "name": product.name, "stock": stock},
+        caption=caption,
     )

@@ -129,7 +129,7 @@ def render_order(d, *, stderr: bool = False) -> None:
 
         def state(n):
             colour = {"sent": "green", "pending": "yellow", "failed": "yellow", "dead": "red", "sending": "cyan"}.get(n.status, "")
-            return Text(n.status, style=colour)
+            return Text(notification_state(n.status), style=colour)
 
         output.table(
             [_("Notification"), _("To"), _("State"), (_("Tries"), "right"), _("Last error")],
@@ -143,6 +143,15 @@ def render_order(d, *, stderr: bool = False) -> None:
             door = getattr(ev, "door", None)
             by = f"  [dim]({e(door)})[/dim]" if door and door != "flags" and ev.kind != "created" else ""
             con.print(f"  {local_time(ev.at)}  {e(ev.summary)}{by}")
+
+
+NOTIFICATION_STATES = {"pending": N_("pending"), "sending": N_("sending"), "sent": N_("sent"), "failed": N_("failed"), "dead": N_("dead")}
+
+
+def notification_state(status: str) -> str:
+    """A message's state in the outbox (stored codes) in the screen's language."""
+    english = NOTIFICATION_STATES.get(status)
+    return _(english) if english else status
 
 
 PAYMENT_KINDS = {"payment": N_("payment"), "refund": N_("refund")}
