@@ -5,25 +5,25 @@ from __future__ import annotations
 import typer
 
 from ordercli.cli._state import ShowFormat
-from ordercli.i18n import N_, _, ngettext
-
-# The stored reasons of a stock movement (codes, English in JSON) as words on screen.
-REASONS = {
-    "initial": N_("initial"),
-    "sale": N_("sale"),
-    "edit": N_("edit"),
-    "cancel": N_("cancel"),
-    "reopen": N_("reopen"),
-    "restock": N_("restock"),
-    "refund": N_("refund"),
-    "adjust": N_("adjust"),
-    "import": N_("import"),
-}
+from ordercli.i18n import _, ngettext
 
 
 def reason_shown(code: str) -> str:
-    english = REASONS.get(code)
-    return _(english) if english else code
+    """The stored reason of a stock movement (a code, English in JSON) as a word on screen."""
+    from ordercli.cli.render import pgettext
+
+    words = {
+        "initial": pgettext("stock movement", "initial"),
+        "sale": pgettext("stock movement", "sale"),
+        "edit": pgettext("stock movement", "edit"),
+        "cancel": pgettext("stock movement", "cancel"),
+        "reopen": pgettext("stock movement", "reopen"),
+        "restock": pgettext("stock movement", "restock"),
+        "refund": pgettext("stock movement", "refund"),
+        "adjust": pgettext("stock movement", "adjust"),
+        "import": pgettext("stock movement", "import"),
+    }
+    return words.get(code, code)
 
 HISTORY_HELP = """Show a product's stock movements, newest first.
 
@@ -47,7 +47,7 @@ def history(
     from ordercli import db as dbmod
     from ordercli import output, serialize
     import ordercli.cli._state as _state
-    from ordercli.cli.render import local_time
+    from ordercli.cli.render import local_time, pgettext
     from ordercli.services import catalog
 
     with dbmod.read_session(_state.engine()) as s:
@@ -73,7 +73,7 @@ def history(
     if len(rows) == limit:
         caption += " · " + _("more may exist: --limit %(limit)s") % {"limit": limit * 2}
     output.table(
-        [_("When"), (_("Change"), "right"), (_("Stock after"), "right"), _("Reason"), _("Order")],
+        [_("When"), (pgettext("stock movement", "Change"), "right"), (_("Stock after"), "right"), _("Reason"), _("Order")],
         [(local_time(m.at), f"{m.delta:+d}", m.stock_after, reason_shown(m.reason), m.order_number or "") for m in rows],
         title=_("%(sku)s — %(name)s · stock %(stock)s") % {"sku": product.sku, "name": product.name, "stock": stock},
         caption=caption,

@@ -154,13 +154,20 @@ def notification_state(status: str) -> str:
     return _(english) if english else status
 
 
-PAYMENT_KINDS = {"payment": N_("payment"), "refund": N_("refund")}
+def pgettext(context: str, message: str) -> str:
+    """``_()`` with a context, for a word that reads differently elsewhere ("refund" the kind, "refund" the verb)."""
+    from ordercli import i18n
+
+    return i18n.gettext_for(i18n.screen_locale()).pgettext(context, message)
 
 
 def kind_shown(kind: str) -> str:
     """A payment row's kind (``payment``, ``refund``: stored codes) in the screen's language."""
-    english = PAYMENT_KINDS.get(kind)
-    return _(english) if english else kind
+    if kind == "payment":
+        return pgettext("payment kind", "payment")
+    if kind == "refund":
+        return pgettext("payment kind", "refund")
+    return kind
 
 
 def render_priced(p, *, stderr: bool = True, title: str | None = None) -> None:
