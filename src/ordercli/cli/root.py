@@ -28,10 +28,10 @@ class _Group(TyperGroup):
     context_class = _help_text.ScreenContext
 
     def make_context(self, info_name, args, parent=None, **extra):  # type: ignore[override]
-        if parent is None:  # a new invocation (the tree is built anew for each one)
-            from ordercli import i18n
-
-            i18n.reset()  # `ordercli --help` runs no callback: read the language afresh
+        if parent is None:  # a new invocation
+            i18n = sys.modules.get("ordercli.i18n")
+            if i18n is not None:  # an earlier invocation in this process (tests): `ordercli --help` runs no callback
+                i18n.reset()
             _help_text.install(self)
         return super().make_context(info_name, args, parent=parent, **extra)
 
