@@ -14,7 +14,6 @@ from ordercli.services import customer_language, invoices
 from tests.smtp_server import SmtpServer, add_product, place, set_settings, use_smtp
 
 IBAN = "FR7630006000011234567890189"
-GROUPED = "FR76 3000 6000 0112 3456 7890 189"
 
 
 @pytest.fixture
@@ -68,8 +67,8 @@ def test_transfer_details_in_english_when_transfer_is_the_way_to_pay(stall, smtp
     text, html = parts(mail(smtp, "ann@example.com", number))
     assert "How to pay (€25.00 due):" in text
     assert "  Bank transfer to The Stall:\n    Account holder: The Stall\n" in text
-    assert f"    IBAN: {GROUPED}\n    BIC: AGRIFRPP882\n    Reference to put on the transfer: {number}\n" in text
-    for line in ("Bank transfer to The Stall", "Account holder: The Stall", f"IBAN: <span", GROUPED, "BIC: AGRIFRPP882", "Reference to put on the transfer:", f"<strong>{number}</strong>"):
+    assert f"    IBAN: {IBAN}\n    BIC: AGRIFRPP882\n    Reference to put on the transfer: {number}\n" in text
+    for line in ("Bank transfer to The Stall", "Account holder: The Stall", f"IBAN: <span", IBAN, "BIC: AGRIFRPP882", "Reference to put on the transfer:", f"<strong>{number}</strong>"):
         assert line in html, line
 
 
@@ -111,8 +110,8 @@ def test_transfer_details_in_french_for_a_french_customer(stall, smtp):
     text, html = parts(mail(smtp, "zoe@example.com", number))
     assert "Comment payer (25,00\xa0€ dus) :" in text
     assert "  Virement bancaire à The Stall :\n    Titulaire du compte : The Stall\n" in text
-    assert f"    IBAN : {GROUPED}\n    BIC : AGRIFRPP882\n    Référence à indiquer sur le virement : {number}\n" in text
-    for line in ("Virement bancaire à The Stall", "Titulaire du compte : The Stall", GROUPED, "Référence à indiquer sur le virement :"):
+    assert f"    IBAN : {IBAN}\n    BIC : AGRIFRPP882\n    Référence à indiquer sur le virement : {number}\n" in text
+    for line in ("Virement bancaire à The Stall", "Titulaire du compte : The Stall", IBAN, "Référence à indiquer sur le virement :"):
         assert line in html, line
     for part in (text, html):
         assert "Account holder" not in part and "Reference to put" not in part
@@ -125,7 +124,7 @@ def test_the_invoice_email_names_the_invoice_and_the_order_in_the_reference(stal
     send_invoice(stall, number)
     text, html = parts(mail(smtp, "zoe@example.com", "Facture INV-1"))
     assert f"Référence à indiquer sur le virement : INV-1 / {number}" in text
-    assert f"IBAN : {GROUPED}" in text and "Titulaire du compte : The Stall" in text
+    assert f"IBAN : {IBAN}" in text and "Titulaire du compte : The Stall" in text
     assert f"INV-1 / {number}" in html
     # The same in English for an English reader.
     number = place(stall, name="Ann Lee", email="ann@example.com", notify=False)

@@ -238,7 +238,7 @@ def transfer_details(payload: dict, settings: Settings | None) -> dict | None:
     reference = f"{invoice['number']} / {order.get('number')}" if invoice.get("number") else str(order.get("number") or "")
     return {
         "holder": store.get("name") or "",
-        "iban": " ".join(iban[i : i + 4] for i in range(0, len(iban), 4)),
+        "iban": iban,  # in one piece: what people paste into their bank's form
         "bic": "".join(str(store.get("bic") or "").split()).upper(),
         "reference": reference,
     }
