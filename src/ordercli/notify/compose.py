@@ -215,14 +215,12 @@ def mailbox(name: str | None, address: str, what: str) -> Address:
 def transfer_details(payload: dict, settings: Settings | None) -> dict | None:
     """The bank-transfer details an email shows, or None.
 
-    Shown by the rule of the invoice's transfer block (:func:`ordercli.services.invoices.shows_transfer`:
+    Shown by the rule of the invoice's transfer block (:func:`ordercli.payment_methods.shows_transfer`:
     the order's method is a bank transfer, or nothing is chosen yet, something is due and transfer
     is an accepted method; never on cash, card or cheque orders) with the store's IBAN as queued.
     The reference to put on the transfer is the order's number (the invoice's and the order's on an
     invoice email, as on the PDF).
     """
-    from types import SimpleNamespace
-
     if settings is None:
         return None
     store = payload.get("store") or {}
@@ -230,9 +228,9 @@ def transfer_details(payload: dict, settings: Settings | None) -> dict | None:
     iban = "".join(str(store.get("iban") or "").split()).upper()
     if not iban or not order.get("balance_due"):
         return None
-    from ordercli.services.invoices import shows_transfer
+    from ordercli.payment_methods import shows_transfer
 
-    if not shows_transfer(SimpleNamespace(payment_method=order.get("payment_method"), balance_due=int(order.get("balance_due") or 0)), settings):  # type: ignore[arg-type]
+    if not shows_transfer(order.get("payment_method"), int(order.get("balance_due") or 0), settings):
         return None
     invoice = payload.get("invoice") or {}
     reference = f"{invoice['number']} / {order.get('number')}" if invoice.get("number") else str(order.get("number") or "")
