@@ -1,4 +1,4 @@
-"""Bank-transfer details in emails (issue 12): shown by the invoice's rule (``invoices.shows_transfer``),
+"""Bank-transfer details in emails (issue 12): shown by the invoice's rule (``payment_methods.shows_transfer``, as on invoices),
 in the email's language, never on cash, card or cheque orders; read back from a real SMTP server."""
 
 from __future__ import annotations
