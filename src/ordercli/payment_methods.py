@@ -138,6 +138,22 @@ def code_for(text: str | None, methods: list[Method] | None = None) -> str | Non
     return _match(text, methods, None) or ("other" if any(m.code == "other" for m in methods) else None)
 
 
+def shows_transfer(payment_method: str | None, balance_due: int, settings) -> bool:
+    """Whether a customer's document shows the bank-transfer details (IBAN, invoice QR code): the
+    order's method is a bank transfer, or no method was chosen, something is due and transfer is an
+    accepted method; never for cash, card or cheque orders, never without ``store.iban``.
+    The one rule of the invoice (``services/invoices``) and of the emails (``notify/compose``)."""
+    if not settings.get("store.iban"):
+        return False
+    methods = of(settings)
+    code = code_for(payment_method, methods) if payment_method else None
+    if code == "transfer":
+        return True
+    if code is not None:  # cash, card, cheque…: never
+        return False
+    return balance_due > 0 and any(m.code == "transfer" for m in methods)
+
+
 def label(code: str | None, methods: list[Method]) -> str:
     if code is None:
         return ""

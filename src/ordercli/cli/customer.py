@@ -72,15 +72,17 @@ def show(
     import ordercli.cli._state as _state
     from ordercli.cli.render import local_time, money
     from ordercli.money import to_decimal_str
-    from ordercli.services import customers
+    from ordercli.services import common, customers
 
     with dbmod.read_session(_state.engine()) as s:
         c = _find(s, key)
         summ = customers.summary(s, c)
+        settings = common.load_settings(s)
     orders = summ.orders
     if fmt == ShowFormat.json:
         data = serialize.customer_dict(c)
         data["note"] = c.note
+        data.update(_language_facts(c, settings))
         data["order_count"] = summ.order_count
         data["lifetime_spend"] = _money_map(summ.spend)
         data["balance_due"] = _money_map(summ.due)
@@ -108,6 +110,9 @@ def show(
         con.print(f"Phone: {e(c.phone)}")
     if c.note:
         con.print(f"Note: {e(c.note)}")
+    con.print(_language_text(c, settings))
+    if c.vat_number:
+        con.print(f"VAT number: {e(c.vat_number)} (business customer: invoices carry the late-payment mentions)")
     if not orders:
         con.print("No orders yet.")
         return
@@ -123,8 +128,10 @@ def show(
 
 @app.command(
     "edit",
-    help="Correct a customer's name, email, phone or note (checked like an order's; \"\" clears email, phone or note).\n\n"
-    "Example: ordercli customer edit paul@example.fr --phone '06 53 31 21 94'",
+    help="Correct a customer's name, email, phone or note (checked like an order's; \"\" clears email, phone or note); "
+    "set the language of their emails and invoices, and their VAT number (a business customer).\n\n"
+    "Example: ordercli customer edit paul@example.fr --phone '06 53 31 21 94'\n\n"
+    "Example: ordercli customer edit paul@example.fr --language fr --vat-number FR40303265045",
 )
 def edit(
     key: str = typer.Argument(..., metavar="CUSTOMER", help=KEY_HELP),
@@ -132,37 +139,115 @@ def edit(
     email: Optional[str] = typer.Option(None, "--email", help='New email ("" removes it).'),
     phone: Optional[str] = typer.Option(None, "--phone", help='New phone ("" removes it); national numbers use store.phone_region.'),
     note: Optional[str] = typer.Option(None, "--note", help='A note about the customer ("" removes it).'),
+    language: Optional[str] = typer.Option(
+        None, "--language", metavar="LANG", help='Language of their emails and invoices: fr, en… ("" or store: the store\'s store.locale).'
+    ),
+    vat_number: Optional[str] = typer.Option(
+        None, "--vat-number", metavar="NUMBER", help='Their VAT number, e.g. FR40303265045: invoices become business invoices ("" removes it).'
+    ),
     fmt: ShowFormat = typer.Option(ShowFormat.table, "--format", help="table or json."),
 ) -> None:
     from ordercli import output, serialize
     import ordercli.cli._state as _state
     from ordercli.domain import clean_text, normalize_email, normalize_phone
     from ordercli.errors import InputError
-    from ordercli.services import common, customers
+    from ordercli.services import common, customer_language, customers
 
-    if (name, email, phone, note) == (None, None, None, None):
-        raise InputError("Nothing to change.", "Give --name, --email, --phone or --note.")
+    if (name, email, phone, note, language, vat_number) == (None, None, None, None, None, None):
+        raise InputError("Nothing to change.", "Give --name, --email, --phone, --note, --language or --vat-number.")
+    # Checked before the store is opened: a typo changes nothing.
+    new_language = _checked_language(language) if language is not None else None
+    new_vat = _checked_vat_number(vat_number) if vat_number is not None else None
     engine = _state.engine()
     with _state.unit_of_work(engine) as uow:
         s = uow.session
-        region = common.load_settings(s).get("store.phone_region") or None
+        settings = common.load_settings(s)
+        region = settings.get("store.phone_region") or None
         new_name = clean_text(name, "customer name", required=True) if name is not None else None
         new_email = ("" if not email.strip() else normalize_email(email)) if email is not None else None
         new_phone = ("" if not phone.strip() else normalize_phone(phone, region)) if phone is not None else None
         new_note = (clean_text(note, "note", max_len=2000, multiline=True) or "") if note is not None else None
         c = _find(s, key)
-        changed = customers.edit_customer(s, customer=c, name=new_name, email=new_email, phone=new_phone, note=new_note)
+        changed = []
+        if (name, email, phone, note) != (None, None, None, None):
+            changed = customers.edit_customer(s, customer=c, name=new_name, email=new_email, phone=new_phone, note=new_note)
+        if language is not None and (new_language or None) != c.language:
+            customer_language.set_language(s, customer=c, language=new_language)
+            changed.append("language")
+        if vat_number is not None and (new_vat or None) != c.vat_number:
+            customer_language.set_vat_number(s, customer=c, vat_number=new_vat)
+            changed.append("vat_number")
         if changed:
             uow.commit(saved=f"Customer {c.id}")
     if fmt == ShowFormat.json:
         data = serialize.customer_dict(c)
         data["note"] = c.note
+        data.update(_language_facts(c, settings))
         data["changed"] = changed
         output.print_json(data)
     if changed:
-        output.success(f"Customer {c.id} ({output.escape(c.name)}) updated: {', '.join(changed)}. Their past orders keep the contact they were placed with.")
+        words = ", ".join(CHANGED_WORDS.get(x, x) for x in changed)
+        contact = any(x in changed for x in ("name", "email", "phone", "note"))
+        past = " Their past orders keep the contact they were placed with." if contact else ""
+        output.success(f"Customer {c.id} ({output.escape(c.name)}) updated: {words}.{past}")
+        if "language" in changed or "vat_number" in changed:
+            output.message(_language_text(c, settings) + (f"; VAT number: {output.escape(c.vat_number)}" if c.vat_number else "; no VAT number") + ".")
     else:
         output.message(f"Customer {c.id} already has these details. Nothing changed.")
+
+
+#: What ``customer edit`` says it changed (the JSON keeps the field names).
+CHANGED_WORDS = {"language": "language", "vat_number": "VAT number"}
+
+#: ``--language`` values that mean "the store's language".
+STORE_LANGUAGE = ("", "store")
+
+
+def _checked_language(value: str) -> str:
+    """``--language`` -> the stored form ("" for the store's); an unknown language: one line naming those available."""
+    from ordercli.errors import InputError
+    from ordercli.services import customer_language
+
+    text = value.strip()
+    if text.lower() in STORE_LANGUAGE:
+        return ""
+    try:
+        return customer_language.check_language(text) or ""
+    except InputError as e:
+        known = ", ".join(e.facts.get("known") or [])
+        raise InputError(f'Unknown language {text!r}: use one of {known}, or "" (or store) for the store\'s language.', code="customer.language") from None
+
+
+def _checked_vat_number(value: str) -> str:
+    """``--vat-number`` -> the stored form ("" removes it); a bad shape: one line with an example."""
+    from ordercli.errors import InputError
+    from ordercli.services import customer_language
+
+    try:
+        return customer_language.check_vat_number(value) or ""
+    except InputError as e:
+        if e.code != "customer.vat_number":
+            raise
+        raise InputError(e.message.rstrip(".") + '; "" removes it.', code="customer.vat_number") from None
+
+
+def _language_facts(c, settings) -> dict:
+    """JSON: the customer's own language (None: the store's), the one their emails and invoices use, their VAT number."""
+    from ordercli.services.invoices import document_locale
+
+    return {
+        "language": c.language,
+        "documents_language": document_locale(settings, customer_language=c.language),
+        "vat_number": c.vat_number,
+    }
+
+
+def _language_text(c, settings) -> str:
+    from ordercli import output
+
+    if c.language:
+        return f"Language: {output.escape(c.language)} (emails and invoices)"
+    return f"Language: the store's ({output.escape(settings.locale)})"
 
 
 def _confirm(question: str, *, yes: bool, what: str, flag_hint: str) -> bool:

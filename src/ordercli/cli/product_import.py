@@ -42,6 +42,7 @@ def import_(
     stock: StockMode = typer.Option(StockMode.keep, "--stock", help="keep: existing products keep the store's stock; set: take the file's figures; add: add them (a delivery)."),
     location: Optional[str] = typer.Option(None, "--location", metavar="NAME", help="The location whose stock to read (Shopify inventory, Square); default: the first."),
     errors_file: Optional[Path] = typer.Option(None, "--errors", metavar="FILE", help="Also write the skipped rows to this CSV file (line, sku, column, code, reason)."),
+    encoding: Optional[str] = typer.Option(None, "--encoding", metavar="NAME", help="The file's encoding, e.g. cp1252 (default: detected: UTF-8, Windows-1252 or Latin-1)."),
     fmt: ShowFormat = typer.Option(ShowFormat.table, "--format", help="Summary as text (stderr) or JSON (stdout)."),
 ) -> None:
     import ordercli.cli._state as _state
@@ -51,6 +52,8 @@ def import_(
     from ordercli.services import catalog_import, common
     from ordercli.uow import preview
 
+    if encoding is not None:
+        encoding = _checked_encoding(encoding)  # before anything is read or written
     if errors_file is not None:
         from ordercli.files.safe_write import check_target
 
@@ -58,7 +61,8 @@ def import_(
     engine = _state.engine()
     with dbmod.read_session(engine) as s:
         currency = common.load_settings(s).currency
-    parsed = catalog_import.read_file(file, currency=currency, location=location)
+    parsed = catalog_import.read_file(file, currency=currency, location=location, encoding=encoding)
+    read_as = _encoding_read(file)
 
     def run(session):
         return catalog_import.import_parsed(session, parsed=parsed, stock=stock.value, strict=strict)
@@ -77,8 +81,39 @@ def import_(
         more = f" (and {len(report.skipped) - 1} more skipped row(s))" if len(report.skipped) > 1 else ""
         raise InputError(f"Nothing imported: {first.rstrip('.')}{more}.", code="catalog.nothing_imported")
     if fmt == ShowFormat.json:
-        output.print_json(_as_dict(report, dry_run))
+        output.print_json({**_as_dict(report, dry_run), "encoding": read_as})
     _messages(report, dry_run=dry_run, errors_file=errors_file, brief=fmt == ShowFormat.json)
+
+
+def _checked_encoding(name: str) -> str:
+    """``--encoding`` -> a codec name; one line naming what to use when Python has no such text
+    encoding, or when it is not one a CSV can be read in line by line (UTF-16, UTF-32…)."""
+    from ordercli.errors import InputError
+    from ordercli.files import text
+
+    use = "use utf-8, cp1252 (Windows-1252, French Excel) or latin-1"
+    try:
+        codec = text.check_encoding_name(name)
+    except InputError:
+        raise InputError(f"Unknown encoding {name.strip()!r}: {use}; nothing was written.", code="catalog.encoding") from None
+    try:
+        ascii_safe = "sku,name\n".encode(codec) == b"sku,name\n"
+    except (LookupError, TypeError, ValueError, UnicodeError):
+        ascii_safe = False
+    if not ascii_safe:
+        raise InputError(f"Encoding {name.strip()!r} cannot be read line by line: {use}; nothing was written.", code="catalog.encoding")
+    return codec
+
+
+def _encoding_read(file: Path) -> str:
+    """The encoding the file was read in (given or detected), as a codec name: utf-8, cp1252, latin-1…"""
+    from ordercli.files import text
+
+    try:
+        with open(file, "rb") as f:
+            return text.encoding_of(f)
+    except OSError:
+        return "utf-8"
 
 
 def _as_dict(report, dry_run: bool) -> dict:

@@ -6,7 +6,9 @@
   in an override shows up as the message's error instead of a blank).
 * Templates see ``store``, ``order``, ``change``, ``invoice``, ``kind``,
   ``audience`` and ``locale`` (the JSON snapshot taken when the message was
-  queued: the customer's language, else ``store.locale``) and the filters
+  queued: the customer's language, else ``store.locale``), ``transfer``
+  (the bank-transfer details to show — holder, IBAN, BIC, reference — or
+  None: :func:`transfer_details`, the invoice's rule) and the filters
   ``money`` (minor units -> "€12.50" / "12,50 €" in that locale, via babel),
   ``date``, ``datetime``, ``words`` (status names in words, translated) and
   ``percent``; ``_("…%(name)s", name=…)`` translates (jinja2's i18n
@@ -210,7 +212,38 @@ def mailbox(name: str | None, address: str, what: str) -> Address:
         raise ComposeError(f"invalid {what} address {address!r}: {e}", permanent=True) from None
 
 
-def context_of(payload: dict) -> dict:
+def transfer_details(payload: dict, settings: Settings | None) -> dict | None:
+    """The bank-transfer details an email shows, or None.
+
+    Shown by the rule of the invoice's transfer block (:func:`ordercli.payment_methods.shows_transfer`:
+    the order's method is a bank transfer, or nothing is chosen yet, something is due and transfer
+    is an accepted method; never on cash, card or cheque orders) with the store's IBAN as queued.
+    The reference to put on the transfer is the order's number (the invoice's and the order's on an
+    invoice email, as on the PDF).
+    """
+    if settings is None:
+        return None
+    store = payload.get("store") or {}
+    order = payload.get("order") or {}
+    iban = "".join(str(store.get("iban") or "").split()).upper()
+    if not iban or not order.get("balance_due"):
+        return None
+    from ordercli.payment_methods import shows_transfer
+
+    if not shows_transfer(order.get("payment_method"), int(order.get("balance_due") or 0), settings):
+        return None
+    invoice = payload.get("invoice") or {}
+    reference = f"{invoice['number']} / {order.get('number')}" if invoice.get("number") else str(order.get("number") or "")
+    return {
+        "holder": store.get("name") or "",
+        "iban": iban,  # in one piece: what people paste into their bank's form
+        "bic": "".join(str(store.get("bic") or "").split()).upper(),
+        "reference": reference,
+    }
+
+
+def context_of(payload: dict, settings: Settings | None = None) -> dict:
+    """The templates' context of a stored payload (``settings``: for the bank-transfer rule)."""
     ctx = {k: v for k, v in payload.items() if k != "attachments"}
     change = ctx.get("change")
     # Every key a template may ask for exists (None when the cause did not say).
@@ -219,6 +252,7 @@ def context_of(payload: dict) -> dict:
     ctx.setdefault("kind", "")
     ctx.setdefault("audience", "customer")
     ctx.setdefault("locale", "en_US")
+    ctx["transfer"] = transfer_details(payload, settings)
     ctx["attachment_names"] = [a.get("filename") for a in payload.get("attachments") or []]
     return ctx
 
@@ -229,7 +263,7 @@ def build_message(row, settings: Settings) -> EmailMessage:
         payload = json.loads(row.payload or "{}")
     except ValueError:
         raise ComposeError("the stored message is damaged (payload is not JSON)", permanent=True) from None
-    ctx = context_of(payload)
+    ctx = context_of(payload, settings)
     if "order" not in ctx or "store" not in ctx:
         raise ComposeError("the stored message is damaged (no order data)", permanent=True)
     text, html = render(row.kind, ctx, templates_dir=settings.get("mail.templates_dir"))

@@ -55,8 +55,9 @@ class CatalogReport:
         return self.created + self.updated + self.unchanged
 
 
-def read_file(path: str | Path, *, currency: str, location: str | None = None, today=None) -> formats.Parsed:
-    tf = open_text(path, kinds="a CSV file", empty_hint="Give a CSV with a header: sku,name,price,stock[,tax_rate].")
+def read_file(path: str | Path, *, currency: str, location: str | None = None, today=None, encoding: str | None = None) -> formats.Parsed:
+    """``encoding``: the file's, as ``--encoding`` names it (default: detected, see ``files.text``)."""
+    tf = open_text(path, kinds="a CSV file", empty_hint="Give a CSV with a header: sku,name,price,stock[,tax_rate].", encoding=encoding)
     with open(tf.path, "rb") as f:
         return formats.read(f, shown=tf.shown, currency=currency, location=location, today=today)
 

@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlmodel import Session
 
 from ordercli.errors import InputError
@@ -37,11 +39,40 @@ def set_language(session: Session, *, customer: Customer, language: str | None) 
     return customer
 
 
-def set_vat_number(session: Session, *, customer: Customer, vat_number: str | None) -> Customer:
-    """Record a business customer's VAT number (None or empty: a private customer)."""
+#: A VAT number once spaces, dots and dashes are gone: a country prefix, then 2 to 13 letters or
+#: digits (EU numbers are 8 to 12 characters after the prefix; GB, CHE… fit too), with digits.
+_VAT_SHAPE = re.compile(r"[A-Z]{2}[A-Z0-9+*]{2,13}")
+#: France: FR, a 2-character key (digits, or letters but I and O), the 9-digit SIREN.
+_VAT_FR = re.compile(r"FR[0-9A-HJ-NP-Z]{2}[0-9]{9}")
+_VAT_SEPARATORS = re.compile(r"[\s.\-/]+")
+
+
+def check_vat_number(value: str | None) -> str | None:
+    """`` fr 40 303 265 045`` -> ``FR40303265045``; empty -> None (a private customer).
+
+    Only the shape is checked (a country prefix and the number's characters; for France, the key
+    and the 9-digit SIREN): a VAT number with a typo in its shape is refused, not printed on invoices.
+    """
     from ordercli.domain import clean_text
 
-    customer.vat_number = clean_text(vat_number or "", "VAT number", max_len=50) or None
+    text = clean_text(value or "", "VAT number", max_len=50)
+    if not text:
+        return None
+    number = _VAT_SEPARATORS.sub("", text).upper()
+    digits = sum(ch.isdigit() for ch in number)
+    ok = bool(_VAT_SHAPE.fullmatch(number)) and digits >= 2 and (not number.startswith("FR") or bool(_VAT_FR.fullmatch(number)))
+    if not ok:
+        raise InputError(
+            f"Invalid VAT number {text!r}: expected a country prefix then the number, e.g. FR40303265045 (FR, a 2-character key, the 9-digit SIREN).",
+            code="customer.vat_number",
+            value=text,
+        )
+    return number
+
+
+def set_vat_number(session: Session, *, customer: Customer, vat_number: str | None) -> Customer:
+    """Record a business customer's VAT number (None or empty: a private customer); see :func:`check_vat_number`."""
+    customer.vat_number = check_vat_number(vat_number)
     session.add(customer)
     session.flush()
     return customer

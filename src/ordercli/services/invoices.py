@@ -239,18 +239,10 @@ def _excl_tax(amount: int, rate: int, included: bool) -> int:
 def shows_transfer(order: Order, settings: Settings) -> bool:
     """The bank-transfer block (IBAN, EPC QR code): the order's method is a bank transfer, or the
     order is unpaid (something due), no other method was chosen and transfer is an accepted method.
-    Never for cash, card or cheque orders."""
+    Never for cash, card or cheque orders (the rule: ``payment_methods.shows_transfer``, shared with the emails)."""
     from ordercli import payment_methods
 
-    if not settings.get("store.iban"):
-        return False
-    methods = payment_methods.of(settings)
-    code = payment_methods.code_for(order.payment_method, methods) if order.payment_method else None
-    if code == "transfer":
-        return True
-    if code is not None:  # cash, card, cheque…: never
-        return False
-    return order.balance_due > 0 and any(m.code == "transfer" for m in methods)
+    return payment_methods.shows_transfer(order.payment_method, order.balance_due, settings)
 
 
 def document_locale(settings: Settings, *, language: str | None = None, customer_language: str | None = None) -> str:

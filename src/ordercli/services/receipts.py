@@ -94,9 +94,12 @@ def _lines_of(text: str | None) -> list[str]:
     return [literal(x).strip() for x in (text or "").splitlines() if x.strip()]
 
 
-def receipt_doc(session: Session, *, order: Order, settings: Settings) -> ReceiptDoc:
-    """Everything the receipt of ``order`` says (read-only)."""
+def receipt_doc(session: Session, *, order: Order, settings: Settings, locale: str | None = None) -> ReceiptDoc:
+    """Everything the receipt of ``order`` says (read-only), in ``locale`` (default: the store's
+    ``store.locale``, as printed receipts are; an emailed receipt is in the customer's language)."""
     from ordercli import payment_methods
+
+    locale = locale or settings.locale
 
     lines = session.exec(select(OrderLine).where(OrderLine.order_id == order.id).order_by(OrderLine.position)).all()
     surcharges = session.exec(select(OrderSurcharge).where(OrderSurcharge.order_id == order.id).order_by(OrderSurcharge.position)).all()
@@ -107,8 +110,9 @@ def receipt_doc(session: Session, *, order: Order, settings: Settings) -> Receip
             net = ln.total - ln.discount
             base, tax = by_rate.get(ln.tax_rate, [0, 0])
             by_rate[ln.tax_rate] = [base + (net - ln.tax if order.prices_include_tax else net), tax + ln.tax]
-    tr = gettext_for(settings.locale)
-    methods = payment_methods.of(settings)
+    tr = gettext_for(locale)
+    # The default methods' labels in the receipt's language (labels the store chose stay as they are).
+    methods = payment_methods.parse_setting(settings.get("payment.methods"), locale)
     pay_lines = []
     for p in payments:
         code = getattr(p, "method_code", None)
@@ -133,7 +137,7 @@ def receipt_doc(session: Session, *, order: Order, settings: Settings) -> Receip
         number=literal(order.number),
         created_at=order.created_at,
         currency=order.currency,
-        locale=settings.locale,
+        locale=locale,
         customer=None if walk_in else literal(order.customer_name) or None,
         lines=[{"name": literal(ln.name), "sku": literal(ln.sku or ""), "quantity": ln.quantity, "unit_price": ln.unit_price, "total": ln.total} for ln in lines],
         subtotal=order.subtotal,
@@ -178,7 +182,7 @@ def local_time(dt: datetime, locale: str | None = None) -> str:
 
 
 def rows(doc: ReceiptDoc) -> list[Row]:
-    """The receipt's rows in its language (``doc.locale``: the store's ``store.locale``)."""
+    """The receipt's rows in its language (``doc.locale``: the store's ``store.locale``, or the customer's for an email)."""
     _ = gettext_for(doc.locale).gettext
     m = lambda v: money_text(doc, v)
     out: list[Row] = [Row("center", doc.store_name, strong=True, big=True)]
@@ -473,7 +477,11 @@ class WalkInReceiptError(RefusedError):
 
 
 def queue_receipt_email(session: Session, *, number: str, width: int | None = None) -> tuple[Order, list]:
-    """Queue the receipt to the order's customer (text in the body, the PDF attached). Does not commit."""
+    """Queue the receipt to the order's customer (text in the body, the PDF attached). Does not commit.
+
+    The email, its text and its PDF are in the customer's language (``customer.language``), else
+    the store's ``store.locale``: the language of every other message to them.
+    """
     from ordercli.notify import queue
 
     settings = common.load_settings(session)
@@ -482,13 +490,22 @@ def queue_receipt_email(session: Session, *, number: str, width: int | None = No
         raise WalkInReceiptError(order.number)
     if not order.customer_email:
         raise NoCustomerEmailError(order.number, what="the receipt")
-    doc = receipt_doc(session, order=order, settings=settings)
+    locale = queue.message_locale(session, order, "customer", settings)
+    doc = receipt_doc(session, order=order, settings=settings, locale=locale)
     paper = paper_of(settings, width)
     text = render_text(doc, paper=paper)
     pdf = render_pdf(doc, settings, paper=paper)
     name = re.sub(r"[^A-Za-z0-9_.-]+", "-", order.number).strip("-.") or "receipt"
     attachments = [{"filename": f"receipt-{name}.pdf", "content_type": "application/pdf", "data": base64.b64encode(pdf).decode("ascii")}]
     row = queue.queue_message(
-        session, order, kind="receipt", audience="customer", settings=settings, attachments=attachments, dedupe=False, extra={"receipt": {"text": text}}
+        session,
+        order,
+        kind="receipt",
+        audience="customer",
+        settings=settings,
+        attachments=attachments,
+        dedupe=False,
+        extra={"receipt": {"text": text}},
+        locale=locale,
     )
     return order, [row] if row is not None else []
