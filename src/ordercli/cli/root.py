@@ -83,15 +83,19 @@ class _Group(TyperGroup):
                 raise
             from ordercli import output
 
-            output.error(f"The output could not be written: {e.strerror}.", "Nothing was changed. Send the output somewhere it can be written.")
+            from ordercli.i18n import _
+
+            output.error(_("The output could not be written: %(reason)s.") % {"reason": e.strerror}, _("Nothing was changed. Send the output somewhere it can be written."))
             raise typer.Exit(EXIT_REFUSED) from None
         except Exception as e:  # noqa: BLE001 - last line of defence: no tracebacks
             if os.environ.get("ORDERCLI_DEBUG") == "1" or e.__class__.__module__.startswith(("typer", "click")):
                 raise
             from ordercli import output
 
-            text = _describe(e)
-            output.error(text, "Nothing was saved." + (" Run again with ORDERCLI_DEBUG=1 to see the details." if text.startswith("Unexpected") else ""))
+            from ordercli.i18n import _
+
+            text, unexpected = _describe(e)
+            output.error(text, _("Nothing was saved. Run again with ORDERCLI_DEBUG=1 to see the details.") if unexpected else _("Nothing was saved."))
             raise typer.Exit(EXIT_REFUSED) from None
 
 
@@ -99,42 +103,59 @@ EXIT_PIPE = 141
 
 
 def _failure_text(e: BaseException) -> str:
+    from ordercli.i18n import _
+
     if isinstance(e, (KeyboardInterrupt, EOFError)):
-        return "the command was interrupted after saving"
+        return _("the command was interrupted after saving")
     if isinstance(e, BrokenPipeError):
-        return "the output failed: the reader of the output went away"
+        return _("the output failed: the reader of the output went away")
     if isinstance(e, OrderCliError):
         return e.message
     if isinstance(e, OSError) and e.strerror:
-        return f"the output failed: {e.strerror}"
+        return _("the output failed: %(reason)s") % {"reason": e.strerror}
     text = str(e).strip().splitlines()
-    return f"then it failed: {text[0] if text else type(e).__name__}"
+    return _("then it failed: %(reason)s") % {"reason": text[0] if text else type(e).__name__}
+
+
+def _stdout_closed() -> str:
+    from ordercli.i18n import _
+
+    return _("the output failed: stdout is closed")
 
 
 def _saved_but(reason: str) -> None:
     """Say on stderr what was saved and what failed after (exit 3: a script must not retry)."""
     from ordercli import output
 
-    saved = _state.STATE.saved or "The change"
+    from ordercli.i18n import _
+
+    saved = _state.STATE.saved or _("The change")
     try:
-        output.error(f"{saved} was saved, but {reason}.", "Do not run the command again: the change is in the store (see it with `ordercli order show`).")
+        output.error(
+            _("%(saved)s was saved, but %(reason)s.") % {"saved": saved, "reason": reason},
+            _("Do not run the command again: the change is in the store (see it with `ordercli order show`)."),
+        )
     except Exception:  # noqa: BLE001 - stderr itself is gone: the exit code still says it
         pass
 
 
-def _describe(e: Exception) -> str:
+def _describe(e: Exception) -> tuple[str, bool]:
+    """(the message, whether the error is unexpected)."""
+    from ordercli.i18n import _
+
     text = str(getattr(e, "orig", None) or e).strip().splitlines()
     first = text[0] if text else type(e).__name__
     if getattr(getattr(e, "orig", None), "sqlstate", None) == "55P03":  # PostgreSQL lock_not_available (db.py's lock_timeout)
-        what = "order" if " orders" in f" {getattr(e, 'statement', '') or ''}".replace("\n", " ").lower() else "record"
-        return f"Another till holds this {what}; try again in a moment."
+        if " orders" in f" {getattr(e, 'statement', '') or ''}".replace("\n", " ").lower():
+            return _("Another till holds this order; try again in a moment."), False
+        return _("Another till holds this record; try again in a moment."), False
     if "database is locked" in first:
-        return "The store is busy (another till is writing). Try again in a moment."
+        return _("The store is busy (another till is writing). Try again in a moment."), False
     if "unique constraint" in first.lower() or "duplicate key" in first.lower():
-        return "Another till saved the same record at the same moment. Run the command again."
+        return _("Another till saved the same record at the same moment. Run the command again."), False
     if "readonly database" in first or "read-only" in first:
-        return "The store is read-only: check the permissions of the store file and its folder (--db / ORDERCLI_DB)."
-    return f"Unexpected error: {first}"
+        return _("The store is read-only: check the permissions of the store file and its folder (--db / ORDERCLI_DB)."), False
+    return _("Unexpected error: %(error)s") % {"error": first}, True
 
 
 app = typer.Typer(
@@ -185,7 +206,9 @@ def root(
 def _say_encoding(shown: str, encoding: str) -> None:
     from ordercli import output
 
-    output.message(output.escape(f"{shown!r}: read as {encoding}."))
+    from ordercli.i18n import _
+
+    output.message(output.escape(_("%(file)s: read as %(encoding)s.") % {"file": repr(shown), "encoding": encoding}))
 
 
 import ordercli.cli.completion as _completion  # noqa: E402
@@ -264,14 +287,14 @@ def main() -> None:
         output.stdout_gone()
     except (OSError, ValueError) as e:  # stdout closed or unusable (cron, `>&-`, /dev/full)
         if _state.STATE.saved is not None and code in (0, None):
-            _saved_but(_failure_text(e) if isinstance(e, OSError) else "the output failed: stdout is closed")
+            _saved_but(_failure_text(e) if isinstance(e, OSError) else _stdout_closed())
             code = EXIT_SAVED_BUT_FAILED
     if output.stdout_closed() and _state.STATE.saved is not None and code in (0, None):
-        _saved_but("the output failed: stdout is closed")
+        _saved_but(_stdout_closed())
         code = EXIT_SAVED_BUT_FAILED
     if output.pipe_closed() and code in (0, None):
         if _state.STATE.saved is not None:
-            _saved_but("the output failed: the reader of the output went away")
+            _saved_but(_failure_text(BrokenPipeError()))
             code = EXIT_SAVED_BUT_FAILED
         else:
             code = EXIT_PIPE  # the output was cut short; a command that failed keeps its own code
