@@ -198,7 +198,7 @@ _FRENCH_EURO = {"fr", "fr_FR", "fr_BE", "fr_MC"}
 def _french_euro(minor: int) -> str:
     amount = to_decimal(minor, "EUR")
     sign = "-" if amount < 0 else ""
-    whole, _, cents = f"{abs(amount):f}".partition(".")
+    whole, _point, cents = f"{abs(amount):f}".partition(".")
     groups = []
     while len(whole) > 3:
         whole, groups = whole[:-3], [whole[-3:], *groups]

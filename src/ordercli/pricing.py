@@ -65,9 +65,11 @@ class LimitError(PricingError):
 
 
 def _n(n: int) -> str:
-    from ordercli.money import grouped
+    """``1,000,000`` in English, ``1 000 000`` otherwise (as ``money.grouped``, which imports this module)."""
+    from ordercli.i18n import is_english
 
-    return grouped(n)
+    text = f"{n:,}"
+    return text if is_english() else text.replace(",", " ")
 
 
 def _example_limit() -> str:

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from typing import Callable
 
 from ordercli.errors import InputError
-from ordercli.money import shown
+from ordercli.i18n import _
+from ordercli.money import grouped, invalid_message, shown
 
 
 def _bool(v: str) -> str:
@@ -23,7 +24,7 @@ def _bool(v: str) -> str:
         return "true"
     if low in ("false", "no", "0", "off"):
         return "false"
-    raise InputError(f"Invalid value {v!r}: expected true or false.", "Use true or false.")
+    raise InputError(_("Invalid value %(value)s: expected true or false.") % {"value": repr(v)}, _("Use true or false."))
 
 
 def _text(max_len: int = 200, allow_empty: bool = True) -> Callable[[str], str]:
@@ -32,7 +33,7 @@ def _text(max_len: int = 200, allow_empty: bool = True) -> Callable[[str], str]:
 
         out = clean_text(v, "value", max_len=max_len) or ""
         if not out and not allow_empty:
-            raise InputError("The value cannot be empty.", "Give a value.")
+            raise InputError(_("The value cannot be empty."), _("Give a value."))
         return out
 
     return check
@@ -55,7 +56,7 @@ def _currency(v: str) -> str:
     from babel.numbers import get_currency_name, list_currencies
 
     if not re.fullmatch(r"[A-Z]{3}", code) or code not in list_currencies():
-        raise InputError(f"Unknown currency {v!r}.", "Use an ISO 4217 code such as EUR, USD, GBP, CHF.")
+        raise InputError(_("Unknown currency %(value)s.") % {"value": repr(v)}, _("Use an ISO 4217 code such as EUR, USD, GBP, CHF."))
     get_currency_name(code)
     return code
 
@@ -66,7 +67,7 @@ def _locale(v: str) -> str:
     try:
         return str(Locale.parse(v.strip().replace("-", "_")))
     except (UnknownLocaleError, ValueError):
-        raise InputError(f"Unknown locale {v!r}.", "Use a locale such as en_US, fr_FR, de_DE, nl_NL.") from None
+        raise InputError(_("Unknown locale %(value)s.") % {"value": repr(v)}, _("Use a locale such as en_US, fr_FR, de_DE, nl_NL.")) from None
 
 
 def _region(v: str) -> str:
@@ -76,7 +77,7 @@ def _region(v: str) -> str:
     import phonenumbers
 
     if code not in phonenumbers.SUPPORTED_REGIONS:
-        raise InputError(f"Unknown phone region {v!r}.", "Use a two-letter country code such as FR, DE, GB, US.")
+        raise InputError(_("Unknown phone region %(value)s.") % {"value": repr(v)}, _("Use a two-letter country code such as FR, DE, GB, US."))
     return code
 
 
@@ -89,15 +90,15 @@ MAX_ORDER_NUMBER = 2_000_000_000
 
 def _whole(v: str, low: int, high: int, what: str = "number") -> str:
     text = v.strip()
-    hint = f"Use a whole number of {low:,} or more, at most {high:,}."
+    hint = _("Use a whole number of %(low)s or more, at most %(high)s.") % {"low": grouped(low), "high": grouped(high)}
     if not re.fullmatch(r"\d+", text):
-        raise InputError(f"Invalid {what} {shown(v)}.", hint)
+        raise InputError(invalid_message(what, shown(v)), hint)
     digits = text.lstrip("0") or "0"
     # Length first: int() refuses 4,300+ digits, and nothing that long is in range anyway.
     if len(digits) > 18 or int(digits) > high:
-        raise InputError(f"Invalid {what} {shown(v)}: at most {high:,}.", hint)
+        raise InputError(invalid_message(what, shown(v), _("at most %(most)s.") % {"most": grouped(high)}), hint)
     if int(digits) < low:
-        raise InputError(f"Invalid {what} {shown(v)}.", hint)
+        raise InputError(invalid_message(what, shown(v)), hint)
     return digits
 
 
@@ -114,14 +115,17 @@ def _next_number(v: str) -> str:
     except InputError as e:
         raise InputError(
             e.message,
-            f"Use a whole number of 1 or more, at most {MAX_ORDER_NUMBER:,} (order numbers are stored as 32-bit integers); "
-            "put a year or shop code in order.prefix instead, e.g. `ordercli config set order.prefix 2026-`.",
+            _(
+                "Use a whole number of 1 or more, at most %(most)s (order numbers are stored as 32-bit integers); "
+                "put a year or shop code in order.prefix instead, e.g. `ordercli config set order.prefix 2026-`."
+            )
+            % {"most": grouped(MAX_ORDER_NUMBER)},
         ) from None
 
 
 def _port(v: str) -> str:
     if not re.fullmatch(r"\s*\d{1,6}\s*", v) or not 1 <= int(v) <= 65535:
-        raise InputError(f"Invalid port {shown(v)}.", "Use a number from 1 to 65535.")
+        raise InputError(_("Invalid port %(value)s.") % {"value": shown(v)}, _("Use a number from 1 to 65535."))
     return str(int(v))
 
 
@@ -135,7 +139,7 @@ def _choice(*choices: str) -> Callable[[str], str]:
     def check(v: str) -> str:
         low = v.strip().lower()
         if low not in choices:
-            raise InputError(f"Invalid value {v!r}.", f"Use one of: {', '.join(choices)}.")
+            raise InputError(_("Invalid value %(value)s.") % {"value": repr(v)}, _("Use one of: %(choices)s.") % {"choices": ", ".join(choices)})
         return low
 
     return check
@@ -144,7 +148,7 @@ def _choice(*choices: str) -> Callable[[str], str]:
 def _prefix(v: str) -> str:
     text = v.strip()
     if not re.fullmatch(r"[A-Za-z0-9_\-/#.]{0,20}", text):
-        raise InputError(f"Invalid prefix/suffix {v!r}.", "Use up to 20 letters, digits or - _ / # . (no spaces).")
+        raise InputError(_("Invalid prefix/suffix %(value)s.") % {"value": repr(v)}, _("Use up to 20 letters, digits or - _ / # . (no spaces)."))
     return text
 
 
@@ -153,11 +157,11 @@ def _iban(v: str) -> str:
     if not text:
         return ""
     if not re.fullmatch(r"[A-Z]{2}\d{2}[A-Z0-9]{10,30}", text):
-        raise InputError(f"Invalid IBAN {v!r}.", "Give the IBAN like FR76 3000 6000 0112 3456 7890 189.")
+        raise InputError(_("Invalid IBAN %(value)s.") % {"value": repr(v)}, _("Give the IBAN like FR76 3000 6000 0112 3456 7890 189."))
     rearranged = text[4:] + text[:4]
     digits = "".join(str(int(c, 36)) for c in rearranged)
     if int(digits) % 97 != 1:
-        raise InputError(f"Invalid IBAN {v!r}: the check digits do not match.", "Check the IBAN for typos.")
+        raise InputError(_("Invalid IBAN %(value)s: the check digits do not match.") % {"value": repr(v)}, _("Check the IBAN for typos."))
     return text
 
 
@@ -167,13 +171,16 @@ def _siret(v: str) -> str:
     if not text:
         return ""
     if not re.fullmatch(r"\d{14}", text):
-        raise InputError(f"Invalid SIRET {shown(v)}: it has 14 digits.", "Give the SIRET like 732 829 320 00074 (SIREN + establishment number).")
+        raise InputError(_("Invalid SIRET %(value)s: it has 14 digits.") % {"value": shown(v)}, _("Give the SIRET like 732 829 320 00074 (SIREN + establishment number)."))
     total = 0
     for i, c in enumerate(reversed(text)):
         n = int(c) * (2 if i % 2 else 1)
         total += n - 9 if n > 9 else n
     if total % 10 and not (text.startswith("356000000") and sum(map(int, text)) % 5 == 0):
-        raise InputError(f"Invalid SIRET {shown(v)}: the check digit does not match.", "Check the SIRET for typos (see your Kbis or avis de situation INSEE).")
+        raise InputError(
+            _("Invalid SIRET %(value)s: the check digit does not match.") % {"value": shown(v)},
+            _("Check the SIRET for typos (see your Kbis or avis de situation INSEE)."),
+        )
     return f"{text[:3]} {text[3:6]} {text[6:9]} {text[9:]}"
 
 
@@ -292,8 +299,11 @@ def check_key(key: str) -> Spec:
         import difflib
 
         close = difflib.get_close_matches(k, KEYS.keys(), n=3)
-        hint = f"Did you mean {', '.join(close)}? " if close else ""
-        raise InputError(f"Unknown setting {key!r}.", hint + "Run `ordercli config show` to list every setting.")
+        if close:
+            hint = _("Did you mean %(keys)s? Run `ordercli config show` to list every setting.") % {"keys": ", ".join(close)}
+        else:
+            hint = _("Run `ordercli config show` to list every setting.")
+        raise InputError(_("Unknown setting %(key)s.") % {"key": repr(key)}, hint)
     return KEYS[k]
 
 
