@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from ordercli.errors import InputError
-from ordercli.i18n import _
+from ordercli.i18n import N_, _
 from ordercli.money import grouped, invalid_message, shown
 
 
@@ -209,7 +209,13 @@ def _default_locale() -> str:
 class Spec:
     default: str | Callable[[], str]
     check: Callable[[str], str]
-    help: str
+    english_help: str  # marked with N_; :attr:`help` is in the screen's language
+    help_facts: Callable[[], dict] | None = None  # the placeholders of the help, worked out when shown
+
+    @property
+    def help(self) -> str:
+        text = _(self.english_help)
+        return text % self.help_facts() if self.help_facts else text
 
     def default_value(self) -> str:
         return self.default() if callable(self.default) else self.default
@@ -235,62 +241,62 @@ NOTIFY_STATUS_DEFAULTS = {
 }
 
 KEYS: dict[str, Spec] = {
-    "store.name": Spec("My shop", _text(200, allow_empty=False), "Shop name shown on screens, emails and invoices"),
-    "store.email": Spec("", _email_or_empty, "Where admin notifications go (empty: none)"),
-    "store.phone": Spec("", _text(50), "Shop phone shown on emails and invoices"),
-    "store.currency": Spec("EUR", _currency, "ISO 4217 currency of new orders"),
-    "store.locale": Spec(_default_locale, _locale, "Locale for money and dates on screen and in emails"),
-    "store.phone_region": Spec("", _region, "Default region for phone numbers without +country (e.g. FR)"),
-    "store.address": Spec("", _multiline, "Seller address on invoices (use \\n for new lines)"),
-    "store.vat_number": Spec("", _text(50), "Seller VAT number on invoices"),
-    "store.siret": Spec("", _siret, "Seller SIRET on invoices (14 digits, checked)"),
-    "store.legal_form": Spec("", _text(200), "Legal form on invoices, e.g. EI or SARL au capital de 1 000 €"),
-    "invoice.footer": Spec("", _multiline, "Text at the foot of every invoice page (use \\n for new lines)"),
-    "invoice.payment_terms": Spec("", _text(300), "Payment terms on invoices, e.g. 30 days from the invoice date (empty: payment on receipt)"),
-    "invoice.late_penalty": Spec("", _penalty, "Late-payment penalty rate on business invoices, e.g. 12% (empty: three times the legal interest rate)"),
-    "tax.vat_exempt": Spec("false", _bool, "VAT exemption (franchise en base): invoices say art. 293 B du CGI and show no VAT"),
-    "store.iban": Spec("", _iban, "IBAN for bank-transfer instructions and the invoice QR code"),
-    "store.bic": Spec("", _text(11), "BIC for the invoice QR code (optional)"),
-    "order.prefix": Spec("", _prefix, "Text before order numbers (e.g. FAIR-)"),
-    "order.suffix": Spec("", _prefix, "Text after order numbers"),
-    "order.next_number": Spec("1001", _next_number, f"Number of the next order (1 to {MAX_ORDER_NUMBER:,})"),
-    "invoice.prefix": Spec("INV-", _prefix, "Text before invoice numbers"),
-    "tax.prices_include_tax": Spec("true", _bool, "Catalog prices include tax (true) or tax is added (false)"),
-    "tax.default_rate": Spec("0", _percent, "Tax rate in percent for custom items and new products"),
-    "mail.transport": Spec("none", _choice("smtp", "file", "none"), "How messages leave: smtp, file (.eml files) or none (queued)"),
-    "mail.from": Spec("", _email_or_empty, "Sender address of emails"),
-    "mail.dir": Spec("", _dir, "Folder for .eml files when mail.transport is file"),
-    "mail.templates_dir": Spec("", _dir, "Folder with templates that override the built-in ones"),
-    "smtp.host": Spec("", _text(200), "SMTP server host"),
-    "smtp.port": Spec("587", _port, "SMTP server port"),
-    "smtp.security": Spec("starttls", _choice("starttls", "ssl", "none"), "SMTP security: starttls, ssl or none"),
-    "smtp.username": Spec("", _text(200), "SMTP user name (password: ORDERCLI_SMTP_PASSWORD or keyring)"),
-    "smtp.timeout": Spec("3", _int_between(1, 600), "Seconds one delivery attempt may take (1 to 600)"),
+    "store.name": Spec("My shop", _text(200, allow_empty=False), N_("Shop name shown on screens, emails and invoices")),
+    "store.email": Spec("", _email_or_empty, N_("Where admin notifications go (empty: none)")),
+    "store.phone": Spec("", _text(50), N_("Shop phone shown on emails and invoices")),
+    "store.currency": Spec("EUR", _currency, N_("ISO 4217 currency of new orders")),
+    "store.locale": Spec(_default_locale, _locale, N_("Locale for money and dates on screen and in emails")),
+    "store.phone_region": Spec("", _region, N_("Default region for phone numbers without +country (e.g. FR)")),
+    "store.address": Spec("", _multiline, N_("Seller address on invoices (use \\n for new lines)")),
+    "store.vat_number": Spec("", _text(50), N_("Seller VAT number on invoices")),
+    "store.siret": Spec("", _siret, N_("Seller SIRET on invoices (14 digits, checked)")),
+    "store.legal_form": Spec("", _text(200), N_("Legal form on invoices, e.g. EI or SARL au capital de 1 000 €")),
+    "invoice.footer": Spec("", _multiline, N_("Text at the foot of every invoice page (use \\n for new lines)")),
+    "invoice.payment_terms": Spec("", _text(300), N_("Payment terms on invoices, e.g. 30 days from the invoice date (empty: payment on receipt)")),
+    "invoice.late_penalty": Spec("", _penalty, N_("Late-payment penalty rate on business invoices, e.g. 12% (empty: three times the legal interest rate)")),
+    "tax.vat_exempt": Spec("false", _bool, N_("VAT exemption (franchise en base): invoices say art. 293 B du CGI and show no VAT")),
+    "store.iban": Spec("", _iban, N_("IBAN for bank-transfer instructions and the invoice QR code")),
+    "store.bic": Spec("", _text(11), N_("BIC for the invoice QR code (optional)")),
+    "order.prefix": Spec("", _prefix, N_("Text before order numbers (e.g. FAIR-)")),
+    "order.suffix": Spec("", _prefix, N_("Text after order numbers")),
+    "order.next_number": Spec("1001", _next_number, N_("Number of the next order (1 to %(most)s)"), lambda: {"most": grouped(MAX_ORDER_NUMBER)}),
+    "invoice.prefix": Spec("INV-", _prefix, N_("Text before invoice numbers")),
+    "tax.prices_include_tax": Spec("true", _bool, N_("Catalog prices include tax (true) or tax is added (false)")),
+    "tax.default_rate": Spec("0", _percent, N_("Tax rate in percent for custom items and new products")),
+    "mail.transport": Spec("none", _choice("smtp", "file", "none"), N_("How messages leave: smtp, file (.eml files) or none (queued)")),
+    "mail.from": Spec("", _email_or_empty, N_("Sender address of emails")),
+    "mail.dir": Spec("", _dir, N_("Folder for .eml files when mail.transport is file")),
+    "mail.templates_dir": Spec("", _dir, N_("Folder with templates that override the built-in ones")),
+    "smtp.host": Spec("", _text(200), N_("SMTP server host")),
+    "smtp.port": Spec("587", _port, N_("SMTP server port")),
+    "smtp.security": Spec("starttls", _choice("starttls", "ssl", "none"), N_("SMTP security: starttls, ssl or none")),
+    "smtp.username": Spec("", _text(200), N_("SMTP user name (password: ORDERCLI_SMTP_PASSWORD or keyring)")),
+    "smtp.timeout": Spec("3", _int_between(1, 600), N_("Seconds one delivery attempt may take (1 to 600)")),
     "mail.inline_budget": Spec(
-        "3", _int_between(0, 600), "Seconds a command may spend in total delivering mail after it saves (0: none, leave it to `outbox watch`)"
+        "3", _int_between(0, 600), N_("Seconds a command may spend in total delivering mail after it saves (0: none, leave it to `outbox watch`)")
     ),
-    "outbox.max_attempts": Spec("8", _int_between(1, 1000), "Attempts before a message is dead (1 to 1,000)"),
-    "store.payment_instructions": Spec("", _multiline, "How to pay, printed in emails and on invoices (use \\n for new lines)"),
+    "outbox.max_attempts": Spec("8", _int_between(1, 1000), N_("Attempts before a message is dead (1 to 1,000)")),
+    "store.payment_instructions": Spec("", _multiline, N_("How to pay, printed in emails and on invoices (use \\n for new lines)")),
     "payment.methods": Spec(
         "", lambda v: __import__("ordercli.payment_methods", fromlist=["check_setting"]).check_setting(v),
-        "Payment methods as code=Label pairs, e.g. cash=Cash,card=Card,lydia=Lydia (empty: cash, card, transfer, cheque, other in the store's language)",
+        N_("Payment methods as code=Label pairs, e.g. cash=Cash,card=Card,lydia=Lydia (empty: cash, card, transfer, cheque, other in the store's language)"),
     ),
     "store.timezone": Spec(
         "", lambda v: __import__("ordercli.store_time", fromlist=["check_zone"]).check_zone(v),
-        "Time zone of the store's days (reports, till sessions): an IANA name such as Europe/Paris (empty: this machine's zone)",
+        N_("Time zone of the store's days (reports, till sessions): an IANA name such as Europe/Paris (empty: this machine's zone)"),
     ),
-    "stock.low_threshold": Spec("3", _int_between(0, 1_000_000), "A tracked product at or under this stock is listed to reorder in `report day` (0 to 1,000,000)"),
-    "store.auto_backup": Spec("false", _bool, "SQLite: the first write of each day keeps a dated backup next to the store (the last 7)"),
-    "invoice.font": Spec("", _dir, "TrueType font file for PDF invoices (empty: DejaVu Sans if found, else Helvetica)"),
-    "receipt.footer": Spec("Thank you!", _multiline, "Text at the bottom of receipts (use \\n for new lines)"),
-    "receipt.width": Spec("80", _choice("58", "80"), "Receipt paper width in mm: 58 (32 characters a line) or 80 (48)"),
+    "stock.low_threshold": Spec("3", _int_between(0, 1_000_000), N_("A tracked product at or under this stock is listed to reorder in `report day` (0 to 1,000,000)")),
+    "store.auto_backup": Spec("false", _bool, N_("SQLite: the first write of each day keeps a dated backup next to the store (the last 7)")),
+    "invoice.font": Spec("", _dir, N_("TrueType font file for PDF invoices (empty: DejaVu Sans if found, else Helvetica)")),
+    "receipt.footer": Spec("Thank you!", _multiline, N_("Text at the bottom of receipts (use \\n for new lines)")),
+    "receipt.width": Spec("80", _choice("58", "80"), N_("Receipt paper width in mm: 58 (32 characters a line) or 80 (48)")),
     "receipt.printer": Spec(
         "none", lambda v: __import__("ordercli.printers", fromlist=["check_setting"]).check_setting(v),
-        "Receipt printer: none, file:PATH, network:HOST[:PORT] (port 9100 by default), usb:VENDOR:PRODUCT (hex ids) or serial:DEVICE",
+        N_("Receipt printer: none, file:PATH, network:HOST[:PORT] (port 9100 by default), usb:VENDOR:PRODUCT (hex ids) or serial:DEVICE"),
     ),
 }
 for _status, _default in NOTIFY_STATUS_DEFAULTS.items():
-    KEYS[f"notify.on_status.{_status}"] = Spec(_default, _bool, f"Email the customer when the status becomes {_status}")
+    KEYS[f"notify.on_status.{_status}"] = Spec(_default, _bool, N_("Email the customer when the status becomes %(status)s"), lambda s=_status: {"status": s})
 
 
 def check_key(key: str) -> Spec:

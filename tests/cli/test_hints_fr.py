@@ -137,3 +137,17 @@ def test_store_locale_fr_makes_the_messages_french_without_an_environment_variab
     err = refused(fr("order", "create", "--name", "Ana", "--email", "ana@example.com", "--item", "MUG-01", "--tip", "douze", env=None))
     assert "Pourboire invalide : 'douze'." in err
     assert orders(fr.url) == 0
+
+
+def test_config_show_describes_the_settings_in_french_and_its_json_stays_as_it_was(fr):
+    r = fr("config", "show")
+    assert r.exit_code == 0, r.output
+    assert "Devise ISO 4217 des nouvelles commandes" in r.stdout
+    assert "Envoyer un e-mail au client quand l’état devient PAID" in r.stdout
+    assert "Numéro de la prochaine commande (1 à 2 000 000 000)" in r.stdout
+    assert "ISO 4217 currency of new orders" not in r.stdout
+    import json
+
+    fr_json = json.loads(fr("config", "show", "--format", "json").stdout)
+    en_json = json.loads(fr("config", "show", "--format", "json", env=None).stdout)
+    assert fr_json == en_json and fr_json["store.currency"] == "EUR"
