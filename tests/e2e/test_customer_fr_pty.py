@@ -38,8 +38,7 @@ def store(tmp_path):
 def test_a_new_customer_is_asked_for_in_french(store):
     child = pty.spawn(store, "order", "create", env=FR)
     seen = child.logfile_read = io.StringIO()
-    child.expect(r"Client \(tapez un nom, un e-mail ou un téléphone pour chercher ; ou un nouveau nom")
-    child.expect(r"Entrée pour un client de passage\)")
+    child.expect(r"Client \(nom, e-mail ou téléphone pour chercher, ou nouveau nom ; Entrée : client de passage\) :")
     child.send("Zoé Martin" + ENTER)
     child.expect(r"E-mail \(Entrée pour passer\) :")
     child.send("zoe@@x")
@@ -60,7 +59,7 @@ def test_a_new_customer_is_asked_for_in_french(store):
 
 def test_a_known_customer_with_a_new_email_is_asked_about_in_french(store):
     child = pty.spawn(store, "order", "create", env=FR)
-    child.expect(r"Client \(tapez un nom")
+    child.expect(r"Client \(nom, e-mail ou téléphone pour chercher")
     child.send("paul@example.fr" + ENTER)  # nobody has this email yet
     child.expect("Nom du nouveau client :")
     child.send("Paul Girard" + ENTER)
@@ -77,7 +76,7 @@ def test_a_known_customer_with_a_new_email_is_asked_about_in_french(store):
 def test_several_customers_with_that_name_are_offered_in_french(store):
     run(store, "order", "create", "--name", "Paul Girard", "--email", "paul.g@example.fr", "--item", "CANDLE", "--no-notify")
     child = pty.spawn(store, "order", "create", env=FR)
-    child.expect(r"Client \(tapez un nom")
+    child.expect(r"Client \(nom, e-mail ou téléphone pour chercher")
     child.send("Paul Girard" + ENTER)  # two customers have exactly this name
     child.expect(r"De quel client s’agit-il \?")
     child.expect(r"\(1 commande\)")  # the count of orders in French, one order each
