@@ -137,7 +137,7 @@ class FileProblem:
 
     def text(self, file: str | None = None) -> str:
         """``'orders.csv' line 7, column quantity: Invalid quantity '-1'…`` — the same for every import."""
-        return f"{self.where(file)}: {self.message}"
+        return _("%(where)s: %(problem)s") % {"where": self.where(file), "problem": self.message}
 
 
 @dataclass
