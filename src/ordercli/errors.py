@@ -64,7 +64,8 @@ class OutOfStockError(RefusedError):
         # shortages: (sku, asked, available)
         self.shortages = shortages
         parts = [_("%(sku)s: asked %(asked)s, available %(available)s") % {"sku": sku, "asked": asked, "available": avail} for sku, asked, avail in shortages]
-        super().__init__(_("Not enough stock — %(shortages)s.") % {"shortages": "; ".join(parts)}, hint, code=code, **facts)
+        # Translators: separates the products short of stock, as in "MUG-01: asked 3, available 1; CUP: …"
+        super().__init__(_("Not enough stock — %(shortages)s.") % {"shortages": _("; ").join(parts)}, hint, code=code, **facts)
 
 
 class ConflictError(RefusedError):

@@ -102,8 +102,11 @@ def parse_decimal(text: str, what: str = "amount") -> Decimal:
             sign, whole, frac = m.groups()
             decimals = frac.rstrip("0").ljust(2, "0")  # 1.25 for "1,250", 1.00 for "1,000"
             if len(whole) <= 20:
+                from ordercli.i18n import is_english
+
+                mark = "." if is_english() else ","  # both are read; the screen's own mark is suggested
                 problem = _("%(typed)s is ambiguous: write %(whole)s or %(decimal)s.") % {
-                    "typed": f"{sign}{whole},{frac}", "whole": f"{sign}{whole}{frac}", "decimal": f"{sign}{whole}.{decimals}"
+                    "typed": f"{sign}{whole},{frac}", "whole": f"{sign}{whole}{frac}", "decimal": f"{sign}{whole}{mark}{decimals}"
                 }
             else:
                 problem = _("a comma and three digits is ambiguous.")
@@ -125,7 +128,7 @@ def parse_money(text: str, currency: str = "EUR", what: str = "price", allow_neg
     value = parse_decimal(text, what)
     places = currency_decimals(currency)
     if abs(value) > Decimal(MAX_MINOR).scaleb(-places):  # before quantize: 30 digits overflow its precision
-        limit = to_decimal_str(MAX_MINOR, currency)
+        limit = format_decimal(MAX_MINOR, currency)  # 20000000.00 in English, 20000000,00 in French
         facts = {"limit": limit, "currency": currency.upper()}
         raise InputError(
             invalid_message(what, shown(str(text).strip()), _("too large (at most %(limit)s %(currency)s).") % facts),
@@ -139,7 +142,8 @@ def parse_money(text: str, currency: str = "EUR", what: str = "price", allow_neg
                 repr(str(text).strip()),
                 ngettext("%(currency)s has %(places)s decimal place.", "%(currency)s has %(places)s decimal places.", places) % {"currency": currency, "places": places},
             ),
-            _("Round the %(what)s to %(places)s decimals.") % {"what": noun(what), "places": places},
+            # the English says "decimals" for 0 and 1 too (as it always did); other languages have their forms
+            ngettext("Round the %(what)s to %(places)s decimals.", "Round the %(what)s to %(places)s decimals.", places) % {"what": noun(what), "places": places},
         )
     if value < 0 and not allow_negative:
         raise InputError(invalid_message(what, repr(str(text).strip()), _("it cannot be negative.")), _("Give a %(what)s of 0 or more.") % {"what": noun(what)})

@@ -53,7 +53,7 @@ def test_bad_money_input_is_refused_in_french(fr):
     assert "Pourboire invalide : 'douze'." in err
     assert "Écrivez un nombre simple pour « pourboire », par ex. 12,50." in err
     err = refused(fr("order", "create", "--name", "Ana", "--email", "ana@example.com", "--item", "MUG-01", "--tip", "1,250"))
-    assert "1,250 est ambigu : écrivez 1250 ou 1.25." in err
+    assert "1,250 est ambigu : écrivez 1250 ou 1,25." in err
     err = refused(fr("order", "create", "--name", "Ana", "--email", "ana@example.com", "--item", "MUG-01", "--tip", "-2"))
     assert "la valeur ne peut pas être négative." in err and "Indiquez une valeur de 0 ou plus pour « pourboire »." in err
     assert orders(fr.url) == 0
