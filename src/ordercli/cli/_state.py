@@ -88,7 +88,9 @@ def _say_what_waits(report) -> None:
     if getattr(report, "out_of_budget", False):
         from ordercli import output
 
-        output.message("  The mail server is slow: messages not sent yet stay queued (they go out with a later command, or run `ordercli outbox watch`).")
+        from ordercli.i18n import _
+
+        output.message("  " + _("The mail server is slow: messages not sent yet stay queued (they go out with a later command, or run `ordercli outbox watch`)."))
 
 
 def auto_backup(engine) -> None:
@@ -113,5 +115,6 @@ def auto_backup(engine) -> None:
             backup.auto_backup(engine.url.database)
     except Exception as e:  # noqa: BLE001 - the till's write matters more than today's copy
         from ordercli import output
+        from ordercli.i18n import _
 
-        output.warn(f"today's automatic backup failed: {output.escape(str(getattr(e, 'strerror', None) or e))}. The change goes ahead.")
+        output.warn(_("today's automatic backup failed: %(problem)s. The change goes ahead.") % {"problem": output.escape(str(getattr(e, "strerror", None) or e))})

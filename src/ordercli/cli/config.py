@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from ordercli.cli._state import ShowFormat
+from ordercli.i18n import _
 
 app = typer.Typer(help="Store settings shared by all tills.\n\nExample: ordercli config set store.name 'Hilltop Pottery'", no_args_is_help=True, rich_markup_mode=None)
 
@@ -19,9 +20,12 @@ def show(fmt: ShowFormat = typer.Option(ShowFormat.table, "--format", help="tabl
     with dbmod.read_session(_state.engine()) as s:
         rows = config.all_values(s)
     if fmt == ShowFormat.json:
-        output.print_json({k: v for k, v, _, _ in rows})
+        output.print_json({k: v for k, v, _set, _about in rows})
         return
-    output.table(["Key", "Value", "About"], [(k, v if is_set else f"{v} (default)" if v else "(default: empty)", h) for k, v, is_set, h in rows])
+    output.table(
+        [_("Key"), _("Value"), _("About")],
+        [(k, v if is_set else _("%(value)s (default)") % {"value": v} if v else _("(default: empty)"), h) for k, v, is_set, h in rows],
+    )
 
 
 @app.command("get", help="Print one setting.\n\nExample: ordercli config get store.currency")
@@ -42,7 +46,7 @@ def set_(key: str = typer.Argument(..., help="Setting name."), value: str = type
 
     with _state.unit_of_work(_state.engine()) as uow:
         stored = config.set_value(uow.session, key, value)
-        uow.commit(saved=f"Setting {key}")
+        uow.commit(saved=_("Setting %(key)s") % {"key": key})
     output.success(f"{key} = {output.escape(stored)!s}")
 
 
@@ -54,5 +58,5 @@ def unset(key: str = typer.Argument(..., help="Setting name.")) -> None:
 
     with _state.unit_of_work(_state.engine()) as uow:
         config.unset_value(uow.session, key)
-        uow.commit(saved=f"Setting {key}")
-    output.success(f"{key} is back to its default.")
+        uow.commit(saved=_("Setting %(key)s") % {"key": key})
+    output.success(_("%(key)s is back to its default.") % {"key": key})

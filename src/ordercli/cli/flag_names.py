@@ -54,5 +54,7 @@ def naming_flags() -> Iterator[None]:
     except DraftInvalid as e:
         first = e.issues[0]
         others = list(dict.fromkeys(flag_of(i.path) for i in e.issues[1:] if flag_of(i.path) != flag_of(first.path)))
-        tail = f" (also check {', '.join(others)})" if others else ""
+        from ordercli.i18n import _
+
+        tail = (" " + _("(also check %(flags)s)") % {"flags": ", ".join(others)}) if others else ""
         raise InputError(f"{flag_of(first.path)}: {first.message}{tail}", first.hint) from None

@@ -8,6 +8,7 @@ import typer
 
 from ordercli.cli._state import DIALECT_HELP, Dialect, Format, ShowFormat, can_prompt
 from ordercli.errors import InputError
+from ordercli.i18n import _
 
 app = typer.Typer(
     help="Create and review orders.\n\nExample: ordercli order create --name 'Ana' --email ana@example.com --item MUG-01:2",
@@ -89,9 +90,9 @@ def create(
 
     if walk_in and any(v is not None for v in (name, email, phone)):
         given = ", ".join(f for f, v in (("--name", name), ("--email", email), ("--phone", phone)) if v is not None)
-        raise InputError(f"--walk-in sells to a passer-by: leave out {given} (or drop --walk-in for a customer's order).")
+        raise InputError(_("--walk-in sells to a passer-by: leave out %(flags)s (or drop --walk-in for a customer's order).") % {"flags": given})
     if pay is None and (tendered is not None or pay_amount is not None):
-        raise InputError(f"{'--tendered' if tendered is not None else '--pay-amount'} goes with --pay METHOD (e.g. --pay cash --tendered 20).")
+        raise InputError(_("%(flag)s goes with --pay METHOD (e.g. --pay cash --tendered 20).") % {"flag": "--tendered" if tendered is not None else "--pay-amount"})
     sale = None
     if pay is not None:
         from ordercli.services.payments import PaymentIn
@@ -137,18 +138,18 @@ def create(
     if not walk_in and not (name and name.strip()):
         missing.append("--name")
     if not walk_in and not (email and email.strip()) and not (phone and phone.strip()):
-        missing.append("--email or --phone")
+        missing.append(_("--email or --phone"))
     if not items:
-        missing.append("--item or --custom-item")
+        missing.append(_("--item or --custom-item"))
 
     if missing:
         if not can_prompt():
             raise InputError(
-                f"Missing {', '.join(missing)}.",
-                "Give them as flags (--walk-in for a passer-by), or run `ordercli order create` on a terminal without --no-input to use the wizard.",
+                _("Missing %(flags)s.") % {"flags": ", ".join(missing)},
+                _("Give them as flags (--walk-in for a passer-by), or run `ordercli order create` on a terminal without --no-input to use the wizard."),
             )
         if sale is not None:
-            raise InputError(f"Missing {', '.join(missing)}: --pay needs the whole order as flags (the wizard asks for the payment itself).")
+            raise InputError(_("Missing %(flags)s: --pay needs the whole order as flags (the wizard asks for the payment itself).") % {"flags": ", ".join(missing)})
         from ordercli.wizard.stall import run_wizard
 
         run_wizard(engine, draft, settings=settings, dry_run=dry_run, yes=yes, fmt=fmt.value)
@@ -173,7 +174,9 @@ def _check_pay_method(settings, text: str, tendered: bool) -> None:
     except InputError as e:
         raise InputError(f"--pay: {e.message} {e.hint}") from None
     if tendered and code != "cash":
-        raise InputError(f"--tendered is for cash only ({payment_methods.label(code, methods)} takes the exact amount): drop --tendered, or use --pay cash.")
+        raise InputError(
+            _("--tendered is for cash only (%(method)s takes the exact amount): drop --tendered, or use --pay cash.") % {"method": payment_methods.label(code, methods)}
+        )
 
 
 def _sale_facts(res) -> dict:
@@ -217,12 +220,13 @@ def _say_sale(facts: dict, *, preview: bool = False) -> None:
 
     cur = facts["currency"]
     for p in facts["payments"]:
-        line = f"  {'Would take' if preview else 'Paid'} {format_money(p['amount'], cur)} · {output.escape(p['method'] or '')}"
+        values = {"amount": format_money(p["amount"], cur), "method": output.escape(p["method"] or "")}
+        line = "  " + (_("Would take %(amount)s · %(method)s") if preview else _("Paid %(amount)s · %(method)s")) % values
         if p["tendered"] is not None:
-            line += f" · tendered {format_money(p['tendered'], cur)}"
+            line += " · " + _("tendered %(amount)s") % {"amount": format_money(p["tendered"], cur)}
         output.message(line)
     if any(p["tendered"] is not None for p in facts["payments"]):
-        output.message(f"  [bold]Change to give back: {format_money(facts['change'], cur)}[/bold]")
+        output.message("  [bold]" + _("Change to give back: %(amount)s") % {"amount": format_money(facts["change"], cur)} + "[/bold]")
 
 
 def _sell_from_draft(engine, draft, sale, *, dry_run: bool, fmt: str) -> None:
@@ -238,7 +242,7 @@ def _sell_from_draft(engine, draft, sale, *, dry_run: bool, fmt: str) -> None:
     from ordercli.uow import preview
 
     if dry_run:
-        priced = preview_placed(engine, draft, fmt="none", title="Dry run — nothing saved")
+        priced = preview_placed(engine, draft, fmt="none", title=_("Dry run — nothing saved"))
         try:
             facts = preview(engine, lambda s: _sale_facts(payments.sell(s, draft=copy.deepcopy(draft), payments=copy.deepcopy(sale))))
         except OrderCliError as e:
@@ -247,7 +251,7 @@ def _sell_from_draft(engine, draft, sale, *, dry_run: bool, fmt: str) -> None:
         if fmt == "json":
             output.print_json({**render.preview_dict(priced), "payment_status": facts["payment_status"], "balance_due": _money(facts["due"], facts["currency"]), **_sale_json(facts)})
         else:
-            render.render_priced(priced, stderr=False, title="Dry run — nothing saved")
+            render.render_priced(priced, stderr=False, title=_("Dry run — nothing saved"))
             _say_sale(facts, preview=True)
         return
     with _state.unit_of_work(engine) as uow:
@@ -258,7 +262,7 @@ def _sell_from_draft(engine, draft, sale, *, dry_run: bool, fmt: str) -> None:
             raise
         facts = _sale_facts(res)
         number = res.order.number
-        uow.commit(saved=f"Order {number}" + (" and its payment" if res.payments else ""))
+        uow.commit(saved=(_("Order %(number)s and its payment") if res.payments else _("Order %(number)s")) % {"number": number})
     with dbmod.read_session(engine) as s:
         d = orders.order_detail(s, number)
     if fmt == "json":
@@ -274,11 +278,11 @@ def _sale_hint(e) -> None:
     facts = getattr(e, "facts", None) or {}
     code = getattr(e, "code", None)
     if code == "pay.tendered_short":
-        e.hint = f"Give --tendered of at least {facts.get('applied', 'the amount')}, or a smaller --pay-amount."
+        e.hint = _("Give --tendered of at least %(amount)s, or a smaller --pay-amount.") % {"amount": facts.get("applied", _("the amount"))}
     elif code == "pay.too_much":
-        e.hint = f"Give --pay-amount up to {facts.get('due', 'the total')}, or leave it out to pay the whole total."
+        e.hint = _("Give --pay-amount up to %(amount)s, or leave it out to pay the whole total.") % {"amount": facts.get("due", _("the total"))}
     elif code == "pay.nothing_due":
-        e.hint = "Nothing is due on this order: leave out --pay."
+        e.hint = _("Nothing is due on this order: leave out --pay.")
 
 
 def _money(v: int, cur: str) -> str:
@@ -295,12 +299,12 @@ def _create_from_draft(engine, draft, *, dry_run: bool, fmt: str) -> None:
     from ordercli.services import orders
 
     if dry_run:
-        preview_placed(engine, draft, fmt=fmt, title="Dry run — nothing saved")
+        preview_placed(engine, draft, fmt=fmt, title=_("Dry run — nothing saved"))
         return
     with _state.unit_of_work(engine) as uow:
         placed = orders.place_order(uow.session, draft)
         number = placed.order.number
-        uow.commit(saved=f"Order {number}")
+        uow.commit(saved=_("Order %(number)s") % {"number": number})
     with dbmod.read_session(engine) as s:
         d = orders.order_detail(s, number)
     from ordercli.cli.customer import contact_notice, say_contact_notice
@@ -343,7 +347,7 @@ def preview_placed(engine, draft, *, fmt: str, title: str):
     elif fmt != "none":  # "none": the caller shows it (a sale adds its payment)
         render.render_priced(priced, stderr=False, title=title)
     if short_error is not None:
-        short_error.hint = "Dry run: nothing saved. Lower the quantities or add stock with `ordercli product stock SKU --add N`."
+        short_error.hint = _("Dry run: nothing saved. Lower the quantities or add stock with `ordercli product stock SKU --add N`.")
         raise short_error
     return priced
 
@@ -371,7 +375,7 @@ def parse_day(text: str, *, end: bool = False):
                     dt = dt.astimezone()
                 return dt.astimezone(timezone.utc)
         except ValueError:
-            raise InputError(f"Invalid date {text!r}.", "Use YYYY-MM-DD (e.g. 2026-11-26), 'today' or 'yesterday'.") from None
+            raise InputError(_("Invalid date %(value)s.") % {"value": repr(text)}, _("Use YYYY-MM-DD (e.g. 2026-11-26), 'today' or 'yesterday'.")) from None
     if end:
         day = day + timedelta(days=1)
     return datetime.combine(day, time.min).astimezone().astimezone(timezone.utc)
@@ -499,4 +503,4 @@ def show(
 
         _settings, problem, _marker = delivery.transport_status(engine)
         if problem:  # say why the message is still waiting, and how to send it
-            output.message(f"Delivery is off ({output.escape(problem)}). {config_hint(problem)} Then `ordercli outbox flush`.")
+            output.message(_("Delivery is off (%(problem)s). %(hint)s Then `ordercli outbox flush`.") % {"problem": output.escape(problem), "hint": config_hint(problem)})

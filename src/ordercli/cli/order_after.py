@@ -20,6 +20,7 @@ import typer
 
 from ordercli.cli._state import ShowFormat, can_prompt
 from ordercli.errors import InputError
+from ordercli.i18n import _
 
 EXPECT_HELP = "Refuse (exit 1, nothing written) unless the order is still at this version (see `order show --format json`)."
 NOTIFY_HELP = "Email the customer about this change when the store's settings call for it (--no-notify: staff only)."
@@ -83,11 +84,14 @@ def _parse_pairs(values: list[str], flag: str, parse_value, example: str) -> lis
     for raw in values:
         key, sep, val = str(raw).rpartition("=")
         if not sep or not key.strip() or not val.strip():
-            raise InputError(f"Invalid {flag} {raw!r}.", f"Write {flag} {example}.")
+            raise InputError(_("Invalid %(flag)s %(value)s.") % {"flag": flag, "value": repr(raw)}, _("Write %(example)s.") % {"example": f"{flag} {example}"})
         try:
             out.append((key.strip(), parse_value(val.strip())))
         except InputError as e:
-            raise InputError(f"Invalid {flag} {raw!r}: {e.message}", e.hint or f"Write {flag} {example}.") from None
+            raise InputError(
+                _("Invalid %(flag)s %(value)s: %(problem)s") % {"flag": flag, "value": repr(raw), "problem": e.message},
+                e.hint or _("Write %(example)s.") % {"example": f"{flag} {example}"},
+            ) from None
     return out
 
 
@@ -171,13 +175,13 @@ def edit(
         bill=Address(bill_name, bill_street, bill_city, bill_postal_code, bill_country),
     )
     if name is not None and not name.strip():
-        raise InputError("The customer name cannot be empty.", "Give --name with the new name, or leave --name out.")
+        raise InputError(_("The customer name cannot be empty."), _("Give --name with the new name, or leave --name out."))
 
     if ch.is_empty():
         if not can_prompt():
             raise InputError(
-                "Nothing to change.",
-                f"Give what to change, e.g. `ordercli order edit {number} --set-qty SKU=QTY`, or run it on a terminal for the interactive edit.",
+                _("Nothing to change."),
+                _("Give what to change, e.g. %(command)s, or run it on a terminal for the interactive edit.") % {"command": f"`ordercli order edit {number} --set-qty SKU=QTY`"},
             )
         from ordercli.wizard.edit import run_edit_wizard
 
@@ -198,9 +202,9 @@ def edit(
         o = res.order
         number = o.number
         if res.changed:
-            uow.commit(saved=f"The edit of order {number}")
+            uow.commit(saved=_("The edit of order %(number)s") % {"number": number})
     if not res.changed:
-        output.message(f"Nothing changed on order {output.escape(number)}.")
+        output.message(_("Nothing changed on order %(number)s.") % {"number": output.escape(number)})
         if fmt == ShowFormat.json:
             output.print_json(render.detail_json(engine, number, changed=False))
         return
@@ -276,7 +280,7 @@ def status(
         )
         o = res.order
         if res.changed:
-            uow.commit(saved=f"The status change of order {o.number}")
+            uow.commit(saved=_("The status change of order %(number)s") % {"number": o.number})
     _report_status(engine, res, fmt=fmt.value)
 
 
@@ -319,7 +323,7 @@ def cancel(
     expected = expect_version
     if not yes:
         if not can_prompt():
-            raise InputError(f"Cancelling order {number} needs confirmation.", "Add --yes to cancel without a terminal.")
+            raise InputError(_("Cancelling order %(number)s needs confirmation.") % {"number": number}, _("Add --yes to cancel without a terminal."))
         # Preview in a transaction that is rolled back: exactly what would happen, or the refusal.
         from ordercli.uow import preview
         from ordercli.wizard.confirm import confirm_change
@@ -331,17 +335,20 @@ def cancel(
 
         num, shown_version, total, cur, back, skus, changed, st = preview(engine, _run)
         if not changed:
-            output.message(f"Order {output.escape(num)} is already cancelled. Nothing changed.")
+            output.message(_("Order %(number)s is already cancelled. Nothing changed.") % {"number": output.escape(num)})
             return
-        what = f"Cancel order {num} ({money(total, cur)})" + (f" and return {render.units(back, skus)} to stock" if back else "") + "?"
-        if not confirm_change(what, yes=False, what="Cancelling", flag_hint="cancel"):
-            output.message("Not cancelled. Nothing changed.")
+        if back:
+            what = _("Cancel order %(number)s (%(total)s) and return %(units)s to stock?") % {"number": num, "total": money(total, cur), "units": render.units(back, skus)}
+        else:
+            what = _("Cancel order %(number)s (%(total)s)?") % {"number": num, "total": money(total, cur)}
+        if not confirm_change(what, yes=False, what=_("Cancelling"), flag_hint=_("cancel")):
+            output.message(_("Not cancelled. Nothing changed."))
             return
         expected = shown_version if expect_version is None else expect_version
     with _state.unit_of_work(engine) as uow:
         res = status_changes.cancel_order(uow.session, number=number, reason=reason, expected_version=expected, notify_customer=notify, door="flags")
         if res.changed:
-            uow.commit(saved=f"The cancellation of order {res.order.number}")
+            uow.commit(saved=_("The cancellation of order %(number)s") % {"number": res.order.number})
     _report_status(engine, res, fmt=fmt.value)
 
 
@@ -390,7 +397,7 @@ def pay(
             method_code=code,
         )
         if not res.repeated:
-            uow.commit(saved=f"Payment of {money(res.payment.amount, cur)} on order {res.order.number}")
+            uow.commit(saved=_("Payment of %(amount)s on order %(number)s") % {"amount": money(res.payment.amount, cur), "number": res.order.number})
     render.payment_recorded(engine, res, currency=cur, fmt=fmt.value)
 
 # ------------------------------------------------------------------- refund
@@ -420,11 +427,13 @@ def _parse_restock_items(values: list[str]) -> list[tuple[str, int | None]]:
         if not sep:
             sku, qty = text, ""
         if not sku.strip():
-            raise InputError(f"Invalid --restock-item {raw!r}.", "Write --restock-item SKU or SKU:QTY, e.g. --restock-item MUG-01:1.")
+            raise InputError(_("Invalid --restock-item %(value)s.") % {"value": repr(raw)}, _("Write --restock-item SKU or SKU:QTY, e.g. --restock-item MUG-01:1."))
         try:
             out.append((sku.strip(), parse_quantity(qty) if qty.strip() else None))
         except InputError as e:
-            raise InputError(f"Invalid --restock-item {raw!r}: {e.message}", "Write --restock-item SKU:QTY, e.g. --restock-item MUG-01:1.") from None
+            raise InputError(
+                _("Invalid --restock-item %(value)s: %(problem)s") % {"value": repr(raw), "problem": e.message}, _("Write --restock-item SKU:QTY, e.g. --restock-item MUG-01:1.")
+            ) from None
     return out
 
 
@@ -459,7 +468,7 @@ def refund(
     expected = expect_version
     if not yes:
         if not can_prompt():
-            raise InputError(f"Refunding order {number} needs confirmation.", "Add --yes to refund without a terminal.")
+            raise InputError(_("Refunding order %(number)s needs confirmation.") % {"number": number}, _("Add --yes to refund without a terminal."))
         from ordercli.uow import preview
         from ordercli.wizard.confirm import confirm_change
 
@@ -468,13 +477,21 @@ def refund(
             return (pre.order.number, pre.from_version, pre.refund.amount, dict(pre.restocked), dict(pre.skus), pre.full, pre.repeated)
 
         num, shown_version, a, back, skus, full, repeated = preview(engine, _run)
-        what = f"Refund {money(a, cur)} on order {num}" + (" (in full)" if full else "") + (f" and return {render.units(back, skus)} to stock" if back else "") + "?"
-        if not repeated and not confirm_change(what, yes=False, what="Refunding", flag_hint="refund"):  # a retry records nothing: nothing to confirm
-            output.message("Not refunded. Nothing changed.")
+        values = {"amount": money(a, cur), "number": num, "units": render.units(back, skus) if back else ""}
+        if full and back:
+            what = _("Refund %(amount)s on order %(number)s (in full) and return %(units)s to stock?") % values
+        elif full:
+            what = _("Refund %(amount)s on order %(number)s (in full)?") % values
+        elif back:
+            what = _("Refund %(amount)s on order %(number)s and return %(units)s to stock?") % values
+        else:
+            what = _("Refund %(amount)s on order %(number)s?") % values
+        if not repeated and not confirm_change(what, yes=False, what=_("Refunding"), flag_hint=_("refund")):  # a retry records nothing: nothing to confirm
+            output.message(_("Not refunded. Nothing changed."))
             return
         expected = shown_version if expect_version is None else expect_version
     with _state.unit_of_work(engine) as uow:
         res = payments.refund_order(uow.session, expected_version=expected, notify_customer=notify, door="flags", **kwargs)  # type: ignore[arg-type]
         if not res.repeated:
-            uow.commit(saved=f"Refund of {money(res.refund.amount, cur)} on order {res.order.number}")
+            uow.commit(saved=_("Refund of %(amount)s on order %(number)s") % {"amount": money(res.refund.amount, cur), "number": res.order.number})
     render.refund_recorded(engine, res, currency=cur, fmt=fmt.value, restock=restock)

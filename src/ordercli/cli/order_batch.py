@@ -11,6 +11,7 @@ import typer
 
 from ordercli.cli._state import DIALECT_HELP, Dialect
 from ordercli.errors import InputError
+from ordercli.i18n import _, ngettext
 
 
 class InputFormat(str, Enum):
@@ -74,7 +75,7 @@ def _progress_bar(label: str, total_bytes: int):
     p = Progress(
         TextColumn("{task.description}"),
         BarColumn(),
-        TextColumn("{task.fields[orders]} orders"),
+        TextColumn("{task.fields[orders]} " + _("orders")),
         TextColumn("{task.fields[rate]}"),
         TimeRemainingColumn(),
         console=output.err_console(),
@@ -140,7 +141,7 @@ def import_(
     show_bar = output.is_terminal(sys.stderr)
     want_notify = True if notify is None else notify
 
-    meter = _Meter(show_bar, "Checking", src.size)
+    meter = _Meter(show_bar, _("Checking"), src.size)
     try:
         plan = order_import.check_file(engine, src, policy=policy, notify=want_notify, progress=meter)
     finally:
@@ -155,18 +156,18 @@ def import_(
     if not blocked and want_notify and notify is None and not yes and plan.emails > ASK_ABOVE_EMAILS and _state.can_prompt():
         from ordercli.wizard.confirm import choose
 
-        send = f"Queue {plan.emails} order confirmation emails"
-        quiet = "Import without emailing customers"
-        cancel = "Cancel (import nothing)"
+        send = _("Queue %(count)s order confirmation emails") % {"count": plan.emails}
+        quiet = _("Import without emailing customers")
+        cancel = _("Cancel (import nothing)")
         try:
-            answer = choose(f"This import would email {plan.emails} customers. What now?", [send, quiet, cancel], default=send)
+            answer = choose(_("This import would email %(count)s customers. What now?") % {"count": plan.emails}, [send, quiet, cancel], default=send)
         except KeyboardInterrupt:
-            raise Cancelled("Cancelled, nothing imported.") from None
+            raise Cancelled(_("Cancelled, nothing imported.")) from None
         if answer == cancel or answer is None:
-            raise Cancelled("Cancelled, nothing imported.")
+            raise Cancelled(_("Cancelled, nothing imported."))
         want_notify = answer == send
 
-    meter = _Meter(show_bar and not blocked, "Importing", src.size)
+    meter = _Meter(show_bar and not blocked, _("Importing"), src.size)
     try:
         with _ctrl_c_stops_between_commits() as stop:
             report = order_import.import_file(
@@ -193,7 +194,7 @@ def _finish(report, errors_file: Optional[Path], fmt: SummaryFormat, dialect: st
         try:
             write_errors_csv(errors_file, report.problems, dialect)
         except OSError as e:
-            output.warn(f"could not write {output.escape(repr(str(errors_file)))}: {output.escape(e.strerror)}.")
+            output.warn(_("could not write %(path)s: %(problem)s.") % {"path": output.escape(repr(str(errors_file))), "problem": output.escape(e.strerror)})
     if fmt == SummaryFormat.json:
         output.print_json(report.as_dict())
         _messages(report, errors_file, brief=True)
@@ -211,56 +212,96 @@ def _messages(report, errors_file: Optional[Path], *, brief: bool) -> None:
     e = output.escape
     probs = sorted(report.problems, key=lambda p: p.line)
     if report.ignored_columns:
-        output.warn("ignored unknown column" + ("s" if len(report.ignored_columns) > 1 else "") + ": " + ", ".join(e(c) for c in report.ignored_columns) + ".")
+        output.warn(
+            ngettext("ignored unknown column: %(columns)s.", "ignored unknown columns: %(columns)s.", len(report.ignored_columns))
+            % {"columns": ", ".join(e(c) for c in report.ignored_columns)}
+        )
     if not brief:
         con = output.err_console()
         for p in probs[:SHOW_PROBLEMS]:
-            con.print(f"[bold red]Error:[/bold red] {e(p.text(report.shown))}")
+            con.print("[bold red]" + _("Error:") + f"[/bold red] {e(p.text(report.shown))}")
             if p.hint:
                 con.print("  " + e(p.hint), style="dim" if con.is_terminal else None)
         more = report.problem_count - min(len(probs), SHOW_PROBLEMS)
         if more > 0:
-            where = f" (all of them are in {e(str(errors_file))})" if errors_file else " (write them all with --errors FILE)"
-            output.message(f"… and {more} more problem{'s' if more != 1 else ''}{where}.")
+            if errors_file:
+                text = ngettext(
+                    "… and %(count)s more problem (all of them are in %(path)s).", "… and %(count)s more problems (all of them are in %(path)s).", more
+                )
+            else:
+                text = ngettext(
+                    "… and %(count)s more problem (write them all with --errors FILE).", "… and %(count)s more problems (write them all with --errors FILE).", more
+                )
+            output.message(text % {"count": more, "path": e(str(errors_file)) if errors_file else ""})
     amount = money(report.total, report.currency)
     raw_name = Path(report.file).name
     name = output.escape(raw_name)
     if report.dry_run:
         if report.policy == "reject-all" and report.problem_count:
             output.message(
-                f"Dry run — nothing saved. {name}: {report.problem_count} problem{'s' if report.problem_count != 1 else ''} in {report.failed} "
-                f"order{'s' if report.failed != 1 else ''}; as it stands the import would write nothing."
+                _("Dry run — nothing saved. %(file)s: %(problems)s in %(orders)s; as it stands the import would write nothing.")
+                % {"file": name, "problems": _problems(report.problem_count), "orders": _orders(report.failed)}
             )
         else:
             output.message(
-                f"Dry run — nothing saved. {name}: {report.created} order{'s' if report.created != 1 else ''} would be created ({amount}) · "
-                f"{report.already} already imported · {report.failed} with problems · {report.emails} customer email{'s' if report.emails != 1 else ''}."
+                _("Dry run — nothing saved. %(file)s: %(orders)s would be created (%(amount)s) · %(already)s already imported · %(failed)s with problems · %(emails)s.")
+                % {
+                    "file": name,
+                    "orders": _orders(report.created),
+                    "amount": amount,
+                    "already": report.already,
+                    "failed": report.failed,
+                    "emails": ngettext("%(count)s customer email", "%(count)s customer emails", report.emails) % {"count": report.emails},
+                }
             )
         return
     if report.policy == "reject-all" and report.problem_count and not report.written:
         output.message(
-            f"Nothing was imported: {report.problem_count} problem{'s' if report.problem_count != 1 else ''} in {report.failed} "
-            f"order{'s' if report.failed != 1 else ''} of {report.orders}. Fix them and run the same command again "
-            "(or --on-error skip to import the good orders)."
+            _("Nothing was imported: %(problems)s in %(orders)s of %(total)s. Fix them and run the same command again (or --on-error skip to import the good orders).")
+            % {"problems": _problems(report.problem_count), "orders": _orders(report.failed), "total": report.orders}
         )
         return
-    summary = (
-        f"{raw_name}: {report.created} created · {report.already} already imported · {report.failed} failed"
-        + (f" · {report.not_processed} not processed" if report.not_processed else "")
-        + f" · total {amount}"
-    )
+    summary = _("%(file)s: %(created)s created · %(already)s already imported · %(failed)s failed") % {
+        "file": raw_name,
+        "created": report.created,
+        "already": report.already,
+        "failed": report.failed,
+    }
+    if report.not_processed:
+        summary += " · " + _("%(count)s not processed") % {"count": report.not_processed}
+    summary += " · " + _("total %(amount)s") % {"amount": amount}
     if report.problem_count:
         output.message(f"[yellow]![/yellow] {e(summary)}")
     else:
         output.success(e(summary))
     if report.interrupted:
-        output.message("  Interrupted: the orders counted above are saved, the batch in progress was rolled back. Run the same command again to import the rest (imported orders are skipped).")
+        output.message(
+            "  "
+            + _(
+                "Interrupted: the orders counted above are saved, the batch in progress was rolled back. "
+                "Run the same command again to import the rest (imported orders are skipped)."
+            )
+        )
     elif report.stopped_at is not None:
-        output.message(f"  Stopped at line {report.stopped_at}; the orders before it are saved. Fix it and run the same command again: imported orders are skipped.")
+        output.message(
+            "  " + _("Stopped at line %(line)s; the orders before it are saved. Fix it and run the same command again: imported orders are skipped.") % {"line": report.stopped_at}
+        )
     if report.created:
         span = report.first_number if report.first_number == report.last_number else f"{report.first_number} … {report.last_number}"
-        output.message(f"  Orders {e(span)} · {report.emails} customer confirmation{'s' if report.emails != 1 else ''} queued.")
-        output.message("  Review them with: ordercli order list --since today")
+        output.message(
+            "  "
+            + ngettext("Orders %(span)s · %(count)s customer confirmation queued.", "Orders %(span)s · %(count)s customer confirmations queued.", report.emails)
+            % {"span": e(span), "count": report.emails}
+        )
+        output.message("  " + _("Review them with: %(command)s") % {"command": "ordercli order list --since today"})
+
+
+def _problems(n: int) -> str:
+    return ngettext("%(count)s problem", "%(count)s problems", n) % {"count": n}
+
+
+def _orders(n: int) -> str:
+    return ngettext("%(count)s order", "%(count)s orders", n) % {"count": n}
 
 
 # ------------------------------------------------------------------ export
@@ -316,13 +357,17 @@ def export(
                 with write_safely(target) as out:
                     count = order_export.export_orders(s, f, out, fmt=fmt.value, limit=limit, dialect=dialect.value)
             except OSError as e:
-                raise InputError(f"Cannot write {str(output_file)!r}: {e.strerror}.", "Choose an --output path you can write to.") from None
+                raise InputError(_("Cannot write %(path)s: %(problem)s.") % {"path": repr(str(output_file)), "problem": e.strerror}, _("Choose an --output path you can write to.")) from None
     if target is not None or not output.is_terminal():
-        where = f" to {output.escape(str(target))}" if target is not None else ""
-        if count:
-            output.success(f"Exported {count} order{'s' if count != 1 else ''}{where}.")
+        where = {"path": output.escape(str(target)) if target is not None else "", "count": count}
+        if count and target is not None:
+            output.success(ngettext("Exported %(count)s order to %(path)s.", "Exported %(count)s orders to %(path)s.", count) % where)
+        elif count:
+            output.success(ngettext("Exported %(count)s order.", "Exported %(count)s orders.", count) % where)
+        elif target is not None:
+            output.message(_("No orders match; exported nothing to %(path)s. Widen the filters (see `ordercli order list`).") % where)
         else:
-            output.message(f"No orders match; exported nothing{where}. Widen the filters (see `ordercli order list`).")
+            output.message(_("No orders match; exported nothing. Widen the filters (see `ordercli order list`)."))
 
 
 def write_errors_csv(path, problems, dialect: str = "csv") -> None:
@@ -373,6 +418,6 @@ def _remember_import(shown: str):
     import ordercli.cli._state as _state
 
     def remember(_what: str) -> None:
-        _state.STATE.saved = f"The import of {shown}"
+        _state.STATE.saved = _("The import of %(file)s") % {"file": shown}
 
     return remember

@@ -9,6 +9,7 @@ from typing import Optional
 import typer
 
 from ordercli.cli._state import ShowFormat
+from ordercli.i18n import N_, _
 
 
 class NotifyTo(str, Enum):
@@ -56,18 +57,18 @@ def notify(
         with _state.unit_of_work(engine) as uow:
             rows = notifications.resend(uow.session, number=number, to=to.value, kind=kind.value)
             ids = [r.id for r in rows]
-            saved = "; ".join(f"{policy.label(r.kind)} to {r.recipient} (queued)" for r in rows) or "The resend"
+            saved = "; ".join(_("%(kind)s to %(recipient)s (queued)") % {"kind": policy.label(r.kind), "recipient": r.recipient} for r in rows) or _("The resend")
             uow.commit(saved=saved)  # delivers what is due, under the usual back-off rule
     except NoCustomerEmailError as e:
-        e.hint = f"Add one with `ordercli order edit {e.order_number} --email ADDRESS`, or use --to admin."
+        e.hint = _("Add one with %(command)s, or use --to admin.") % {"command": f"`ordercli order edit {e.order_number} --email ADDRESS`"}
         raise
     except NoAdminAddressError as e:
-        e.hint = STORE_EMAIL_HINT
+        e.hint = _(STORE_EMAIL_HINT)
         raise
     _report(engine, ids, fmt, uow.delivery)
 
 
-STORE_EMAIL_HINT = "Set it with `ordercli config set store.email you@example.com`."
+STORE_EMAIL_HINT = N_("Set it with `ordercli config set store.email you@example.com`.")
 
 
 def _report(engine, ids: list[int], fmt: ShowFormat, report) -> None:
@@ -89,16 +90,17 @@ def _report(engine, ids: list[int], fmt: ShowFormat, report) -> None:
             ]
         )
     for r in rows:
-        what = f"{policy.label(r.kind)} to {output.escape(r.recipient)}"
+        what = {"message": _("%(kind)s to %(recipient)s") % {"kind": policy.label(r.kind), "recipient": output.escape(r.recipient)}}
         if r.status == "sent":
-            output.success(f"{what}: sent.")
+            output.success(_("%(message)s: sent.") % what)
         elif r.status == "dead":
-            output.message(f"[red]{what}: dead[/red] — {output.escape(r.last_error or '')}")
+            output.message("[red]" + _("%(message)s: dead") % what + "[/red] — " + output.escape(r.last_error or ""))
         elif r.last_error:
-            output.warn(f"{what}: queued, not sent yet ({output.escape(r.last_error)}). It will be retried; see `ordercli outbox list`.")
+            output.warn(_("%(message)s: queued, not sent yet (%(error)s). It will be retried; see `ordercli outbox list`.") % {**what, "error": output.escape(r.last_error)})
+        elif report is not None and report.skipped:
+            output.message(_("%(message)s: queued (%(reason)s).") % {**what, "reason": output.escape(report.skipped)})
         else:
-            why = f" ({output.escape(report.skipped)})" if report is not None and report.skipped else ""
-            output.message(f"{what}: queued{why}.")
+            output.message(_("%(message)s: queued.") % what)
 
 
 INVOICE_HELP = """Make the order's PDF invoice (and email it with --send).
@@ -144,9 +146,9 @@ def invoice(
             result = invoices.make_invoice(uow.session, number=number, send=send, language=lang, buyer_vat=buyer_vat)
             inv_number, order_number = result.invoice.number, result.order.number
             ids = [m.id for m in result.messages]
-            uow.commit(saved=f"Invoice {inv_number} for order {order_number}")  # delivers the email with what is due
+            uow.commit(saved=_("Invoice %(invoice)s for order %(number)s") % {"invoice": inv_number, "number": order_number})  # delivers the email with what is due
     except NoCustomerEmailError as e:
-        e.hint = f"Add one with `ordercli order edit {e.order_number} --email ADDRESS`, or drop --send and hand the PDF over."
+        e.hint = _("Add one with %(command)s, or drop --send and hand the PDF over.") % {"command": f"`ordercli order edit {e.order_number} --email ADDRESS`"}
         raise
     if output_path and is_stdout(output_path):
         sys.stdout.buffer.write(result.pdf)
@@ -158,15 +160,19 @@ def invoice(
         except OSError as e:
             # The invoice is committed, but running the command again is what the user should do
             # (the same number is reused), so this is not the "saved, do not retry" exit 3.
-            again = "run the command again without --send (the email is queued)" if send else "run the command again"
             output.error(
-                f"Cannot write {str(target)!r}: {e.strerror}. Invoice {inv_number} is issued.",
-                f"Choose another --output path and {again} (the same number is reused).",
+                _("Cannot write %(path)s: %(problem)s. Invoice %(invoice)s is issued.") % {"path": repr(str(target)), "problem": e.strerror, "invoice": inv_number},
+                _("Choose another --output path and run the command again without --send (the email is queued) (the same number is reused).")
+                if send
+                else _("Choose another --output path and run the command again (the same number is reused)."),
             )
             raise typer.Exit(EXIT_USAGE) from None
-        output.success(f"Invoice {output.escape(inv_number)} for order {output.escape(order_number)} written to {output.escape(str(target))}.")
+        output.success(
+            _("Invoice %(invoice)s for order %(number)s written to %(path)s.")
+            % {"invoice": output.escape(inv_number), "number": output.escape(order_number), "path": output.escape(str(target))}
+        )
     else:
-        output.success(f"Invoice {output.escape(inv_number)} for order {output.escape(order_number)} issued.")
+        output.success(_("Invoice %(invoice)s for order %(number)s issued.") % {"invoice": output.escape(inv_number), "number": output.escape(order_number)})
     if send:
         _report(engine, ids, ShowFormat.table, uow.delivery)
 
@@ -181,5 +187,5 @@ def _language(value: str | None) -> str | None:
     found = i18n.normalize(value)
     if found is None or (found.split("_")[0] != "en" and found.split("_")[0] not in i18n.available()):
         choices = ", ".join(["en", *i18n.available()])
-        raise InputError(f"Unknown language {value!r}.", f"Use one of: {choices}.")
+        raise InputError(_("Unknown language %(value)s.") % {"value": repr(value)}, _("Use one of: %(choices)s.") % {"choices": choices})
     return found

@@ -6,6 +6,8 @@ from enum import Enum
 
 import typer
 
+from ordercli.i18n import N_, _
+
 
 class ReceiptFormat(str, Enum):
     text = "text"
@@ -38,7 +40,7 @@ network:HOST[:PORT], usb:VENDOR:PRODUCT, serial:DEVICE); --email queues it to th
 sales). Paper width: --width, else receipt.width (80 by default).
 """
 
-PRINTER_HINT = "Set one with `ordercli config set receipt.printer network:192.168.1.50` (or file:PATH, usb:VENDOR:PRODUCT, serial:DEVICE)."
+PRINTER_HINT = N_("Set one with `ordercli config set receipt.printer network:192.168.1.50` (or file:PATH, usb:VENDOR:PRODUCT, serial:DEVICE).")
 
 
 def receipt(
@@ -69,7 +71,7 @@ def receipt(
     paper: int | None = None
     if width is not None:
         if width.strip() not in ("58", "80"):
-            raise InputError(f"Invalid --width {width!r}: receipts are 58 or 80 mm wide.", "Use --width 58 or --width 80.")
+            raise InputError(_("Invalid --width %(value)s: receipts are 58 or 80 mm wide.") % {"value": repr(width)}, _("Use --width 58 or --width 80."))
         paper = int(width)
     target: Path | None = None
     if output_path:
@@ -80,7 +82,7 @@ def receipt(
     with dbmod.read_session(engine) as s:
         settings = load_settings(s)
         if print_it and receipts.printer_of(settings) is None:
-            output.error("No receipt printer is set (receipt.printer is none).", PRINTER_HINT)
+            output.error(_("No receipt printer is set (receipt.printer is none)."), _(PRINTER_HINT))
             raise typer.Exit(EXIT_REFUSED)
         order, data = receipts.make_receipt(s, number=number, fmt=fmt.value, width=paper)
         order_number = order.number
@@ -99,9 +101,9 @@ def receipt(
             try:
                 write_bytes_safely(target, data, mode=0o644)
             except OSError as e:
-                output.error(f"Cannot write {str(target)!r}: {e.strerror}.", "Choose another --output path.")
+                output.error(_("Cannot write %(path)s: %(problem)s.") % {"path": repr(str(target)), "problem": e.strerror}, _("Choose another --output path."))
                 raise typer.Exit(EXIT_USAGE) from None
-            output.success(f"Receipt for order {output.escape(order_number)} written to {output.escape(str(target))}.")
+            output.success(_("Receipt for order %(number)s written to %(path)s.") % {"number": output.escape(order_number), "path": output.escape(str(target))})
 
     if email:
         from ordercli.cli._state import ShowFormat
@@ -111,12 +113,12 @@ def receipt(
             with _state.unit_of_work(engine) as uow:
                 _order, rows = receipts.queue_receipt_email(uow.session, number=order_number, width=paper)
                 ids = [r.id for r in rows]
-                uow.commit(saved=f"The receipt of order {order_number} (queued for the customer)")
+                uow.commit(saved=_("The receipt of order %(number)s (queued for the customer)") % {"number": order_number})
         except receipts.WalkInReceiptError as e:
-            e.hint = "Print it (--print) or hand over the PDF (--format pdf) instead."
+            e.hint = _("Print it (--print) or hand over the PDF (--format pdf) instead.")
             raise
         except NoCustomerEmailError as e:
-            e.hint = f"Add one with `ordercli order edit {e.order_number} --email ADDRESS`, or print the receipt (--print)."
+            e.hint = _("Add one with %(command)s, or print the receipt (--print).") % {"command": f"`ordercli order edit {e.order_number} --email ADDRESS`"}
             raise
         _report(engine, ids, ShowFormat.table, uow.delivery)
 
@@ -126,10 +128,11 @@ def receipt(
         except PrinterError as e:
             output.error(
                 e.message,
-                f"The sale is saved. Check the printer (power, cable, paper), then print again with `ordercli order receipt {order_number} --print`.",
+                _("The sale is saved. Check the printer (power, cable, paper), then print again with %(command)s.")
+                % {"command": f"`ordercli order receipt {order_number} --print`"},
             )
             raise typer.Exit(EXIT_REFUSED) from None
         except receipts.NoPrinterError as e:  # receipt.printer was cleared meanwhile
-            output.error(e.message, PRINTER_HINT)
+            output.error(e.message, _(PRINTER_HINT))
             raise typer.Exit(EXIT_REFUSED) from None
-        output.success(f"Receipt for order {output.escape(order_number)} printed on {output.escape(name)}.")
+        output.success(_("Receipt for order %(number)s printed on %(printer)s.") % {"number": output.escape(order_number), "printer": output.escape(name)})

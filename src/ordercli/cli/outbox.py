@@ -8,6 +8,7 @@ from typing import Optional
 import typer
 
 from ordercli.cli._state import ShowFormat
+from ordercli.i18n import _, ngettext
 
 app = typer.Typer(
     help="Messages waiting to leave (emails to customers and to the shop).\n\nExample: ordercli outbox list --status failed",
@@ -93,18 +94,27 @@ def list_(
             when = local_time(r.next_attempt_at)
         elif r.status == "sending" and r.claimed_until:
             # If that till died mid-send, another one takes the message again after this.
-            when = f"claim ends {local_time(r.claimed_until)}"
+            when = _("claim ends %(time)s") % {"time": local_time(r.claimed_until)}
         else:
             when = ""
-        rows.append((r.id, e.order_number or "", r.kind, r.recipient, Text(r.status, style=colour.get(r.status, "")), r.attempts, when, r.last_error or ""))
+        rows.append((r.id, e.order_number or "", r.kind, r.recipient, Text(state_shown(r.status), style=colour.get(r.status, "")), r.attempts, when, r.last_error or ""))
     if not rows:
-        output.message("No messages" + (f" in state {status.value}" if status else "") + ".")
+        output.message(_("No messages in state %(state)s.") % {"state": status.value} if status else _("No messages."))
     else:
-        output.table(["ID", "Order", "Kind", "To", "State", ("Tries", "right"), "Sent / next try", "Last error"], rows)
+        output.table([_("ID"), _("Order"), _("Kind"), _("To"), _("State"), (_("Tries"), "right"), _("Sent / next try"), _("Last error")], rows)
     if problem:
-        output.message(f"Delivery is off: {output.escape(problem)}.")
+        output.message(_("Delivery is off: %(problem)s.") % {"problem": output.escape(problem)})
     elif marker:
-        output.message(f"Delivery is backing off until {local_time(marker['until'])} after: {output.escape(marker.get('error', ''))}")
+        output.message(
+            _("Delivery is backing off until %(time)s after: %(error)s") % {"time": local_time(marker["until"]), "error": output.escape(marker.get("error", ""))}
+        )
+
+
+def state_shown(status: str) -> str:
+    """An outbox message's state (pending, sending, sent, failed, dead: codes in JSON) in the screen's language."""
+    from ordercli.cli.render import notification_state
+
+    return notification_state(status)
 
 
 FLUSH_HELP = """Deliver every waiting message now, whatever its back-off.
@@ -126,22 +136,31 @@ def flush() -> None:
     engine = _state.engine()
     report = delivery.deliver(engine, force=True, drain=True)
     if report.skipped:
-        raise RefusedError(f"Nothing was sent: {report.skipped}.", config_hint(report.skipped))
+        raise RefusedError(_("Nothing was sent: %(reason)s.") % {"reason": report.skipped}, config_hint(report.skipped))
     _summary(report)
     if report.failed or report.dead:
-        raise RefusedError(f"{len(report.failed) + len(report.dead)} message(s) could not be delivered: {(report.failed + report.dead)[0][1]}", _undelivered_hint(report))
+        count = len(report.failed) + len(report.dead)
+        raise RefusedError(
+            ngettext("%(count)s message(s) could not be delivered: %(error)s", "%(count)s message(s) could not be delivered: %(error)s", count)
+            % {"count": count, "error": (report.failed + report.dead)[0][1]},
+            _undelivered_hint(report),
+        )
     if not report.sent:
-        output.message("Nothing to send.")
+        output.message(_("Nothing to send."))
 
 
 def _undelivered_hint(report) -> str:
     """What happens next to what was not delivered: failed ones are retried, dead ones are not."""
     if not report.dead:
-        return "Failed messages stay queued and are retried later; see `ordercli outbox list`."
-    dead = ", ".join(str(row_id) for row_id, _ in report.dead)
-    what = f"Dead message{'s' if len(report.dead) != 1 else ''} {dead} will not be retried: fix the cause, then `ordercli outbox retry ID`."
+        return _("Failed messages stay queued and are retried later; see `ordercli outbox list`.")
+    dead = ", ".join(str(row_id) for row_id, _err in report.dead)
+    what = ngettext(
+        "Dead message %(ids)s will not be retried: fix the cause, then `ordercli outbox retry ID`.",
+        "Dead messages %(ids)s will not be retried: fix the cause, then `ordercli outbox retry ID`.",
+        len(report.dead),
+    ) % {"ids": dead}
     if report.failed:
-        what = "Failed messages stay queued and are retried later. " + what
+        what = _("Failed messages stay queued and are retried later.") + " " + what
     return what
 
 
@@ -184,7 +203,7 @@ def watch(
         stopping.set()
 
     old = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
-    output.message(f"Watching the outbox every {interval:g} s; Ctrl-C stops.")
+    output.message(_("Watching the outbox every %(seconds)s s; Ctrl-C stops.") % {"seconds": f"{interval:g}"})
     try:
         while not stopping.is_set():
             try:
@@ -193,7 +212,7 @@ def watch(
                 raise
             except Exception as e:  # noqa: BLE001 - a store hiccup must not end a service: say it, try again
                 first = str(e).splitlines()[0] if str(e) else ""
-                output.warn(f"delivery failed, trying again: {output.escape(f'{type(e).__name__}: {first}')}")
+                output.warn(_("delivery failed, trying again: %(error)s") % {"error": output.escape(f"{type(e).__name__}: {first}")})
                 report = None
             if report is not None:
                 totals["sent"] += len(report.sent)
@@ -201,7 +220,7 @@ def watch(
                 totals["dead"] += len(report.dead)
                 _summary(report)
                 if report.skipped != last_skip and report.skipped:
-                    output.message(f"Not sending: {output.escape(report.skipped)}.")
+                    output.message(_("Not sending: %(reason)s.") % {"reason": output.escape(report.skipped)})
                 last_skip = report.skipped
             wake = time.monotonic() + interval
             while not stopping.is_set() and time.monotonic() < wake:
@@ -213,29 +232,45 @@ def watch(
             signal.signal(sig, handler)
     minutes = (time.monotonic() - started) / 60
     output.message(
-        f"Stopped watching after {minutes:.1f} min: {totals['sent']} sent, {totals['failed']} failed (will retry), {totals['dead']} dead."
+        _("Stopped watching after %(minutes)s min: %(sent)s sent, %(failed)s failed (will retry), %(dead)s dead.")
+        % {"minutes": _decimal(minutes), "sent": totals["sent"], "failed": totals["failed"], "dead": totals["dead"]}
     )
 
 
 def config_hint(problem: str) -> str:
     if "mail.transport" in problem:
-        return "Choose a transport: `ordercli config set mail.transport smtp` (or file)."
+        return _("Choose a transport: `ordercli config set mail.transport smtp` (or file).")
     if "sender" in problem:
-        return "Set it: `ordercli config set mail.from shop@example.com`."
+        return _("Set it: `ordercli config set mail.from shop@example.com`.")
     if "smtp.host" in problem:
-        return "Set it: `ordercli config set smtp.host smtp.example.com`."
-    return "See `ordercli config show`."
+        return _("Set it: `ordercli config set smtp.host smtp.example.com`.")
+    return _("See `ordercli config show`.")
+
+
+def _decimal(value: float) -> str:
+    """``1.5`` with one decimal in the screen's way (``1,5`` in French)."""
+    from ordercli import i18n
+
+    loc = i18n.screen_locale()
+    if i18n.is_english(loc):
+        return f"{value:.1f}"
+    try:
+        from babel.numbers import format_decimal
+
+        return format_decimal(round(value, 1), format="0.0", locale=loc)
+    except Exception:  # noqa: BLE001 - unknown locale: the English form
+        return f"{value:.1f}"
 
 
 def _summary(report) -> None:
     from ordercli import output
 
     if report.sent:
-        output.success(f"Sent {len(report.sent)} message{'s' if len(report.sent) != 1 else ''}.")
+        output.success(ngettext("Sent %(count)s message.", "Sent %(count)s messages.", len(report.sent)) % {"count": len(report.sent)})
     for row_id, err in report.failed:
-        output.warn(f"message {row_id} not sent (will retry): {output.escape(err)}")
+        output.warn(_("message %(id)s not sent (will retry): %(error)s") % {"id": row_id, "error": output.escape(err)})
     for row_id, err in report.dead:
-        output.message(f"[red]Message {row_id} is dead:[/red] {output.escape(err)}")
+        output.message("[red]" + _("Message %(id)s is dead:") % {"id": row_id} + "[/red] " + output.escape(err))
 
 
 @app.command("retry", help="Send a failed or dead message again now.\n\nExample: ordercli outbox retry 12")
@@ -252,19 +287,19 @@ def retry(message_id: int = typer.Argument(..., metavar="ID", help="The message 
         with _state.unit_of_work(engine, deliver=False) as uow:
             row = delivery.retry_message(uow.session, message_id=message_id)
             recipient, kind = row.recipient, row.kind
-            uow.commit(saved=f"Message {message_id} (back in the queue)")
+            uow.commit(saved=_("Message %(id)s (back in the queue)") % {"id": message_id})
     except OutboxMessageNotFoundError as e:
-        e.hint = "See the IDs with `ordercli outbox list`."
+        e.hint = _("See the IDs with `ordercli outbox list`.")
         raise
     except OutboxMessageNotRetryableError as e:
         e.hint = retry_refused_hint(e)
         raise
     report = delivery.deliver(engine, force=True, ids=[message_id])
     if report.sent:
-        output.success(f"Message {message_id} ({policy.label(kind)} to {output.escape(recipient)}) sent.")
+        output.success(_("Message %(id)s (%(kind)s to %(recipient)s) sent.") % {"id": message_id, "kind": policy.label(kind), "recipient": output.escape(recipient)})
         return
     if report.skipped:
-        output.message(f"Message {message_id} is queued again; not sent: {output.escape(report.skipped)}.")
+        output.message(_("Message %(id)s is queued again; not sent: %(reason)s.") % {"id": message_id, "reason": output.escape(report.skipped)})
         return
     _summary(report)
 
@@ -272,7 +307,7 @@ def retry(message_id: int = typer.Argument(..., metavar="ID", help="The message 
 def retry_refused_hint(e) -> str:
     """What to do about a message ``outbox retry`` cannot put back (an ``OutboxMessageNotRetryableError``)."""
     if e.status == "sent":
-        return "To send it again, use `ordercli order notify ORDER`." if e.has_order else "Nothing to do."
+        return _("To send it again, use `ordercli order notify ORDER`.") if e.has_order else _("Nothing to do.")
     if e.status == "sending":
-        return "Check again in a minute with `ordercli outbox list`."
-    return "Check it with `ordercli outbox list`."  # pragma: no cover - every status is handled above
+        return _("Check again in a minute with `ordercli outbox list`.")
+    return _("Check it with `ordercli outbox list`.")  # pragma: no cover - every status is handled above

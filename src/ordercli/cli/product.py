@@ -7,6 +7,7 @@ from typing import Optional
 import typer
 
 from ordercli.cli._state import Format, ShowFormat
+from ordercli.i18n import _, ngettext
 
 app = typer.Typer(help="The catalog and its stock.\n\nExample: ordercli product add MUG-01 --name 'Blue mug' --price 18 --stock 12", no_args_is_help=True, rich_markup_mode=None)
 
@@ -31,8 +32,8 @@ def _print_product(p, currency: str, fmt: str) -> None:
         output.print_csv(["sku", "name", "price", "stock", "tax_rate"], [_csv_row(p, currency)])
     else:
         output.table(
-            ["SKU", "Name", ("Price", "right"), ("Stock", "right"), ("Tax", "right")],
-            [(p.sku, p.name, money(p.price, currency), "untracked" if p.stock is None else p.stock, f"{percent_str(p.tax_rate)}%")],
+            [_("SKU"), _("Name"), (_("Price"), "right"), (_("Stock"), "right"), (_("Tax"), "right")],
+            [(p.sku, p.name, money(p.price, currency), _("untracked") if p.stock is None else p.stock, f"{percent_str(p.tax_rate)}%")],
         )
 
 
@@ -65,9 +66,9 @@ def add(
     from ordercli.services import catalog, variants
 
     if stock is not None and untracked:
-        raise InputError("--stock and --untracked cannot be used together.", "Give one of them.")
+        raise InputError(_("--stock and --untracked cannot be used together."), _("Give one of them."))
     if stock is None and not untracked:
-        raise InputError("Say how stock is kept: --stock N or --untracked.", "e.g. --stock 12, or --untracked for made-to-order items.")
+        raise InputError(_("Say how stock is kept: --stock N or --untracked."), _("e.g. --stock 12, or --untracked for made-to-order items."))
     settings = _settings()
     p_minor = parse_money(price, settings.currency, what="price")
     rate = parse_percent(tax_rate, "tax rate") if tax_rate is not None else None
@@ -75,17 +76,20 @@ def add(
         options = [variants.parse_option(o) for o in option]
         with _state.unit_of_work(_state.engine()) as uow:
             g = variants.add_with_options(uow.session, sku=sku, name=name, price=p_minor, stock=stock, options=options, tax_rate=rate)
-            uow.commit(saved=f"Product {sku} and its variants")
+            uow.commit(saved=_("Product %(sku)s and its variants") % {"sku": sku})
         _print_group(g, settings.currency, fmt.value)
         if fmt == ShowFormat.table:
-            output.success(f"Product {output.escape(g.group.key)} added with {len(g.variants)} variant(s).")
+            output.success(
+                ngettext("Product %(sku)s added with %(count)s variant(s).", "Product %(sku)s added with %(count)s variant(s).", len(g.variants))
+                % {"sku": output.escape(g.group.key), "count": len(g.variants)}
+            )
         return
     with _state.unit_of_work(_state.engine()) as uow:
         p = catalog.add_product(uow.session, sku=sku, name=name, price=p_minor, stock=stock, tax_rate=rate)
-        uow.commit(saved=f"Product {sku}")
+        uow.commit(saved=_("Product %(sku)s") % {"sku": sku})
     _print_product(p, settings.currency, fmt.value)
     if fmt == ShowFormat.table:
-        output.success(f"Product {output.escape(p.sku)} added.")
+        output.success(_("Product %(sku)s added.") % {"sku": output.escape(p.sku)})
 
 
 @app.command("edit", help="Change a product.\n\nExample: ordercli product edit MUG-01 --price 19.50")
@@ -109,18 +113,20 @@ def edit(
 
     if option:
         if any(v is not None for v in (name, price, tax_rate, stock, for_sale, low_stock)) or untracked:
-            raise InputError("--option adds variants; change the variants themselves in another command.", "e.g. ordercli product edit TEE-L-RED --price 16")
+            raise InputError(_("--option adds variants; change the variants themselves in another command."), _("e.g. ordercli product edit TEE-L-RED --price 16"))
         options = [variants.parse_option(o) for o in option]
         settings = _settings()
         with _state.unit_of_work(_state.engine()) as uow:
             g, added = variants.extend_options(uow.session, key=sku, options=options)
-            uow.commit(saved=f"The variants of {sku}")
+            uow.commit(saved=_("The variants of %(sku)s") % {"sku": sku})
         _print_group(g, settings.currency, fmt.value)
         if fmt == ShowFormat.table:
-            output.success(f"{len(added)} variant(s) added to {output.escape(g.group.key)}.")
+            output.success(
+                ngettext("%(count)s variant(s) added to %(sku)s.", "%(count)s variant(s) added to %(sku)s.", len(added)) % {"count": len(added), "sku": output.escape(g.group.key)}
+            )
         return
     if all(v is None for v in (name, price, tax_rate, stock, for_sale, low_stock)) and not untracked:
-        raise InputError("Nothing to change.", "Give --name, --price, --tax-rate, --stock, --untracked, --for-sale/--not-for-sale, --low-stock or --option.")
+        raise InputError(_("Nothing to change."), _("Give --name, --price, --tax-rate, --stock, --untracked, --for-sale/--not-for-sale, --low-stock or --option."))
     settings = _settings()
     with _state.unit_of_work(_state.engine()) as uow:
         p = catalog.edit_product(
@@ -134,10 +140,10 @@ def edit(
             for_sale=for_sale,
             low_stock=low_stock,
         )
-        uow.commit(saved=f"Product {sku}")
+        uow.commit(saved=_("Product %(sku)s") % {"sku": sku})
     _print_product(p, settings.currency, fmt.value)
     if fmt == ShowFormat.table:
-        output.success(f"Product {output.escape(p.sku)} updated.")
+        output.success(_("Product %(sku)s updated.") % {"sku": output.escape(p.sku)})
 
 
 @app.command("show", help="Show one product, or a product with options and its variants.\n\nExample: ordercli product show MUG-01 --format json")
@@ -186,12 +192,19 @@ def _print_group(g, currency: str, fmt: str) -> None:
     if fmt == "csv":
         output.print_csv(["sku", "name", "price", "stock", "tax_rate"], [_csv_row(v, currency) for v in g.variants])
         return
-    cols = ["SKU", *g.option_names, ("Price", "right"), ("Stock", "right"), "Sale"]
+    cols = [_("SKU"), *g.option_names, (_("Price"), "right"), (_("Stock"), "right"), _("Sale")]
     rows = []
     for v in g.variants:
         values = serialize.options_of(v.options) or {}
-        rows.append((v.sku, *[values.get(n, "") for n in g.option_names], money(v.price, currency), "untracked" if v.stock is None else v.stock, "yes" if v.for_sale else "not for sale"))
-    output.table(cols, rows, title=f"{g.group.name} ({g.group.key}): {len(g.variants)} variant(s)")
+        rows.append(
+            (v.sku, *[values.get(n, "") for n in g.option_names], money(v.price, currency), _("untracked") if v.stock is None else v.stock, _("yes") if v.for_sale else _("not for sale"))
+        )
+    title = ngettext("%(name)s (%(sku)s): %(count)s variant(s)", "%(name)s (%(sku)s): %(count)s variant(s)", len(g.variants)) % {
+        "name": g.group.name,
+        "sku": g.group.key,
+        "count": len(g.variants),
+    }
+    output.table(cols, rows, title=title)
 
 
 @app.command("list", help="List products.\n\nExample: ordercli product list --low-stock 3")
@@ -217,12 +230,23 @@ def list_(
     elif fmt == Format.csv:
         output.print_csv(["sku", "name", "price", "stock", "tax_rate"], [_csv_row(p, cur) for p in rows])
     elif not rows:
-        output.message("No products match." if (search or low_stock is not None) else "The catalog is empty. Add products with `ordercli product add` or `ordercli product import FILE.csv`.")
+        output.message(
+            _("No products match.") if (search or low_stock is not None) else _("The catalog is empty. Add products with `ordercli product add` or `ordercli product import FILE.csv`.")
+        )
     else:
         output.table(
-            ["SKU", "Name", ("Price", "right"), ("Stock", "right"), ("Tax", "right")],
-            [(p.sku, p.name if p.for_sale else f"{p.name} (not for sale)", money(p.price, cur), "untracked" if p.stock is None else p.stock, f"{percent_str(p.tax_rate)}%") for p in rows],
-            caption=f"{len(rows)} product(s)",
+            [_("SKU"), _("Name"), (_("Price"), "right"), (_("Stock"), "right"), (_("Tax"), "right")],
+            [
+                (
+                    p.sku,
+                    p.name if p.for_sale else _("%(name)s (not for sale)") % {"name": p.name},
+                    money(p.price, cur),
+                    _("untracked") if p.stock is None else p.stock,
+                    f"{percent_str(p.tax_rate)}%",
+                )
+                for p in rows
+            ],
+            caption=ngettext("%(count)s product(s)", "%(count)s product(s)", len(rows)) % {"count": len(rows)},
         )
 
 
@@ -240,7 +264,7 @@ def stock(
     settings = _settings()
     with _state.unit_of_work(_state.engine()) as uow:
         p = catalog.change_stock(uow.session, sku=sku, set_to=set_to, add=add)
-        uow.commit(saved=f"The stock of {sku}")
+        uow.commit(saved=_("The stock of %(sku)s") % {"sku": sku})
     _print_product(p, settings.currency, fmt.value)
     if fmt == ShowFormat.table:
-        output.success(f"Stock of {output.escape(p.sku)} is now {p.stock}.")
+        output.success(_("Stock of %(sku)s is now %(stock)s.") % {"sku": output.escape(p.sku), "stock": p.stock})

@@ -5,6 +5,25 @@ from __future__ import annotations
 import typer
 
 from ordercli.cli._state import ShowFormat
+from ordercli.i18n import _, ngettext
+
+
+def reason_shown(code: str) -> str:
+    """The stored reason of a stock movement (a code, English in JSON) as a word on screen."""
+    from ordercli.cli.render import pgettext
+
+    words = {
+        "initial": pgettext("stock movement", "initial"),
+        "sale": pgettext("stock movement", "sale"),
+        "edit": pgettext("stock movement", "edit"),
+        "cancel": pgettext("stock movement", "cancel"),
+        "reopen": pgettext("stock movement", "reopen"),
+        "restock": pgettext("stock movement", "restock"),
+        "refund": pgettext("stock movement", "refund"),
+        "adjust": pgettext("stock movement", "adjust"),
+        "import": pgettext("stock movement", "import"),
+    }
+    return words.get(code, code)
 
 HISTORY_HELP = """Show a product's stock movements, newest first.
 
@@ -28,7 +47,7 @@ def history(
     from ordercli import db as dbmod
     from ordercli import output, serialize
     import ordercli.cli._state as _state
-    from ordercli.cli.render import local_time
+    from ordercli.cli.render import local_time, pgettext
     from ordercli.services import catalog
 
     with dbmod.read_session(_state.engine()) as s:
@@ -46,13 +65,16 @@ def history(
             }
         )
         return
-    stock = "untracked" if product.stock is None else str(product.stock)
+    stock = _("untracked") if product.stock is None else str(product.stock)
     if not rows:
-        output.message(f"No stock movements for {output.escape(product.sku)} (stock: {stock}).")
+        output.message(_("No stock movements for %(sku)s (stock: %(stock)s).") % {"sku": output.escape(product.sku), "stock": stock})
         return
+    caption = ngettext("%(count)s movement(s), newest first", "%(count)s movement(s), newest first", len(rows)) % {"count": len(rows)}
+    if len(rows) == limit:
+        caption += " · " + _("more may exist: --limit %(limit)s") % {"limit": limit * 2}
     output.table(
-        ["When", ("Change", "right"), ("Stock after", "right"), "Reason", "Order"],
-        [(local_time(m.at), f"{m.delta:+d}", m.stock_after, m.reason, m.order_number or "") for m in rows],
-        title=f"{product.sku} — {product.name} · stock {stock}",
-        caption=f"{len(rows)} movement(s), newest first" + (f" · more may exist: --limit {limit * 2}" if len(rows) == limit else ""),
+        [_("When"), (pgettext("stock movement", "Change"), "right"), (_("Stock after"), "right"), _("Reason"), _("Order")],
+        [(local_time(m.at), f"{m.delta:+d}", m.stock_after, reason_shown(m.reason), m.order_number or "") for m in rows],
+        title=_("%(sku)s — %(name)s · stock %(stock)s") % {"sku": product.sku, "name": product.name, "stock": stock},
+        caption=caption,
     )

@@ -7,6 +7,7 @@ from typing import Optional
 import typer
 
 from ordercli.cli._state import ShowFormat
+from ordercli.i18n import _
 
 app = typer.Typer(
     help="Variants of a product with options.\n\nExample: ordercli product variant add TEE TEE-XL-RED --option Size=XL --option Colour=Red --stock 4",
@@ -34,17 +35,17 @@ def add(
     from ordercli.services import common, variants
 
     if (stock is None) == (not untracked):
-        raise InputError("Say how its stock is kept: --stock N or --untracked.", "e.g. --stock 4")
+        raise InputError(_("Say how its stock is kept: --stock N or --untracked."), _("e.g. --stock 4"))
     engine = _state.engine()
     with dbmod.read_session(engine) as s:
         currency = common.load_settings(s).currency
     minor = parse_money(price, currency, what="price") if price is not None else None
     with _state.unit_of_work(engine) as uow:
         p = variants.add_variant(uow.session, group_key=product, sku=sku, options=option, price=minor, stock=stock)
-        uow.commit(saved=f"Variant {sku}")
+        uow.commit(saved=_("Variant %(sku)s") % {"sku": sku})
     _print_product(p, currency, fmt.value)
     if fmt == ShowFormat.table:
-        output.success(f"Variant {output.escape(p.sku)} added: {output.escape(p.name)}.")
+        output.success(_("Variant %(sku)s added: %(name)s.") % {"sku": output.escape(p.sku), "name": output.escape(p.name)})
 
 
 @app.command("edit", help="Change a variant's option values (its price and stock: product edit / product stock).\n\nExample: ordercli product variant edit TEE-L-RED --option Colour=Crimson")
@@ -64,7 +65,7 @@ def edit(
         currency = common.load_settings(s).currency
     with _state.unit_of_work(engine) as uow:
         p = variants.set_variant_options(uow.session, sku=sku, options=option)
-        uow.commit(saved=f"Variant {sku}")
+        uow.commit(saved=_("Variant %(sku)s") % {"sku": sku})
     _print_product(p, currency, fmt.value)
     if fmt == ShowFormat.table:
-        output.success(f"Variant {output.escape(p.sku)} is now {output.escape(p.name)}.")
+        output.success(_("Variant %(sku)s is now %(name)s.") % {"sku": output.escape(p.sku), "name": output.escape(p.name)})

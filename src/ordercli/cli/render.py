@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from ordercli import output
-from ordercli.i18n import _, ngettext
+from ordercli.i18n import N_, _, ngettext
 from ordercli.money import format_money, percent_str, to_decimal_str
 from ordercli.statuses import words
 
@@ -77,38 +77,42 @@ def render_order(d, *, stderr: bool = False) -> None:
     output.table(["", ("", "right")], totals_rows(o, d.surcharges, cur), stderr=stderr, show_header=False)
     paid = getattr(o, "paid", 0)
     if paid or o.payment_status not in ("AWAITING_PAYMENT",):
-        due = f"Balance due: {money(o.balance_due, cur)}"
-        credit = f"   [bold]Credit owed to the customer: {money(o.credit, cur)}[/bold]" if o.credit else ""
-        con.print(f"Paid: {money(paid, cur)}" + (f"   Refunded: {money(o.refunded, cur)}" if o.refunded else "") + "   " + (f"[bold]{due}[/bold]" if o.balance_due else due) + credit)
+        due = _("Balance due: %(amount)s") % {"amount": money(o.balance_due, cur)}
+        credit = "   [bold]" + _("Credit owed to the customer: %(amount)s") % {"amount": money(o.credit, cur)} + "[/bold]" if o.credit else ""
+        refunded = ("   " + _("Refunded: %(amount)s") % {"amount": money(o.refunded, cur)}) if o.refunded else ""
+        con.print(_("Paid: %(amount)s") % {"amount": money(paid, cur)} + refunded + "   " + (f"[bold]{due}[/bold]" if o.balance_due else due) + credit)
     if o.pickup:
-        con.print("Shipping: pickup" + (f" ({e(o.shipping_method)})" if o.shipping_method else ""))
+        con.print(_("Shipping: pickup") + (f" ({e(o.shipping_method)})" if o.shipping_method else ""))
     elif o.shipping_method or o.ship_street or o.ship_city:
         addr = _address(o, "ship")
-        con.print(f"Shipping: {e(o.shipping_method or '')}" + (f" to {e(addr)}" if addr else ""))
+        if addr:
+            con.print(_("Shipping: %(method)s to %(address)s") % {"method": e(o.shipping_method or ""), "address": e(addr)})
+        else:
+            con.print(_("Shipping: %(method)s") % {"method": e(o.shipping_method or "")})
     if o.bill_street or o.bill_name or o.bill_city:
         addr = _address(o, "bill")
-        con.print(f"Billing: {e(addr)}")
+        con.print(_("Billing: %(address)s") % {"address": e(addr)})
     if o.tracking_number:
-        con.print(f"Tracking number: {e(o.tracking_number)}")
+        con.print(_("Tracking number: %(number)s") % {"number": e(o.tracking_number)})
     if o.note:
-        con.print(f"Note: {e(o.note)}")
+        con.print(_("Note: %(note)s") % {"note": e(o.note)})
     if o.staff_note:
-        con.print(f"Staff note: {e(o.staff_note)}")
+        con.print(_("Staff note: %(note)s") % {"note": e(o.staff_note)})
     pays = getattr(d, "payments", None) or []
     if pays:
         output.table(
-            ["When", "Kind", ("Amount", "right"), "Method", "Details"],
+            [_("When"), _("Kind"), (_("Amount"), "right"), _("Method"), _("Details")],
             [
                 (
                     local_time(p.at),
-                    p.kind,
+                    kind_shown(p.kind),
                     ("-" if p.kind == "refund" else "") + money(p.amount, cur),
                     p.method or "",
                     " · ".join(
                         x
                         for x in [
-                            f"tendered {money(p.tendered, cur)}, change {money(p.change or 0, cur)}" if p.tendered is not None else "",
-                            f"ref {p.reference}" if p.reference else "",
+                            _("tendered %(tendered)s, change %(change)s") % {"tendered": money(p.tendered, cur), "change": money(p.change or 0, cur)} if p.tendered is not None else "",
+                            _("ref %(reference)s") % {"reference": p.reference} if p.reference else "",
                             p.reason or "",
                         ]
                         if x
@@ -116,7 +120,7 @@ def render_order(d, *, stderr: bool = False) -> None:
                 )
                 for p in pays
             ],
-            title="Payments",
+            title=_("Payments"),
             stderr=stderr,
         )
     notes = getattr(d, "notifications", None) or []
@@ -125,20 +129,45 @@ def render_order(d, *, stderr: bool = False) -> None:
 
         def state(n):
             colour = {"sent": "green", "pending": "yellow", "failed": "yellow", "dead": "red", "sending": "cyan"}.get(n.status, "")
-            return Text(n.status, style=colour)
+            return Text(notification_state(n.status), style=colour)
 
         output.table(
-            ["Notification", "To", "State", ("Tries", "right"), "Last error"],
+            [_("Notification"), _("To"), _("State"), (_("Tries"), "right"), _("Last error")],
             [(n.kind, n.recipient, state(n), n.attempts, n.last_error or "") for n in notes],
-            title="Notifications",
+            title=_("Notifications"),
             stderr=stderr,
         )
     if d.events:
-        con.print("[bold]Timeline[/bold]")
+        con.print("[bold]" + _("Timeline") + "[/bold]")
         for ev in d.events:
             door = getattr(ev, "door", None)
             by = f"  [dim]({e(door)})[/dim]" if door and door != "flags" and ev.kind != "created" else ""
             con.print(f"  {local_time(ev.at)}  {e(ev.summary)}{by}")
+
+
+NOTIFICATION_STATES = {"pending": N_("pending"), "sending": N_("sending"), "sent": N_("sent"), "failed": N_("failed"), "dead": N_("dead")}
+
+
+def notification_state(status: str) -> str:
+    """A message's state in the outbox (stored codes) in the screen's language."""
+    english = NOTIFICATION_STATES.get(status)
+    return _(english) if english else status
+
+
+def pgettext(context: str, message: str) -> str:
+    """``_()`` with a context, for a word that reads differently elsewhere ("refund" the kind, "refund" the verb)."""
+    from ordercli import i18n
+
+    return i18n.gettext_for(i18n.screen_locale()).pgettext(context, message)
+
+
+def kind_shown(kind: str) -> str:
+    """A payment row's kind (``payment``, ``refund``: stored codes) in the screen's language."""
+    if kind == "payment":
+        return pgettext("payment kind", "payment")
+    if kind == "refund":
+        return pgettext("payment kind", "refund")
+    return kind
 
 
 def render_priced(p, *, stderr: bool = True, title: str | None = None) -> None:
@@ -180,7 +209,7 @@ def render_priced(p, *, stderr: bool = True, title: str | None = None) -> None:
 def order_list(rows, *, limit: int, offset: int, totals=None) -> None:
     """`order list` as a table; the caption totals every order the filters match (``orders.list_totals``), not only this page."""
     if not rows:
-        output.message("No orders match. Create one with `ordercli order create`.")
+        output.message(_("No orders match. Create one with `ordercli order create`."))
         return
     if totals:
         matched = sum(t.count for t in totals)
@@ -188,18 +217,20 @@ def order_list(rows, *, limit: int, offset: int, totals=None) -> None:
         for t in totals:  # one part per currency
             closed = t.count - t.open_count
             parts.append(
-                f"total {money(t.total, t.currency)}" + (f" (not counting {closed} cancelled/refunded)" if closed else "")
-                + f" · paid {money(t.paid, t.currency)} · due {money(t.due, t.currency)}"
+                _("total %(amount)s") % {"amount": money(t.total, t.currency)}
+                + ((" " + ngettext("(not counting %(count)s cancelled/refunded)", "(not counting %(count)s cancelled/refunded)", closed) % {"count": closed}) if closed else "")
+                + " · " + _("paid %(amount)s") % {"amount": money(t.paid, t.currency)}
+                + " · " + _("due %(amount)s") % {"amount": money(t.due, t.currency)}
             )
-        caption = f"{matched} order{'s' if matched != 1 else ''} · " + " | ".join(parts)
+        caption = ngettext("%(count)s order", "%(count)s orders", matched) % {"count": matched} + " · " + " | ".join(parts)
         if offset or len(rows) < matched:
-            caption += f" · showing {offset + 1}–{offset + len(rows)}"
+            caption += " · " + _("showing %(first)s–%(last)s") % {"first": offset + 1, "last": offset + len(rows)}
         if offset + len(rows) < matched:
-            caption += f" · next page: --offset {offset + len(rows)}"
+            caption += " · " + _("next page: --offset %(offset)s") % {"offset": offset + len(rows)}
     else:
-        caption = f"{len(rows)} order{'s' if len(rows) != 1 else ''}"
+        caption = ngettext("%(count)s order", "%(count)s orders", len(rows)) % {"count": len(rows)}
     output.table(
-        ["Number", "Date", "Customer", ("Items", "right"), ("Total", "right"), ("Balance due", "right"), "Payment", "Fulfillment"],
+        [_("Number"), _("Date"), _("Customer"), (_("Items"), "right"), (_("Total"), "right"), (_("Balance due"), "right"), _("Payment"), _("Fulfillment")],
         [
             (o.number, local_time(o.created_at), customer_shown(o), o.item_count, money(o.total, o.currency), money(o.balance_due, o.currency) if o.balance_due else "", output.status_text(o.payment_status), output.status_text(o.fulfillment_status))
             for o in rows
@@ -222,7 +253,7 @@ def status_line(o) -> None:
 
     cur = o.currency
     output.table(
-        ["Number", "Payment", "Fulfillment", ("Total", "right"), ("Paid", "right"), ("Refunded", "right"), ("Balance due", "right"), ("Version", "right")],
+        [_("Number"), _("Payment"), _("Fulfillment"), (_("Total"), "right"), (_("Paid"), "right"), (_("Refunded"), "right"), (_("Balance due"), "right"), (_("Version"), "right")],
         [
             (
                 o.number,
@@ -307,20 +338,20 @@ def announce_edit(res) -> None:
 
     o = res.order
     e = output.escape
-    output.success(f"Order [bold]{e(o.number)}[/bold] updated: {e('; '.join(res.summary))}")
+    output.success(_("Order %(number)s updated: %(changes)s") % {"number": f"[bold]{e(o.number)}[/bold]", "changes": e("; ".join(res.summary))})
     if res.taken:
-        output.message(f"  Stock taken: {e(units(res.taken, res.skus))}")
+        output.message("  " + _("Stock taken: %(units)s") % {"units": e(units(res.taken, res.skus))})
     if res.given:
-        output.message(f"  Stock returned: {e(units(res.given, res.skus))}")
+        output.message("  " + _("Stock returned: %(units)s") % {"units": e(units(res.given, res.skus))})
     if res.status_change:
-        output.message(f"  Payment status: {words(res.status_change[0])} → {words(res.status_change[1])}")
+        output.message("  " + _("Payment status: %(before)s → %(after)s") % {"before": words(res.status_change[0]), "after": words(res.status_change[1])})
     if o.balance_due:
-        output.message(f"  Balance due {money(o.balance_due, o.currency)} — take payment with: ordercli order pay {e(o.number)}")
+        output.message("  " + _("Balance due %(amount)s — take payment with: %(command)s") % {"amount": money(o.balance_due, o.currency), "command": f"ordercli order pay {e(o.number)}"})
     over = o.credit  # the money model: paid more than the new total
     if over > 0:
-            output.warn(
-            f"the customer paid {money(over, o.currency)} more than the new total — give it back with: "
-            f"ordercli order refund {e(o.number)} --amount {to_decimal_str(over, o.currency)}"
+        output.warn(
+            _("the customer paid %(amount)s more than the new total — give it back with: %(command)s")
+            % {"amount": money(over, o.currency), "command": f"ordercli order refund {e(o.number)} --amount {to_decimal_str(over, o.currency)}"}
         )
 
 
@@ -354,7 +385,7 @@ def show_plan(plan, *, fmt: str, stderr: bool = False) -> None:
         old = before.get(k)
         rows.append(
             (
-                ln.sku or "(custom)",
+                ln.sku or _("(custom)"),
                 ln.name,
                 "" if old is None else old.quantity,
                 ln.quantity,
@@ -364,33 +395,41 @@ def show_plan(plan, *, fmt: str, stderr: bool = False) -> None:
         )
     for k, old in before.items():
         if k not in seen:
-            rows.append((old.sku or "(custom)", old.name, old.quantity, "removed", money(old.unit_price, cur), ""))
-    output.table(["SKU", "Item", ("Qty before", "right"), ("Qty after", "right"), ("Unit price", "right"), ("Total", "right")], rows, title=f"Order {o.number}: before → after", stderr=stderr)
-    output.table(["", ("Before", "right"), ("After", "right")], [("Total", money(o.total, cur), money(t.total, cur))], stderr=stderr)
+            rows.append((old.sku or _("(custom)"), old.name, old.quantity, _("removed"), money(old.unit_price, cur), ""))
+    output.table(
+        [_("SKU"), _("Item"), (_("Qty before"), "right"), (_("Qty after"), "right"), (_("Unit price"), "right"), (_("Total"), "right")],
+        rows,
+        title=_("Order %(number)s: before → after") % {"number": o.number},
+        stderr=stderr,
+    )
+    output.table(["", (_("Before"), "right"), (_("After"), "right")], [(_("Total"), money(o.total, cur), money(t.total, cur))], stderr=stderr)
     con = output._console(stderr)
     if plan.summary:
-        con.print("Changes: " + output.escape("; ".join(plan.summary)))
+        con.print(_("Changes: %(changes)s") % {"changes": output.escape("; ".join(plan.summary))})
     else:
-        con.print("No changes.")
+        con.print(_("No changes."))
     if plan.take:
-        con.print("Stock to take: " + output.escape(units(plan.take, plan.skus)))
+        con.print(_("Stock to take: %(units)s") % {"units": output.escape(units(plan.take, plan.skus))})
     if plan.give:
-        con.print("Stock to return: " + output.escape(units(plan.give, plan.skus)))
+        con.print(_("Stock to return: %(units)s") % {"units": output.escape(units(plan.give, plan.skus))})
     for sku, n, extra, avail in plan.shortages:
-        output.warn(f"not enough stock for {output.escape(sku)} ({output.escape(n)}): {extra} more asked, {avail} available.")
+        output.warn(
+            _("not enough stock for %(sku)s (%(name)s): %(extra)s more asked, %(available)s available.")
+            % {"sku": output.escape(sku), "name": output.escape(n), "extra": extra, "available": avail}
+        )
 
 
 def status_moves(o, pay_moves: list[str], ful_moves: list[str]) -> None:
     """`order status NUMBER` alone: where the order stands and where it can move."""
     status_line(o)
-    output.message("Payment can move to: " + (", ".join(pay_moves) or "nothing"))
-    output.message("Fulfillment can move to: " + (", ".join(ful_moves) or "nothing"))
+    output.message(_("Payment can move to: %(statuses)s") % {"statuses": ", ".join(pay_moves) or _("nothing")})
+    output.message(_("Fulfillment can move to: %(statuses)s") % {"statuses": ", ".join(ful_moves) or _("nothing")})
     if o.kept > 0 and o.payment_status != "CANCELLED":  # a cancelled order refunds in full
-        output.message(f"A partial refund: `ordercli order refund {output.escape(o.number)} --amount X`.")
+        output.message(_("A partial refund: %(command)s.") % {"command": f"`ordercli order refund {output.escape(o.number)} --amount X`"})
     if ful_moves or pay_moves:
         kind, target = ("fulfillment", ful_moves[0]) if ful_moves else ("payment", pay_moves[0])
         example = target.lower().replace("_", "-")
-        output.message(f"Change with e.g. `ordercli order status {output.escape(o.number)} --{kind} {example}`.")
+        output.message(_("Change with e.g. %(command)s.") % {"command": f"`ordercli order status {output.escape(o.number)} --{kind} {example}`"})
 
 
 def status_change(res) -> None:
@@ -398,29 +437,32 @@ def status_change(res) -> None:
     o = res.order
     e = output.escape
     if not res.changed:
-        output.message(f"Nothing changed: order {e(o.number)} is already {words(o.payment_status)} · {words(o.fulfillment_status)}.")
+        output.message(
+            _("Nothing changed: order %(number)s is already %(payment)s · %(fulfillment)s.")
+            % {"number": e(o.number), "payment": words(o.payment_status), "fulfillment": words(o.fulfillment_status)}
+        )
         return
     parts = []
     if res.payment:
-        parts.append(f"payment {words(res.payment[0])} → {words(res.payment[1])}")
+        parts.append(_("payment %(before)s → %(after)s") % {"before": words(res.payment[0]), "after": words(res.payment[1])})
     if res.fulfillment:
-        parts.append(f"fulfillment {words(res.fulfillment[0])} → {words(res.fulfillment[1])}")
+        parts.append(_("fulfillment %(before)s → %(after)s") % {"before": words(res.fulfillment[0]), "after": words(res.fulfillment[1])})
     if res.tracking:
-        parts.append(f"tracking number {res.tracking[1] or '(removed)'}")
-    output.success(f"Order [bold]{e(o.number)}[/bold]: " + e(" · ".join(parts)))
+        parts.append(_("tracking number %(number)s") % {"number": res.tracking[1] or _("(removed)")})
+    output.success(_("Order %(number)s: %(changes)s") % {"number": f"[bold]{e(o.number)}[/bold]", "changes": e(" · ".join(parts))})
     if res.stock_returned:
-        output.message(f"  Stock returned: {e(units(res.stock_returned, res.skus))}")
+        output.message("  " + _("Stock returned: %(units)s") % {"units": e(units(res.stock_returned, res.skus))})
     if res.stock_taken:
-        output.message(f"  Stock taken again: {e(units(res.stock_taken, res.skus))}")
+        output.message("  " + _("Stock taken again: %(units)s") % {"units": e(units(res.stock_taken, res.skus))})
     if res.payment_recorded is not None:
-        output.message(f"  Payment recorded: {money(res.payment_recorded.amount, o.currency)}")
+        output.message("  " + _("Payment recorded: %(amount)s") % {"amount": money(res.payment_recorded.amount, o.currency)})
     if res.refund_recorded is not None:
-        output.message(f"  Refund recorded: {money(res.refund_recorded.amount, o.currency)}")
+        output.message("  " + _("Refund recorded: %(amount)s") % {"amount": money(res.refund_recorded.amount, o.currency)})
     kept = o.credit  # on a cancelled order, everything kept is owed back
     if o.payment_status == "CANCELLED" and kept > 0:
-        output.message(f"  {money(kept, o.currency)} was paid on this order — give it back with: ordercli order refund {e(o.number)}")
+        output.message("  " + _("%(amount)s was paid on this order — give it back with: %(command)s") % {"amount": money(kept, o.currency), "command": f"ordercli order refund {e(o.number)}"})
     if o.balance_due:
-        output.message(f"  Balance due {money(o.balance_due, o.currency)} — take payment with: ordercli order pay {e(o.number)}")
+        output.message("  " + _("Balance due %(amount)s — take payment with: %(command)s") % {"amount": money(o.balance_due, o.currency), "command": f"ordercli order pay {e(o.number)}"})
 
 
 def payment_recorded(engine, res, *, currency: str, fmt: str) -> None:
@@ -444,7 +486,7 @@ def payment_recorded(engine, res, *, currency: str, fmt: str) -> None:
         )
     else:
         output.table(
-            ["Number", ("Paid now", "right"), "Method", ("Tendered", "right"), ("Change", "right"), ("Balance due", "right"), "Payment status"],
+            [_("Number"), (_("Paid now"), "right"), _("Method"), (_("Tendered"), "right"), (_("Change"), "right"), (_("Balance due"), "right"), _("Payment status")],
             [
                 (
                     o.number,
@@ -458,13 +500,19 @@ def payment_recorded(engine, res, *, currency: str, fmt: str) -> None:
             ],
         )
     if res.repeated:
-        output.message(f"Payment of {money(p.amount, cur)} with reference {e(p.reference or '')} was already recorded on order {e(o.number)}: nothing new recorded.")
+        output.message(
+            _("Payment of %(amount)s with reference %(reference)s was already recorded on order %(number)s: nothing new recorded.")
+            % {"amount": money(p.amount, cur), "reference": e(p.reference or ""), "number": e(o.number)}
+        )
     else:
-        output.success(f"Payment of {money(p.amount, cur)} recorded on order [bold]{e(o.number)}[/bold] · {words(o.payment_status)}")
+        output.success(
+            _("Payment of %(amount)s recorded on order %(number)s · %(status)s")
+            % {"amount": money(p.amount, cur), "number": f"[bold]{e(o.number)}[/bold]", "status": words(o.payment_status)}
+        )
     if p.tendered is not None:
-        output.message(f"  [bold]Change to give back: {money(res.change, cur)}[/bold]")
+        output.message("  [bold]" + _("Change to give back: %(amount)s") % {"amount": money(res.change, cur)} + "[/bold]")
     if o.balance_due:
-        output.message(f"  Balance due {money(o.balance_due, cur)} — take the rest with: ordercli order pay {e(o.number)}")
+        output.message("  " + _("Balance due %(amount)s — take the rest with: %(command)s") % {"amount": money(o.balance_due, cur), "command": f"ordercli order pay {e(o.number)}"})
 
 
 def refund_recorded(engine, res, *, currency: str, fmt: str, restock: bool | None) -> None:
@@ -487,12 +535,20 @@ def refund_recorded(engine, res, *, currency: str, fmt: str, restock: bool | Non
     else:
         status_line(o)
     if res.repeated:
-        output.message(f"Refund of {money(r.amount, cur)} with reference {e(r.reference or '')} was already recorded on order {e(o.number)}: nothing new recorded.")
+        output.message(
+            _("Refund of %(amount)s with reference %(reference)s was already recorded on order %(number)s: nothing new recorded.")
+            % {"amount": money(r.amount, cur), "reference": e(r.reference or ""), "number": e(o.number)}
+        )
         return
-    output.success(f"Refund of {money(r.amount, cur)} recorded on order [bold]{e(o.number)}[/bold] · {words(o.payment_status)}")
+    output.success(
+        _("Refund of %(amount)s recorded on order %(number)s · %(status)s")
+        % {"amount": money(r.amount, cur), "number": f"[bold]{e(o.number)}[/bold]", "status": words(o.payment_status)}
+    )
     if res.restocked:
-        output.message(f"  Stock returned: {e(units(res.restocked, res.skus))}")
+        output.message("  " + _("Stock returned: %(units)s") % {"units": e(units(res.restocked, res.skus))})
     elif res.full and restock is False:
-        output.message("  Stock not returned (--no-restock).")
+        output.message("  " + _("Stock not returned (--no-restock)."))
     elif res.full and o.stock_held:
-        output.message(f"  Stock not returned: the goods are with the customer ({words(o.fulfillment_status).lower()}). Add --restock if they came back.")
+        output.message(
+            "  " + _("Stock not returned: the goods are with the customer (%(status)s). Add --restock if they came back.") % {"status": words(o.fulfillment_status).lower()}
+        )

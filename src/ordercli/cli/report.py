@@ -7,6 +7,7 @@ from typing import Optional
 import typer
 
 from ordercli.cli._state import DIALECT_HELP, Dialect, Format
+from ordercli.i18n import N_, _, ngettext
 
 app = typer.Typer(
     help="Reports: the day's close and sales over a period.\n\nExample: ordercli report day",
@@ -94,7 +95,7 @@ def _csv_for_dialect(fmt, dialect):
     if fmt == Format.json:
         from ordercli.errors import InputError
 
-        raise InputError(f"--dialect {dialect.value} is for CSV, not JSON.", "Use --format csv with --dialect, or drop --dialect.")
+        raise InputError(_("--dialect %(dialect)s is for CSV, not JSON.") % {"dialect": dialect.value}, _("Use --format csv with --dialect, or drop --dialect."))
     return Format.csv
 
 
@@ -126,71 +127,85 @@ def _render_day(rep, methods) -> None:
     def m(v):
         return format_money(v, cur)
 
-    title = f"Day report · {rep.date.isoformat()}" + (f" · till {rep.till}" if rep.till else "")
+    title = _("Day report · %(date)s") % {"date": output.local_date(rep.date)} + ((" · " + _("till %(till)s") % {"till": rep.till}) if rep.till else "")
     output.table(
         ["", ("", "right")],
         [
-            ("Orders", rep.orders),
-            ("Gross sales", m(rep.gross_sales)),
-            ("Discounts", m(-rep.discounts) if rep.discounts else m(0)),
-            ("Refunds", m(-rep.refunds) if rep.refunds else m(0)),
-            (output.Markup("[bold]Net sales[/bold]"), m(rep.net_sales)),
-            ("Tips", m(rep.tips)),
-            ("Average order", m(rep.average_order)),
-            ("Balance still due", m(rep.balance_due)),
-            ("Cash expected in the tills", m(rep.cash_expected)),
+            (_("Orders"), rep.orders),
+            (_("Gross sales"), m(rep.gross_sales)),
+            (_("Discounts"), m(-rep.discounts) if rep.discounts else m(0)),
+            (_("Refunds"), m(-rep.refunds) if rep.refunds else m(0)),
+            (output.Markup("[bold]" + output.escape(_("Net sales")) + "[/bold]"), m(rep.net_sales)),
+            (_("Tips"), m(rep.tips)),
+            (_("Average order"), m(rep.average_order)),
+            (_("Balance still due"), m(rep.balance_due)),
+            (_("Cash expected in the tills"), m(rep.cash_expected)),
         ],
         title=title,
         show_header=False,
     )
     if rep.by_method:
         output.table(
-            ["Method", ("Payments", "right"), ("Refunds", "right"), ("Amount", "right")],
-            [(payment_methods.label(x.method, methods) if x.method else "(none)", x.count, m(x.refunds) if x.refunds else "", m(x.amount)) for x in rep.by_method],
-            title="Payments by method (taken this day)",
+            [_("Method"), (_("Payments"), "right"), (_("Refunds"), "right"), (_("Amount"), "right")],
+            [(payment_methods.label(x.method, methods) if x.method else _("(none)"), x.count, m(x.refunds) if x.refunds else "", m(x.amount)) for x in rep.by_method],
+            title=_("Payments by method (taken this day)"),
         )
     if rep.by_rate:
         output.table(
-            [("Tax rate", "right"), ("Net", "right"), ("Tax", "right"), ("Gross", "right")],
+            [(_("Tax rate"), "right"), (_("Net"), "right"), (_("Tax"), "right"), (_("Gross"), "right")],
             [(percent_str(r.rate) + "%", m(r.net), m(r.tax), m(r.gross)) for r in rep.by_rate],
-            title="Tax by rate (the day's order lines)",
+            title=_("Tax by rate (the day's order lines)"),
         )
     if rep.sessions:
         output.table(
-            ["Till", ("Session", "right"), "State", ("Expected cash", "right"), ("Counted", "right"), ("Difference", "right")],
+            [_("Till"), (_("Session"), "right"), _("State"), (_("Expected cash"), "right"), (_("Counted"), "right"), (_("Difference"), "right")],
             [
-                (s.session.till, s.session.id, "open" if s.session.closed_at is None else "closed", m(s.expected_cash),
+                (s.session.till, s.session.id, session_state(s.session.closed_at is None), m(s.expected_cash),
                  "" if s.session.counted_cash is None else m(s.session.counted_cash), "" if s.difference is None else m(s.difference))
                 for s in rep.sessions
             ],
-            title="Till sessions",
+            title=_("Till sessions"),
         )
     con = output.out_console()
     if con.is_terminal and rep.by_hour:
-        con.print(_bars("Sales by hour", [(f"{h:02d}:00", v, m(v)) for h, _n, v in rep.by_hour]))
+        con.print(_bars(_("Sales by hour"), [(f"{h:02d}:00", v, m(v)) for h, _n, v in rep.by_hour]))
     if rep.items:
         if con.is_terminal:
-            con.print(_bars("Top products", [((i.sku or i.name), i.revenue, f"{i.quantity} × · {m(i.revenue)}") for i in rep.items[:10]]))
+            con.print(_bars(_("Top products"), [((i.sku or i.name), i.revenue, f"{i.quantity} × · {m(i.revenue)}") for i in rep.items[:10]]))
         output.table(
-            ["SKU", "Name", ("Units", "right"), ("Revenue", "right")],
-            [(i.sku or "(custom)", i.name, i.quantity, m(i.revenue)) for i in rep.items],
-            title="Products sold",
+            [_("SKU"), _("Name"), (_("Units"), "right"), (_("Revenue"), "right")],
+            [(i.sku or _("(custom)"), i.name, i.quantity, m(i.revenue)) for i in rep.items],
+            title=_("Products sold"),
         )
     if rep.to_reorder:
         output.table(
-            ["SKU", "Name", ("Stock", "right")],
+            [_("SKU"), _("Name"), (_("Stock"), "right")],
             [(sku, name, stock) for sku, name, stock in rep.to_reorder],
-            title=f"To reorder (stock at or under {rep.low_threshold})",
+            title=_("To reorder (stock at or under %(threshold)s)") % {"threshold": rep.low_threshold},
         )
     if rep.unsessioned_count:
         tills = ", ".join(output.shown(t) for t in rep.unsessioned_tills)
         output.warn(
-            f"{rep.unsessioned_count} payment(s) of {m(rep.unsessioned_amount)} were taken with no till session open (till {output.escape(tills)}): "
-            "they are in no till's expected cash. Open a session with `ordercli till open --float AMOUNT` before selling."
+            ngettext(
+                "%(count)s payment(s) of %(amount)s were taken with no till session open (till %(tills)s): "
+                "they are in no till's expected cash. Open a session with `ordercli till open --float AMOUNT` before selling.",
+                "%(count)s payment(s) of %(amount)s were taken with no till session open (till %(tills)s): "
+                "they are in no till's expected cash. Open a session with `ordercli till open --float AMOUNT` before selling.",
+                rep.unsessioned_count,
+            )
+            % {"count": rep.unsessioned_count, "amount": m(rep.unsessioned_amount), "tills": output.escape(tills)}
         )
     for s in rep.sessions:
         if s.past_midnight:
-            output.warn(f"till {output.escape(s.session.till)} has had session {s.session.id} open since before midnight: close it with `ordercli till close --counted AMOUNT`.")
+            output.warn(
+                _("till %(till)s has had session %(session)s open since before midnight: close it with `ordercli till close --counted AMOUNT`.")
+                % {"till": output.escape(s.session.till), "session": s.session.id}
+            )
+
+
+def session_state(is_open: bool) -> str:
+    """A till session's state on screen (``open`` / ``closed`` stay the codes of JSON)."""
+    return _("open") if is_open else _("closed")
 
 
 DAY_HELP = """The day's close: orders, sales, refunds, tips, tax by rate, payments by method, cash expected, what sold, what to reorder.
@@ -278,7 +293,7 @@ def sales(
 
     grouping = by.strip().lower()
     if grouping not in reports.BY_CHOICES:
-        raise InputError(f"Unknown --by {by!r}.", f"Use one of: {', '.join(reports.BY_CHOICES)}.")
+        raise InputError(_("Unknown --by %(value)s.") % {"value": repr(by)}, _("Use one of: %(choices)s.") % {"choices": ", ".join(reports.BY_CHOICES)})
     name = tills.check_name(till) if till is not None else None
     with dbmod.read_session(_state.engine()) as s:
         tz = store_time.of(common.load_settings(s))
@@ -305,16 +320,35 @@ def sales(
         )
         return
     if not rep.rows:
-        output.message(f"No sales from {rep.since} to {rep.until}.")
+        output.message(_("No sales from %(since)s to %(until)s.") % {"since": output.local_date(rep.since), "until": output.local_date(rep.until)})
         return
-    count_word = {"day": "Orders", "hour": "Orders", "product": "Units", "method": "Payments", "till": "Payments"}[rep.by]
-    cols = [rep.by.capitalize()] + (["Name"] if rep.by == "product" else []) + [(count_word, "right"), ("Amount", "right")]
+    count_word = {"day": _("Orders"), "hour": _("Orders"), "product": _("Units"), "method": _("Payments"), "till": _("Payments")}[rep.by]
+    cols = [_(BY_WORDS[rep.by])] + ([_("Name")] if rep.by == "product" else []) + [(count_word, "right"), (_("Amount"), "right")]
+    by_word = _(BY_LOWER[rep.by])
     output.table(
         cols,
-        [(r.key,) + ((r.name,) if rep.by == "product" else ()) + (r.count, format_money(r.amount, cur)) for r in rep.rows],
-        title=f"Sales {rep.since} → {rep.until} by {rep.by}" + (f" · till {rep.till}" if rep.till else ""),
-        caption=f"Total {format_money(rep.total, cur)}",
+        [(_day_key(r.key) if rep.by == "day" else r.key,) + ((r.name,) if rep.by == "product" else ()) + (r.count, format_money(r.amount, cur)) for r in rep.rows],
+        title=_("Sales %(since)s → %(until)s by %(by)s") % {"since": output.local_date(rep.since), "until": output.local_date(rep.until), "by": by_word}
+        + ((" · " + _("till %(till)s") % {"till": rep.till}) if rep.till else ""),
+        caption=_("Total %(amount)s") % {"amount": format_money(rep.total, cur)},
     )
     con = output.out_console()
     if con.is_terminal and rep.by in ("day", "hour", "product"):
-        con.print(_bars(f"Sales by {rep.by}", [(r.key or (r.name or ""), r.amount, format_money(r.amount, cur)) for r in rep.rows[:40]]))
+        con.print(_bars(_("Sales by %(by)s") % {"by": by_word}, [(r.key or (r.name or ""), r.amount, format_money(r.amount, cur)) for r in rep.rows[:40]]))
+
+
+# `report sales --by`: the column's header and the word in the title (the codes stay English).
+BY_WORDS = {"day": N_("Day"), "hour": N_("Hour"), "product": N_("Product"), "method": N_("Method"), "till": N_("Till")}
+BY_LOWER = {"day": N_("day"), "hour": N_("hour"), "product": N_("product"), "method": N_("method"), "till": N_("till")}
+
+
+def _day_key(key: str) -> str:
+    """A ``report sales --by day`` key (YYYY-MM-DD) as a day of the screen's locale."""
+    from datetime import date
+
+    from ordercli import output
+
+    try:
+        return output.local_date(date.fromisoformat(key))
+    except (TypeError, ValueError):
+        return key

@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from ordercli.errors import EXIT_REFUSED
+from ordercli.i18n import N_, _, ngettext
 
 app = typer.Typer(
     help="The store itself: backups, restores and a health check.\n\nExample: ordercli store backup ~/backups/shop.db",
@@ -61,7 +62,7 @@ def _existing_store(path: Path) -> None:
     from ordercli.errors import StoreError
 
     if not path.is_file() or path.stat().st_size == 0:
-        raise StoreError(f"There is no store at {str(path)!r}.", "Check --db / ORDERCLI_DB.")
+        raise StoreError(_("There is no store at %(path)s.") % {"path": repr(str(path))}, _("Check --db / ORDERCLI_DB."))
 
 
 @app.command("backup", help=BACKUP_HELP)
@@ -72,19 +73,19 @@ def backup(path: str = typer.Argument(..., metavar="PATH", help="The backup file
 
     url, db_path = _where()
     if db_path is None:
-        output.message("PostgreSQL stores are backed up with pg_dump. Run (it asks for the password, or reads ~/.pgpass / PGPASSWORD):")
+        output.message(_("PostgreSQL stores are backed up with pg_dump. Run (it asks for the password, or reads ~/.pgpass / PGPASSWORD):"))
         typer.echo(_pg_command("pg_dump", url, path))
         return
     target = check_target(path, option="PATH", example="shop-backup.db")
     if target is None:
         from ordercli.errors import InputError
 
-        raise InputError("A backup cannot go to stdout.", "Give a file name, e.g. ordercli store backup shop-backup.db.")
+        raise InputError(_("A backup cannot go to stdout."), _("Give a file name, e.g. ordercli store backup shop-backup.db."))
     _existing_store(db_path)
     if target.resolve() == db_path.resolve():
         from ordercli.errors import InputError
 
-        raise InputError("The backup cannot replace the store itself.", "Give another file name.")
+        raise InputError(_("The backup cannot replace the store itself."), _("Give another file name."))
     import ordercli.cli._state as _state
 
     _state.engine()  # a store ordercli can open (its schema checked or upgraded)
@@ -93,9 +94,14 @@ def backup(path: str = typer.Argument(..., metavar="PATH", help="The backup file
     except OSError as e:
         from ordercli.errors import InputError
 
-        raise InputError(f"Cannot write {path!r}: {e.strerror or e}. The store is unchanged.", "Choose a PATH in a folder with room to write.") from None
+        raise InputError(
+            _("Cannot write %(path)s: %(problem)s. The store is unchanged.") % {"path": repr(path), "problem": e.strerror or e}, _("Choose a PATH in a folder with room to write.")
+        ) from None
     size = target.stat().st_size
-    output.success(f"Backup of {output.escape(str(db_path))} written to {output.escape(str(target))} ({size:,} bytes).")
+    output.success(
+        ngettext("Backup of %(store)s written to %(target)s (%(size)s bytes).", "Backup of %(store)s written to %(target)s (%(size)s bytes).", size)
+        % {"store": output.escape(str(db_path)), "target": output.escape(str(target)), "size": _thousands(size)}
+    )
 
 
 @app.command("restore", help=RESTORE_HELP)
@@ -111,18 +117,18 @@ def restore(
 
     url, db_path = _where()
     if db_path is None:
-        output.message("PostgreSQL stores are restored with pg_restore. Run:")
+        output.message(_("PostgreSQL stores are restored with pg_restore. Run:"))
         typer.echo(_pg_command("pg_restore", url, str(path)))
         return
     source = Path(path).expanduser()
     if not source.is_file():
-        raise InputError(f"{str(path)!r} is not a backup file.", "Give the file `ordercli store backup` wrote.")
+        raise InputError(_("%(path)s is not a backup file.") % {"path": repr(str(path))}, _("Give the file `ordercli store backup` wrote."))
     if source.resolve() == db_path.resolve():
-        raise InputError("That file is the store itself.", "Give a backup file.")
+        raise InputError(_("That file is the store itself."), _("Give a backup file."))
     try:
         theirs = backups.check_backup(source)
     except backups.NotAStore as e:
-        raise InputError(f"{str(path)!r} is not a sound ordercli backup ({e}).", "Give the file `ordercli store backup` wrote.") from None
+        raise InputError(_("%(path)s is not a sound ordercli backup (%(problem)s).") % {"path": repr(str(path)), "problem": e}, _("Give the file `ordercli store backup` wrote.")) from None
     kept = None
     if db_path.is_file() and db_path.stat().st_size:
         try:
@@ -131,9 +137,12 @@ def restore(
             ours = None  # a damaged store: nothing to compare (it is still kept first)
         if ours is not None and backups.is_newer(ours, theirs) and not yes:
             raise RefusedError(
-                f"The store has newer orders than the backup (store: {ours.orders} orders, newest {ours.number}; "
-                f"backup: {theirs.orders} orders, newest {theirs.number or 'none'}). Nothing was changed.",
-                "Restoring would lose them. Back up the store first (`ordercli store backup`), then add --yes to restore anyway.",
+                _(
+                    "The store has newer orders than the backup (store: %(ours)s orders, newest %(our_newest)s; "
+                    "backup: %(theirs)s orders, newest %(their_newest)s). Nothing was changed."
+                )
+                % {"ours": ours.orders, "our_newest": ours.number, "theirs": theirs.orders, "their_newest": theirs.number or _("none")},
+                _("Restoring would lose them. Back up the store first (`ordercli store backup`), then add --yes to restore anyway."),
             )
         kept_at = db_path.with_name(f"{db_path.name}.before-restore-{datetime.now().strftime('%Y%m%dT%H%M%S%f')}.backup")
         kept = backups.restore_sqlite(source, db_path, keep=kept_at)
@@ -142,10 +151,13 @@ def restore(
     from ordercli import db as dbmod
 
     dbmod.dispose_all()  # connections opened before the restore start afresh
-    output.success(f"Store {output.escape(str(db_path))} restored from {output.escape(str(source))} ({theirs.orders} orders).")
+    output.success(
+        ngettext("Store %(store)s restored from %(source)s (%(count)s orders).", "Store %(store)s restored from %(source)s (%(count)s orders).", theirs.orders)
+        % {"store": output.escape(str(db_path)), "source": output.escape(str(source)), "count": theirs.orders}
+    )
     if kept is not None:
-        output.message(f"  The store as it was is kept in {output.escape(str(kept))}.")
-    output.message("  Check it with: ordercli store check")
+        output.message("  " + _("The store as it was is kept in %(path)s.") % {"path": output.escape(str(kept))})
+    output.message("  " + _("Check it with: %(command)s") % {"command": "ordercli store check"})
 
 
 @app.command("check", help=CHECK_HELP)
@@ -161,7 +173,7 @@ def check() -> None:
         _existing_store(db_path)
         problems += store_check.sqlite_integrity(str(db_path))
     else:
-        notes.append("PostgreSQL: no file integrity check (the server keeps its own); the other checks ran.")
+        notes.append(_("PostgreSQL: no file integrity check (the server keeps its own); the other checks ran."))
     report = None
     try:
         from ordercli import db as dbmod
@@ -179,10 +191,39 @@ def check() -> None:
     for n in notes:
         output.message(n)
     if problems:
-        output.message(f"Store check: {len(problems)} problem{'s' if len(problems) != 1 else ''}.")
+        output.message(ngettext("Store check: %(count)s problem.", "Store check: %(count)s problems.", len(problems)) % {"count": len(problems)})
         raise typer.Exit(EXIT_REFUSED)
-    what = "file integrity, " if db_path is not None else ""
-    output.success(f"Store check passed: {what}stock of {report.products} tracked products, totals and payments of {report.orders} orders.")
+    values = {"products": report.products, "orders": report.orders}
+    if db_path is not None:
+        text = _("Store check passed: file integrity, stock of %(products)s tracked products, totals and payments of %(orders)s orders.") % values
+    else:
+        text = _("Store check passed: stock of %(products)s tracked products, totals and payments of %(orders)s orders.") % values
+    output.success(text)
+
+
+def _thousands(n: int) -> str:
+    """``12,345`` in English; the screen's grouping elsewhere (``12 345`` in French)."""
+    from ordercli import i18n
+
+    loc = i18n.screen_locale()
+    if i18n.is_english(loc):
+        return f"{n:,}"
+    try:
+        from babel.numbers import format_decimal
+
+        return format_decimal(n, locale=loc)
+    except Exception:  # noqa: BLE001 - unknown locale: the English form
+        return f"{n:,}"
+
+
+# The stored totals ``store check`` compares (fields of an order), as words on screen.
+TOTAL_FIELDS = {
+    "subtotal": N_("subtotal"),
+    "discount": N_("discount"),
+    "surcharge_total": N_("surcharge total"),
+    "tax": N_("tax"),
+    "total": N_("total"),
+}
 
 
 def describe(p) -> str:
@@ -196,38 +237,56 @@ def describe(p) -> str:
     def amounts(name: str) -> str:
         stored, expected = f[name]
         if name == "item_count":
-            return f"item count {stored} (its lines give {expected})"
-        return f"{name.replace('_', ' ')} {money(stored, cur)} (should be {money(expected, cur)})"
+            return _("item count %(stored)s (its lines give %(expected)s)") % {"stored": stored, "expected": expected}
+        field = _(TOTAL_FIELDS[name]) if name in TOTAL_FIELDS else name.replace("_", " ")
+        return _("%(field)s %(stored)s (should be %(expected)s)") % {"field": field, "stored": money(stored, cur), "expected": money(expected, cur)}
 
     if p.kind == "integrity":
-        return f"Store file: integrity check failed: {f['detail']}"
+        return _("Store file: integrity check failed: %(detail)s") % {"detail": f["detail"]}
     if p.kind == "unreadable":
-        return f"Store file: the {f['what']} cannot be read: {f['detail']}"
+        what = _("store") if f["what"] == "store" else f["what"]
+        return _("Store file: the %(what)s cannot be read: %(detail)s") % {"what": what, "detail": f["detail"]}
     if p.kind == "stock":
         stock, ledger = f["stock"]
-        return f"Product {p.subject}: stock is {stock} but its ledger adds up to {ledger}."
+        return _("Product %(sku)s: stock is %(stock)s but its ledger adds up to %(ledger)s.") % {"sku": p.subject, "stock": stock, "ledger": ledger}
     if p.kind == "totals":
         parts = [amounts(k) for k in f if k != "currency"]
-        return f"Order {p.subject}: stored totals differ from its lines: " + ", ".join(parts) + "."
+        return _("Order %(number)s: stored totals differ from its lines: %(differences)s.") % {"number": p.subject, "differences": ", ".join(parts)}
     if p.kind == "pricing":
-        return f"Order {p.subject}: its lines cannot be priced: {f['detail']}."
+        return _("Order %(number)s: its lines cannot be priced: %(detail)s.") % {"number": p.subject, "detail": f["detail"]}
     if p.kind == "payments":
         parts = []
         for k in ("paid", "refunded"):
             if k in f:
                 stored, summed = f[k]
-                parts.append(f"{k} {money(stored, cur)} but its {'payments' if k == 'paid' else 'refunds'} add up to {money(summed, cur)}")
-        return f"Order {p.subject}: " + "; ".join(parts) + "."
+                values = {"stored": money(stored, cur), "summed": money(summed, cur)}
+                if k == "paid":
+                    parts.append(_("paid %(stored)s but its payments add up to %(summed)s") % values)
+                else:
+                    parts.append(_("refunded %(stored)s but its refunds add up to %(summed)s") % values)
+        return _("Order %(number)s: %(differences)s.") % {"number": p.subject, "differences": "; ".join(parts)}
     if p.kind == "balance":
-        return f"Order {p.subject}: impossible money: total {money(f['total'], cur)}, paid {money(f['paid'], cur)}, refunded {money(f['refunded'], cur)}."
+        return _("Order %(number)s: impossible money: total %(total)s, paid %(paid)s, refunded %(refunded)s.") % {
+            "number": p.subject,
+            "total": money(f["total"], cur),
+            "paid": money(f["paid"], cur),
+            "refunded": money(f["refunded"], cur),
+        }
     if p.kind == "status":
         from ordercli.statuses import words
 
         fits = ", ".join(words(s) for s in f["fits"])
-        return (
-            f"Order {p.subject}: payment status {words(f['status'])} does not fit its money "
-            f"(total {money(f['total'], cur)}, paid {money(f['paid'], cur)}, refunded {money(f['refunded'], cur)}; it fits: {fits})."
-        )
+        return _(
+            "Order %(number)s: payment status %(status)s does not fit its money "
+            "(total %(total)s, paid %(paid)s, refunded %(refunded)s; it fits: %(fits)s)."
+        ) % {
+            "number": p.subject,
+            "status": words(f["status"]),
+            "total": money(f["total"], cur),
+            "paid": money(f["paid"], cur),
+            "refunded": money(f["refunded"], cur),
+            "fits": fits,
+        }
     return f"{p.subject or 'Store'}: {p.kind}"  # pragma: no cover
 
 

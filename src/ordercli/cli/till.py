@@ -7,6 +7,7 @@ from typing import Optional
 import typer
 
 from ordercli.cli._state import ShowFormat
+from ordercli.i18n import _, ngettext
 
 app = typer.Typer(
     help="Till sessions: the float, cash in and out, and the count at close.\n\nExample: ordercli till open --float 50",
@@ -94,39 +95,46 @@ def render_summary(sm, *, stderr: bool = False, title: str | None = None) -> Non
     def m(v):
         return format_money(v, cur)
 
-    state = "open since " + local_time(ts.opened_at) if ts.closed_at is None else f"{local_time(ts.opened_at)} → {local_time(ts.closed_at)}"
+    if ts.closed_at is None:
+        state = _("open since %(time)s") % {"time": local_time(ts.opened_at)}
+    else:
+        state = f"{local_time(ts.opened_at)} → {local_time(ts.closed_at)}"
     rows = [
-        ("Float", m(ts.float_amount)),
-        ("Cash payments", m(sm.cash_payments)),
-        ("Cash refunds", "−" + m(sm.cash_refunds) if sm.cash_refunds else m(0)),
-        ("Cash in", m(sm.cash_in)),
-        ("Cash out", "−" + m(sm.cash_out) if sm.cash_out else m(0)),
-        (output.Markup("[bold]Expected cash[/bold]"), m(sm.expected_cash)),
+        (_("Float"), m(ts.float_amount)),
+        (_("Cash payments"), m(sm.cash_payments)),
+        (_("Cash refunds"), "−" + m(sm.cash_refunds) if sm.cash_refunds else m(0)),
+        (_("Cash in"), m(sm.cash_in)),
+        (_("Cash out"), "−" + m(sm.cash_out) if sm.cash_out else m(0)),
+        (output.Markup("[bold]" + output.escape(_("Expected cash")) + "[/bold]"), m(sm.expected_cash)),
     ]
     if ts.counted_cash is not None:
         diff = sm.difference or 0
-        rows.append(("Counted cash", m(ts.counted_cash)))
-        rows.append(("Difference", ("+" if diff > 0 else "") + m(diff) + (" (over)" if diff > 0 else " (short)" if diff < 0 else "")))
-    output.table(["", ("", "right")], rows, title=title or f"Till {ts.till} · session {ts.id} · {state}", show_header=False, stderr=stderr)
+        rows.append((_("Counted cash"), m(ts.counted_cash)))
+        rows.append((_("Difference"), ("+" if diff > 0 else "") + m(diff) + ((" " + _("(over)")) if diff > 0 else (" " + _("(short)")) if diff < 0 else "")))
+    if title is None:
+        title = _("Till %(till)s · session %(session)s · %(state)s") % {"till": ts.till, "session": ts.id, "state": state}
+    output.table(["", ("", "right")], rows, title=title, show_header=False, stderr=stderr)
     if sm.by_method:
         from ordercli import payment_methods
 
         methods = _methods()
         output.table(
-            ["Method", ("Payments", "right"), ("Amount", "right")],
-            [(payment_methods.label(x.method, methods) if x.method else "(none)", x.count, m(x.amount)) for x in sm.by_method],
-            title="Takings by method (payments − refunds)",
+            [_("Method"), (_("Payments"), "right"), (_("Amount"), "right")],
+            [(payment_methods.label(x.method, methods) if x.method else _("(none)"), x.count, m(x.amount)) for x in sm.by_method],
+            title=_("Takings by method (payments − refunds)"),
             stderr=stderr,
         )
     if sm.moves:
         output.table(
-            ["When", "Move", ("Amount", "right"), "Reason"],
-            [(local_time(x.at), "cash in" if x.kind == "cash_in" else "cash out", m(x.amount), x.reason) for x in sm.moves],
-            title="Cash moved",
+            [_("When"), _("Move"), (_("Amount"), "right"), _("Reason")],
+            [(local_time(x.at), _("cash in") if x.kind == "cash_in" else _("cash out"), m(x.amount), x.reason) for x in sm.moves],
+            title=_("Cash moved"),
             stderr=stderr,
         )
     if sm.past_midnight:
-        output.warn(f"this session has been open since {local_time(ts.opened_at)}, past midnight: close it with `ordercli till close --counted AMOUNT`.")
+        output.warn(
+            _("this session has been open since %(time)s, past midnight: close it with `ordercli till close --counted AMOUNT`.") % {"time": local_time(ts.opened_at)}
+        )
 
 
 OPEN_HELP = """Open this till's session with the cash in the drawer (the float).
@@ -158,14 +166,14 @@ def open_(
     amount = _money(float_, _currency(engine), "float")
     with _state.unit_of_work(engine) as uow:
         ts = till_sessions.open_session(uow.session, till=name, float_amount=amount)
-        uow.commit(saved=f"Till {name} session")
+        uow.commit(saved=_("Till %(till)s session") % {"till": name})
         sm = till_sessions.summarize(uow.session, ts)
     if fmt == ShowFormat.json:
         output.print_json(summary_dict(sm))
         return
     output.success(
-        f"Till [bold]{output.escape(name)}[/bold] open · session {ts.id} · float {format_money(amount, ts.currency)} — "
-        "close it with `ordercli till close --counted AMOUNT`"
+        _("Till %(till)s open · session %(session)s · float %(amount)s — close it with `ordercli till close --counted AMOUNT`")
+        % {"till": f"[bold]{output.escape(name)}[/bold]", "session": ts.id, "amount": format_money(amount, ts.currency)}
     )
 
 
@@ -182,13 +190,16 @@ def _move(kind: str, amount_text: str, reason: Optional[str], till: Optional[str
     with _state.unit_of_work(engine) as uow:
         mv = till_sessions.move_cash(uow.session, till=name, kind=kind, amount=amount, reason=reason)
         ts = uow.session.get(till_sessions.TillSession, mv.session_id)
-        uow.commit(saved=f"Cash {'in' if kind == 'cash_in' else 'out'} on till {name}")
+        uow.commit(saved=(_("Cash in on till %(till)s") if kind == "cash_in" else _("Cash out on till %(till)s")) % {"till": name})
         sm = till_sessions.summarize(uow.session, ts)
     if fmt == ShowFormat.json:
         output.print_json(summary_dict(sm))
         return
-    word = "in" if kind == "cash_in" else "out"
-    output.success(f"Cash {word} {format_money(amount, cur)} on till [bold]{output.escape(name)}[/bold] · expected cash now {format_money(sm.expected_cash, cur)}")
+    values = {"amount": format_money(amount, cur), "till": f"[bold]{output.escape(name)}[/bold]", "expected": format_money(sm.expected_cash, cur)}
+    if kind == "cash_in":
+        output.success(_("Cash in %(amount)s on till %(till)s · expected cash now %(expected)s") % values)
+    else:
+        output.success(_("Cash out %(amount)s on till %(till)s · expected cash now %(expected)s") % values)
 
 
 @app.command("cash-in", help="Put cash into the drawer (change from the bank…).\n\nExample: ordercli till cash-in 20 --reason 'coins from the bank'")
@@ -227,12 +238,12 @@ def status(
     if sm is None:
         if fmt == ShowFormat.json:
             output.print_json({"till": name, "status": "closed"})
-        output.message(f"No session is open on till {output.escape(name)}. Open one with `ordercli till open --float AMOUNT`.")
+        output.message(_("No session is open on till %(till)s. Open one with `ordercli till open --float AMOUNT`.") % {"till": output.escape(name)})
         return
     if fmt == ShowFormat.json:
         output.print_json(summary_dict(sm))
         if sm.past_midnight:
-            output.warn("this session has been open past midnight: close it with `ordercli till close --counted AMOUNT`.")
+            output.warn(_("this session has been open past midnight: close it with `ordercli till close --counted AMOUNT`."))
         return
     render_summary(sm)
 
@@ -277,24 +288,30 @@ def close(
 
             def run(s):
                 sm = till_sessions.close_session(s, till=name, counted=amount, note=note)
-                render_summary(sm, stderr=True, title=f"Closing till {sm.session.till} · session {sm.session.id}")
+                render_summary(sm, stderr=True, title=_("Closing till %(till)s · session %(session)s") % {"till": sm.session.till, "session": sm.session.id})
                 return True
 
             preview(engine, run)
-        if not confirm_change(f"Close till {name}?", yes=yes, what="Closing a till", flag_hint="close it"):
-            output.message("Not closed; nothing saved.")
+        if not confirm_change(_("Close till %(till)s?") % {"till": name}, yes=yes, what=_("Closing a till"), flag_hint=_("close it")):
+            output.message(_("Not closed; nothing saved."))
             raise typer.Exit(1)
     with _state.unit_of_work(engine) as uow:
         sm = till_sessions.close_session(uow.session, till=name, counted=amount, note=note)
-        uow.commit(saved=f"Till {name} session {sm.session.id} close")
+        uow.commit(saved=_("Till %(till)s session %(session)s close") % {"till": name, "session": sm.session.id})
     if fmt == ShowFormat.json:
         output.print_json(summary_dict(sm))
         return
-    render_summary(sm, title=f"Till {sm.session.till} · session {sm.session.id} closed")
+    render_summary(sm, title=_("Till %(till)s · session %(session)s closed") % {"till": sm.session.till, "session": sm.session.id})
     diff = sm.difference or 0
     output.success(
-        f"Till [bold]{output.escape(name)}[/bold] closed · expected {format_money(sm.expected_cash, cur)} · counted {format_money(amount, cur)} · "
-        f"difference {('+' if diff > 0 else '') + format_money(diff, cur)} — see it again with `ordercli till show {sm.session.id}`"
+        _("Till %(till)s closed · expected %(expected)s · counted %(counted)s · difference %(difference)s — see it again with %(command)s")
+        % {
+            "till": f"[bold]{output.escape(name)}[/bold]",
+            "expected": format_money(sm.expected_cash, cur),
+            "counted": format_money(amount, cur),
+            "difference": ("+" if diff > 0 else "") + format_money(diff, cur),
+            "command": f"`ordercli till show {sm.session.id}`",
+        }
     )
 
 
@@ -340,20 +357,20 @@ def history(
         )
         return
     if not rows:
-        output.message("No till sessions yet. Open one with `ordercli till open --float AMOUNT`.")
+        output.message(_("No till sessions yet. Open one with `ordercli till open --float AMOUNT`."))
         return
 
     def m(v, cur):
         return "" if v is None else format_money(v, cur)
 
     output.table(
-        [("ID", "right"), "Till", "Opened", "Closed", ("Float", "right"), ("Expected", "right"), ("Counted", "right"), ("Difference", "right")],
+        [(_("ID"), "right"), _("Till"), _("Opened"), _("Closed"), (_("Float"), "right"), (_("Expected"), "right"), (_("Counted"), "right"), (_("Difference"), "right")],
         [
-            (ts.id, ts.till, local_time(ts.opened_at), local_time(ts.closed_at) if ts.closed_at else "open", m(ts.float_amount, ts.currency),
+            (ts.id, ts.till, local_time(ts.opened_at), local_time(ts.closed_at) if ts.closed_at else _("open"), m(ts.float_amount, ts.currency),
              m(ts.expected_cash, ts.currency), m(ts.counted_cash, ts.currency), m(diff(ts), ts.currency))
             for ts in rows
         ],
-        caption=f"{len(rows)} session(s) · details: ordercli till show ID",
+        caption=ngettext("%(count)s session(s) · details: ordercli till show ID", "%(count)s session(s) · details: ordercli till show ID", len(rows)) % {"count": len(rows)},
     )
 
 
