@@ -14,7 +14,8 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from ordercli.errors import InputError
-from ordercli.money import parse_money, parse_percent, shown
+from ordercli.i18n import N_, _
+from ordercli.money import invalid_message, grouped, noun, parse_money, parse_percent, shown
 from ordercli.pricing import MAX_QUANTITY, Adjustment
 
 MAX_NAME = 200
@@ -103,22 +104,28 @@ def clean_text(value: str | None, what: str, *, max_len: int = MAX_NAME, multili
     """Strip, refuse control characters and over-long text. Returns None for empty."""
     if value is None:
         if required:
-            raise InputError(f"The {what} is required.", f"Give a {what}.")
+            raise InputError(_("The %(what)s is required.") % {"what": noun(what)}, _("Give a %(what)s.") % {"what": noun(what)})
         return None
     text = str(value).strip()
     if not text:
         if required:
-            raise InputError(f"The {what} cannot be empty.", f"Give a {what}.")
+            raise InputError(_("The %(what)s cannot be empty.") % {"what": noun(what)}, _("Give a %(what)s.") % {"what": noun(what)})
         return None
     for ch in text:
         if ch in "\n\r" and not multiline:
-            raise InputError(f"The {what} contains a line break.", f"Write the {what} on one line.")
+            raise InputError(_("The %(what)s contains a line break.") % {"what": noun(what)}, _("Write the %(what)s on one line.") % {"what": noun(what)})
         if ch in "\n\r\t":
             continue
         if unicodedata.category(ch) in ("Cc", "Cf") and ch not in "\u200d":
-            raise InputError(f"The {what} contains a control character ({ch!r}).", f"Remove it and type the {what} again.")
+            raise InputError(
+                _("The %(what)s contains a control character (%(char)s).") % {"what": noun(what), "char": repr(ch)},
+                _("Remove it and type the %(what)s again.") % {"what": noun(what)},
+            )
     if len(text) > max_len:
-        raise InputError(f"The {what} is too long ({len(text)} characters; at most {max_len}).", f"Shorten the {what}.")
+        raise InputError(
+            _("The %(what)s is too long (%(length)s characters; at most %(most)s).") % {"what": noun(what), "length": len(text), "most": max_len},
+            _("Shorten the %(what)s.") % {"what": noun(what)},
+        )
     return text
 
 
@@ -128,14 +135,14 @@ def clean_text(value: str | None, what: str, *, max_len: int = MAX_NAME, multili
 def parse_quantity(text: str, what: str = "quantity") -> int:
     raw = str(text).strip()
     if not re.fullmatch(r"[+-]?\d+", raw):
-        raise InputError(f"Invalid {what} {shown(raw)}: must be a whole number.", "Use a positive whole number, e.g. 2.")
+        raise InputError(invalid_message(what, shown(raw), _("must be a whole number.")), _("Use a positive whole number, e.g. 2."))
     if len(raw.lstrip("+-").lstrip("0")) > 12:  # int() refuses 4,300+ digits; nothing this long is valid anyway
-        raise InputError(f"Invalid {what} {shown(raw)}: at most {MAX_QTY}.", "Split very large quantities into several orders.")
+        raise InputError(invalid_message(what, shown(raw), _("at most %(most)s.") % {"most": MAX_QTY}), _("Split very large quantities into several orders."))
     qty = int(raw)
     if qty <= 0:
-        raise InputError(f"Invalid {what} {raw!r}: must be at least 1.", "Use a positive whole number, e.g. 2.")
+        raise InputError(invalid_message(what, repr(raw), _("must be at least 1.")), _("Use a positive whole number, e.g. 2."))
     if qty > MAX_QTY:
-        raise InputError(f"Invalid {what} {raw!r}: at most {MAX_QTY}.", "Split very large quantities into several orders.")
+        raise InputError(invalid_message(what, repr(raw), _("at most %(most)s.") % {"most": MAX_QTY}), _("Split very large quantities into several orders."))
     return qty
 
 
@@ -146,9 +153,12 @@ def check_stock(units: int, what: str = "stock") -> int:
     ``product stock --set/--add`` (the resulting level) and the catalog CSV.
     """
     if units < 0:
-        raise InputError(f"Invalid {what} {shown(str(units))}: it cannot be negative.", "Give 0 or more.")
+        raise InputError(invalid_message(what, shown(str(units)), _("it cannot be negative.")), _("Give 0 or more."))
     if units > MAX_STOCK:
-        raise InputError(f"Invalid {what} {shown(str(units))}: at most {MAX_STOCK:,} units.", f"Give a stock of {MAX_STOCK:,} or less.")
+        raise InputError(
+            invalid_message(what, shown(str(units)), _("at most %(most)s units.") % {"most": grouped(MAX_STOCK)}),
+            _("Give a stock of %(most)s or less.") % {"most": grouped(MAX_STOCK)},
+        )
     return units
 
 
@@ -156,18 +166,26 @@ def parse_item_spec(spec: str) -> ItemIn:
     """``SKU`` or ``SKU:QTY`` -> ItemIn."""
     raw = str(spec).strip()
     if not raw:
-        raise InputError("Empty --item.", "Write --item SKU or --item SKU:QTY, e.g. --item MUG-01:2.")
+        raise InputError(_("Empty --item."), _("Write --item SKU or --item SKU:QTY, e.g. --item MUG-01:2."))
     sku, sep, qty = raw.rpartition(":")
     if not sep:
         sku, qty = raw, "1"
     sku = sku.strip()
     if not sku:
-        raise InputError(f"Invalid --item {raw!r}: missing SKU.", "Write --item SKU:QTY, e.g. --item MUG-01:2.")
+        raise InputError(_("Invalid --item %(item)s: missing SKU.") % {"item": repr(raw)}, _("Write --item SKU:QTY, e.g. --item MUG-01:2."))
     try:
         quantity = parse_quantity(qty)
     except InputError as e:
-        raise InputError(f"Invalid --item {raw!r}: {e.message}", "Write --item SKU:QTY with a positive whole quantity, e.g. --item MUG-01:2.") from None
+        raise InputError(
+            _("Invalid --item %(item)s: %(problem)s") % {"item": repr(raw), "problem": e.message},
+            _("Write --item SKU:QTY with a positive whole quantity, e.g. --item MUG-01:2."),
+        ) from None
     return ItemIn(sku=sku, quantity=quantity)
+
+
+def _CUSTOM_ITEM_HINT() -> str:
+    # Translators: "Gift wrap" is an example of a custom item's name; it may be translated
+    return _('Write --custom-item "NAME=PRICE" or "NAME=PRICExQTY", e.g. "Gift wrap=2.50x2".')
 
 
 def parse_custom_item(spec: str, currency: str) -> ItemIn:
@@ -175,16 +193,16 @@ def parse_custom_item(spec: str, currency: str) -> ItemIn:
     raw = str(spec).strip()
     name, sep, rest = raw.rpartition("=")
     if not sep or not name.strip():
-        raise InputError(f"Invalid --custom-item {raw!r}.", 'Write --custom-item "NAME=PRICE" or "NAME=PRICExQTY", e.g. "Gift wrap=2.50x2".')
+        raise InputError(_("Invalid --custom-item %(item)s.") % {"item": repr(raw)}, _CUSTOM_ITEM_HINT())
     m = re.fullmatch(r"\s*([^x×*]+?)\s*(?:[x×*]\s*(\S+))?\s*", rest)
     if not m:
-        raise InputError(f"Invalid --custom-item {raw!r}.", 'Write --custom-item "NAME=PRICE" or "NAME=PRICExQTY", e.g. "Gift wrap=2.50x2".')
+        raise InputError(_("Invalid --custom-item %(item)s.") % {"item": repr(raw)}, _CUSTOM_ITEM_HINT())
     price_text, qty_text = m.group(1), m.group(2) or "1"
     try:
         price = parse_money(price_text, currency, what="price")
         qty = parse_quantity(qty_text)
     except InputError as e:
-        raise InputError(f"Invalid --custom-item {raw!r}: {e.message}", e.hint) from None
+        raise InputError(_("Invalid --custom-item %(item)s: %(problem)s") % {"item": repr(raw), "problem": e.message}, e.hint) from None
     return ItemIn(name=clean_text(name, "item name", required=True), unit_price=price, quantity=qty)
 
 
@@ -201,12 +219,40 @@ def parse_surcharge(spec: str, currency: str) -> Adjustment:
     raw = str(spec).strip()
     label, sep, value = raw.rpartition("=")
     if not sep or not label.strip() or not value.strip():
-        raise InputError(f"Invalid surcharge {raw!r}.", 'Write it as LABEL=AMOUNT or LABEL=PCT%, e.g. "Card fee=1.5%".')
+        # Translators: "Card fee" is an example of a surcharge's label; it may be translated
+        raise InputError(_("Invalid surcharge %(spec)s.") % {"spec": repr(raw)}, _('Write it as LABEL=AMOUNT or LABEL=PCT%, e.g. "Card fee=1.5%".'))
     adj = parse_adjustment(value, currency, "surcharge")
     return Adjustment(percent=adj.percent, amount=adj.amount, label=clean_text(label, "surcharge label", required=True) or "")
 
 
 # ---------------------------------------------------------------------- contacts
+
+
+#: email_validator's most common reasons (in English), translated on a screen in another language;
+#: any other reason is said in general words there.
+_EMAIL_PROBLEMS = frozenset({
+    N_("An email address must have an @-sign."),
+    N_("There must be something before the @-sign."),
+    N_("There must be something after the @-sign."),
+    N_("The part after the @-sign is not valid. It should have a period."),
+    N_("The part after the @-sign is not valid. It is not within a valid top-level domain."),
+    N_("An email address cannot have two periods in a row."),
+    N_("An email address cannot start with a period."),
+    N_("An email address cannot end with a period."),
+    N_("An email address cannot have a period immediately after the @-sign."),
+    N_("An email address cannot have a period immediately before the @-sign."),
+    N_("The email address contains invalid characters before the @-sign."),
+    N_("There can't be anything after the email address."),
+})
+
+
+def _email_problem(error: Exception) -> str:
+    from ordercli.i18n import is_english
+
+    text = str(error)
+    if is_english() or text in _EMAIL_PROBLEMS:
+        return _(text)
+    return _("The address is not valid.")
 
 
 @functools.lru_cache(maxsize=4096)  # pure; a batch import checks the same contacts again and again
@@ -219,7 +265,7 @@ def normalize_email(text: str | None) -> str | None:
     try:
         info = email_validator.validate_email(raw, check_deliverability=False)
     except email_validator.EmailNotValidError as e:
-        raise InputError(f"Invalid email {raw!r}: {e}", "Check the address, e.g. ana@example.com.") from None
+        raise InputError(_("Invalid email %(email)s: %(problem)s") % {"email": repr(raw), "problem": _email_problem(e)}, _("Check the address, e.g. ana@example.com.")) from None
     return info.normalized.lower()
 
 
@@ -233,10 +279,13 @@ def normalize_phone(text: str | None, region: str | None) -> str | None:
     try:
         num = phonenumbers.parse(raw, (region or "").upper() or None)
     except phonenumbers.NumberParseException:
-        hint = "Include the country code, e.g. +33 6 12 34 56 78" + ("" if region else ", or set `ordercli config set store.phone_region FR`") + "."
-        raise InputError(f"Invalid phone number {raw!r}.", hint) from None
+        if region:
+            hint = _("Include the country code, e.g. +33 6 12 34 56 78.")
+        else:
+            hint = _("Include the country code, e.g. +33 6 12 34 56 78, or set `ordercli config set store.phone_region FR`.")
+        raise InputError(_("Invalid phone number %(phone)s.") % {"phone": repr(raw)}, hint) from None
     if not phonenumbers.is_possible_number(num) or not phonenumbers.is_valid_number(num):
-        raise InputError(f"Invalid phone number {raw!r}.", "Check the digits and the country code, e.g. +33 6 12 34 56 78.")
+        raise InputError(_("Invalid phone number %(phone)s.") % {"phone": repr(raw)}, _("Check the digits and the country code, e.g. +33 6 12 34 56 78."))
     return phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -274,9 +323,11 @@ def normalize_country(text: str | None) -> str | None:
     raw = str(text).strip().upper()
     if re.fullmatch(r"[A-Z]{2}", raw) and raw in _countries():
         return raw
-    hint = "Use a two-letter ISO 3166 country code, e.g. FR, DE, US."
+    hint = _("Use a two-letter ISO 3166 country code, e.g. FR, DE, US.")
     guess = _country_by_name().get(str(text).strip().casefold())
     if guess:
-        hint = f"Use the two-letter ISO country code: {guess} for {_countries()[guess]}."
-    what = "Unknown country code" if re.fullmatch(r"[A-Z]{2}", raw) else "Invalid country code"
-    raise InputError(f"{what} {shown(str(text).strip())}.", hint)
+        hint = _("Use the two-letter ISO country code: %(code)s for %(country)s.") % {"code": guess, "country": _countries()[guess]}
+    value = shown(str(text).strip())
+    if re.fullmatch(r"[A-Z]{2}", raw):
+        raise InputError(_("Unknown country code %(code)s.") % {"code": value}, hint)
+    raise InputError(_("Invalid country code %(code)s.") % {"code": value}, hint)

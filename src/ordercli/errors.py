@@ -8,6 +8,8 @@ stderr and exits with ``exit_code``; it never shows a traceback unless
 
 from __future__ import annotations
 
+from ordercli.i18n import N_, _
+
 EXIT_OK = 0
 EXIT_REFUSED = 1  # refused by a business rule
 EXIT_USAGE = 2  # bad input or usage
@@ -61,8 +63,9 @@ class OutOfStockError(RefusedError):
     def __init__(self, shortages: list[tuple[str, int, int]], hint: str | None = None, *, code: str = "stock.short", **facts):
         # shortages: (sku, asked, available)
         self.shortages = shortages
-        parts = [f"{sku}: asked {asked}, available {avail}" for sku, asked, avail in shortages]
-        super().__init__("Not enough stock — " + "; ".join(parts) + ".", hint, code=code, **facts)
+        parts = [_("%(sku)s: asked %(asked)s, available %(available)s") % {"sku": sku, "asked": asked, "available": avail} for sku, asked, avail in shortages]
+        # Translators: separates the products short of stock, as in "MUG-01: asked 3, available 1; CUP: …"
+        super().__init__(_("Not enough stock — %(shortages)s.") % {"shortages": _("; ").join(parts)}, hint, code=code, **facts)
 
 
 class ConflictError(RefusedError):
@@ -74,8 +77,8 @@ class PriceChangedError(RefusedError):
 
     def __init__(self, reviewed: str, now: str):
         super().__init__(
-            f"The total changed since the review ({reviewed} → {now}): another till changed a price. Nothing was saved.",
-            "Review the order again before saving it.",
+            _("The total changed since the review (%(reviewed)s → %(now)s): another till changed a price. Nothing was saved.") % {"reviewed": reviewed, "now": now},
+            _("Review the order again before saving it."),
         )
 
 
@@ -88,11 +91,15 @@ class StoreError(OrderCliError):
 class Cancelled(OrderCliError):
     exit_code = EXIT_CANCELLED
 
-    def __init__(self, message: str = "Cancelled, nothing saved."):
-        super().__init__(message)
+    def __init__(self, message: str | None = None):
+        super().__init__(_("Cancelled, nothing saved.") if message is None else message)
 
 
 # Notifications: facts only. The CLI adds the hint (which command or flag to use).
+
+
+#: what ``NoCustomerEmailError(what=...)`` may name, translated in its message
+WHAT_CANNOT_BE_SENT = (N_("the invoice"), N_("the receipt"))
 
 
 class NoCustomerEmailError(RefusedError):
@@ -101,21 +108,24 @@ class NoCustomerEmailError(RefusedError):
     def __init__(self, order_number: str, *, what: str | None = None):
         self.order_number = order_number
         self.what = what  # what could not be sent ("the invoice"), if the message names it
-        tail = f": {what} cannot be sent." if what else "."
-        super().__init__(f"Order {order_number} has no customer email{tail}")
+        if what:  # "the invoice", "the receipt": marked where they are given, translated here
+            text = _("Order %(order)s has no customer email: %(what)s cannot be sent.") % {"order": order_number, "what": _(what)}
+        else:
+            text = _("Order %(order)s has no customer email.") % {"order": order_number}
+        super().__init__(text)
 
 
 class NoAdminAddressError(RefusedError):
     """``store.email`` is empty, so nothing can be sent to the shop."""
 
     def __init__(self):
-        super().__init__("No admin address is set (store.email).")
+        super().__init__(_("No admin address is set (store.email)."))
 
 
 class OutboxMessageNotFoundError(NotFoundError):
     def __init__(self, message_id: int):
         self.message_id = message_id
-        super().__init__(f"No outbox message {message_id}.")
+        super().__init__(_("No outbox message %(id)s.") % {"id": message_id})
 
 
 class OutboxMessageNotRetryableError(RefusedError):
@@ -126,9 +136,9 @@ class OutboxMessageNotRetryableError(RefusedError):
         self.status = status
         self.has_order = has_order
         if status == "sent":
-            text = f"Message {message_id} was already sent."
+            text = _("Message %(id)s was already sent.") % {"id": message_id}
         elif status == "sending":
-            text = f"Message {message_id} is being sent right now."
+            text = _("Message %(id)s is being sent right now.") % {"id": message_id}
         else:  # pragma: no cover - retry_message puts back every other status
-            text = f"Message {message_id} is {status}: it cannot be retried."
+            text = _("Message %(id)s is %(status)s: it cannot be retried.") % {"id": message_id, "status": status}
         super().__init__(text)

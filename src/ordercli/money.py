@@ -22,6 +22,7 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from ordercli.errors import InputError
+from ordercli.i18n import N_, _, ngettext
 from ordercli.pricing import MAX_AMOUNT
 
 # ISO 4217 minor units that differ from 2. Kept here (not babel) so that
@@ -53,6 +54,45 @@ def shown(text: str, limit: int = 40) -> str:
     return repr(raw if len(raw) <= limit else raw[:limit] + "…")
 
 
+#: The names of what a message is about (``parse_money(text, what="tip")``, ``clean_text(v, "street")``),
+#: as the callers pass them in English; :func:`noun` shows them in the screen's language.
+NOUNS = (
+    N_("amount"), N_("amount tendered"), N_("price"), N_("unit price"), N_("tip"), N_("shipping cost"), N_("discount"),
+    N_("surcharge"), N_("surcharge label"), N_("percent"), N_("rate"), N_("tax rate"), N_("quantity"), N_("stock"),
+    N_("float"), N_("counted cash"), N_("value"), N_("number"), N_("name"), N_("customer name"), N_("item name"),
+    N_("product name"), N_("till name"), N_("street"), N_("city"), N_("postal code"), N_("country code"), N_("SKU"),
+    N_("payment method"), N_("shipping method"), N_("note"), N_("staff note"), N_("reason"), N_("reference"),
+    N_("order reference"), N_("tracking number"), N_("VAT number"),
+)
+
+
+def noun(what: str) -> str:
+    """What a message is about (``"unit price"``) in the screen's language; a flag or an unknown word as it is."""
+    return _(what) if what else what
+
+
+def sentence(text: str) -> str:
+    """A message that may start with a lower-case noun in some language (``prix invalide``) starts with a capital.
+
+    English messages already do, so English is unchanged."""
+    return text[:1].upper() + text[1:]
+
+
+def grouped(n: int) -> str:
+    """A whole number with thousands grouped for the screen: ``1,000,000`` in English, ``1 000 000`` otherwise."""
+    from ordercli import i18n
+
+    text = f"{n:,}"
+    return text if i18n.is_english() else text.replace(",", " ")
+
+
+def invalid_message(what: str, value: str, problem: str | None = None) -> str:
+    """``Invalid price 'abc'.`` / ``Invalid price 'abc': it cannot be negative.`` in the screen's language."""
+    if problem is None:
+        return sentence(_("Invalid %(what)s %(value)s.") % {"what": noun(what), "value": value})
+    return sentence(_("Invalid %(what)s %(value)s: %(problem)s") % {"what": noun(what), "value": value, "problem": problem})
+
+
 def parse_decimal(text: str, what: str = "amount") -> Decimal:
     raw = str(text).strip()
     cleaned = _CLEAN.sub("", raw)
@@ -61,18 +101,26 @@ def parse_decimal(text: str, what: str = "amount") -> Decimal:
         if m and m.group(2).strip("0"):  # "1,250": 1250 or 1.25? ("0,250" can only be 0.25)
             sign, whole, frac = m.groups()
             decimals = frac.rstrip("0").ljust(2, "0")  # 1.25 for "1,250", 1.00 for "1,000"
-            choices = f": write {sign}{whole}{frac} or {sign}{whole}.{decimals}" if len(whole) <= 20 else ""
+            if len(whole) <= 20:
+                from ordercli.i18n import is_english
+
+                mark = "." if is_english() else ","  # both are read; the screen's own mark is suggested
+                problem = _("%(typed)s is ambiguous: write %(whole)s or %(decimal)s.") % {
+                    "typed": f"{sign}{whole},{frac}", "whole": f"{sign}{whole}{frac}", "decimal": f"{sign}{whole}{mark}{decimals}"
+                }
+            else:
+                problem = _("a comma and three digits is ambiguous.")
             raise InputError(
-                f"Invalid {what} {shown(raw)}: {sign}{whole},{frac} is ambiguous{choices}." if choices else f"Invalid {what} {shown(raw)}: a comma and three digits is ambiguous.",
-                "Use a point (or a comma with 1 or 2 decimals) for decimals and no thousands separator, e.g. 1250 or 1.25.",
+                invalid_message(what, shown(raw), problem),
+                _("Use a point (or a comma with 1 or 2 decimals) for decimals and no thousands separator, e.g. 1250 or 1.25."),
             )
         cleaned = cleaned.replace(",", ".")  # decimal comma: 12,50
     if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)", cleaned):
-        raise InputError(f"Invalid {what} {shown(raw)}.", f"Write the {what} as a plain number, e.g. 12.50.")
+        raise InputError(invalid_message(what, shown(raw)), _("Write the %(what)s as a plain number, e.g. 12.50.") % {"what": noun(what)})
     try:
         return Decimal(cleaned)
     except InvalidOperation:  # pragma: no cover - regex already guards
-        raise InputError(f"Invalid {what} {shown(raw)}.", "Write it as a plain number, e.g. 12.50.") from None
+        raise InputError(invalid_message(what, shown(raw)), _("Write it as a plain number, e.g. 12.50.")) from None
 
 
 def parse_money(text: str, currency: str = "EUR", what: str = "price", allow_negative: bool = False) -> int:
@@ -80,19 +128,25 @@ def parse_money(text: str, currency: str = "EUR", what: str = "price", allow_neg
     value = parse_decimal(text, what)
     places = currency_decimals(currency)
     if abs(value) > Decimal(MAX_MINOR).scaleb(-places):  # before quantize: 30 digits overflow its precision
-        limit = to_decimal_str(MAX_MINOR, currency)
+        limit = format_decimal(MAX_MINOR, currency)  # 20000000.00 in English, 20000000,00 in French
+        facts = {"limit": limit, "currency": currency.upper()}
         raise InputError(
-            f"Invalid {what} {shown(str(text).strip())}: too large (at most {limit} {currency.upper()}).",
-            f"Amounts are limited to {limit} {currency.upper()}; split a larger sale into several orders.",
+            invalid_message(what, shown(str(text).strip()), _("too large (at most %(limit)s %(currency)s).") % facts),
+            _("Amounts are limited to %(limit)s %(currency)s; split a larger sale into several orders.") % facts,
         )
     exact = value.quantize(Decimal(1).scaleb(-places)) if places else value.to_integral_value()
     if value != exact:
         raise InputError(
-            f"Invalid {what} {str(text).strip()!r}: {currency} has {places} decimal place{'s' if places != 1 else ''}.",
-            f"Round the {what} to {places} decimals.",
+            invalid_message(
+                what,
+                repr(str(text).strip()),
+                ngettext("%(currency)s has %(places)s decimal place.", "%(currency)s has %(places)s decimal places.", places) % {"currency": currency, "places": places},
+            ),
+            # the English says "decimals" for 0 and 1 too (as it always did); other languages have their forms
+            ngettext("Round the %(what)s to %(places)s decimals.", "Round the %(what)s to %(places)s decimals.", places) % {"what": noun(what), "places": places},
         )
     if value < 0 and not allow_negative:
-        raise InputError(f"Invalid {what} {str(text).strip()!r}: it cannot be negative.", f"Give a {what} of 0 or more.")
+        raise InputError(invalid_message(what, repr(str(text).strip()), _("it cannot be negative.")), _("Give a %(what)s of 0 or more.") % {"what": noun(what)})
     return int(value.scaleb(places))
 
 
@@ -148,7 +202,7 @@ _FRENCH_EURO = {"fr", "fr_FR", "fr_BE", "fr_MC"}
 def _french_euro(minor: int) -> str:
     amount = to_decimal(minor, "EUR")
     sign = "-" if amount < 0 else ""
-    whole, _, cents = f"{abs(amount):f}".partition(".")
+    whole, _point, cents = f"{abs(amount):f}".partition(".")
     groups = []
     while len(whole) > 3:
         whole, groups = whole[:-3], [whole[-3:], *groups]
@@ -178,9 +232,9 @@ def parse_percent(text: str, what: str = "percent") -> int:
     raw = str(text).strip().rstrip("%").strip()
     value = parse_decimal(raw, what)
     if not (0 <= value <= 100):  # first: quantize cannot hold 30 digits
-        raise InputError(f"Invalid {what} {shown(text)}: must be between 0 and 100.", "Give a percent from 0 to 100.")
+        raise InputError(invalid_message(what, shown(text), _("must be between 0 and 100.")), _("Give a percent from 0 to 100."))
     if value != value.quantize(Decimal("0.01")):
-        raise InputError(f"Invalid {what} {shown(text)}: at most 2 decimals.", "Write it like 12.5%.")
+        raise InputError(invalid_message(what, shown(text), _("at most 2 decimals.")), _("Write it like 12.5%."))
     return int(value * 100)
 
 

@@ -128,12 +128,18 @@ def success(text: str) -> None:
 
 
 def warn(text: str) -> None:
-    message(f"[yellow]Warning:[/yellow] {text}")
+    from ordercli.i18n import _
+
+    label = escape(_("Warning:"))
+    message(f"[yellow]{label}[/yellow] {text}")
 
 
 def error(text: str, hint: str | None = None) -> None:
+    from ordercli.i18n import _
+
     con = err_console()
-    con.print(f"[bold red]Error:[/bold red] {escape(text)}")
+    label = escape(_("Error:"))
+    con.print(f"[bold red]{label}[/bold red] {escape(text)}")
     if hint:
         con.print(escape(hint), style="dim" if con.is_terminal else None)
 

@@ -14,6 +14,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from ordercli.errors import InputError
+from ordercli.i18n import _
 
 #: code -> label per language (the first language whose prefix matches the locale; else English)
 DEFAULT_LABELS: dict[str, dict[str, str]] = {
@@ -69,16 +70,16 @@ def parse_setting(value: str, locale: str | None = None) -> list[Method]:
         part = part.strip()
         if not part:
             continue
-        code, _, label = part.partition("=")
+        code, _eq, label = part.partition("=")
         code = code.strip().lower()
         label = label.strip() or default_labels.get(code) or code.capitalize()
         if not CODE_RE.fullmatch(code):
             raise InputError(
-                f"Invalid payment method code {code!r}.",
-                "Use codes of lower-case letters, digits, - or _ with a label, e.g. cash=Cash,card=Card,lydia=Lydia.",
+                _("Invalid payment method code %(code)s.") % {"code": repr(code)},
+                _("Use codes of lower-case letters, digits, - or _ with a label, e.g. cash=Cash,card=Card,lydia=Lydia."),
             )
         if code in seen:
-            raise InputError(f"Payment method {code!r} is listed twice.", "List each code once.")
+            raise InputError(_("Payment method %(code)s is listed twice.") % {"code": repr(code)}, _("List each code once."))
         seen.add(code)
         out.append(Method(code, label))
     if not out:
@@ -122,8 +123,8 @@ def resolve(text: str, methods: list[Method], locale: str | None = None) -> str:
     if code is None:
         listed = ", ".join(f"{m.code} ({m.label})" for m in methods)
         raise InputError(
-            f"Unknown payment method {text!r}.",
-            f"Use one of: {listed}.",
+            _("Unknown payment method %(method)s.") % {"method": repr(text)},
+            _("Use one of: %(choices)s.") % {"choices": listed},
             code="payment.method.unknown",
             method=text,
         )

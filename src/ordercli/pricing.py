@@ -1,4 +1,4 @@
-"""Order totals: one pure function, integer minor units, stdlib only.
+"""Order totals: one pure function, integer minor units, stdlib only (and ``i18n`` for the messages).
 
 Order of operations (also in README, "How totals are computed"):
 
@@ -44,6 +44,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ordercli.i18n import _
+
 
 #: Largest money amount, in minor units, anywhere in an order (and any typed amount).
 #: Fits PostgreSQL INTEGER (2,147,483,647) with room to spare.
@@ -62,11 +64,26 @@ class LimitError(PricingError):
     """An amount or a count is over its documented limit (see the module docstring)."""
 
 
+def _n(n: int) -> str:
+    """``1,000,000`` in English, ``1 000 000`` otherwise (as ``money.grouped``, which imports this module)."""
+    from ordercli.i18n import is_english
+
+    text = f"{n:,}"
+    return text if is_english() else text.replace(",", " ")
+
+
+def _example_limit() -> str:
+    from ordercli.i18n import is_english
+
+    return _n(MAX_AMOUNT // 100) + ("." if is_english() else ",") + "00"
+
+
 def _over_amount(what: str, value: int) -> LimitError:
     # No currency here: say the limit in minor units and, as an example, in a 2-decimal currency.
+    # ``what`` is already in the screen's language.
     return LimitError(
-        f"the {what} would be {value:,} in minor units, over the limit of {MAX_AMOUNT:,} "
-        f"({MAX_AMOUNT // 100:,}.00 in a 2-decimal currency such as EUR)"
+        _("the %(what)s would be %(value)s in minor units, over the limit of %(limit)s (%(example)s in a 2-decimal currency such as EUR)")
+        % {"what": what, "value": _n(value), "limit": _n(MAX_AMOUNT), "example": _example_limit()}
     )
 
 
@@ -157,45 +174,48 @@ def compute_totals(
 ) -> Totals:
     for ln in lines:
         if ln.quantity <= 0:
-            raise PricingError("quantities must be positive")
+            raise PricingError(_("quantities must be positive"))
         if ln.unit_price < 0 or ln.tax_rate < 0:
-            raise PricingError("prices and tax rates cannot be negative")
+            raise PricingError(_("prices and tax rates cannot be negative"))
     if shipping < 0 or tip < 0:
-        raise PricingError("shipping and tip cannot be negative")
+        raise PricingError(_("shipping and tip cannot be negative"))
 
     # Limits first, before any arithmetic whose result a column could not hold.
     units = 0
     for pos, ln in enumerate(lines, 1):
         if ln.quantity > MAX_QUANTITY:
-            raise LimitError(f"line {pos} has {ln.quantity:,} units, over the limit of {MAX_QUANTITY:,} per line")
+            raise LimitError(
+                _("line %(line)s has %(units)s units, over the limit of %(most)s per line") % {"line": pos, "units": _n(ln.quantity), "most": _n(MAX_QUANTITY)}
+            )
         if ln.unit_price > MAX_AMOUNT:
-            raise _over_amount(f"unit price on line {pos}", ln.unit_price)
+            raise _over_amount(_("unit price on line %(line)s") % {"line": pos}, ln.unit_price)
         if ln.unit_price * ln.quantity > MAX_AMOUNT:
-            raise _over_amount(f"total of line {pos}", ln.unit_price * ln.quantity)
+            raise _over_amount(_("total of line %(line)s") % {"line": pos}, ln.unit_price * ln.quantity)
         units += ln.quantity
     if units > MAX_ORDER_UNITS:
-        raise LimitError(f"the order has {units:,} units, over the limit of {MAX_ORDER_UNITS:,} per order")
+        raise LimitError(_("the order has %(units)s units, over the limit of %(most)s per order") % {"units": _n(units), "most": _n(MAX_ORDER_UNITS)})
     if shipping > MAX_AMOUNT:
-        raise _over_amount("shipping cost", shipping)
+        raise _over_amount(_("shipping cost"), shipping)
     if tip > MAX_AMOUNT:
-        raise _over_amount("tip", tip)
+        raise _over_amount(_("tip"), tip)
 
     line_totals = [ln.unit_price * ln.quantity for ln in lines]
     subtotal = sum(line_totals)
     if subtotal > MAX_AMOUNT:
-        raise _over_amount("subtotal", subtotal)
+        raise _over_amount(_("subtotal"), subtotal)
 
     disc = 0
     if discount is not None:
         if discount.percent is not None:
             if not 0 <= discount.percent <= 10000:
-                raise PricingError("a percent must be between 0 and 100")
+                raise PricingError(_("a percent must be between 0 and 100"))
             disc = div_half_up(subtotal * discount.percent, 10000)
         else:
             disc = discount.amount or 0
             if disc < 0:
-                raise PricingError("a discount cannot be negative")
+                raise PricingError(_("a discount cannot be negative"))
             if disc > subtotal:
+                # Not translated: services/orders.py recognises this text and words its own message.
                 raise PricingError("the discount is larger than the subtotal")
     shares = spread(disc, line_totals)
 
@@ -204,14 +224,14 @@ def compute_totals(
     for s in surcharges:
         if s.percent is not None:
             if not 0 <= s.percent <= 10000:
-                raise PricingError("a percent must be between 0 and 100")
+                raise PricingError(_("a percent must be between 0 and 100"))
             surcharge_amounts.append(div_half_up(base * s.percent, 10000))
         else:
             if (s.amount or 0) < 0:
-                raise PricingError("a surcharge cannot be negative")
+                raise PricingError(_("a surcharge cannot be negative"))
             surcharge_amounts.append(s.amount or 0)
         if surcharge_amounts[-1] > MAX_AMOUNT:
-            raise _over_amount(f"surcharge {len(surcharge_amounts)}", surcharge_amounts[-1])  # no label: orders.py reads "discount" in the text
+            raise _over_amount(_("surcharge %(number)s") % {"number": len(surcharge_amounts)}, surcharge_amounts[-1])  # no label: orders.py reads "discount" in the text
 
     outs: list[LineOut] = []
     tax_total = 0
@@ -233,7 +253,7 @@ def compute_totals(
     total = base + surcharge_total + shipping + (0 if prices_include_tax else tax_total) + tip
     # Every other amount (tax, surcharge total, a line's tax or share) is at most the subtotal or the total.
     if total > MAX_AMOUNT:
-        raise _over_amount("order total", total)
+        raise _over_amount(_("order total"), total)
     return Totals(
         lines=outs,
         subtotal=subtotal,

@@ -24,6 +24,7 @@ import socket
 from dataclasses import dataclass
 
 from ordercli.errors import InputError, RefusedError
+from ordercli.i18n import N_, _
 
 DEFAULT_PORT = 9100
 #: Seconds to reach a network printer and to hand it the bytes (a till never hangs on a printer).
@@ -38,7 +39,12 @@ class PrinterError(RefusedError):
     def __init__(self, printer: str, reason: str):
         self.printer = printer
         self.reason = reason
-        super().__init__(f"The receipt printer {printer} did not print: {reason}.", code="printer.failed", printer=printer, reason=reason)
+        super().__init__(
+            _("The receipt printer %(printer)s did not print: %(reason)s.") % {"printer": printer, "reason": reason},
+            code="printer.failed",
+            printer=printer,
+            reason=reason,
+        )
 
 
 @dataclass(frozen=True)
@@ -60,13 +66,13 @@ class PrinterSpec:
 _HOST = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})|\[[0-9A-Fa-f:.]+\]")
 _HEX = re.compile(r"(?:0x)?[0-9A-Fa-f]{1,4}")
 
-SPEC_HINT = "Use none, file:PATH, network:HOST[:PORT], usb:VENDOR:PRODUCT (hex, e.g. usb:04b8:0202) or serial:DEVICE."
+SPEC_HINT = N_("Use none, file:PATH, network:HOST[:PORT], usb:VENDOR:PRODUCT (hex, e.g. usb:04b8:0202) or serial:DEVICE.")
 
 
 def _bad(value: str, why: str) -> InputError:
     from ordercli.money import shown
 
-    return InputError(f"Invalid receipt printer {shown(value, 60)}: {why}.", SPEC_HINT, code="printer.spec")
+    return InputError(_("Invalid receipt printer %(printer)s: %(problem)s.") % {"printer": shown(value, 60), "problem": why}, _(SPEC_HINT), code="printer.spec")
 
 
 def parse_spec(value: str | None) -> PrinterSpec | None:
@@ -77,13 +83,13 @@ def parse_spec(value: str | None) -> PrinterSpec | None:
     kind, sep, rest = text.partition(":")
     kind = kind.strip().lower()
     if not sep or kind not in KINDS[1:]:
-        raise _bad(text, "unknown kind" if sep else "expected KIND:TARGET")
+        raise _bad(text, _("unknown kind") if sep else _("expected KIND:TARGET"))
     rest = rest.strip()
     if any(ord(ch) < 32 or ord(ch) == 127 for ch in rest):
-        raise _bad(text, "it contains a control character")
+        raise _bad(text, _("it contains a control character"))
     if kind in ("file", "serial"):
         if not rest:
-            raise _bad(text, f"{kind}: needs a path")
+            raise _bad(text, _("%(kind)s: needs a path") % {"kind": kind})
         return PrinterSpec(kind, rest)
     if kind == "network":
         host, port = rest, DEFAULT_PORT
@@ -91,14 +97,14 @@ def parse_spec(value: str | None) -> PrinterSpec | None:
         if m:
             host, port = m.group(1), int(m.group(2))
         if not host or not _HOST.fullmatch(host):
-            raise _bad(text, "network: needs a host name or address")
+            raise _bad(text, _("network: needs a host name or address"))
         if not 1 <= port <= 65535:
-            raise _bad(text, "the port must be from 1 to 65535")
+            raise _bad(text, _("the port must be from 1 to 65535"))
         return PrinterSpec("network", host.strip("[]"), port=port)
     # usb
     parts = rest.split(":")
     if len(parts) != 2 or not all(_HEX.fullmatch(p) for p in parts):
-        raise _bad(text, "usb: needs VENDOR:PRODUCT in hex")
+        raise _bad(text, _("usb: needs VENDOR:PRODUCT in hex"))
     vendor, product = (int(p[2:] if p.lower().startswith("0x") else p, 16) for p in parts)
     return PrinterSpec("usb", rest, vendor=vendor, product=product)
 
@@ -122,15 +128,15 @@ def send(spec: PrinterSpec, data: bytes) -> None:
         elif spec.kind == "usb":
             _send_usb(spec, data)
         else:  # pragma: no cover - parse_spec gives no other kind
-            raise PrinterError(name, f"unknown kind {spec.kind}")
+            raise PrinterError(name, _("unknown kind %(kind)s") % {"kind": spec.kind})
     except PrinterError:
         raise
     except ConnectionRefusedError:
-        raise PrinterError(name, "connection refused (is it switched on and on this network?)") from None
+        raise PrinterError(name, _("connection refused (is it switched on and on this network?)")) from None
     except TimeoutError:
-        raise PrinterError(name, f"no answer within {NETWORK_TIMEOUT:g} seconds (is it switched on?)") from None
+        raise PrinterError(name, _("no answer within %(seconds)s seconds (is it switched on?)") % {"seconds": f"{NETWORK_TIMEOUT:g}"}) from None
     except socket.gaierror as e:
-        raise PrinterError(name, f"unknown host ({e.strerror or e})") from None
+        raise PrinterError(name, _("unknown host (%(error)s)") % {"error": e.strerror or e}) from None
     except OSError as e:
         raise PrinterError(name, (e.strerror or str(e) or type(e).__name__).rstrip(".")) from None
     except Exception as e:  # noqa: BLE001 - python-escpos / pyusb / pyserial raise their own types
@@ -184,7 +190,7 @@ def _send_usb(spec: PrinterSpec, data: bytes) -> None:
     try:
         import usb.core  # noqa: F401  (pyusb)
     except ImportError:
-        raise PrinterError(str(spec), "USB printing needs the pyusb package (and libusb) on this machine") from None
+        raise PrinterError(str(spec), _("USB printing needs the pyusb package (and libusb) on this machine")) from None
     from escpos.printer import Usb
 
     printer = Usb(spec.vendor, spec.product, timeout=int(NETWORK_TIMEOUT * 1000))

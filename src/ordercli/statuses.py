@@ -115,8 +115,8 @@ def parse_payment_status(text: str) -> PaymentStatus:
     except ValueError:
         allowed = ", ".join(s.value for s in PaymentStatus)
         raise InputError(
-            f"Unknown payment status {text!r}.",
-            f"Use one of: {allowed} (case-insensitive; 'paid' or 'awaiting payment' also work).",
+            i18n._("Unknown payment status %(status)s.") % {"status": repr(text)},
+            i18n._("Use one of: %(allowed)s (case-insensitive; 'paid' or 'awaiting payment' also work).") % {"allowed": allowed},
         ) from None
 
 
@@ -128,8 +128,8 @@ def parse_fulfillment_status(text: str) -> FulfillmentStatus:
     except ValueError:
         allowed = ", ".join(s.value for s in FulfillmentStatus)
         raise InputError(
-            f"Unknown fulfillment status {text!r}.",
-            f"Use one of: {allowed} (case-insensitive; 'ready-for-pickup' also works).",
+            i18n._("Unknown fulfillment status %(status)s.") % {"status": repr(text)},
+            i18n._("Use one of: %(allowed)s (case-insensitive; 'ready-for-pickup' also works).") % {"allowed": allowed},
         ) from None
 
 
@@ -189,11 +189,19 @@ GOODS_OUT = frozenset({FulfillmentStatus.SHIPPED.value, FulfillmentStatus.OUT_FO
 def _refuse_move(kind: str, old: str, new: str, allowed: tuple) -> None:
     from ordercli.errors import RefusedError
 
+    _ = i18n._
+    facts = {"old": old, "new": new}
+    if kind == "payment":
+        if allowed:
+            hint = _("From %(old)s the payment status can move to: %(allowed)s.") % {**facts, "allowed": ", ".join(a.value for a in allowed)}
+        else:
+            hint = _("%(old)s is final for the payment status.") % facts
+        raise RefusedError(_("Cannot move the payment status from %(old)s to %(new)s.") % facts, hint)
     if allowed:
-        hint = f"From {old} the {kind} status can move to: " + ", ".join(a.value for a in allowed) + "."
+        hint = _("From %(old)s the fulfillment status can move to: %(allowed)s.") % {**facts, "allowed": ", ".join(a.value for a in allowed)}
     else:
-        hint = f"{old} is final for the {kind} status."
-    raise RefusedError(f"Cannot move the {kind} status from {old} to {new}.", hint)
+        hint = _("%(old)s is final for the fulfillment status.") % facts
+    raise RefusedError(_("Cannot move the fulfillment status from %(old)s to %(new)s.") % facts, hint)
 
 
 def check_payment_move(old: str, new: str) -> None:

@@ -25,7 +25,8 @@ from pydantic_core import PydanticCustomError
 
 from ordercli import domain
 from ordercli.errors import InputError
-from ordercli.money import shown
+from ordercli.i18n import N_, _, ngettext
+from ordercli.money import invalid_message, noun, shown
 from ordercli.pricing import Adjustment
 
 # ------------------------------------------------------------------ limits
@@ -58,7 +59,8 @@ class DraftInvalid(InputError):
     def __init__(self, issues: list[Issue]):
         self.issues = issues
         first = issues[0]
-        more = f" (and {len(issues) - 1} more problem{'s' if len(issues) > 2 else ''})" if len(issues) > 1 else ""
+        others = len(issues) - 1
+        more = (" " + ngettext("(and %(count)s more problem)", "(and %(count)s more problems)", others) % {"count": others}) if others else ""
         super().__init__(f"{first.path}: {first.message}{more}" if first.path else f"{first.message}{more}", first.hint)
 
 
@@ -78,10 +80,11 @@ def _text(what: str, limit: str, *, multiline: bool = False, required: bool = Fa
     def check(value: Any) -> str | None:
         if value is not None and not isinstance(value, str):
             if isinstance(value, (dict, list, tuple, bool)):
-                raise _fail(f"The {what} must be text.", f"Write the {what} as a string.")
+                raise _fail(_("The %(what)s must be text.") % {"what": noun(what)}, _("Write the %(what)s as a string.") % {"what": noun(what)})
             value = str(value)
         if required and (value is None or not value.strip()):
-            raise _fail(f"The {what} is required." if value is None else f"The {what} cannot be empty.", f"Give a {what}.", missing=True)
+            message = _("The %(what)s is required.") if value is None else _("The %(what)s cannot be empty.")
+            raise _fail(message % {"what": noun(what)}, _("Give a %(what)s.") % {"what": noun(what)}, missing=True)
         try:
             return domain.clean_text(value, what, max_len=LIMITS[limit], multiline=multiline, required=required)
         except InputError as e:
@@ -115,7 +118,7 @@ _POSTAL: dict[str, tuple[str, Any, str]] = {
     "CH": (r"\d{4}", lambda m: m.group(0), "8001"),
     "NL": (r"([1-9]\d{3})([A-Z]{2})", lambda m: f"{m.group(1)} {m.group(2)}", "1012 AB"),
     "GB": (r"([A-Z]{1,2}\d[A-Z\d]?)(\d[A-Z]{2})", lambda m: f"{m.group(1)} {m.group(2)}", "SW1A 1AA"),
-    "US": (r"(\d{5})(?:-?(\d{4}))?", lambda m: m.group(1) + (f"-{m.group(2)}" if m.group(2) else ""), "94103 or 94103-1234"),
+    "US": (r"(\d{5})(?:-?(\d{4}))?", lambda m: m.group(1) + (f"-{m.group(2)}" if m.group(2) else ""), N_("94103 or 94103-1234")),
     "CA": (r"([A-Z]\d[A-Z])(\d[A-Z]\d)", lambda m: f"{m.group(1)} {m.group(2)}", "K1A 0B1"),
 }
 
@@ -129,7 +132,7 @@ def normalize_postal_code(code: str, country: str | None) -> str:
     pattern, canonical, example = rule
     m = re.fullmatch(pattern, text.replace(" ", ""))
     if m is None:
-        raise _fail(f"Invalid postal code {shown(code)} for {country}.", f"Write it as in {example}.")
+        raise _fail(_("Invalid postal code %(code)s for %(country)s.") % {"code": shown(code), "country": country}, _("Write it as in %(example)s.") % {"example": _(example)})
     return canonical(m)
 
 
@@ -159,7 +162,7 @@ class CustomerIn(BaseModel):
     @model_validator(mode="after")
     def _reachable(self) -> "CustomerIn":
         if not self.email and not self.phone:
-            raise _fail("The customer needs an email or a phone number.", "Give an email or a phone number (or both).", missing=True)
+            raise _fail(_("The customer needs an email or a phone number."), _("Give an email or a phone number (or both)."), missing=True)
         return self
 
 
@@ -178,28 +181,28 @@ class ItemIn(BaseModel):
     @classmethod
     def _quantity(cls, q: int) -> int:
         if q < 1:
-            raise _fail(f"Invalid quantity {q}: must be at least 1.", "Use a positive whole number, e.g. 2.")
+            raise _fail(invalid_message("quantity", str(q), _("must be at least 1.")), _("Use a positive whole number, e.g. 2."))
         if q > domain.MAX_QTY:
-            raise _fail(f"Invalid quantity {q}: at most {domain.MAX_QTY}.", "Split very large quantities into several orders.")
+            raise _fail(invalid_message("quantity", str(q), _("at most %(most)s.") % {"most": domain.MAX_QTY}), _("Split very large quantities into several orders."))
         return q
 
     @field_validator("unit_price", mode="after")
     @classmethod
     def _price(cls, p: int | None, info: ValidationInfo) -> int | None:
         if p is not None and p < 0:
-            raise _fail("A unit price cannot be negative.", "Give a price of 0 or more.")
+            raise _fail(_("A unit price cannot be negative."), _("Give a price of 0 or more."))
         name = info.data.get("name")
         if p is None and name is not None and info.data.get("sku") is None:
-            raise _fail(f"The custom item {name!r} has no unit price.", "Give its unit price, e.g. 2.50 (or a catalog SKU).")
+            raise _fail(_("The custom item %(name)s has no unit price.") % {"name": repr(name)}, _("Give its unit price, e.g. 2.50 (or a catalog SKU)."))
         return p
 
     @model_validator(mode="after")
     def _kind(self) -> "ItemIn":
         if self.sku is None:
             if self.name is None:
-                raise _fail("No SKU and no item name.", "Give a catalog SKU, or a name and a unit price for a custom item.")
+                raise _fail(_("No SKU and no item name."), _("Give a catalog SKU, or a name and a unit price for a custom item."))
             if self.unit_price is None:  # not given at all (a validator checks it when given)
-                raise _fail(f"The custom item {self.name!r} has no unit price.", "Give its unit price, e.g. 2.50 (or a catalog SKU).")
+                raise _fail(_("The custom item %(name)s has no unit price.") % {"name": repr(self.name)}, _("Give its unit price, e.g. 2.50 (or a catalog SKU)."))
         return self
 
     @property
@@ -233,13 +236,13 @@ class ShippingAddressIn(AddressIn):
 
     street: Annotated[str, _text("street", "street", required=True)]
     city: Annotated[str, _text("city", "city", required=True)]
-    country: Annotated[str, BeforeValidator(lambda v: _required(_country(v), "country code", "e.g. FR"))]
+    country: Annotated[str, BeforeValidator(lambda v: _required(_country(v), "country code", N_("e.g. FR")))]
     postal_code: Annotated[str, _text("postal code", "postal_code", required=True)]
 
 
 def _required(value: Any, what: str, example: str) -> Any:
     if value is None:
-        raise _fail(f"The {what} is required.", f"Give the {what}, {example}.", missing=True)
+        raise _fail(_("The %(what)s is required.") % {"what": noun(what)}, _("Give the %(what)s, %(example)s.") % {"what": noun(what), "example": _(example)}, missing=True)
     return value
 
 
@@ -263,9 +266,9 @@ class ShippingIn(BaseModel):
     @classmethod
     def _cost(cls, cost: int, info: ValidationInfo) -> int:
         if cost < 0:
-            raise _fail("The shipping cost cannot be negative.", "Give 0 or more.")
+            raise _fail(_("The shipping cost cannot be negative."), _("Give 0 or more."))
         if cost and info.data.get("pickup"):
-            raise _fail("A pickup order has no shipping cost.", "Drop pickup or the shipping cost.")
+            raise _fail(_("A pickup order has no shipping cost."), _("Drop pickup or the shipping cost."))
         return cost
 
     @field_validator("address", mode="before")
@@ -275,7 +278,7 @@ class ShippingIn(BaseModel):
         if _empty_address(value):
             return None
         if info.data.get("pickup"):
-            raise _fail("A pickup order has no shipping address.", "Drop pickup or the shipping address.")
+            raise _fail(_("A pickup order has no shipping address."), _("Drop pickup or the shipping address."))
         stored = (info.context or {}).get("stored_shipping_address")
         if stored is not None and _as_dict(stored) == value:
             # An edit that leaves a stored address as it is: saved under older rules, it is kept, not refused.
@@ -312,17 +315,17 @@ class DraftIn(BaseModel):
         c = _as_dict(value.get("customer")) or {}
         if value.get("walk_in"):
             if any((str(c.get(k) or "").strip() and not (k == "name" and str(c.get(k)).strip() == domain.WALK_IN_NAME)) for k in ("name", "email", "phone")):
-                raise _fail("A walk-in sale has no customer name, email or phone.", "Leave the customer out, or give it without walk-in.")
+                raise _fail(_("A walk-in sale has no customer name, email or phone."), _("Leave the customer out, or give it without walk-in."))
             return {**value, "customer": None}
         if value.get("customer") is None:
-            raise _fail("The customer is required.", "Give a customer name and an email or phone, or make it a walk-in sale.", missing=True)
+            raise _fail(_("The customer is required."), _("Give a customer name and an email or phone, or make it a walk-in sale."), missing=True)
         return value
 
     @field_validator("items")
     @classmethod
     def _items(cls, items: list[ItemIn]) -> list[ItemIn]:
         if not items:
-            raise _fail("The order has no items.", "Add at least one catalog item or custom item.")
+            raise _fail(_("The order has no items."), _("Add at least one catalog item or custom item."))
         return items
 
     @field_validator("surcharges", mode="before")
@@ -334,7 +337,7 @@ class DraftIn(BaseModel):
             try:
                 label = domain.clean_text(label, "surcharge label", max_len=LIMITS["name"], required=True)
             except InputError as e:
-                raise _fail(f"Surcharge {i + 1}: {e.message}", e.hint) from None
+                raise _fail(_("Surcharge %(number)s: %(problem)s") % {"number": i + 1, "problem": e.message}, e.hint) from None
             out.append(dataclasses.replace(s, label=label) if isinstance(s, Adjustment) else {**s, "label": label})
         return out
 
@@ -342,7 +345,7 @@ class DraftIn(BaseModel):
     @classmethod
     def _tip(cls, tip: int) -> int:
         if tip < 0:
-            raise _fail("The tip cannot be negative.", "Give 0 or more.")
+            raise _fail(_("The tip cannot be negative."), _("Give 0 or more."))
         return tip
 
     @field_validator("shipping", mode="before")
@@ -411,7 +414,7 @@ class EditIn(BaseModel):
     @classmethod
     def _name(cls, value: Any) -> Any:
         if value is not None and not str(value).strip():
-            raise _fail("The customer name cannot be empty.", "Give the new name, or leave it out.")
+            raise _fail(_("The customer name cannot be empty."), _("Give the new name, or leave it out."))
         return value
 
     @field_validator("set_qty")
@@ -419,7 +422,10 @@ class EditIn(BaseModel):
     def _qty(cls, pairs: list[tuple[str, int]]) -> list[tuple[str, int]]:
         for key, q in pairs:
             if not 1 <= q <= domain.MAX_QTY:
-                raise _fail(f"Invalid quantity {q} for {key}: from 1 to {domain.MAX_QTY}.", "Use a whole number of at least 1, or remove the line.")
+                raise _fail(
+                    _("Invalid quantity %(quantity)s for %(line)s: from 1 to %(most)s.") % {"quantity": q, "line": key, "most": domain.MAX_QTY},
+                    _("Use a whole number of at least 1, or remove the line."),
+                )
         return pairs
 
     @field_validator("set_price")
@@ -427,14 +433,16 @@ class EditIn(BaseModel):
     def _price(cls, pairs: list[tuple[str, int]]) -> list[tuple[str, int]]:
         for key, p in pairs:
             if p < 0:
-                raise _fail(f"A unit price cannot be negative ({key}).", "Give a price of 0 or more.")
+                raise _fail(_("A unit price cannot be negative (%(line)s).") % {"line": key}, _("Give a price of 0 or more."))
         return pairs
 
     @field_validator("shipping_cost", "tip")
     @classmethod
     def _amount(cls, v: int | None, info: ValidationInfo) -> int | None:
         if v is not None and v < 0:
-            raise _fail(f"The {info.field_name.replace('_', ' ')} cannot be negative.", "Give 0 or more.")
+            if info.field_name == "tip":
+                raise _fail(_("The tip cannot be negative."), _("Give 0 or more."))
+            raise _fail(_("The shipping cost cannot be negative."), _("Give 0 or more."))
         return v
 
 

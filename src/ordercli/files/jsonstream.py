@@ -19,9 +19,10 @@ from typing import Any, BinaryIO, Iterator
 import ijson
 
 from ordercli.files.text import CHUNK, MAX_LINE_BYTES, UTF8_HINT, FileProblem, PhysicalLines
+from ordercli.i18n import N_, _
 
 MAX_ELEMENT_BYTES = MAX_LINE_BYTES  # one element of the array at most
-SYNTAX_HINT = "Fix the JSON at that line (a JSON validator shows the exact spot) and try again."
+SYNTAX_HINT = N_("Fix the JSON at that line (a JSON validator shows the exact spot) and try again.")  # shown as _(SYNTAX_HINT)
 
 
 @dataclass
@@ -90,7 +91,7 @@ def iter_json_array(f: BinaryIO) -> Iterator[JsonValue]:
     start_line = start_pos = 0
 
     def stop(message: str, hint: str, at: int | None = None) -> JsonFileError:
-        return JsonFileError(FileProblem(at or line, message + "; the rest of the file was not read.", hint), pos)
+        return JsonFileError(FileProblem(at or line, _("%(problem)s; the rest of the file was not read.") % {"problem": message}, hint), pos)
 
     def handle() -> Iterator[JsonValue]:
         nonlocal state, depth, builder, start_line, start_pos
@@ -123,7 +124,7 @@ def iter_json_array(f: BinaryIO) -> Iterator[JsonValue]:
         try:
             utf8.decode(block)
         except UnicodeDecodeError as e:
-            raise stop("not UTF-8 text (the file looks like Latin-1 / Windows-1252)", UTF8_HINT, line + block[: max(e.start, 0)].count(b"\n")) from None
+            raise stop(_("not UTF-8 text (the file looks like Latin-1 / Windows-1252)"), _(UTF8_HINT), line + block[: max(e.start, 0)].count(b"\n")) from None
         error = None
         try:
             parser.send(block)
@@ -133,22 +134,26 @@ def iter_json_array(f: BinaryIO) -> Iterator[JsonValue]:
         if error is not None:
             if state == "before":
                 raise NotAnArray(line, "other")
-            raise stop(f"invalid JSON: {_reason(error)}", SYNTAX_HINT)
+            raise stop(_("invalid JSON: %(reason)s") % {"reason": _reason(error)}, _(SYNTAX_HINT))
         if builder is not None and pos - start_pos > MAX_ELEMENT_BYTES:
-            raise stop(f"the element starting at line {start_line} is larger than {MAX_ELEMENT_BYTES // (1024 * 1024)} MB", "Split it; notes take at most 2,000 characters.", start_line)
+            raise stop(
+                _("the element starting at line %(line)s is larger than %(size)s MB") % {"line": start_line, "size": MAX_ELEMENT_BYTES // (1024 * 1024)},
+                _("Split it; notes take at most 2,000 characters."),
+                start_line,
+            )
         if block.endswith(b"\n"):
             line += 1
     try:
         utf8.decode(b"", final=True)
         parser.close()
     except UnicodeDecodeError:
-        raise stop("not UTF-8 text (the file ends inside a character)", UTF8_HINT) from None
+        raise stop(_("not UTF-8 text (the file ends inside a character)"), _(UTF8_HINT)) from None
     except ijson.JSONError as e:
         if state == "before":
             raise NotAnArray(line, "other") from None
         if state == "in":
-            raise stop("the JSON array is not closed (missing ']')", "Check that the file is complete.") from None
-        raise stop(f"invalid JSON: {_reason(e)}", SYNTAX_HINT) from None
+            raise stop(_("the JSON array is not closed (missing ']')"), _("Check that the file is complete.")) from None
+        raise stop(_("invalid JSON: %(reason)s") % {"reason": _reason(e)}, _(SYNTAX_HINT)) from None
     yield from handle()
     if state == "before":
         raise NotAnArray(line, "other")
@@ -172,7 +177,7 @@ def iter_json_lines(f: BinaryIO) -> Iterator[JsonValue]:
     for text in lines:
         n = lines.line_no
         if n in lines.bad:
-            yield JsonValue(n, problem=FileProblem(n, lines.bad.pop(n) + ".", UTF8_HINT), pos=lines.pos)
+            yield JsonValue(n, problem=FileProblem(n, lines.bad.pop(n) + ".", _(UTF8_HINT)), pos=lines.pos)
             continue
         s = text.strip()
         if not s:
@@ -180,7 +185,7 @@ def iter_json_lines(f: BinaryIO) -> Iterator[JsonValue]:
         try:
             value = parse_value(s.encode("utf-8"))
         except ijson.JSONError as e:
-            yield JsonValue(n, problem=FileProblem(n, f"invalid JSON: {_reason(e)}.", "Write one JSON object per line."), pos=lines.pos)
+            yield JsonValue(n, problem=FileProblem(n, _("invalid JSON: %(reason)s.") % {"reason": _reason(e)}, _("Write one JSON object per line.")), pos=lines.pos)
             continue
         yield JsonValue(n, value, pos=lines.pos)
     p = lines.too_long_problem()

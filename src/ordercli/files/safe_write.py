@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import IO, Iterator
 
 from ordercli.errors import InputError
+from ordercli.i18n import _
 
 STDOUT = "-"
 PRIVATE = 0o600
@@ -63,24 +64,26 @@ def check_target(path: str | os.PathLike, *, option: str = "--output", example: 
     except FileNotFoundError:
         st = None
     except OSError as e:
-        raise InputError(f"Cannot write {shown!r}: {e.strerror}.", f"Choose another {option} path.") from None
+        raise InputError(_("Cannot write %(file)s: %(error)s.") % {"file": repr(shown), "error": e.strerror}, _("Choose another %(option)s path.") % {"option": option}) from None
     if st is not None:
         if stat.S_ISDIR(st.st_mode):
-            raise InputError(f"{shown!r} is a folder.", f"Give a file name, e.g. {option} {example}.")
+            raise InputError(_("%(file)s is a folder.") % {"file": repr(shown)}, _("Give a file name, e.g. %(option)s %(example)s.") % {"option": option, "example": example})
         if not stat.S_ISREG(st.st_mode):
             raise InputError(
-                f"{shown!r} is not a regular file (a device, a pipe or a socket): it is not replaced.",
-                f"Give a file name for {option}, or '-' for stdout.",
+                _("%(file)s is not a regular file (a device, a pipe or a socket): it is not replaced.") % {"file": repr(shown)},
+                _("Give a file name for %(option)s, or '-' for stdout.") % {"option": option},
             )
     parent = target.parent
     if not parent.is_dir():
-        raise InputError(f"The folder {str(parent)!r} does not exist.", f"Create it first, or choose another {option} path.")
+        raise InputError(
+            _("The folder %(folder)s does not exist.") % {"folder": repr(str(parent))}, _("Create it first, or choose another %(option)s path.") % {"option": option}
+        )
     return target
 
 
 def _create_temp(folder: Path, name: str, mode: int) -> tuple[int, Path]:
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
-    for _ in range(100):
+    for _attempt in range(100):
         tmp = folder / f".{name}.{secrets.token_hex(8)}.tmp"
         try:
             fd = os.open(tmp, flags, mode)

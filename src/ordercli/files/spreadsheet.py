@@ -47,7 +47,9 @@ class SheetWriter:
         if dialect not in DIALECTS:
             from ordercli.errors import InputError
 
-            raise InputError(f"Unknown CSV dialect {dialect!r}.", f"Use one of: {', '.join(DIALECTS)}.")
+            from ordercli.i18n import _
+
+            raise InputError(_("Unknown CSV dialect %(dialect)s.") % {"dialect": repr(dialect)}, _("Use one of: %(choices)s.") % {"choices": ", ".join(DIALECTS)})
         self.dialect = dialect
         self.comma = dialect == "excel-fr"
         delimiter = ";" if self.comma else ","

@@ -29,6 +29,7 @@ from typing import BinaryIO, Iterator
 
 from ordercli.errors import InputError
 from ordercli.files.text import MAX_LINE_BYTES, UTF8_HINT, FileProblem, PhysicalLines
+from ordercli.i18n import _
 
 DELIMITERS = (",", ";", "\t")
 
@@ -61,7 +62,7 @@ class TableReader:
         it = iter(self.lines)
         first = next((t for t in it if t.strip()), None)
         if first is None:
-            raise InputError(f"{shown!r} is empty.", empty_hint)
+            raise InputError(_("%(file)s is empty.") % {"file": repr(shown)}, empty_hint)
         self.header_line = self.lines.line_no
         self._offset = self.header_line - 1  # csv counts lines from the header
         self.delimiter = sniff_delimiter(first)
@@ -69,7 +70,7 @@ class TableReader:
         try:
             self.header = next(self._reader)
         except csv.Error as e:
-            raise InputError(FileProblem(self.header_line, f"unreadable header ({e}).").text(shown), header_hint) from None
+            raise InputError(FileProblem(self.header_line, _("unreadable header (%(error)s).") % {"error": e}).text(shown), header_hint) from None
 
     def header_problem(self, message: str) -> str:
         """A problem of the header line, written like every other (``'f.csv' line 1: …``)."""
@@ -88,20 +89,26 @@ class TableReader:
             except StopIteration:
                 break
             except csv.Error as e:
-                self.fatal = FileProblem(self._offset + self._reader.line_num, f"unreadable CSV ({e}); the rest of the file was not read.", "Check the quotes on this line.")
+                self.fatal = FileProblem(
+                    self._offset + self._reader.line_num,
+                    _("unreadable CSV (%(error)s); the rest of the file was not read.") % {"error": e},
+                    _("Check the quotes on this line."),
+                )
                 return
             start, end = prev_end + 1, self._offset + self._reader.line_num
             prev_end = end
             row = Row(start, end, cells, pos=self.lines.pos)
             for n in range(start, end + 1):
                 if n in self.lines.bad:
-                    row.problems.append(FileProblem(n, self.lines.bad.pop(n) + ".", UTF8_HINT))
+                    row.problems.append(FileProblem(n, self.lines.bad.pop(n) + ".", _(UTF8_HINT)))
             if row.blank:
                 if row.problems:
                     yield row
                 continue
             extra = [c for c in cells[width:] if c.strip()]
             if extra:
-                row.problems.append(FileProblem(start, f"{width + len(extra)} cells but the header has {width} columns.", "Check the delimiter and the quotes on this line."))
+                cells_found = width + len(extra)
+                problem = _("%(cells)s cells but the header has %(width)s columns.") % {"cells": cells_found, "width": width}
+                row.problems.append(FileProblem(start, problem, _("Check the delimiter and the quotes on this line.")))
             yield row
         self.fatal = self.lines.too_long_problem()

@@ -23,11 +23,13 @@ from pathlib import Path
 from typing import BinaryIO, Callable, Iterator
 
 from ordercli.errors import InputError
+from ordercli.i18n import N_, _
 
 CHUNK = 64 * 1024  # the block checked before reading, and the read size of streamed formats
 MAX_LINE_BYTES = 16 * 1024 * 1024  # one physical line at most
 
-UTF8_HINT = "Save the file as UTF-8 (in a spreadsheet: CSV UTF-8) and try again, or name its encoding with --encoding; nothing was written."
+#: Marked only: the screen's language is known when the hint is shown, ``_(UTF8_HINT)``.
+UTF8_HINT = N_("Save the file as UTF-8 (in a spreadsheet: CSV UTF-8) and try again, or name its encoding with --encoding; nothing was written.")
 
 #: Encodings found (or given) for files opened by :func:`open_text`: (path, size, mtime_ns) -> codec name.
 _ENCODINGS: dict[tuple[str, int, int], str] = {}
@@ -101,7 +103,7 @@ def check_encoding_name(name: str) -> str:
     try:
         codec = codecs.lookup(name.strip())
     except LookupError:
-        raise InputError(f"Unknown encoding {name!r}.", "Use utf-8, cp1252 (Windows-1252, French Excel) or latin-1.") from None
+        raise InputError(_("Unknown encoding %(name)s.") % {"name": repr(name)}, _("Use utf-8, cp1252 (Windows-1252, French Excel) or latin-1.")) from None
     return {"utf_8": "utf-8", "iso8859-1": "latin-1", "latin_1": "latin-1"}.get(codec.name, codec.name)
 
 
@@ -113,7 +115,7 @@ class FileProblem:
     message: str
     hint: str | None = None
     column: str | None = None
-    column_label: str = "column"  # "field" for a JSON path
+    column_label: str = "column"  # "field" for a JSON path (English: translated in where())
     code: str | None = None  # a service's refusal as a fact (errors.OrderCliError.code); the CLI words its hint
     facts: dict = field(default_factory=dict)
 
@@ -125,15 +127,17 @@ class FileProblem:
         parts = []
         if file:
             parts.append(repr(file))
-        parts.append(f"line {self.line}" if self.line else ("" if file else "file"))
+        parts.append(_("line %(line)s") % {"line": self.line} if self.line else ("" if file else _("file")))
         text = " ".join(p for p in parts if p) + self.context()
         if self.column:
-            text += f", {self.column_label} {self.column}"
+            text += ", " + _("%(label)s %(column)s") % {"label": _(self.column_label), "column": self.column}
         return text
+
+    COLUMN_LABELS = (N_("column"), N_("field"))
 
     def text(self, file: str | None = None) -> str:
         """``'orders.csv' line 7, column quantity: Invalid quantity '-1'…`` — the same for every import."""
-        return f"{self.where(file)}: {self.message}"
+        return _("%(where)s: %(problem)s") % {"where": self.where(file), "problem": self.message}
 
 
 @dataclass
@@ -160,6 +164,10 @@ def looks_binary(sample: bytes) -> bool:
     return controls > max(4, len(sample) // 100)
 
 
+#: What the importers expect (``open_text(kinds=...)``), marked here and translated where shown.
+KINDS = (N_("a CSV file"), N_("a CSV, JSON or JSONL file"))
+
+
 def open_text(path: str | Path, *, kinds: str, empty_hint: str, regular_hint: str | None = None, encoding: str | None = None) -> TextFile:
     """Check that ``path`` is a readable, non-empty text file and settle its encoding (``encoding``
     when given, else :func:`detect_encoding`); raise a one-line InputError if not.
@@ -171,25 +179,25 @@ def open_text(path: str | Path, *, kinds: str, empty_hint: str, regular_hint: st
     try:
         st = p.stat()
     except FileNotFoundError:
-        raise InputError(f"File not found: {shown!r}.", "Check the path.") from None
+        raise InputError(_("File not found: %(file)s.") % {"file": repr(shown)}, _("Check the path.")) from None
     except PermissionError:
-        raise InputError(f"Cannot read {shown!r}: permission denied.", "Check the file's permissions.") from None
+        raise InputError(_("Cannot read %(file)s: permission denied.") % {"file": repr(shown)}, _("Check the file's permissions.")) from None
     if stat.S_ISDIR(st.st_mode):
-        raise InputError(f"{shown!r} is a folder.", f"Give {kinds}.")
+        raise InputError(_("%(file)s is a folder.") % {"file": repr(shown)}, _("Give %(kinds)s.") % {"kinds": _(kinds)})
     if not stat.S_ISREG(st.st_mode):
-        raise InputError(f"{shown!r} is not a regular file.", regular_hint or "Save it to a file first.")
+        raise InputError(_("%(file)s is not a regular file.") % {"file": repr(shown)}, regular_hint or _("Save it to a file first."))
     try:
         with open(p, "rb") as f:
             head = f.read(CHUNK)
     except PermissionError:
-        raise InputError(f"Cannot read {shown!r}: permission denied.", "Check the file's permissions.") from None
+        raise InputError(_("Cannot read %(file)s: permission denied.") % {"file": repr(shown)}, _("Check the file's permissions.")) from None
     except OSError as e:
-        raise InputError(f"Cannot read {shown!r}: {e.strerror}.", "Check the path.") from None
+        raise InputError(_("Cannot read %(file)s: %(error)s.") % {"file": repr(shown), "error": e.strerror}, _("Check the path.")) from None
     body = head[3:] if head.startswith(codecs.BOM_UTF8) else head
     if not body.strip():
-        raise InputError(f"{shown!r} is empty.", empty_hint)
+        raise InputError(_("%(file)s is empty.") % {"file": repr(shown)}, empty_hint)
     if looks_binary(body[:8192]):
-        raise InputError(f"{shown!r} is not a text file.", f"Give {kinds}; save spreadsheets as CSV UTF-8.")
+        raise InputError(_("%(file)s is not a text file.") % {"file": repr(shown)}, _("Give %(kinds)s; save spreadsheets as CSV UTF-8.") % {"kinds": _(kinds)})
     if encoding:
         enc = check_encoding_name(encoding)
     else:
@@ -197,7 +205,7 @@ def open_text(path: str | Path, *, kinds: str, empty_hint: str, regular_hint: st
             with open(p, "rb") as f:
                 enc = detect_encoding(f)
         except OSError as e:
-            raise InputError(f"Cannot read {shown!r}: {e.strerror}.", "Check the path.") from None
+            raise InputError(_("Cannot read %(file)s: %(error)s.") % {"file": repr(shown), "error": e.strerror}, _("Check the path.")) from None
     _ENCODINGS[(str(p.resolve()), st.st_size, st.st_mtime_ns)] = enc
     if enc != "utf-8":
         if _reporter is not None and not encoding:
@@ -209,8 +217,9 @@ def open_text(path: str | Path, *, kinds: str, empty_hint: str, regular_hint: st
         if e.start < len(body) - 4 or len(head) < CHUNK:  # not just a character cut by the block's end
             line = body[: e.start].count(b"\n") + 1
             raise InputError(
-                f"{shown!r} line {line}: not UTF-8 text (byte 0x{body[e.start]:02x}; the file looks like Latin-1 / Windows-1252).",
-                UTF8_HINT,
+                _("%(file)s line %(line)s: not UTF-8 text (byte 0x%(byte)s; the file looks like Latin-1 / Windows-1252).")
+                % {"file": repr(shown), "line": line, "byte": f"{body[e.start]:02x}"},
+                _(UTF8_HINT),
             ) from None
     return TextFile(path=p, shown=shown, size=st.st_size, mtime_ns=st.st_mtime_ns, head=body)
 
@@ -247,7 +256,7 @@ class PhysicalLines:
                 if raw.startswith(codecs.BOM_UTF8):
                     raw = raw[3:]
             if b"\x00" in raw:
-                self.bad[self.line_no] = "binary data (NUL bytes) in the line"
+                self.bad[self.line_no] = _("binary data (NUL bytes) in the line")
                 raw = raw.replace(b"\x00", b"")
             if self.encoding != "utf-8":
                 yield raw.decode(self.encoding, "replace")
@@ -255,11 +264,18 @@ class PhysicalLines:
             try:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError as e:
-                self.bad[self.line_no] = f"not UTF-8 text (byte 0x{raw[e.start]:02x} at character {len(raw[: e.start].decode('utf-8', 'replace')) + 1})"
+                self.bad[self.line_no] = _("not UTF-8 text (byte 0x%(byte)s at character %(position)s)") % {
+                    "byte": f"{raw[e.start]:02x}",
+                    "position": len(raw[: e.start].decode("utf-8", "replace")) + 1,
+                }
                 text = raw.decode("utf-8", "replace")
             yield text
 
     def too_long_problem(self) -> FileProblem | None:
         if self.too_long is None:
             return None
-        return FileProblem(self.too_long, f"the line is longer than {MAX_LINE_BYTES // (1024 * 1024)} MB; the rest of the file was not read.", "Shorten it; notes take at most 2,000 characters.")
+        return FileProblem(
+            self.too_long,
+            _("the line is longer than %(size)s MB; the rest of the file was not read.") % {"size": MAX_LINE_BYTES // (1024 * 1024)},
+            _("Shorten it; notes take at most 2,000 characters."),
+        )

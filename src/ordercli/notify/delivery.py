@@ -39,6 +39,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from ordercli.errors import OutboxMessageNotFoundError, OutboxMessageNotRetryableError
+from ordercli.i18n import _
 from ordercli.models import OrderEvent, Outbox, Setting, utcnow
 import ordercli.notify.policy as policy
 from ordercli.settings import Settings
@@ -173,7 +174,7 @@ def _mark_sent(engine, row_id: int, me: str) -> None:
         row.claimed_until = None
         row.last_error = None
         s.add(row)
-        _event(s, row, f"{policy.label(row.kind)} sent to {row.recipient}")
+        _event(s, row, f"{policy.stored_label(row.kind)} sent to {row.recipient}")  # stored: English
         s.commit()
 
 
@@ -209,7 +210,7 @@ def _mark_failed(engine, row_id: int, me: str, error: str, *, permanent: bool, m
         row.status, next_at = policy.after_failure(row.attempts, permanent=permanent, max_attempts=max_attempts, now=now)
         if row.status == "dead":
             why = policy.why_dead(row.attempts, permanent=permanent)
-            _event(s, row, f"{policy.label(row.kind)} to {row.recipient} could not be delivered ({why}): {error[:200]}")
+            _event(s, row, f"{policy.stored_label(row.kind)} to {row.recipient} could not be delivered ({why}): {error[:200]}")  # stored: English
         else:
             row.next_attempt_at = next_at
         s.add(row)
@@ -246,14 +247,14 @@ def deliver(
     settings, marker = _load(engine)
     budget = started + policy.inline_budget(settings) if inline else None
     if inline and policy.inline_budget(settings) <= 0:
-        report.skipped = "mail.inline_budget is 0: commands leave delivery to the outbox worker"
+        report.skipped = _("mail.inline_budget is 0: commands leave delivery to the outbox worker")
         return report
     problem = policy.transport_problem(settings)
     if problem:
         report.skipped = problem
         return report
     if not force and policy.marker_applies(marker, settings, utcnow()):
-        report.skipped = f"transport backing off until {marker['until'].isoformat()}: {marker.get('error', '')}"
+        report.skipped = _("transport backing off until %(until)s: %(error)s") % {"until": marker["until"].isoformat(), "error": marker.get("error", "")}
         return report
 
     max_attempts = policy.max_attempts(settings)
@@ -338,7 +339,8 @@ def deliver_due(engine, *, limit: int = 50) -> DeliveryReport:
     except Exception as e:  # noqa: BLE001 - the change is committed; delivery retries later
         if os.environ.get("ORDERCLI_DEBUG") == "1":
             raise
-        return DeliveryReport(skipped=f"delivery skipped: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}")
+        detail = f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
+        return DeliveryReport(skipped=_("delivery skipped: %(error)s") % {"error": detail})
 
 
 # ------------------------------------------------------------- outbox retry

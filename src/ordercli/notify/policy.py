@@ -23,6 +23,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from ordercli.i18n import N_, _
 from ordercli.settings import Settings
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -30,17 +31,18 @@ if TYPE_CHECKING:  # pragma: no cover
 
 # --------------------------------------------------------------------- kinds
 
+#: English, as stored in an order's history; :func:`label` shows them in the screen's language.
 KIND_LABELS = {
-    "new_order": "New order",
-    "confirmation": "Order confirmation",
-    "status": "Order status changed",
-    "shipped": "Order shipped",
-    "pickup": "Ready for pickup",
-    "cancelled": "Order cancelled",
-    "refunded": "Order refunded",
-    "payment": "Payment received",
-    "invoice": "Invoice",
-    "receipt": "Receipt",
+    "new_order": N_("New order"),
+    "confirmation": N_("Order confirmation"),
+    "status": N_("Order status changed"),
+    "shipped": N_("Order shipped"),
+    "pickup": N_("Ready for pickup"),
+    "cancelled": N_("Order cancelled"),
+    "refunded": N_("Order refunded"),
+    "payment": N_("Payment received"),
+    "invoice": N_("Invoice"),
+    "receipt": N_("Receipt"),
 }
 
 STATUSES = ("pending", "sending", "sent", "failed", "dead")
@@ -54,8 +56,14 @@ TRANSPORT_BACKOFF_BASE_S = 30
 TRANSPORT_BACKOFF_MAX_S = 900
 
 
-def label(kind: str) -> str:
+def stored_label(kind: str) -> str:
+    """The kind in English, for the order's history (stored text, read by tills in any language)."""
     return KIND_LABELS.get(kind, kind.replace("_", " ").capitalize())
+
+
+def label(kind: str) -> str:
+    """The kind on the screen, in its language."""
+    return _(KIND_LABELS[kind]) if kind in KIND_LABELS else stored_label(kind)
 
 
 def message_backoff(attempts: int) -> timedelta:
@@ -228,14 +236,14 @@ def why_dead(attempts: int, *, permanent: bool) -> str:
 
 
 def transport_problem(settings: Settings) -> str | None:
-    """Why messages cannot leave with these settings (None when they can)."""
+    """Why messages cannot leave with these settings (None when they can), in the screen's language."""
     t = settings.get("mail.transport")
     if t == "none":
-        return "mail.transport is none: messages stay queued"
+        return _("mail.transport is none: messages stay queued")
     if not sender_address(settings):
-        return "no sender address: set mail.from (or store.email)"
+        return _("no sender address: set mail.from (or store.email)")
     if t == "smtp" and not settings.get("smtp.host"):
-        return "smtp.host is not set"
+        return _("smtp.host is not set")
     return None
 
 

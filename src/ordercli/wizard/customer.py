@@ -23,12 +23,13 @@ from prompt_toolkit.document import Document
 
 from ordercli.domain import CustomerIn, clean_text, normalize_email, normalize_phone
 from ordercli.errors import InputError
+from ordercli.i18n import N_, _, is_english, ngettext
 from ordercli.settings import Settings
 
 SEP = " — "
 #: What :func:`ask_customer` returns for an empty answer: a walk-in sale (no customer record).
 WALK_IN = None
-NEW = "A new customer"
+NEW = N_("A new customer")  # shown as _(NEW)
 
 
 @dataclass
@@ -103,7 +104,7 @@ class CustomerCompleter(Completer):
         for p in complete(self.engine, text):
             label = _shown(p.label())
             self.offered[label] = p
-            meta = f"{p.orders} order{'s' if p.orders != 1 else ''}" if p.orders else "no orders yet"
+            meta = ngettext("%(count)s order", "%(count)s orders", p.orders) % {"count": p.orders} if p.orders else _("no orders yet")
             yield Completion(label, start_position=-len(text), display=label, display_meta=meta)
 
 
@@ -151,25 +152,36 @@ def _answer_check(text: str, region: str | None, offered: dict, walk_in: bool) -
 
 def _which(engine, candidates: list[Pick], new_name: str | None) -> Pick | None:
     """Ask which of ``candidates`` this is; None: a new customer."""
-    choices = [questionary.Choice(_shown(p.label()) + (f"  ({p.orders} orders)" if p.orders else ""), value=p.id) for p in candidates]
-    choices.append(questionary.Choice(f"{NEW}" + (f": {_shown(new_name)}" if new_name else ""), value=0))
-    picked = questionary.select("Which customer is this?", choices=choices).unsafe_ask()
+    # the English says "orders" for one too (as it always did); other languages have their forms
+    choices = [
+        questionary.Choice(_shown(p.label()) + ("  " + ngettext("(%(count)s orders)", "(%(count)s orders)", p.orders) % {"count": p.orders} if p.orders else ""), value=p.id)
+        for p in candidates
+    ]
+    new = _("%(new)s: %(name)s") % {"new": _(NEW), "name": _shown(new_name)} if new_name else _(NEW)
+    choices.append(questionary.Choice(new, value=0))
+    picked = questionary.select(_("Which customer is this?"), choices=choices).unsafe_ask()
     return next((p for p in candidates if p.id == picked), None)
 
 
 def _picked(engine, p: Pick, cur: CustomerIn) -> CustomerIn:
     """The draft's customer for a picked customer; a given contact that differs: ask whether to update the stored one."""
-    _say(f"Customer: {_esc(p.label())}")
+    _say(_("Customer: %(name)s") % {"name": _esc(p.label())})
     given_email, given_phone = cur.email, cur.phone
     update = False
     diffs = []
     if given_email and given_email != p.email:
-        diffs.append(("email", given_email))
+        diffs.append(_("email to %(email)s") % {"email": _shown(given_email)})
     if given_phone and given_phone != p.phone:
-        diffs.append(("phone", given_phone))
+        diffs.append(_("phone to %(phone)s") % {"phone": _shown(given_phone)})
     if diffs:
-        what = " and ".join(f"{k} to {v}" for k, v in diffs)
-        update = bool(questionary.confirm(f"Update {_shown(p.name)}'s {_shown(what)}?", default=False).unsafe_ask())
+        # Translators: joins two changes, as in "email to … and phone to …"
+        question = _("Update %(name)s's %(changes)s?") % {"name": _shown(p.name), "changes": _(" and ").join(diffs)}
+        if is_english():
+            update = bool(questionary.confirm(question, default=False).unsafe_ask())
+        else:  # o/oui/n/non typed, then Enter (wizard/confirm.py)
+            from ordercli.wizard.confirm import confirm
+
+            update = bool(confirm(question, default=False))
     email, phone = ((given_email or p.email), (given_phone or p.phone)) if update else (p.email, p.phone)
     if not email and not phone:  # an old record without contact: the order takes the one given
         email, phone = given_email, given_phone
@@ -190,7 +202,10 @@ def ask_customer(queries, settings: Settings, current: CustomerIn | None = None,
         return _resolve(engine, cur, region)
     if not (cur.name and cur.name.strip()):
         completer = CustomerCompleter(engine)
-        prompt = "Customer (type a name, email or phone to search; or a new name" + ("; Enter for a walk-in" if walk_in else "") + "):"
+        if walk_in:
+            prompt = _("Customer (type a name, email or phone to search; or a new name; Enter for a walk-in):")
+        else:
+            prompt = _("Customer (type a name, email or phone to search; or a new name):")
         answer = questionary.autocomplete(
             prompt, choices=[], completer=completer, validate=_validator(lambda t: _answer_check(t, region, completer.offered, walk_in))
         ).unsafe_ask()
@@ -215,7 +230,7 @@ def ask_customer(queries, settings: Settings, current: CustomerIn | None = None,
                 return _picked(engine, Pick(m.id, m.name, m.email, m.phone), cur)
             cur.email = cur.email or email
             cur.phone = cur.phone or phone
-            answer = questionary.text("New customer's name:", validate=_validator(lambda t: clean_text(t, "customer name", required=True))).unsafe_ask()
+            answer = questionary.text(_("New customer's name:"), validate=_validator(lambda t: clean_text(t, "customer name", required=True))).unsafe_ask()
         else:
             exact = _exact(engine, answer)
             if len(exact) == 1:
@@ -226,11 +241,11 @@ def ask_customer(queries, settings: Settings, current: CustomerIn | None = None,
                     return _picked(engine, p, cur)
         cur.name = clean_text(answer, "customer name", required=True) or ""
     if not (cur.email and cur.email.strip()):
-        email = questionary.text("Email (Enter to skip):", validate=_validator(lambda t: normalize_email(t))).unsafe_ask()
+        email = questionary.text(_("Email (Enter to skip):"), validate=_validator(lambda t: normalize_email(t))).unsafe_ask()
         cur.email = normalize_email(email)
     if not (cur.phone and cur.phone.strip()):
         need = not cur.email
-        phone = questionary.text("Phone:" if need else "Phone (Enter to skip):", validate=_validator(lambda t: _phone_check(t, region, need))).unsafe_ask()
+        phone = questionary.text(_("Phone:") if need else _("Phone (Enter to skip):"), validate=_validator(lambda t: _phone_check(t, region, need))).unsafe_ask()
         cur.phone = normalize_phone(phone, region)
     return _resolve(engine, cur, region)
 
@@ -255,5 +270,5 @@ def _resolve(engine, cur: CustomerIn, region: str | None) -> CustomerIn:
 
 def _phone_check(text: str, region: str | None, required: bool) -> None:
     if required and not text.strip():
-        raise InputError("An email or a phone number is needed.", "")
+        raise InputError(_("An email or a phone number is needed."), "")
     normalize_phone(text, region)
