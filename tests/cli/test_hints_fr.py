@@ -151,3 +151,11 @@ def test_config_show_describes_the_settings_in_french_and_its_json_stays_as_it_w
     fr_json = json.loads(fr("config", "show", "--format", "json").stdout)
     en_json = json.loads(fr("config", "show", "--format", "json", env=None).stdout)
     assert fr_json == en_json and fr_json["store.currency"] == "EUR"
+
+
+def test_a_missing_sender_gets_the_mail_from_hint_in_french(fr):
+    assert fr("config", "set", "mail.transport", "file", env=None).exit_code == 0
+    r = fr("outbox", "flush")
+    assert r.exit_code != 0, r.output
+    assert "aucune adresse d’expéditeur" in r.stderr and "ordercli config set mail.from" in r.stderr, r.stderr
+    assert "Traceback" not in r.stderr

@@ -240,7 +240,7 @@ def watch(
 def config_hint(problem: str) -> str:
     if "mail.transport" in problem:
         return _("Choose a transport: `ordercli config set mail.transport smtp` (or file).")
-    if "sender" in problem:
+    if "mail.from" in problem:  # the words change with the language, the key does not
         return _("Set it: `ordercli config set mail.from shop@example.com`.")
     if "smtp.host" in problem:
         return _("Set it: `ordercli config set smtp.host smtp.example.com`.")
