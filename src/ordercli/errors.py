@@ -60,9 +60,11 @@ class OutOfStockError(RefusedError):
 
     def __init__(self, shortages: list[tuple[str, int, int]], hint: str | None = None, *, code: str = "stock.short", **facts):
         # shortages: (sku, asked, available)
+        from ordercli.i18n import _
+
         self.shortages = shortages
-        parts = [f"{sku}: asked {asked}, available {avail}" for sku, asked, avail in shortages]
-        super().__init__("Not enough stock — " + "; ".join(parts) + ".", hint, code=code, **facts)
+        parts = [_("%(sku)s: asked %(asked)s, available %(available)s") % {"sku": sku, "asked": asked, "available": avail} for sku, asked, avail in shortages]
+        super().__init__(_("Not enough stock — %(shortages)s.") % {"shortages": "; ".join(parts)}, hint, code=code, **facts)
 
 
 class ConflictError(RefusedError):
@@ -73,9 +75,11 @@ class PriceChangedError(RefusedError):
     """The totals are no longer those the person reviewed (another till changed a price): nothing written."""
 
     def __init__(self, reviewed: str, now: str):
+        from ordercli.i18n import _
+
         super().__init__(
-            f"The total changed since the review ({reviewed} → {now}): another till changed a price. Nothing was saved.",
-            "Review the order again before saving it.",
+            _("The total changed since the review (%(reviewed)s → %(now)s): another till changed a price. Nothing was saved.") % {"reviewed": reviewed, "now": now},
+            _("Review the order again before saving it."),
         )
 
 

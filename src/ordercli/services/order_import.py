@@ -36,6 +36,7 @@ from typing import Callable, Iterable, Iterator
 
 from ordercli.domain import CustomerIn, OrderDraft
 from ordercli.errors import EXIT_USAGE, InputError, OrderCliError
+from ordercli.i18n import _
 from ordercli.money import to_decimal_str
 from ordercli.services.order_draft import build_draft, context_from
 from ordercli.services.order_file import Problem, RawOrder, Source, read_orders, source_changed
@@ -195,7 +196,7 @@ def check_file(engine, src: Source, *, policy: str, notify: bool = True, progres
     from ordercli.services import common, orders
 
     if policy not in POLICIES:
-        raise InputError(f"Unknown error policy {policy!r}: reject-all, skip or stop.")
+        raise InputError(_("Unknown error policy %(policy)s: reject-all, skip or stop.") % {"policy": repr(policy)})
     plan = Plan(policy=policy)
     with db.read_session(engine) as s:
         settings = common.load_settings(s)
@@ -480,7 +481,9 @@ def import_file(
         report.not_processed = max(plan.orders - len(plan.bad) - len(plan.existing), 0)
         return report
     if source_changed(src):
-        raise InputError(f"{str(src.path)!r} changed while it was being imported.", "Import it again once it is saved; orders already imported are skipped.")
+        raise InputError(
+            _("%(file)s changed while it was being imported.") % {"file": repr(str(src.path))}, _("Import it again once it is saved; orders already imported are skipped.")
+        )
     with db.read_session(engine) as s:
         settings = common.load_settings(s)
     ctx = context_from(settings)
