@@ -191,8 +191,8 @@ def read_orders(src: Source, meta: dict | None = None) -> Iterator[RawOrder]:
                 raw.problems.append(
                     Problem(
                         raw.line,
-                        f"order_ref {ref!r} is used again (first at line {seen[ref]}).",
-                        "Give every order its own order_ref" + ("; keep the rows of one order together." if src.fmt == "csv" else "."),
+                        _("order_ref %(ref)s is used again (first at line %(line)s).") % {"ref": repr(ref), "line": seen[ref]},
+                        _("Give every order its own order_ref; keep the rows of one order together.") if src.fmt == "csv" else _("Give every order its own order_ref."),
                         column="order_ref",
                         column_label="column" if src.fmt == "csv" else "field",
                         order_ref=ref,
@@ -267,11 +267,11 @@ def _read_csv(src: Source, meta: dict) -> Iterator[RawOrder]:
                 continue
             cells = rec.cells
             row = {n: _unneutralise(cells[i].strip()) if i < len(cells) else "" for n, i in cols.items()}
-            ref_error = "empty order_ref."
+            ref_error = _("empty order_ref.")
             try:
                 ref = clean_text(row.get("order_ref", ""), "order_ref")
             except InputError as e:
-                ref, ref_error = None, f"invalid order_ref: {e.message}"
+                ref, ref_error = None, _("invalid order_ref: %(reason)s") % {"reason": e.message}
             if group is not None and ref is not None and ref == group.ref:
                 _csv_add_row(group, row, rec.line, first_cells, order_cols, rec.problems)
                 group.end_line = rec.end_line
@@ -281,7 +281,7 @@ def _read_csv(src: Source, meta: dict) -> Iterator[RawOrder]:
                 yield group
             group = RawOrder(0, rec.line, rec.end_line, "csv", ref=ref, pos=rec.pos)
             if ref is None:
-                group.problems.append(Problem(rec.line, ref_error, "Give every row its order's reference (repeat it on each line item of the order).", column="order_ref"))
+                group.problems.append(Problem(rec.line, ref_error, _("Give every row its order's reference (repeat it on each line item of the order)."), column="order_ref"))
             first_cells = {c: row.get(c, "") for c in order_cols}
             group.data = _csv_order_data(row)
             _csv_add_row(group, row, rec.line, first_cells, order_cols, rec.problems, first=True)
@@ -329,8 +329,10 @@ def _csv_add_row(group: RawOrder, row: dict, line: int, first_cells: dict, order
                 group.problems.append(
                     Problem(
                         line,
-                        f"{v!r} contradicts line {group.line} of the same order ({w!r})." if w else f"{v!r} is given here but not on line {group.line}, the order's first row.",
-                        "Give order-level values on the first row of each order (or repeat them exactly).",
+                        _("%(value)s contradicts line %(line)s of the same order (%(first)s).") % {"value": repr(v), "line": group.line, "first": repr(w)}
+                        if w
+                        else _("%(value)s is given here but not on line %(line)s, the order's first row.") % {"value": repr(v), "line": group.line},
+                        _("Give order-level values on the first row of each order (or repeat them exactly)."),
                         column=c,
                         order_ref=ref,
                     )
@@ -358,7 +360,7 @@ def _json_ref(obj: Any) -> str | None:
 def _json_raw(obj: Any, line: int, fmt: str, pos: int) -> RawOrder:
     raw = RawOrder(0, line, line, fmt, ref=_json_ref(obj), pos=pos)
     if not isinstance(obj, dict):
-        raw.problems.append(Problem(line, f"each order must be a JSON object, not {_json_type(obj)}.", 'Write {"order_ref": …, "customer": {…}, "items": [...]}.'))
+        raw.problems.append(Problem(line, _("each order must be a JSON object, not %(found)s.") % {"found": _json_type(obj)}, _('Write {"order_ref": …, "customer": {…}, "items": [...]}.')))
         return raw
     raw.data = obj
     return raw

@@ -234,7 +234,14 @@ def check_file(engine, src: Source, *, policy: str, notify: bool = True, progres
                         plan.changed.append(
                             Problem(
                                 raw.line,
-                                f"order {raw.ref} changed since it was imported (as {existing[raw.ref].number}: different {' and '.join(differs)}) — not applied.",
+                                (
+                                    _("order %(ref)s changed since it was imported (as %(order)s: different customer and items) — not applied.")
+                                    if len(differs) > 1
+                                    else _("order %(ref)s changed since it was imported (as %(order)s: different customer) — not applied.")
+                                    if differs == ["customer"]
+                                    else _("order %(ref)s changed since it was imported (as %(order)s: different items) — not applied.")
+                                )
+                                % {"ref": raw.ref, "order": existing[raw.ref].number},
                                 None,
                                 order_ref=raw.ref,
                                 kind="changed",
@@ -267,7 +274,8 @@ def check_file(engine, src: Source, *, policy: str, notify: bool = True, progres
                         raw.problems.append(
                             Problem(
                                 raw.line,
-                                "not enough stock after the orders above it in the file — " + "; ".join(f"{sku}: asked {a}, left {v}" for sku, a, v in short) + ".",
+                                _("not enough stock after the orders above it in the file — %(shortages)s.")
+                                % {"shortages": "; ".join(_("%(sku)s: asked %(asked)s, left %(left)s") % {"sku": sku, "asked": a, "left": v} for sku, a, v in short)},
                                 order_ref=raw.ref,
                                 code="stock.short",
                                 kind="refused",
@@ -297,8 +305,8 @@ def check_file(engine, src: Source, *, policy: str, notify: bool = True, progres
             plan.add(
                 Problem(
                     line,
-                    f"not enough stock of {names.get(pid, pid)} for the whole file: the orders up to this one ask for {asked}, "
-                    f"{avail} in stock (the file asks for {demand[pid]} in all).",
+                    _("not enough stock of %(sku)s for the whole file: the orders up to this one ask for %(asked)s, %(available)s in stock (the file asks for %(demand)s in all).")
+                    % {"sku": names.get(pid, pid), "asked": asked, "available": avail, "demand": demand[pid]},
                     order_ref=ref,
                     code="import.stock_for_file",
                     facts={"sku": names.get(pid, pid), "missing": demand[pid] - avail},
@@ -319,7 +327,7 @@ def _bad(plan: Plan, raw: RawOrder) -> None:
     for p in raw.problems:
         plan.add(p)
     if not raw.problems:  # pragma: no cover - a draft is only None with a problem
-        plan.add(Problem(raw.line, "the order could not be read.", None, order_ref=raw.ref))
+        plan.add(Problem(raw.line, _("the order could not be read."), None, order_ref=raw.ref))
 
 
 # ------------------------------------------------------------------ pass 2: import
@@ -437,8 +445,16 @@ class _Importer:
         text = str(getattr(e, "orig", None) or e).strip().splitlines()
         msg = text[0] if text else type(e).__name__
         if "database is locked" in msg:
-            msg = "the store stayed busy (another till was writing)"
-        r.add(Problem(it.line, f"the store refused the order: {msg}.", "Nothing of this order was saved; run the import again (imported orders are skipped).", order_ref=it.ref, kind="refused"))
+            msg = _("the store stayed busy (another till was writing)")
+        r.add(
+            Problem(
+                it.line,
+                _("the store refused the order: %(reason)s.") % {"reason": msg},
+                _("Nothing of this order was saved; run the import again (imported orders are skipped)."),
+                order_ref=it.ref,
+                kind="refused",
+            )
+        )
         r.failed += 1
         self._stop(it)  # a store problem is not about one order: stop whatever the policy
 
