@@ -111,3 +111,19 @@ def test_catalog_import_refusals_in_french(shop, tmp_path):
 def test_the_same_refusal_stays_english_on_an_english_till(shop):
     err = refused(shop("order", "show", "9999"), 1)
     assert "No order '9999'." in err and "Aucune" not in err
+
+
+def test_order_import_problems_in_french(shop, tmp_path):
+    f = tmp_path / "commandes.csv"
+    f.write_text(
+        "order_ref,name,email,phone,sku,quantity\nA-1,Ana,ana@example.com,,MUG-01,\nA-2,Bo,bo@example.com,,MUG-01,1\nA-2,Bo,bo@example.com,,MUG-01,1\nA-3,Cy,cy@example.com,,MUG-01,1\n",
+        encoding="utf-8",
+    )
+    err = refused(shop("order", "import", f, env=FR), 2)
+    assert "la quantité manque." in err and "Donnez un nombre entier de 1 ou plus." in err, err
+    assert "the quantity is missing" not in err
+    assert rows(shop.url, "SELECT COUNT(*) FROM orders") == [(0,)]
+    j = tmp_path / "objet.json"
+    j.write_text('{"order_ref": "A-1"}', encoding="utf-8")
+    err = refused(shop("order", "import", j, "--input-format", "json", env=FR), 2)
+    assert "un tableau JSON de commandes était attendu ([{…}, {…}])." in err, err
