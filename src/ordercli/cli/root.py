@@ -17,11 +17,23 @@ from typer.core import TyperGroup
 
 from ordercli import __version__
 import ordercli.cli._state as _state
+from ordercli.cli import help_text as _help_text
 from ordercli.errors import EXIT_CANCELLED, EXIT_REFUSED, EXIT_SAVED_BUT_FAILED, OrderCliError
 
 
 class _Group(TyperGroup):
-    """Root group: maps our errors to messages and exit codes, for every subcommand."""
+    """Root group: maps our errors to messages and exit codes, for every subcommand; every
+    command's help page speaks the screen's language (cli/help_text.py)."""
+
+    context_class = _help_text.ScreenContext
+
+    def make_context(self, info_name, args, parent=None, **extra):  # type: ignore[override]
+        if parent is None:  # a new invocation
+            i18n = sys.modules.get("ordercli.i18n")
+            if i18n is not None:  # an earlier invocation in this process (tests): `ordercli --help` runs no callback
+                i18n.reset()
+            _help_text.install(self)
+        return super().make_context(info_name, args, parent=parent, **extra)
 
     def invoke(self, ctx):  # type: ignore[override]
         try:
