@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 
 from ordercli.domain import MAX_STOCK, check_stock, clean_text
 from ordercli.errors import InputError, RefusedError
+from ordercli.i18n import N_, _, ngettext
 from ordercli.files.tabular import TableReader
 from ordercli.files.text import FileProblem, open_text
 from ordercli.models import Product, StockMovement, utcnow
@@ -25,7 +26,7 @@ SKU_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-/#+]{0,99}")
 def check_sku(sku: str) -> str:
     text = str(sku).strip()
     if not SKU_RE.fullmatch(text):
-        raise InputError(f"Invalid SKU {sku!r}.", "Use letters, digits and . _ - / # + (no spaces), up to 100 characters.")
+        raise InputError(_("Invalid SKU %(sku)s.") % {"sku": repr(sku)}, _("Use letters, digits and . _ - / # + (no spaces), up to 100 characters."))
     return text
 
 
@@ -48,14 +49,14 @@ def add_product(session: Session, *, sku: str, name: str, price: int, stock: int
     sku = check_sku(sku)
     name = clean_text(name, "product name", required=True)  # type: ignore[assignment]
     if stock is not None and stock < 0:
-        raise InputError("Stock cannot be negative.", code="product.stock_negative")
+        raise InputError(_("Stock cannot be negative."), code="product.stock_negative")
     if stock is not None:
         check_stock(stock)
     # The SKU check is case-insensitive, the unique index is not: hold the catalog lock from the
     # check to the commit so two tills adding CUP-1 and cup-1 at once cannot both get through.
     common.lock_catalog(session)
     if session.exec(select(Product).where(sa.func.upper(Product.sku) == sku.upper())).first():
-        raise RefusedError(f"A product with SKU {sku!r} already exists.", code="product.exists", sku=sku)
+        raise RefusedError(_("A product with SKU %(sku)s already exists.") % {"sku": repr(sku)}, code="product.exists", sku=sku)
     settings = common.load_settings(session)
     product = Product(sku=sku, name=name, price=price, stock=stock, tax_rate=settings.default_rate if tax_rate is None else tax_rate)
     session.add(product)
@@ -83,7 +84,7 @@ def edit_product(
         product.for_sale = for_sale
     if low_stock is not None:
         if low_stock < 0:
-            raise InputError("A low-stock threshold cannot be negative.", code="product.low_stock_negative")
+            raise InputError(_("A low-stock threshold cannot be negative."), code="product.low_stock_negative")
         product.low_stock = low_stock
     if name is not None:
         product.name = clean_text(name, "product name", required=True)  # type: ignore[assignment]
@@ -98,9 +99,9 @@ def edit_product(
         product.stock = None
     if track_stock is not None:
         if product.stock is not None:
-            raise InputError(f"{product.sku} already tracks stock.", code="product.tracked", sku=product.sku)
+            raise InputError(_("%(sku)s already tracks stock.") % {"sku": product.sku}, code="product.tracked", sku=product.sku)
         if track_stock < 0:
-            raise InputError("Stock cannot be negative.", code="product.stock_negative_edit")
+            raise InputError(_("Stock cannot be negative."), code="product.stock_negative_edit")
         check_stock(track_stock)
         product.stock = track_stock
         if track_stock:
@@ -115,12 +116,12 @@ def change_stock(session: Session, *, sku: str, set_to: int | None = None, add: 
     """``--set N`` or ``--add N`` (negative allowed). Stock never goes below 0."""
     product = _lock_and_reload(session, common.get_product(session, sku))
     if product.stock is None:
-        raise RefusedError(f"{product.sku} does not track stock.", code="product.untracked", sku=product.sku)
+        raise RefusedError(_("%(sku)s does not track stock.") % {"sku": product.sku}, code="product.untracked", sku=product.sku)
     if (set_to is None) == (add is None):
-        raise InputError("Give exactly one new stock level or one change.", code="product.stock_args")
+        raise InputError(_("Give exactly one new stock level or one change."), code="product.stock_args")
     if set_to is not None:
         if set_to < 0:
-            raise InputError("Stock cannot be negative.", code="product.stock_set_negative")
+            raise InputError(_("Stock cannot be negative."), code="product.stock_set_negative")
         check_stock(set_to)
         row = session.execute(
             sa.text("UPDATE product SET stock = :v WHERE id = :id RETURNING stock, stock"), {"v": set_to, "id": product.id}
@@ -129,10 +130,10 @@ def change_stock(session: Session, *, sku: str, set_to: int | None = None, add: 
     else:
         assert add is not None
         if abs(add) > MAX_STOCK:
-            raise InputError(f"A stock change is at most {MAX_STOCK:,} units either way.", code="product.stock_change_too_big")
+            raise InputError(_("A stock change is at most %(most)s units either way.") % {"most": f"{MAX_STOCK:,}"}, code="product.stock_change_too_big")
         if add > 0 and (product.stock or 0) + add > MAX_STOCK:
             raise InputError(
-                f"Stock of {product.sku} would be {(product.stock or 0) + add:,}: at most {MAX_STOCK:,} units.",
+                _("Stock of %(sku)s would be %(stock)s: at most %(most)s units.") % {"sku": product.sku, "stock": f"{(product.stock or 0) + add:,}", "most": f"{MAX_STOCK:,}"},
                 code="product.stock_add_max",
                 most=MAX_STOCK - (product.stock or 0),
             )
@@ -142,7 +143,7 @@ def change_stock(session: Session, *, sku: str, set_to: int | None = None, add: 
         if row is None:
             current = session.execute(sa.text("SELECT stock FROM product WHERE id = :id"), {"id": product.id}).scalar()
             raise RefusedError(
-                f"Stock of {product.sku} cannot go below 0 (in stock {current}, change {add:+d}).",
+                _("Stock of %(sku)s cannot go below 0 (in stock %(stock)s, change %(change)s).") % {"sku": product.sku, "stock": current, "change": f"{add:+d}"},
                 code="product.stock_below_zero",
                 least=-int(current or 0),
             )
@@ -219,12 +220,12 @@ class ImportReport:
     errors: list[str] = field(default_factory=list)
 
 
-CATALOG_HINT = "The header needs sku,name,price (and stock, tax_rate); Shopify and WooCommerce exports also work."
+CATALOG_HINT = N_("The header needs sku,name,price (and stock, tax_rate); Shopify and WooCommerce exports also work.")
 
 
 def read_catalog(path: str | Path, currency: str) -> list[ProductRow]:
     """Read and check a product CSV file (``product import``); see :func:`parse_catalog`."""
-    tf = open_text(path, kinds="a CSV file", empty_hint="Give a CSV with a header: sku,name,price,stock[,tax_rate].")
+    tf = open_text(path, kinds="a CSV file", empty_hint=_("Give a CSV with a header: sku,name,price,stock[,tax_rate]."))
     with open(tf.path, "rb") as f:
         return parse_catalog(f, currency, shown=tf.shown)
 
@@ -241,7 +242,7 @@ def parse_catalog(f: BinaryIO, currency: str, *, shown: str) -> list[ProductRow]
     order import: same delimiters, encoding, physical line numbers and problem
     format.
     """
-    table = TableReader(f, shown=shown, empty_hint="Give a CSV with a header: sku,name,price,stock[,tax_rate].", header_hint=CATALOG_HINT)
+    table = TableReader(f, shown=shown, empty_hint=_("Give a CSV with a header: sku,name,price,stock[,tax_rate]."), header_hint=_(CATALOG_HINT))
     header = table.header
     norm = [h.strip().lower() for h in header]
     cols: dict[str, int] = {}
@@ -252,7 +253,9 @@ def parse_catalog(f: BinaryIO, currency: str, *, shown: str) -> list[ProductRow]
                 break
     missing = [k for k in ("sku", "name", "price") if k not in cols]
     if missing:
-        raise InputError(table.header_problem(f"missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)}."), CATALOG_HINT)
+        raise InputError(
+            table.header_problem(ngettext("missing column %(columns)s.", "missing columns %(columns)s.", len(missing)) % {"columns": ", ".join(missing)}), _(CATALOG_HINT)
+        )
     rows: list[ProductRow] = []
     errors: list[FileProblem] = []
     seen: dict[str, int] = {}
@@ -296,7 +299,7 @@ def parse_catalog(f: BinaryIO, currency: str, *, shown: str) -> list[ProductRow]
             # Shopify exports put extra image rows without SKU under a product.
             if (cell("name") or "") == "" and (cell("price") or "") == "":
                 continue
-            bad("sku", "empty SKU")
+            bad("sku", _("empty SKU"))
             continue
         try:
             sku = check_sku(sku_text)
@@ -304,7 +307,7 @@ def parse_catalog(f: BinaryIO, currency: str, *, shown: str) -> list[ProductRow]
             bad("sku", e.message)
             continue
         if sku.upper() in seen:
-            bad("sku", f"SKU {sku} repeats line {seen[sku.upper()]}")
+            bad("sku", _("SKU %(sku)s repeats line %(line)s") % {"sku": sku, "line": seen[sku.upper()]})
             continue
         seen[sku.upper()] = line_no
         row = ProductRow(line=line_no, sku=sku, name=None, price=None, stock=None, tax_rate=None)
@@ -324,12 +327,12 @@ def parse_catalog(f: BinaryIO, currency: str, *, shown: str) -> list[ProductRow]
             if whole and int(whole.group(1)) <= MAX_STOCK:
                 row.stock = int(whole.group(1))
             elif whole:
-                bad("stock", f"stock {stock_text[:40]!r} is over the limit of {MAX_STOCK:,} units")
+                bad("stock", _("stock %(stock)s is over the limit of %(most)s units") % {"stock": repr(stock_text[:40]), "most": f"{MAX_STOCK:,}"})
             elif re.fullmatch(r"\d{1,3}(?:[.,]\d{3})+", stock_text.strip()):
                 plain = re.sub(r"[.,]", "", stock_text.strip())
-                bad("stock", f"stock {stock_text!r} is ambiguous (thousands separator or decimals?): write {plain} without separators")
+                bad("stock", _("stock %(stock)s is ambiguous (thousands separator or decimals?): write %(plain)s without separators") % {"stock": repr(stock_text), "plain": plain})
             else:
-                bad("stock", f"stock {stock_text[:40]!r} must be a whole number of 0 or more (empty = untracked)")
+                bad("stock", _("stock %(stock)s must be a whole number of 0 or more (empty = untracked)") % {"stock": repr(stock_text[:40])})
         tax_text = cell("tax_rate")
         if tax_text:
             try:
@@ -341,10 +344,13 @@ def parse_catalog(f: BinaryIO, currency: str, *, shown: str) -> list[ProductRow]
         errors.append(table.fatal)
     if errors:
         errors.sort(key=lambda p: p.line)
-        more = f" (and {len(errors) - 10} more)" if len(errors) > 10 else ""
-        raise InputError("Catalog not imported: " + "; ".join(p.text(shown).rstrip(".") for p in errors[:10]) + more + ".", "Fix these cells and import again; nothing was written.")
+        more = _(" (and %(count)s more)") % {"count": len(errors) - 10} if len(errors) > 10 else ""
+        raise InputError(
+            _("Catalog not imported: %(problems)s.") % {"problems": "; ".join(p.text(shown).rstrip(".") for p in errors[:10]) + more},
+            _("Fix these cells and import again; nothing was written."),
+        )
     if not rows:
-        raise InputError(f"{shown!r} has a header but no products.", "Add one product per line under the header.")
+        raise InputError(_("%(file)s has a header but no products.") % {"file": repr(shown)}, _("Add one product per line under the header."))
     return rows
 
 

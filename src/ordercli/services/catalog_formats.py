@@ -38,6 +38,7 @@ from typing import BinaryIO
 
 from ordercli.domain import MAX_STOCK, clean_text
 from ordercli.errors import InputError
+from ordercli.i18n import N_, _
 from ordercli.files.tabular import TableReader
 from ordercli.files.text import FileProblem
 from ordercli.money import parse_money, parse_percent
@@ -232,7 +233,7 @@ def detect(norm: list[str], location: str | None) -> str:
     return ""
 
 
-FORMAT_HINT = (
+FORMAT_HINT = N_(
     "Give a CSV with a header sku,name,price[,stock], or an export from Shopify (products or inventory), "
     "WooCommerce, Square (item library) or Ecwid, as written by them."
 )
@@ -291,11 +292,13 @@ def read(f: BinaryIO, *, shown: str, currency: str, location: str | None = None,
     Refused as a whole (``InputError``): an unreadable or unknown header, a currency other
     than the store's, an unknown ``--location``.
     """
-    table = TableReader(f, shown=shown, empty_hint="Give a CSV with a header: sku,name,price,stock.", header_hint=FORMAT_HINT)
+    table = TableReader(f, shown=shown, empty_hint=_("Give a CSV with a header: sku,name,price,stock."), header_hint=_(FORMAT_HINT))
     t = _Table(table)
     fmt = detect(t.norm, location)
     if not fmt:
-        raise InputError(table.header_problem("not a catalog this version knows (no sku, name and price columns, and not a Shopify, WooCommerce, Square or Ecwid export)."), FORMAT_HINT)
+        raise InputError(
+            table.header_problem(_("not a catalog this version knows (no sku, name and price columns, and not a Shopify, WooCommerce, Square or Ecwid export).")), _(FORMAT_HINT)
+        )
     parsed = Parsed(format=fmt, shown=shown)
     rows: list[tuple[int, Cells]] = []
     for found in table:
@@ -330,7 +333,8 @@ def _check_currency(t: _Table, rows, currency: str, shown: str) -> None:
             value = c(col).upper()
             if value and value != currency.upper():
                 raise InputError(
-                    f"{shown!r} line {line}: prices are in {value[:10]}, but this store sells in {currency.upper()}; nothing was imported.",
+                    _("%(file)s line %(line)s: prices are in %(file_currency)s, but this store sells in %(currency)s; nothing was imported.")
+                    % {"file": repr(shown), "line": line, "file_currency": value[:10], "currency": currency.upper()},
                     code="catalog.currency",
                     file_currency=value[:10],
                     currency=currency.upper(),
@@ -484,7 +488,7 @@ def _shopify_inventory(t: _Table, rows, parsed: Parsed, *, location: str | None,
         qty_col = "on hand" if t.has("on hand") else "available"
         t.use(qty_col)
         if not t.has(qty_col):
-            raise InputError("The inventory file has a Location column but no 'On hand' or 'Available' column.", FORMAT_HINT)
+            raise InputError(_("The inventory file has a Location column but no 'On hand' or 'Available' column."), _(FORMAT_HINT))
         loc = _pick_location(location, locations)
         rows = [(line, c) for line, c in rows if c("location").lower() == loc.lower()]
         parsed.location = loc
@@ -511,13 +515,13 @@ def _shopify_inventory(t: _Table, rows, parsed: Parsed, *, location: str | None,
 
 def _pick_location(wanted: str | None, locations: list[str]) -> str:
     if not locations:
-        raise InputError("The inventory file names no location.", "Export the inventory with its locations from Shopify.")
+        raise InputError(_("The inventory file names no location."), _("Export the inventory with its locations from Shopify."))
     if wanted is None:
         return locations[0]
     for loc in locations:
         if loc.lower() == wanted.strip().lower():
             return loc
-    raise InputError(f"No location {wanted!r} in this file.", code="catalog.location", locations=tuple(locations[:10]))
+    raise InputError(_("No location %(location)s in this file.") % {"location": repr(wanted)}, code="catalog.location", locations=tuple(locations[:10]))
 
 
 # ------------------------------------------------------------------ WooCommerce
@@ -615,7 +619,7 @@ def _square(t: _Table, rows, parsed: Parsed, *, currency: str, location: str | N
         parsed.location = loc
         t.use(qty_col)
     elif location:
-        raise InputError(f"No location {location!r} in this file (it has no 'Current Quantity' columns).", code="catalog.location", locations=())
+        raise InputError(_("No location %(location)s in this file (it has no 'Current Quantity' columns).") % {"location": repr(location)}, code="catalog.location", locations=())
     opt_cols = [(f"option name {k}", f"option value {k}") for k in range(1, 6) if t.has(f"option name {k}")]
     t.use("item name", "variation name", "sku", "price", "archived", "sellable", "token", "reference handle", *[x for p in opt_cols for x in p])
     by_item: dict[str, int] = {}

@@ -25,6 +25,7 @@ from sqlmodel import Session
 
 from ordercli import db
 from ordercli.errors import InputError
+from ordercli.i18n import _
 from ordercli.files.text import open_text
 from ordercli.models import Product, ProductGroup, StockMovement, utcnow
 from ordercli.services import catalog_formats as formats
@@ -57,7 +58,7 @@ class CatalogReport:
 
 def read_file(path: str | Path, *, currency: str, location: str | None = None, today=None, encoding: str | None = None) -> formats.Parsed:
     """``encoding``: the file's, as ``--encoding`` names it (default: detected, see ``files.text``)."""
-    tf = open_text(path, kinds="a CSV file", empty_hint="Give a CSV with a header: sku,name,price,stock[,tax_rate].", encoding=encoding)
+    tf = open_text(path, kinds="a CSV file", empty_hint=_("Give a CSV with a header: sku,name,price,stock[,tax_rate]."), encoding=encoding)
     with open(tf.path, "rb") as f:
         return formats.read(f, shown=tf.shown, currency=currency, location=location, today=today)
 
@@ -65,7 +66,7 @@ def read_file(path: str | Path, *, currency: str, location: str | None = None, t
 def import_parsed(session: Session, *, parsed: formats.Parsed, stock: str = "keep", strict: bool = False) -> CatalogReport:
     """Write a parsed catalog (see module doc). Raises ``InputError`` when strict and rows were skipped."""
     if stock not in STOCK_MODES:
-        raise InputError(f"Unknown stock mode {stock!r}: keep, set or add.", code="catalog.stock_mode")
+        raise InputError(_("Unknown stock mode %(mode)s: keep, set or add.") % {"mode": repr(stock)}, code="catalog.stock_mode")
     report = CatalogReport(
         format=parsed.format,
         shown=parsed.shown,
@@ -76,15 +77,16 @@ def import_parsed(session: Session, *, parsed: formats.Parsed, stock: str = "kee
     )
     if strict and parsed.skipped:
         first = parsed.skipped[:5]
-        more = f" (and {len(parsed.skipped) - 5} more)" if len(parsed.skipped) > 5 else ""
+        more = _(" (and %(count)s more)") % {"count": len(parsed.skipped) - 5} if len(parsed.skipped) > 5 else ""
         raise InputError(
-            f"Catalog not imported, nothing was written ({len(parsed.skipped)} row(s) cannot be imported): " + "; ".join(s.text(parsed.shown) for s in first) + more + ".",
+            _("Catalog not imported, nothing was written (%(count)s row(s) cannot be imported): %(problems)s.")
+            % {"count": len(parsed.skipped), "problems": "; ".join(s.text(parsed.shown) for s in first) + more},
             code="catalog.strict",
         )
     common.lock_catalog(session)
     if parsed.format == "shopify-inventory":
         if stock == "keep":
-            raise InputError("An inventory file only carries stock, and stock is kept unless asked.", code="catalog.inventory_stock")
+            raise InputError(_("An inventory file only carries stock, and stock is kept unless asked."), code="catalog.inventory_stock")
         _apply_inventory(session, parsed, stock, report)
         return report
     _apply_items(session, parsed, stock, report)

@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 
 from ordercli.db import fast
 from ordercli.errors import NotFoundError, OutOfStockError
+from ordercli.i18n import _
 from ordercli.models import Counter, Order, Product, Setting, StockMovement, UTCDateTime, utcnow
 from ordercli.settings import Settings
 from ordercli.stock import short_lines
@@ -186,7 +187,7 @@ def get_order(session: Session, number: str) -> Order:
             cond.append(Order.seq == int(text))
         order = session.exec(select(Order).where(sa.or_(*cond)).order_by(Order.id.desc())).first()
     if order is None:
-        raise NotFoundError(f"No order {text!r}.", code="order.unknown")
+        raise NotFoundError(_("No order %(order)s.") % {"order": repr(text)}, code="order.unknown")
     return order
 
 
@@ -204,4 +205,4 @@ def unknown_sku(session: Session, sku: str) -> NotFoundError:
     all_skus = list(session.exec(select(Product.sku)).all())
     close = difflib.get_close_matches(sku.upper(), [s.upper() for s in all_skus], n=3, cutoff=0.5)
     by_upper = {s.upper(): s for s in all_skus}
-    return NotFoundError(f"Unknown SKU {sku!r}.", code="product.unknown", close=tuple(by_upper[c] for c in close))
+    return NotFoundError(_("Unknown SKU %(sku)s.") % {"sku": repr(sku)}, code="product.unknown", close=tuple(by_upper[c] for c in close))

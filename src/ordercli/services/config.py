@@ -8,6 +8,7 @@ from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session
 
 from ordercli.errors import InputError, RefusedError
+from ordercli.i18n import _
 from ordercli.models import Counter, Order, Setting
 from ordercli.services import common
 from ordercli.settings import KEYS, check_key, validate
@@ -39,7 +40,9 @@ def set_value(session: Session, key: str, value: str) -> str:
         common.lock_counter(session, "order")  # no order can take a number between our check and our write
         highest = session.execute(sa.select(sa.func.max(Order.seq))).scalar() or 0
         if n <= highest:
-            raise InputError(f"order.next_number must be above {highest}, the highest order number used.", f"Use {highest + 1} or more.")
+            raise InputError(
+                _("order.next_number must be above %(highest)s, the highest order number used.") % {"highest": highest}, _("Use %(least)s or more.") % {"least": highest + 1}
+            )
         session.execute(sa.update(Counter).where(Counter.name == "order").values(value=n))
         session.flush()
         return normalized
@@ -74,8 +77,8 @@ def _check_currency_change(session: Session, new: str) -> None:
         return
     if session.execute(sa.select(Product.id).limit(1)).first() is not None:
         raise RefusedError(
-            f"Cannot switch from {old} to {new}: they have different decimals and the catalog's prices would change.",
-            f"Switch while the catalog is empty, or use a currency with {currency_decimals(old)} decimals.",
+            _("Cannot switch from %(old)s to %(new)s: they have different decimals and the catalog's prices would change.") % {"old": old, "new": new},
+            _("Switch while the catalog is empty, or use a currency with %(decimals)s decimals.") % {"decimals": currency_decimals(old)},
         )
 
 

@@ -21,6 +21,7 @@ from sqlmodel import Session, select
 from ordercli import search
 from ordercli.db import fast
 from ordercli.errors import NotFoundError, RefusedError
+from ordercli.i18n import _
 from ordercli.models import Customer, CustomerTerm, Order, Outbox, utcnow
 
 _T = Customer.__table__  # type: ignore[attr-defined]
@@ -103,7 +104,7 @@ def identify(session: Session, *, name: str | None, email: str | None, phone: st
     if customer_id is not None:
         row = conn.execute(_BY_ID, {"v": customer_id}).first()
         if row is None:
-            raise NotFoundError(f"No customer {customer_id}.", code="customer.unknown", customer=customer_id)
+            raise NotFoundError(_("No customer %(customer)s.") % {"customer": customer_id}, code="customer.unknown", customer=customer_id)
         m = Match(*row)
         return Identity(m.id, False, _differs(m, name, email, phone), stored=m)
     row = conn.execute(_BY_EMAIL, {"v": email}).first() if email else None
@@ -165,7 +166,7 @@ def find_or_create_id(
 
 def find_or_create(session: Session, *, name: str, email: str | None, phone: str | None, customer_id: int | None = None) -> Customer:
     """:func:`find_or_create_id`, as an ORM object."""
-    cid, _ = find_or_create_id(session, name=name, email=email, phone=phone, customer_id=customer_id)
+    cid, _ident = find_or_create_id(session, name=name, email=email, phone=phone, customer_id=customer_id)
     c = session.get(Customer, cid)
     assert c is not None
     return c
@@ -255,7 +256,7 @@ class AmbiguousCustomerError(RefusedError):
     """Several customers answer to what was typed: ``candidates`` lists them."""
 
     def __init__(self, text: str, candidates: list[Customer]):
-        super().__init__(f"{len(candidates)} customers match {text!r}.", code="customer.ambiguous", text=text, candidates=[c.id for c in candidates])
+        super().__init__(_("%(count)s customers match %(text)s.") % {"count": len(candidates), "text": repr(text)}, code="customer.ambiguous", text=text, candidates=[c.id for c in candidates])
         self.candidates = candidates
 
 
@@ -295,7 +296,7 @@ def get_customer(session: Session, key: str, *, phone_region: str | None = None)
             elif len(pick) > 1:
                 raise AmbiguousCustomerError(text, pick)
     if customer is None:
-        raise NotFoundError(f"No customer {text!r}.", code="customer.unknown")
+        raise NotFoundError(_("No customer %(customer)s.") % {"customer": repr(text)}, code="customer.unknown")
     return customer
 
 
@@ -338,7 +339,10 @@ def _owner(session: Session, col, value, not_id: int) -> Customer | None:
 class ContactTakenError(RefusedError):
     def __init__(self, what: str, value: str, other: Customer):
         super().__init__(
-            f"The {what} {value} belongs to customer {other.id} ({other.name}).", code="customer.contact_taken", what=what, value=value, other_id=other.id, other_name=other.name
+            (_("The email %(value)s belongs to customer %(customer)s (%(name)s).") if what == "email" else _("The phone %(value)s belongs to customer %(customer)s (%(name)s).") if what == "phone" else f"The {what} %(value)s belongs to customer %(customer)s (%(name)s).")
+            % {"value": value, "customer": other.id, "name": other.name},
+            code="customer.contact_taken",
+            what=what, value=value, other_id=other.id, other_name=other.name
         )
 
 
@@ -353,7 +357,7 @@ def edit_customer(session: Session, *, customer: Customer, name: str | None = No
     if not new_email and not new_phone:
         from ordercli.errors import InputError
 
-        raise InputError("A customer needs an email or a phone number.", code="customer.unreachable")
+        raise InputError(_("A customer needs an email or a phone number."), code="customer.unreachable")
     if email and email != customer.email:
         other = _owner(session, Customer.email, email, customer.id)  # type: ignore[arg-type]
         if other is not None:
@@ -394,7 +398,7 @@ def plan_merge(session: Session, *, source: Customer, target: Customer) -> Merge
     if source.id == target.id:
         from ordercli.errors import InputError
 
-        raise InputError("SOURCE and TARGET are the same customer.", code="customer.merge_self")
+        raise InputError(_("SOURCE and TARGET are the same customer."), code="customer.merge_self")
     numbers = list(session.exec(select(Order.number).where(Order.customer_id == source.id).order_by(Order.id)).all())
     conflicts = {}
     for attr in ("name", "email", "phone"):

@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 from ordercli import balance as money
 from ordercli.domain import Address, CustomerIn, ItemIn, OrderDraft, ShippingIn
 from ordercli.errors import InputError, OutOfStockError, PriceChangedError
+from ordercli.i18n import _
 from ordercli.models import Order, OrderLine, OrderSurcharge, Product, utcnow
 from ordercli.money import format_money, percent_str
 from ordercli.pricing import Adjustment
@@ -118,12 +119,23 @@ def _find_item(items: list[ItemIn], key: str, action: str, currency: str = "EUR"
         return named[0]
     if named:
         name = named[0].name
-        which = " or ".join(
-            f"{name}#{i} (×{it.quantity} at {format_money(it.unit_price or 0, currency)})" for i, it in enumerate(named, 1)
+        which = (" " + _("or") + " ").join(
+            _("%(line)s (×%(quantity)s at %(price)s)") % {"line": f"{name}#{i}", "quantity": it.quantity, "price": format_money(it.unit_price or 0, currency)}
+            for i, it in enumerate(named, 1)
         )
-        raise InputError(f"Cannot {action} {key!r}: {len(named)} lines are called {name!r}.", f"Say which one: {which}.")
-    on_order = ", ".join(it.sku or f'"{it.name}"' for it in items) or "none"
-    raise InputError(f"Cannot {action} {key!r}: no such line on this order.", f"Lines on the order: {on_order}.")
+        several = {
+            "remove": _("Cannot remove %(key)s: %(count)s lines are called %(name)s."),
+            "change the quantity of": _("Cannot change the quantity of %(key)s: %(count)s lines are called %(name)s."),
+            "change the price of": _("Cannot change the price of %(key)s: %(count)s lines are called %(name)s."),
+        }.get(action, f"Cannot {action} %(key)s: %(count)s lines are called %(name)s.")
+        raise InputError(several % {"key": repr(key), "count": len(named), "name": repr(name)}, _("Say which one: %(lines)s.") % {"lines": which})
+    on_order = ", ".join(it.sku or f'"{it.name}"' for it in items) or _("none")
+    missing = {
+        "remove": _("Cannot remove %(key)s: no such line on this order."),
+        "change the quantity of": _("Cannot change the quantity of %(key)s: no such line on this order."),
+        "change the price of": _("Cannot change the price of %(key)s: no such line on this order."),
+    }.get(action, f"Cannot {action} %(key)s: no such line on this order.")
+    raise InputError(missing % {"key": repr(key)}, _("Lines on the order: %(lines)s.") % {"lines": on_order})
 
 
 def apply_changes(draft: OrderDraft, ch: EditChanges, currency: str = "EUR") -> OrderDraft:
@@ -237,9 +249,12 @@ class EditShortage(OutOfStockError):
 
     def __init__(self, plan_shortages: list[tuple[str, str, int, int]], number: str):
         super().__init__([(sku, extra, avail) for sku, _name, extra, avail in plan_shortages])
-        self.message = "Not enough stock for this edit — " + "; ".join(
-            f"line {sku} ({name}): {extra} more asked, {avail} available" for sku, name, extra, avail in plan_shortages
-        ) + "."
+        self.message = _("Not enough stock for this edit — %(lines)s.") % {
+            "lines": "; ".join(
+                _("line %(sku)s (%(name)s): %(extra)s more asked, %(available)s available") % {"sku": sku, "name": name, "extra": extra, "available": avail}
+                for sku, name, extra, avail in plan_shortages
+            )
+        }
         self.code, self.facts = "stock.short.edit", {"order": number}
 
 
@@ -248,14 +263,14 @@ def plan_edit(session: Session, order: Order, new_draft: OrderDraft, settings: S
     if order.payment_status in CLOSED:
         raise closed_refusal(order, "be edited")
     if not new_draft.items:
-        raise InputError("An order needs at least one item.", code="edit.no_items", order=order.number)
+        raise InputError(_("An order needs at least one item."), code="edit.no_items", order=order.number)
     osettings = settings_for(order, settings)
     before = draft_from_order(session, order)
     stored_address = before.shipping.address if before.shipping else None
     after = normalize_draft(copy.deepcopy(new_draft), osettings, stored_shipping_address=stored_address)
     for it in after.items:
         if it.quantity <= 0:
-            raise InputError(f"Invalid quantity {it.quantity} for {it.sku or it.name}.", code="edit.quantity")
+            raise InputError(_("Invalid quantity %(quantity)s for %(item)s.") % {"quantity": it.quantity, "item": it.sku or it.name}, code="edit.quantity")
     held = held_units(session, order) if order.stock_held else {}
     priced = price_draft(session, after, osettings, held_units=held)
     old_lines = lines_of(session, order)

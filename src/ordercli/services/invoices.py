@@ -34,6 +34,7 @@ from pathlib import Path
 from sqlmodel import Session, select
 
 from ordercli.errors import NoCustomerEmailError, RefusedError
+from ordercli.i18n import _
 from ordercli.models import Customer, Invoice, Order, OrderLine, OrderSurcharge, utcnow
 from ordercli.money import format_money, percent_str, to_decimal
 from ordercli.notify import queue
@@ -51,7 +52,7 @@ def latest_invoice(session: Session, order: Order) -> Invoice | None:
 def _issue_locked(session: Session, *, order: Order, settings: Settings) -> tuple[Invoice, bool]:
     """(invoice, newly issued?) — the caller holds the order row (``common.lock_order``)."""
     if order.payment_status == "CANCELLED":
-        raise RefusedError(f"Order {order.number} is cancelled: it gets no invoice.", "Invoice an order that is not cancelled.")
+        raise RefusedError(_("Order %(order)s is cancelled: it gets no invoice.") % {"order": order.number}, _("Invoice an order that is not cancelled."))
     current = latest_invoice(session, order)
     if current is not None and current.total == order.total:
         return current, False

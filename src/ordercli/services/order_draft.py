@@ -17,6 +17,7 @@ from typing import Any, Callable
 
 from ordercli.domain import WALK_IN_NAME, OrderDraft, parse_adjustment, parse_quantity, parse_surcharge
 from ordercli.errors import InputError
+from ordercli.i18n import _
 from ordercli.money import parse_money, parse_percent
 from ordercli.pricing import Adjustment
 from ordercli.services.order_file import Problem, RawOrder
@@ -93,7 +94,7 @@ class _Builder:
         if value is None or value == "":
             return None
         if isinstance(value, (dict, list, bool)):
-            self.problem(f"{path if not self.csv else col} must be a single value.", None, col=col, path=path, line=line)
+            self.problem(_("%(field)s must be a single value.") % {"field": path if not self.csv else col}, None, col=col, path=path, line=line)
             return None
         try:
             return fn(str(value))
@@ -110,11 +111,14 @@ class _Builder:
             return None
         if self.raw.ref is None and not self.csv:
             v = d.get("order_ref")
-            self.problem("order_ref is missing." if v in (None, "") else f"invalid order_ref {v!r}.", "Give every order a unique order_ref (your reference): re-imports then skip it.", col="order_ref", path="order_ref")
+            self.problem(
+                _("order_ref is missing.") if v in (None, "") else _("invalid order_ref %(ref)s.") % {"ref": repr(v)},
+                _("Give every order a unique order_ref (your reference): re-imports then skip it."),
+                col="order_ref", path="order_ref")
         cust = d.get("customer")
         if not isinstance(cust, dict):
             if cust is not None:
-                self.problem("customer must be an object {name, email, phone}.", None, col="name", path="customer")
+                self.problem(_("customer must be an object {name, email, phone}."), None, col="name", path="customer")
             cust = {}
         customer = {k: cust.get(k) for k in ("name", "email", "phone")}
         # A walk-in sale: "walk_in": true (JSON), or the name "Walk-in" with no email or phone.
@@ -151,22 +155,22 @@ class _Builder:
         """Each item's syntax (quantity, money, percent) read; its values are the gate's."""
         cur = self.ctx.currency
         if items is not None and not isinstance(items, list):
-            self.problem("items must be a list.", 'Give at least one item: {"sku": "MUG-01", "quantity": 2} or {"name": "Gift wrap", "unit_price": "2.50", "quantity": 1}.', col="sku", path="items")
+            self.problem(_("items must be a list."), _('Give at least one item: {"sku": "MUG-01", "quantity": 2} or {"name": "Gift wrap", "unit_price": "2.50", "quantity": 1}.'), col="sku", path="items")
             return []
         out: list[dict] = []
         for i, it in enumerate(items or []):
             line = self.raw.item_lines[i] if self.csv and i < len(self.raw.item_lines) else None
             path = f"items[{i}]"
             if not isinstance(it, dict):
-                self.problem("each item must be an object.", None, col="sku", path=path, line=line)
+                self.problem(_("each item must be an object."), None, col="sku", path=path, line=line)
                 out.append({"quantity": 1, "sku": "?"})  # keeps the paths of the next items right
                 continue
             qty_v = it.get("quantity", 1 if not self.csv else "")
             qty = None
             if qty_v in (None, ""):
-                self.problem("the quantity is missing.", "Give a whole number of 1 or more.", col="quantity", path=f"{path}.quantity", line=line)
+                self.problem(_("the quantity is missing."), _("Give a whole number of 1 or more."), col="quantity", path=f"{path}.quantity", line=line)
             elif isinstance(qty_v, bool) or isinstance(qty_v, (dict, list)):
-                self.problem(f"invalid quantity {qty_v!r}: must be a whole number.", "Use a positive whole number, e.g. 2.", col="quantity", path=f"{path}.quantity", line=line)
+                self.problem(_("invalid quantity %(quantity)s: must be a whole number.") % {"quantity": repr(qty_v)}, _("Use a positive whole number, e.g. 2."), col="quantity", path=f"{path}.quantity", line=line)
             else:
                 try:
                     qty = parse_quantity(str(qty_v))
@@ -204,7 +208,7 @@ class _Builder:
                     out.append(a)
             return out
         if not isinstance(v, list):
-            self.problem("surcharges must be a list.", 'e.g. [{"label": "Card fee", "percent": "1.5"}] or "Card fee=1.5%".', col="surcharges", path="surcharges")
+            self.problem(_("surcharges must be a list."), _('e.g. [{"label": "Card fee", "percent": "1.5"}] or "Card fee=1.5%".'), col="surcharges", path="surcharges")
             return []
         for i, s in enumerate(v):
             path = f"surcharges[{i}]"
@@ -218,10 +222,10 @@ class _Builder:
                 else:
                     m = self.call(lambda t: parse_money(t, cur, what="surcharge"), s.get("amount"), "surcharges", f"{path}.amount")
                     if m is None and s.get("amount") in (None, ""):
-                        self.problem("the surcharge has no amount or percent.", None, col="surcharges", path=path)
+                        self.problem(_("the surcharge has no amount or percent."), None, col="surcharges", path=path)
                     a = Adjustment(amount=m, label=label) if m is not None else None  # type: ignore[arg-type]
             else:
-                self.problem("each surcharge must be an object or 'LABEL=AMOUNT'.", None, col="surcharges", path=path)
+                self.problem(_("each surcharge must be an object or 'LABEL=AMOUNT'."), None, col="surcharges", path=path)
                 a = None
             if a is not None:
                 out.append(a)
@@ -231,7 +235,7 @@ class _Builder:
         if v in (None, ""):
             return None
         if not isinstance(v, dict):
-            self.problem(f"the {what} address must be an object.", None, col=f"{prefix}street", path=path)
+            self.problem((_("the billing address must be an object.") if what == "billing" else _("the shipping address must be an object.")), None, col=f"{prefix}street", path=path)
             return None
         return {k: v.get(k) for k in ("name", "street", "city", "postal_code", "country")}
 
@@ -259,7 +263,7 @@ class _Builder:
             return True
         if t in ("no", "n", "false", "0"):
             return False
-        self.problem(f"invalid {col} value {v!r}.", "Use yes or no.", col=col, path=path)
+        self.problem(_("invalid %(column)s value %(value)s.") % {"column": col, "value": repr(v)}, _("Use yes or no."), col=col, path=path)
         return False
 
 

@@ -14,6 +14,7 @@ import json
 from typing import Any, Iterator, TextIO
 
 from ordercli.errors import InputError
+from ordercli.i18n import _
 from ordercli.files.spreadsheet import Number
 from ordercli.money import percent_str, to_decimal, to_decimal_str
 from ordercli.serialize import options_of
@@ -207,7 +208,7 @@ def export_orders(session, f, out: TextIO, *, fmt: str, limit: int | None = None
     from ordercli.files.spreadsheet import SheetWriter
 
     if fmt not in EXPORT_FORMATS:
-        raise InputError(f"Unknown export format {fmt!r}: csv, json, jsonl or ecwid.")
+        raise InputError(_("Unknown export format %(format)s: csv, json, jsonl or ecwid.") % {"format": repr(fmt)})
     count = 0
     rows = iter_export(session, f, chunk=chunk, limit=limit)
     if fmt == "csv":

@@ -21,6 +21,7 @@ from typing import Any, Iterator
 
 from ordercli.domain import clean_text
 from ordercli.errors import InputError
+from ordercli.i18n import N_, _, ngettext
 from ordercli.files.text import FileProblem, TextFile, open_text
 
 
@@ -124,7 +125,7 @@ class RawOrder:
 # ------------------------------------------------------------------ opening
 
 _EXTENSIONS = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl"}
-CSV_HEADER_HINT = (
+CSV_HEADER_HINT = N_(
     "The first line must name the columns: order_ref,name,email,phone,sku,quantity "
     "(optional: item_name,unit_price,tax_rate,discount,tip,surcharges,payment_method,note,staff_note,shipping and billing columns)."
 )
@@ -137,13 +138,13 @@ def open_source(path: str | Path, fmt: str | None = None, encoding: str | None =
         path,
         encoding=encoding,
         kinds="a CSV, JSON or JSONL file",
-        empty_hint="Give a CSV with a header line (order_ref,name,email,phone,sku,quantity) and one row per item, or a JSON array of orders.",
-        regular_hint="Save the orders to a file first: the import reads it twice (check, then import).",
+        empty_hint=_("Give a CSV with a header line (order_ref,name,email,phone,sku,quantity) and one row per item, or a JSON array of orders."),
+        regular_hint=_("Save the orders to a file first: the import reads it twice (check, then import)."),
     )
     if fmt:
         fmt = fmt.lower()
         if fmt not in FORMATS:
-            raise InputError(f"Unknown input format {fmt!r}: csv, json or jsonl.")
+            raise InputError(_("Unknown input format %(format)s: csv, json or jsonl.") % {"format": repr(fmt)})
     else:
         fmt = _EXTENSIONS.get(tf.path.suffix.lower())
         if fmt is None:
@@ -190,8 +191,8 @@ def read_orders(src: Source, meta: dict | None = None) -> Iterator[RawOrder]:
                 raw.problems.append(
                     Problem(
                         raw.line,
-                        f"order_ref {ref!r} is used again (first at line {seen[ref]}).",
-                        "Give every order its own order_ref" + ("; keep the rows of one order together." if src.fmt == "csv" else "."),
+                        _("order_ref %(ref)s is used again (first at line %(line)s).") % {"ref": repr(ref), "line": seen[ref]},
+                        _("Give every order its own order_ref; keep the rows of one order together.") if src.fmt == "csv" else _("Give every order its own order_ref."),
                         column="order_ref",
                         column_label="column" if src.fmt == "csv" else "field",
                         order_ref=ref,
@@ -228,7 +229,7 @@ def _read_csv(src: Source, meta: dict) -> Iterator[RawOrder]:
 
     shown = src.shown
     with open(src.path, "rb") as f:
-        table = TableReader(f, shown=shown, empty_hint="Give a CSV with a header line: order_ref,name,email,phone,sku,quantity.", header_hint=CSV_HEADER_HINT)
+        table = TableReader(f, shown=shown, empty_hint=_("Give a CSV with a header line: order_ref,name,email,phone,sku,quantity."), header_hint=_(CSV_HEADER_HINT))
         header = table.header
         names = [_norm_header(h) for h in header]
         cols: dict[str, int] = {}
@@ -236,7 +237,7 @@ def _read_csv(src: Source, meta: dict) -> Iterator[RawOrder]:
             if not n:
                 continue
             if n in cols:
-                raise InputError(table.header_problem(f"column {header[i].strip()!r} appears twice."), "Keep one column of each name.")
+                raise InputError(table.header_problem(_("column %(column)s appears twice.") % {"column": repr(header[i].strip())}), _("Keep one column of each name."))
             cols[n] = i
         known = set(ORDER_COLUMNS) | set(ITEM_COLUMNS)
         missing = [c for c in ("order_ref", "name", "quantity") if c not in cols]
@@ -247,8 +248,12 @@ def _read_csv(src: Source, meta: dict) -> Iterator[RawOrder]:
         if missing:
             looks_like_data = not any(n in known for n in names)
             raise InputError(
-                table.header_problem("no header line (the first line looks like data)." if looks_like_data else f"missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)}."),
-                CSV_HEADER_HINT,
+                table.header_problem(
+                    _("no header line (the first line looks like data).")
+                    if looks_like_data
+                    else ngettext("missing column %(columns)s.", "missing columns %(columns)s.", len(missing)) % {"columns": ", ".join(missing)}
+                ),
+                _(CSV_HEADER_HINT),
             )
         meta["ignored_columns"] = [header[i].strip() for i, n in enumerate(names) if n and n not in known and n not in EXPORT_INFO_COLUMNS]
         order_cols = [c for c in ORDER_COLUMNS if c in cols and c != "order_ref"]
@@ -262,11 +267,11 @@ def _read_csv(src: Source, meta: dict) -> Iterator[RawOrder]:
                 continue
             cells = rec.cells
             row = {n: _unneutralise(cells[i].strip()) if i < len(cells) else "" for n, i in cols.items()}
-            ref_error = "empty order_ref."
+            ref_error = _("empty order_ref.")
             try:
                 ref = clean_text(row.get("order_ref", ""), "order_ref")
             except InputError as e:
-                ref, ref_error = None, f"invalid order_ref: {e.message}"
+                ref, ref_error = None, _("invalid order_ref: %(reason)s") % {"reason": e.message}
             if group is not None and ref is not None and ref == group.ref:
                 _csv_add_row(group, row, rec.line, first_cells, order_cols, rec.problems)
                 group.end_line = rec.end_line
@@ -276,7 +281,7 @@ def _read_csv(src: Source, meta: dict) -> Iterator[RawOrder]:
                 yield group
             group = RawOrder(0, rec.line, rec.end_line, "csv", ref=ref, pos=rec.pos)
             if ref is None:
-                group.problems.append(Problem(rec.line, ref_error, "Give every row its order's reference (repeat it on each line item of the order).", column="order_ref"))
+                group.problems.append(Problem(rec.line, ref_error, _("Give every row its order's reference (repeat it on each line item of the order)."), column="order_ref"))
             first_cells = {c: row.get(c, "") for c in order_cols}
             group.data = _csv_order_data(row)
             _csv_add_row(group, row, rec.line, first_cells, order_cols, rec.problems, first=True)
@@ -285,7 +290,7 @@ def _read_csv(src: Source, meta: dict) -> Iterator[RawOrder]:
         if table.fatal is not None:
             yield _fatal(table.fatal, "csv", table.pos)
         elif group is None:
-            raise InputError(f"{shown!r} has a header but no orders.", "Add one row per line item under the header.")
+            raise InputError(_("%(file)s has a header but no orders.") % {"file": repr(shown)}, _("Add one row per line item under the header."))
 
 
 def _csv_order_data(row: dict) -> dict:
@@ -324,8 +329,10 @@ def _csv_add_row(group: RawOrder, row: dict, line: int, first_cells: dict, order
                 group.problems.append(
                     Problem(
                         line,
-                        f"{v!r} contradicts line {group.line} of the same order ({w!r})." if w else f"{v!r} is given here but not on line {group.line}, the order's first row.",
-                        "Give order-level values on the first row of each order (or repeat them exactly).",
+                        _("%(value)s contradicts line %(line)s of the same order (%(first)s).") % {"value": repr(v), "line": group.line, "first": repr(w)}
+                        if w
+                        else _("%(value)s is given here but not on line %(line)s, the order's first row.") % {"value": repr(v), "line": group.line},
+                        _("Give order-level values on the first row of each order (or repeat them exactly)."),
                         column=c,
                         order_ref=ref,
                     )
@@ -353,7 +360,7 @@ def _json_ref(obj: Any) -> str | None:
 def _json_raw(obj: Any, line: int, fmt: str, pos: int) -> RawOrder:
     raw = RawOrder(0, line, line, fmt, ref=_json_ref(obj), pos=pos)
     if not isinstance(obj, dict):
-        raw.problems.append(Problem(line, f"each order must be a JSON object, not {_json_type(obj)}.", 'Write {"order_ref": …, "customer": {…}, "items": [...]}.'))
+        raw.problems.append(Problem(line, _("each order must be a JSON object, not %(found)s.") % {"found": _json_type(obj)}, _('Write {"order_ref": …, "customer": {…}, "items": [...]}.')))
         return raw
     raw.data = obj
     return raw
@@ -388,7 +395,7 @@ def _read_jsonl(src: Source) -> Iterator[RawOrder]:
             yield _fatal(e.problem, "jsonl", e.pos)
             return
         if not any_order:
-            raise InputError(f"{src.shown!r} has no orders.", "Write one JSON order object per line.")
+            raise InputError(_("%(file)s has no orders.") % {"file": repr(src.shown)}, _("Write one JSON order object per line."))
 
 
 def _read_json_array(src: Source) -> Iterator[RawOrder]:
@@ -403,10 +410,16 @@ def _read_json_array(src: Source) -> Iterator[RawOrder]:
                 yield _json_raw(v.value, v.line, "json", v.pos)
         except NotAnArray as e:
             if e.found == "object":
-                raise InputError(f"{shown!r}: expected a JSON array of orders ([{{…}}, {{…}}]).", "Wrap the orders in [ … ], or give one order per line in a JSON Lines (.jsonl) file.") from None
-            raise InputError(f"{shown!r} line {e.line}: not a JSON array of orders.", "A JSON import is an array: [{\"order_ref\": …, \"customer\": {…}, \"items\": […]}, …].") from None
+                raise InputError(
+                    _("%(file)s: expected a JSON array of orders ([{…}, {…}]).") % {"file": repr(shown)},
+                    _("Wrap the orders in [ … ], or give one order per line in a JSON Lines (.jsonl) file."),
+                ) from None
+            raise InputError(
+                _("%(file)s line %(line)s: not a JSON array of orders.") % {"file": repr(shown), "line": e.line},
+                _("A JSON import is an array: [{\"order_ref\": …, \"customer\": {…}, \"items\": […]}, …]."),
+            ) from None
         except JsonFileError as e:
             yield _fatal(e.problem, "json", e.pos)
             return
     if count == 0:
-        raise InputError(f"{shown!r} has no orders (an empty JSON array).", "Put the orders in the array.")
+        raise InputError(_("%(file)s has no orders (an empty JSON array).") % {"file": repr(shown)}, _("Put the orders in the array."))

@@ -36,6 +36,7 @@ from typing import Callable, Iterable, Iterator
 
 from ordercli.domain import CustomerIn, OrderDraft
 from ordercli.errors import EXIT_USAGE, InputError, OrderCliError
+from ordercli.i18n import _
 from ordercli.money import to_decimal_str
 from ordercli.services.order_draft import build_draft, context_from
 from ordercli.services.order_file import Problem, RawOrder, Source, read_orders, source_changed
@@ -195,7 +196,7 @@ def check_file(engine, src: Source, *, policy: str, notify: bool = True, progres
     from ordercli.services import common, orders
 
     if policy not in POLICIES:
-        raise InputError(f"Unknown error policy {policy!r}: reject-all, skip or stop.")
+        raise InputError(_("Unknown error policy %(policy)s: reject-all, skip or stop.") % {"policy": repr(policy)})
     plan = Plan(policy=policy)
     with db.read_session(engine) as s:
         settings = common.load_settings(s)
@@ -233,7 +234,14 @@ def check_file(engine, src: Source, *, policy: str, notify: bool = True, progres
                         plan.changed.append(
                             Problem(
                                 raw.line,
-                                f"order {raw.ref} changed since it was imported (as {existing[raw.ref].number}: different {' and '.join(differs)}) — not applied.",
+                                (
+                                    _("order %(ref)s changed since it was imported (as %(order)s: different customer and items) — not applied.")
+                                    if len(differs) > 1
+                                    else _("order %(ref)s changed since it was imported (as %(order)s: different customer) — not applied.")
+                                    if differs == ["customer"]
+                                    else _("order %(ref)s changed since it was imported (as %(order)s: different items) — not applied.")
+                                )
+                                % {"ref": raw.ref, "order": existing[raw.ref].number},
                                 None,
                                 order_ref=raw.ref,
                                 kind="changed",
@@ -266,7 +274,8 @@ def check_file(engine, src: Source, *, policy: str, notify: bool = True, progres
                         raw.problems.append(
                             Problem(
                                 raw.line,
-                                "not enough stock after the orders above it in the file — " + "; ".join(f"{sku}: asked {a}, left {v}" for sku, a, v in short) + ".",
+                                _("not enough stock after the orders above it in the file — %(shortages)s.")
+                                % {"shortages": "; ".join(_("%(sku)s: asked %(asked)s, left %(left)s") % {"sku": sku, "asked": a, "left": v} for sku, a, v in short)},
                                 order_ref=raw.ref,
                                 code="stock.short",
                                 kind="refused",
@@ -296,8 +305,8 @@ def check_file(engine, src: Source, *, policy: str, notify: bool = True, progres
             plan.add(
                 Problem(
                     line,
-                    f"not enough stock of {names.get(pid, pid)} for the whole file: the orders up to this one ask for {asked}, "
-                    f"{avail} in stock (the file asks for {demand[pid]} in all).",
+                    _("not enough stock of %(sku)s for the whole file: the orders up to this one ask for %(asked)s, %(available)s in stock (the file asks for %(demand)s in all).")
+                    % {"sku": names.get(pid, pid), "asked": asked, "available": avail, "demand": demand[pid]},
                     order_ref=ref,
                     code="import.stock_for_file",
                     facts={"sku": names.get(pid, pid), "missing": demand[pid] - avail},
@@ -318,7 +327,7 @@ def _bad(plan: Plan, raw: RawOrder) -> None:
     for p in raw.problems:
         plan.add(p)
     if not raw.problems:  # pragma: no cover - a draft is only None with a problem
-        plan.add(Problem(raw.line, "the order could not be read.", None, order_ref=raw.ref))
+        plan.add(Problem(raw.line, _("the order could not be read."), None, order_ref=raw.ref))
 
 
 # ------------------------------------------------------------------ pass 2: import
@@ -436,8 +445,16 @@ class _Importer:
         text = str(getattr(e, "orig", None) or e).strip().splitlines()
         msg = text[0] if text else type(e).__name__
         if "database is locked" in msg:
-            msg = "the store stayed busy (another till was writing)"
-        r.add(Problem(it.line, f"the store refused the order: {msg}.", "Nothing of this order was saved; run the import again (imported orders are skipped).", order_ref=it.ref, kind="refused"))
+            msg = _("the store stayed busy (another till was writing)")
+        r.add(
+            Problem(
+                it.line,
+                _("the store refused the order: %(reason)s.") % {"reason": msg},
+                _("Nothing of this order was saved; run the import again (imported orders are skipped)."),
+                order_ref=it.ref,
+                kind="refused",
+            )
+        )
         r.failed += 1
         self._stop(it)  # a store problem is not about one order: stop whatever the policy
 
@@ -480,7 +497,9 @@ def import_file(
         report.not_processed = max(plan.orders - len(plan.bad) - len(plan.existing), 0)
         return report
     if source_changed(src):
-        raise InputError(f"{str(src.path)!r} changed while it was being imported.", "Import it again once it is saved; orders already imported are skipped.")
+        raise InputError(
+            _("%(file)s changed while it was being imported.") % {"file": repr(str(src.path))}, _("Import it again once it is saved; orders already imported are skipped.")
+        )
     with db.read_session(engine) as s:
         settings = common.load_settings(s)
     ctx = context_from(settings)

@@ -19,6 +19,7 @@ from sqlmodel import Session, select
 
 from ordercli import balance as money
 from ordercli.errors import ConflictError, OutOfStockError, RefusedError
+from ordercli.i18n import _
 from ordercli.models import Order, OrderEvent, OrderLine, OrderSurcharge, Payment, Product, StockMovement, utcnow
 from ordercli.money import format_money
 from ordercli.services import common
@@ -35,7 +36,7 @@ FS = FulfillmentStatus
 
 
 def conflict(number: str) -> ConflictError:
-    return ConflictError(f"Order {number} changed since you opened it; run the command again", code="order.changed", order=number)
+    return ConflictError(_("Order %(order)s changed since you opened it; run the command again") % {"order": number}, code="order.changed", order=number)
 
 
 def lock_order(session: Session, number: str, expected_version: int | None = None) -> Order:
@@ -142,7 +143,14 @@ def closed_refusal(order: Order, what: str) -> RefusedError:
     to = PS.AWAITING_PAYMENT.value
     if not isinstance(money.plan_move(order.balance, order.payment_status, to, PAYMENT_MOVES), money.Move):
         to = PS.PAID.value
-    return RefusedError(f"Order {order.number} is {words(order.payment_status).lower()}: it cannot {what}.", code="order.closed", order=order.number, reopen_to=to)
+    facts = {"order": order.number, "status": words(order.payment_status).lower()}
+    worded = {
+        "take a payment": _("Order %(order)s is %(status)s: it cannot take a payment."),
+        "be edited": _("Order %(order)s is %(status)s: it cannot be edited."),
+        "be fulfilled": _("Order %(order)s is %(status)s: it cannot be fulfilled."),
+    }.get(what)
+    text = worded % facts if worded else f"Order {facts['order']} is {facts['status']}: it cannot {what}."
+    return RefusedError(text, code="order.closed", order=order.number, reopen_to=to)
 
 def till_fields(session: Session, method: str | None, method_code: str | None) -> dict:
     """What every payment and refund row records besides its amount: the method code, the till and its open session."""

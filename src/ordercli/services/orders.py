@@ -17,6 +17,7 @@ from ordercli import balance
 from ordercli.domain import WALK_IN_NAME, Address, OrderDraft
 from ordercli.db import fast
 from ordercli.errors import InputError, OutOfStockError, PriceChangedError, RefusedError
+from ordercli.i18n import _
 from ordercli.models import Order, OrderEvent, OrderLine, OrderSurcharge, Product, utcnow
 from ordercli.money import format_money
 from ordercli.pricing import LimitError, LineIn, PricingError, Totals, compute_totals
@@ -131,7 +132,7 @@ def price_draft(
             continue
         p = products[item.sku]  # type: ignore[index]
         if not p.for_sale and not (held_units and p.id in held_units):  # an edit may keep what the order holds
-            raise RefusedError(f"{p.sku} ({p.name}) is not for sale.", code="product.not_for_sale", sku=p.sku)
+            raise RefusedError(_("%(sku)s (%(name)s) is not for sale.") % {"sku": p.sku, "name": p.name}, code="product.not_for_sale", sku=p.sku)
         if p.id in by_pid:  # same SKU twice: one line
             by_pid[p.id].quantity += item.quantity
             continue
@@ -163,11 +164,11 @@ def price_draft(
             prices_include_tax=settings.prices_include_tax,
         )
     except LimitError as e:
-        raise InputError(f"Cannot price the order: {e}.", "Split it into several orders, or check the amounts.") from None
+        raise InputError(_("Cannot price the order: %(reason)s.") % {"reason": e}, _("Split it into several orders, or check the amounts.")) from None
     except PricingError as e:
         if str(e) == "the discount is larger than the subtotal":
-            raise InputError("The discount is larger than the subtotal.", "Give a smaller discount.") from None
-        raise InputError(f"Cannot price the order: {e}.", "Check the amounts.") from None
+            raise InputError(_("The discount is larger than the subtotal."), _("Give a smaller discount.")) from None
+        raise InputError(_("Cannot price the order: %(reason)s.") % {"reason": e}, _("Check the amounts.")) from None
     for ln, out in zip(lines, totals.lines):
         ln.total, ln.discount, ln.tax = out.total, out.discount, out.tax
     surcharges = [(s.label, s.percent, amt) for s, amt in zip(draft.surcharges, totals.surcharges)]
@@ -333,7 +334,14 @@ def _check_same_request(session: Session, existing: Order, draft: OrderDraft, pr
     differs = _differences(session, existing, draft, [(ln.sku, ln.name, ln.quantity) for ln in priced.lines])
     if differs:
         raise RefusedError(
-            f"Reference {existing.external_ref} already belongs to order {existing.number} (different {' and '.join(differs)}): nothing was created.",
+            (
+                _("Reference %(reference)s already belongs to order %(order)s (different customer and items): nothing was created.")
+                if len(differs) > 1
+                else _("Reference %(reference)s already belongs to order %(order)s (different customer): nothing was created.")
+                if differs == ["customer"]
+                else _("Reference %(reference)s already belongs to order %(order)s (different items): nothing was created.")
+            )
+            % {"reference": existing.external_ref, "order": existing.number},
             code="order.ref_taken",
             order=existing.number,
         )

@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 from ordercli import balance as money
 from ordercli.domain import clean_text
 from ordercli.errors import InputError, RefusedError
+from ordercli.i18n import _
 from ordercli.models import Order, Payment, utcnow
 from ordercli.money import to_decimal_str
 from ordercli.services import common
@@ -55,6 +56,11 @@ class PaymentResult:
     repeated: bool = False  # a retry with the same reference: nothing new was recorded
 
 
+def _kind_word(kind: str) -> str:
+    """``payment`` / ``refund`` in the screen's language (inside a sentence)."""
+    return {"payment": _("payment"), "refund": _("refund")}.get(kind, kind)
+
+
 def _same_request(session: Session, order: Order, kind: str, reference: str, amount: int | None) -> Payment | None:
     """The payment or refund already recorded on this order under ``reference`` (a retried command), if any.
 
@@ -68,8 +74,9 @@ def _same_request(session: Session, order: Order, kind: str, reference: str, amo
         return None
     if amount is not None and amount != earlier.amount:
         raise RefusedError(
-            f"Reference {reference!r} was already used on order {order.number} for a {kind} of {money_text(earlier.amount, order)}, not {money_text(amount, order)}.",
-            f"A retry must ask for the same {kind}; give a new {kind} its own reference.",
+            _("Reference %(reference)s was already used on order %(order)s for a %(kind)s of %(earlier)s, not %(amount)s.")
+            % {"reference": repr(reference), "order": order.number, "kind": _kind_word(kind), "earlier": money_text(earlier.amount, order), "amount": money_text(amount, order)},
+            _("A retry must ask for the same %(kind)s; give a new %(kind)s its own reference.") % {"kind": _kind_word(kind)},
         )
     return earlier
 
@@ -111,26 +118,30 @@ def record_payment(
     due = b.due
     if due <= 0:
         raise RefusedError(
-            f"Nothing is due on order {order.number} (total {money_text(b.total, order)}, paid {money_text(b.paid, order)}).", code="pay.nothing_due", order=order.number
+            _("Nothing is due on order %(order)s (total %(total)s, paid %(paid)s).") % {"order": order.number, "total": money_text(b.total, order), "paid": money_text(b.paid, order)},
+            code="pay.nothing_due",
+            order=order.number,
         )
     if amount is not None and amount <= 0:
-        raise InputError("The amount must be more than 0.", code="pay.amount", due=money_text(due, order))
+        raise InputError(_("The amount must be more than 0."), code="pay.amount", due=money_text(due, order))
     if tendered is not None and tendered <= 0:
-        raise InputError("The amount tendered must be more than 0.", code="pay.tendered")
+        raise InputError(_("The amount tendered must be more than 0."), code="pay.tendered")
     change = 0
     if tendered is not None:
         applied = amount if amount is not None else min(due, tendered)
         applied = min(applied, due)  # with cash, anything above the balance is change
         if tendered < applied:
             raise InputError(
-                f"Tendered {money_text(tendered, order)} is less than the amount {money_text(applied, order)}.", code="pay.tendered_short", applied=money_text(applied, order)
+                _("Tendered %(tendered)s is less than the amount %(amount)s.") % {"tendered": money_text(tendered, order), "amount": money_text(applied, order)},
+                code="pay.tendered_short",
+                applied=money_text(applied, order),
             )
         change = tendered - applied
     else:
         applied = amount if amount is not None else due
         if applied > due:
             raise RefusedError(
-                f"{money_text(applied, order)} is more than the balance due on order {order.number} ({money_text(due, order)}).",
+                _("%(amount)s is more than the balance due on order %(order)s (%(due)s).") % {"amount": money_text(applied, order), "order": order.number, "due": money_text(due, order)},
                 code="pay.too_much",
                 due=money_text(due, order),
                 asked=to_decimal_str(applied, order.currency),
@@ -196,7 +207,7 @@ def refund_order(
     version = order.version
     restock_items = list(restock_items or [])
     if restock_items and restock is False:
-        raise InputError("Keeping all the stock out and returning some of it contradict each other.", code="refund.restock_conflict")
+        raise InputError(_("Keeping all the stock out and returning some of it contradict each other."), code="refund.restock_conflict")
     reference = clean_text(reference, "reference")
     if reference:
         earlier = _same_request(session, order, "refund", reference, amount)
@@ -206,25 +217,27 @@ def refund_order(
     kept = b.kept
     if kept <= 0:
         if order.paid <= 0:
-            raise RefusedError(f"Nothing was paid on order {order.number}, so there is nothing to refund.", code="refund.nothing_paid", order=order.number)
-        raise RefusedError(f"Order {order.number} is already refunded in full ({money_text(order.refunded, order)}).", code="refund.done", order=order.number)
+            raise RefusedError(_("Nothing was paid on order %(order)s, so there is nothing to refund.") % {"order": order.number}, code="refund.nothing_paid", order=order.number)
+        raise RefusedError(_("Order %(order)s is already refunded in full (%(refunded)s).") % {"order": order.number, "refunded": money_text(order.refunded, order)}, code="refund.done", order=order.number)
     if amount is None:
         amount = kept
     if amount <= 0:
-        raise InputError("The refund amount must be more than 0.", code="refund.amount", kept=money_text(kept, order))
+        raise InputError(_("The refund amount must be more than 0."), code="refund.amount", kept=money_text(kept, order))
     if amount > kept:
         raise RefusedError(
-            f"{money_text(amount, order)} is more than was paid on order {order.number} ({money_text(kept, order)} can be refunded).",
-            f"Refund at most {money_text(kept, order)}.",
+            _("%(amount)s is more than was paid on order %(order)s (%(kept)s can be refunded).") % {"amount": money_text(amount, order), "order": order.number, "kept": money_text(kept, order)},
+            _("Refund at most %(kept)s.") % {"kept": money_text(kept, order)},
         )
     full = amount == kept
     old = order.payment_status
     if old == PS.CANCELLED.value and not full:
         raise RefusedError(
-            f"Order {order.number} is cancelled: refund what was paid in full ({money_text(kept, order)}).", code="refund.cancelled_partial", order=order.number
+            _("Order %(order)s is cancelled: refund what was paid in full (%(kept)s).") % {"order": order.number, "kept": money_text(kept, order)},
+            code="refund.cancelled_partial",
+            order=order.number,
         )
     if not full and restock is True and not restock_items:
-        raise InputError("A partial refund restocks only the lines you name.", code="refund.partial_restock")
+        raise InputError(_("A partial refund restocks only the lines you name."), code="refund.partial_restock")
     # A full refund calls the order off (Refunded); otherwise the money model settles the status
     # (a refunded overpayment leaves a paid order Paid).
     after = b.with_refund(amount, close=full)
@@ -241,14 +254,16 @@ def refund_order(
         for sku, qty in restock_items:
             ln = next((x for x in lines if x.sku and x.sku.upper() == sku.strip().upper()), None)
             if ln is None or ln.product_id is None:
-                on_order = ", ".join(x.sku for x in lines if x.sku) or "none"
-                raise InputError(f"No catalog line {sku!r} on this order to restock.", f"Catalog lines on the order: {on_order}.")
+                on_order = ", ".join(x.sku for x in lines if x.sku) or _("none")
+                raise InputError(
+                    _("No catalog line %(sku)s on this order to restock.") % {"sku": repr(sku)}, _("Catalog lines on the order: %(lines)s.") % {"lines": on_order}
+                )
             have = held.get(ln.product_id, 0) - wanted.get(ln.product_id, 0)
             q = have if qty is None else qty
             if have <= 0 or q > have:
                 raise RefusedError(
-                    f"Cannot restock {q} of {ln.sku}: the order holds {max(have, 0)} unit(s) of it in stock terms.",
-                    "Give a smaller quantity (units already returned or untracked cannot be returned again).",
+                    _("Cannot restock %(quantity)s of %(sku)s: the order holds %(held)s unit(s) of it in stock terms.") % {"quantity": q, "sku": ln.sku, "held": max(have, 0)},
+                    _("Give a smaller quantity (units already returned or untracked cannot be returned again)."),
                 )
             wanted[ln.product_id] = wanted.get(ln.product_id, 0) + q
         common.give_stock(session, wanted, reason="refund", order_number=order.number)
@@ -342,7 +357,7 @@ def sell(
         code = payment_methods.resolve(p.method, methods, settings.locale)
         if p.tendered is not None and code != "cash":
             raise InputError(
-                f"Only cash is tendered: {payment_methods.label(code, methods)} takes the exact amount.", code="sale.tendered_not_cash", method=code
+                _("Only cash is tendered: %(method)s takes the exact amount.") % {"method": payment_methods.label(code, methods)}, code="sale.tendered_not_cash", method=code
             )
         wanted.append((p, code))
     placed = orders.place_order(session, draft, settings=settings, expected_total=expected_total, queue_messages=False)
@@ -355,14 +370,14 @@ def sell(
         due = order.balance.due
         if due <= 0:
             raise RefusedError(
-                f"Nothing is left to pay on order {order.number}: the payments before already cover {money_text(order.total, order)}.",
+                _("Nothing is left to pay on order %(order)s: the payments before already cover %(total)s.") % {"order": order.number, "total": money_text(order.total, order)},
                 code="pay.nothing_due",
                 order=order.number,
             )
         amount = due if p.amount is None else p.amount
         if amount > due:
             raise RefusedError(
-                f"{money_text(amount, order)} is more than the balance due on order {order.number} ({money_text(due, order)}).",
+                _("%(amount)s is more than the balance due on order %(order)s (%(due)s).") % {"amount": money_text(amount, order), "order": order.number, "due": money_text(due, order)},
                 code="pay.too_much",
                 due=money_text(due, order),
                 asked=to_decimal_str(amount, order.currency),

@@ -37,6 +37,7 @@ from sqlmodel import Session
 
 from ordercli import store_time
 from ordercli.errors import InputError
+from ordercli.i18n import _
 from ordercli.models import Order, OrderLine, Payment, Product, TillSession
 from ordercli.services import common
 
@@ -305,15 +306,15 @@ class SalesReport:
 def sales_report(session: Session, *, since: date, until: date, by: str, till: str | None = None) -> SalesReport:
     """Sales from local day ``since`` to ``until`` (both included), grouped ``by`` day, product, method, till or hour."""
     if by not in BY_CHOICES:
-        raise InputError(f"Unknown grouping {by!r}.", f"Use one of: {', '.join(BY_CHOICES)}.", code="report.by", choices=BY_CHOICES)
+        raise InputError(_("Unknown grouping %(by)s.") % {"by": repr(by)}, _("Use one of: %(choices)s.") % {"choices": ", ".join(BY_CHOICES)}, code="report.by", choices=BY_CHOICES)
     if until < since:
-        raise InputError(f"The last day ({until}) is before the first ({since}).", code="report.range", most=MAX_DAYS)
+        raise InputError(_("The last day (%(until)s) is before the first (%(since)s).") % {"until": until, "since": since}, code="report.range", most=MAX_DAYS)
     if (until - since).days > MAX_DAYS:
-        raise InputError(f"The period is longer than {MAX_DAYS} days.", code="report.range", most=MAX_DAYS)
+        raise InputError(_("The period is longer than %(most)s days.") % {"most": MAX_DAYS}, code="report.range", most=MAX_DAYS)
     settings = common.load_settings(session)
     tz = store_time.of(settings)
-    start, _ = store_time.day_bounds(since, tz)
-    _, end = store_time.day_bounds(until, tz)
+    start, _end = store_time.day_bounds(since, tz)
+    _start, end = store_time.day_bounds(until, tz)
     owhere = _orders_where(start, end, till)
     rows: list[SalesRow] = []
     if by in ("day", "hour"):

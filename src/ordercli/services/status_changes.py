@@ -14,6 +14,7 @@ from sqlmodel import Session
 from ordercli import balance as money
 from ordercli.domain import clean_text
 from ordercli.errors import RefusedError
+from ordercli.i18n import _
 from ordercli.models import Order, Payment, utcnow
 from ordercli.services import common
 from ordercli.statuses import (
@@ -80,23 +81,28 @@ def move_refused(order: Order, refusal: money.Refusal) -> RefusedError:
         except RefusedError as e:
             return e
     if refusal.reason == "needs_amount":
-        return RefusedError("A partial refund needs an amount.", code="move.needs_amount", order=order.number)
+        return RefusedError(_("A partial refund needs an amount."), code="move.needs_amount", order=order.number)
     if refusal.reason == "nothing_paid":
-        return RefusedError(f"Nothing was paid on order {order.number}, so there is nothing to refund.", code="refund.nothing_paid", order=order.number)
+        return RefusedError(_("Nothing was paid on order %(order)s, so there is nothing to refund.") % {"order": order.number}, code="refund.nothing_paid", order=order.number)
     if refusal.reason == "already_paid":
-        return RefusedError(f"Order {order.number} has payments ({money_text(b.paid, order)}), so it cannot be Incomplete.", code="move.already_paid", order=order.number)
+        return RefusedError(_("Order %(order)s has payments (%(paid)s), so it cannot be Incomplete.") % {"order": order.number, "paid": money_text(b.paid, order)}, code="move.already_paid", order=order.number)
     # nothing_due
     if b.kept >= b.total > 0:
         return RefusedError(
-            f"Order {order.number} is fully paid ({money_text(b.kept, order)} of {money_text(b.total, order)}), so it cannot await payment.", code="move.fully_paid", order=order.number
+            _("Order %(order)s is fully paid (%(kept)s of %(total)s), so it cannot await payment.") % {"order": order.number, "kept": money_text(b.kept, order), "total": money_text(b.total, order)},
+            code="move.fully_paid",
+            order=order.number,
         )
     options = tuple(m for m in money.allowed_moves(b, old, PAYMENT_MOVES) if m != PS.CANCELLED.value)
     to_paid = money.plan_move(b, old, PS.PAID.value, PAYMENT_MOVES)
     missing = to_paid.payment if isinstance(to_paid, money.Move) else 0
     return RefusedError(
-        f"Nothing is due on order {order.number} (total {money_text(b.total, order)}, paid {money_text(b.paid, order)}"
-        + (f", refunded {money_text(b.refunded, order)}: a refund is not owed back" if b.refunded else "")
-        + "), so it cannot await payment.",
+        (
+            _("Nothing is due on order %(order)s (total %(total)s, paid %(paid)s, refunded %(refunded)s: a refund is not owed back), so it cannot await payment.")
+            if b.refunded
+            else _("Nothing is due on order %(order)s (total %(total)s, paid %(paid)s), so it cannot await payment.")
+        )
+        % {"order": order.number, "total": money_text(b.total, order), "paid": money_text(b.paid, order), "refunded": money_text(b.refunded, order)},
         code="move.nothing_due",
         order=order.number,
         options=options,
@@ -165,7 +171,9 @@ def change_status(
         if plan.close:
             if new_p == PS.CANCELLED.value and old_f in GOODS_OUT and new_f in GOODS_OUT:
                 raise RefusedError(
-                    f"Order {order.number} is {words(old_f).lower()}: its goods are with the customer, so it cannot be cancelled.", code="order.goods_out", order=order.number
+                    _("Order %(order)s is %(status)s: its goods are with the customer, so it cannot be cancelled.") % {"order": order.number, "status": words(old_f).lower()},
+                    code="order.goods_out",
+                    order=order.number,
                 )
             if fulfillment is None and new_p == PS.CANCELLED.value:
                 new_f = FS.WILL_NOT_DELIVER.value
@@ -203,10 +211,11 @@ def change_status(
             if closed_after and new_f not in (FS.WILL_NOT_DELIVER.value, FS.RETURNED.value):
                 if new_p == old_p:
                     closed = closed_refusal(order, "be fulfilled")
-                    closed.message = f"Order {order.number} is {words(new_p).lower()}: its fulfillment can only become WILL_NOT_DELIVER or RETURNED."
+                    closed.message = _("Order %(order)s is %(status)s: its fulfillment can only become WILL_NOT_DELIVER or RETURNED.") % {"order": order.number, "status": words(new_p).lower()}
                     raise closed
                 raise RefusedError(
-                    f"Order {order.number} would be {words(new_p).lower()}: its fulfillment can only become WILL_NOT_DELIVER or RETURNED.", "Set the payment status first."
+                    _("Order %(order)s would be %(status)s: its fulfillment can only become WILL_NOT_DELIVER or RETURNED.") % {"order": order.number, "status": words(new_p).lower()},
+                    _("Set the payment status first."),
                 )
             check_fulfillment_move(old_f, new_f)
         values["fulfillment_status"] = new_f

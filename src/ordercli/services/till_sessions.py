@@ -31,6 +31,7 @@ from sqlmodel import Session, select
 from ordercli import store_time
 from ordercli.domain import clean_text
 from ordercli.errors import InputError, NotFoundError, RefusedError
+from ordercli.i18n import _
 from ordercli.models import Payment, TillMove, TillSession, utcnow
 from ordercli.money import format_money
 from ordercli.services import common
@@ -80,7 +81,7 @@ def _open_row(session: Session, till: str, *, lock: bool) -> TillSession | None:
 
 
 def _not_open(till: str) -> RefusedError:
-    return RefusedError(f"No session is open on till {till}.", code="till.not_open", till=till)
+    return RefusedError(_("No session is open on till %(till)s.") % {"till": till}, code="till.not_open", till=till)
 
 
 def summarize(session: Session, ts: TillSession, *, now: datetime | None = None, tz=None) -> Summary:
@@ -127,7 +128,7 @@ def status(session: Session, *, till: str, now: datetime | None = None) -> Summa
 def get(session: Session, *, session_id: int) -> Summary:
     ts = session.get(TillSession, session_id)
     if ts is None:
-        raise NotFoundError(f"No till session {session_id}.", code="till.unknown_session", session_id=session_id)
+        raise NotFoundError(_("No till session %(session)s.") % {"session": session_id}, code="till.unknown_session", session_id=session_id)
     return summarize(session, ts)
 
 
@@ -144,7 +145,12 @@ def history(session: Session, *, till: str | None = None, limit: int = 50) -> li
 
 def _amount(amount: int, what: str, *, allow_zero: bool) -> int:
     if amount < 0 or (amount == 0 and not allow_zero):
-        raise InputError(f"The {what} must be {'0 or more' if allow_zero else 'more than 0'}.", code="till.amount", what=what)
+        worded = {
+            "float": _("The float must be 0 or more."),
+            "amount": _("The amount must be more than 0."),
+            "counted cash": _("The counted cash must be 0 or more."),
+        }.get(what) or f"The {what} must be {'0 or more' if allow_zero else 'more than 0'}."
+        raise InputError(worded, code="till.amount", what=what)
     return amount
 
 
@@ -154,7 +160,7 @@ def open_session(session: Session, *, till: str, float_amount: int, now: datetim
     existing = _open_row(session, till, lock=False)
     if existing is not None:
         raise RefusedError(
-            f"Till {till} already has an open session (no. {existing.id}, opened {existing.opened_at:%Y-%m-%d %H:%M} UTC).",
+            _("Till %(till)s already has an open session (no. %(session)s, opened %(opened)s UTC).") % {"till": till, "session": existing.id, "opened": f"{existing.opened_at:%Y-%m-%d %H:%M}"},
             code="till.already_open", till=till, session_id=existing.id,
         )
     settings = common.load_settings(session)
@@ -164,7 +170,7 @@ def open_session(session: Session, *, till: str, float_amount: int, now: datetim
         with session.begin_nested():  # another till process opening the same till at the same moment
             session.flush()
     except IntegrityError:
-        raise RefusedError(f"Till {till} already has an open session (opened a moment ago by another process).", code="till.already_open", till=till, session_id=None) from None
+        raise RefusedError(_("Till %(till)s already has an open session (opened a moment ago by another process).") % {"till": till}, code="till.already_open", till=till, session_id=None) from None
     return ts
 
 
@@ -175,7 +181,7 @@ def move_cash(session: Session, *, till: str, kind: str, amount: int, reason: st
     _amount(amount, "amount", allow_zero=False)
     text = clean_text(reason, "reason", max_len=200)
     if not text:
-        raise InputError("A reason is required for cash moved in or out.", code="till.reason", kind=kind)
+        raise InputError(_("A reason is required for cash moved in or out."), code="till.reason", kind=kind)
     ts = _open_row(session, till, lock=True)
     if ts is None:
         raise _not_open(till)
@@ -183,7 +189,7 @@ def move_cash(session: Session, *, till: str, kind: str, amount: int, reason: st
         have = summarize(session, ts).expected_cash
         if amount > have:
             raise RefusedError(
-                f"Cannot take {format_money(amount, ts.currency)} out: the drawer should hold {format_money(have, ts.currency)}.",
+                _("Cannot take %(amount)s out: the drawer should hold %(have)s.") % {"amount": format_money(amount, ts.currency), "have": format_money(have, ts.currency)},
                 code="till.cash_out_too_much", till=till,
             )
     mv = TillMove(session_id=ts.id, kind=kind, amount=amount, reason=text, at=now or utcnow())  # type: ignore[arg-type]

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from ordercli.errors import InputError, NotFoundError, RefusedError
+from ordercli.i18n import _
 from ordercli.models import Product, ProductGroup
 from ordercli.services import catalog, common
 from ordercli.services.catalog_formats import display_name
@@ -35,14 +36,14 @@ class Group:
 def parse_option(text: str) -> tuple[str, list[str]]:
     """``"Size=S,M,L"`` -> ``("Size", ["S", "M", "L"])``."""
     if "=" not in text:
-        raise InputError(f"Invalid option {text[:60]!r}: write NAME=VALUE[,VALUE…], e.g. Size=S,M,L.", code="variant.bad_option")
-    name, _, values = text.partition("=")
+        raise InputError(_("Invalid option %(option)s: write NAME=VALUE[,VALUE…], e.g. Size=S,M,L.") % {"option": repr(text[:60])}, code="variant.bad_option")
+    name, _sep, values = text.partition("=")
     name = name.strip()
     vals = [v.strip() for v in values.split(",") if v.strip()]
     if not name or not vals:
-        raise InputError(f"Invalid option {text[:60]!r}: it needs a name and at least one value, e.g. Size=S,M,L.", code="variant.bad_option")
+        raise InputError(_("Invalid option %(option)s: it needs a name and at least one value, e.g. Size=S,M,L.") % {"option": repr(text[:60])}, code="variant.bad_option")
     if len({v.lower() for v in vals}) != len(vals):
-        raise InputError(f"Option {name!r} repeats a value.", code="variant.bad_option")
+        raise InputError(_("Option %(option)s repeats a value.") % {"option": repr(name)}, code="variant.bad_option")
     return name, vals
 
 
@@ -66,13 +67,13 @@ def add_with_options(
     sku = catalog.check_sku(sku)
     names = [n for n, _ in options]
     if len({n.lower() for n in names}) != len(names):
-        raise InputError("An option is given twice.", code="variant.bad_option")
+        raise InputError(_("An option is given twice."), code="variant.bad_option")
     combos = list(itertools.product(*[vals for _, vals in options]))
     if len(combos) > MAX_VARIANTS:
-        raise InputError(f"{len(combos)} variants: at most {MAX_VARIANTS} per product.", code="variant.too_many")
+        raise InputError(_("%(count)s variants: at most %(most)s per product.") % {"count": len(combos), "most": MAX_VARIANTS}, code="variant.too_many")
     common.lock_catalog(session)
     if session.exec(select(ProductGroup).where(sa.func.upper(ProductGroup.key) == sku.upper())).first():
-        raise RefusedError(f"A product with options {sku!r} already exists.", code="product.exists", sku=sku)
+        raise RefusedError(_("A product with options %(sku)s already exists.") % {"sku": repr(sku)}, code="product.exists", sku=sku)
     group = ProductGroup(key=sku, name=name.strip(), option_names=json.dumps(names, ensure_ascii=False))
     session.add(group)
     session.flush()
@@ -107,10 +108,10 @@ def _option_values(names: list[str], given: list[str]) -> dict[str, str]:
     for text in given:
         name, vals = parse_option(text)
         if len(vals) != 1:
-            raise InputError(f"A variant has one value per option: {text[:60]!r}.", code="variant.bad_option")
+            raise InputError(_("A variant has one value per option: %(option)s.") % {"option": repr(text[:60])}, code="variant.bad_option")
         match = next((n for n in names if n.lower() == name.lower()), None)
         if match is None:
-            raise InputError(f"No option {name!r} on this product (its options: {', '.join(names) or 'none'}).", code="variant.unknown_option", options=tuple(names))
+            raise InputError(_("No option %(option)s on this product (its options: %(options)s).") % {"option": repr(name), "options": ", ".join(names) or _("none")}, code="variant.unknown_option", options=tuple(names))
         values[match] = vals[0]
     return values
 
@@ -122,10 +123,10 @@ def add_variant(
     values = _option_values(g.option_names, options)
     missing = [n for n in g.option_names if n not in values]
     if missing:
-        raise InputError(f"Give a value for {', '.join(missing)}.", code="variant.missing_option", options=tuple(missing))
+        raise InputError(_("Give a value for %(options)s.") % {"options": ", ".join(missing)}, code="variant.missing_option", options=tuple(missing))
     for v in g.variants:
         if json.loads(v.options or "{}") == values:
-            raise RefusedError(f"{v.sku} already has these options.", code="variant.exists", sku=v.sku)
+            raise RefusedError(_("%(sku)s already has these options.") % {"sku": v.sku}, code="variant.exists", sku=v.sku)
     base_price = price if price is not None else (g.variants[0].price if g.variants else 0)
     return _add_variant(session, g.group, g.option_names, sku, values, price=base_price, stock=stock, tax_rate=tax_rate)
 
@@ -133,7 +134,7 @@ def add_variant(
 def set_variant_options(session: Session, *, sku: str, options: list[str]) -> Product:
     p = common.get_product(session, sku)
     if p.group_id is None:
-        raise RefusedError(f"{p.sku} is not a variant of a product with options.", code="variant.not_a_variant", sku=p.sku)
+        raise RefusedError(_("%(sku)s is not a variant of a product with options.") % {"sku": p.sku}, code="variant.not_a_variant", sku=p.sku)
     group = session.get(ProductGroup, p.group_id)
     assert group is not None
     names = json.loads(group.option_names or "[]")
@@ -155,7 +156,7 @@ def get_group(session: Session, key_or_sku: str) -> Group:
         if p is not None and p.group_id is not None:
             group = session.get(ProductGroup, p.group_id)
     if group is None:
-        raise NotFoundError(f"No product with options {text!r}.", code="variant.unknown_group", sku=text)
+        raise NotFoundError(_("No product with options %(sku)s.") % {"sku": repr(text)}, code="variant.unknown_group", sku=text)
     variants = list(session.exec(select(Product).where(Product.group_id == group.id).order_by(Product.id)).all())
     return Group(group, json.loads(group.option_names or "[]"), variants)
 
@@ -177,7 +178,7 @@ def extend_options(session: Session, *, key: str, options: list[tuple[str, list[
         match = next((n for n in g.option_names if n.lower() == name.lower()), None)
         if match is None:
             raise InputError(
-                f"No option {name!r} on this product (its options: {', '.join(g.option_names)}).", code="variant.unknown_option", options=tuple(g.option_names)
+                _("No option %(option)s on this product (its options: %(options)s).") % {"option": repr(name), "options": ", ".join(g.option_names)}, code="variant.unknown_option", options=tuple(g.option_names)
             )
         given[match] = vals
     existing = [json.loads(v.options or "{}") for v in g.variants]
@@ -191,7 +192,7 @@ def extend_options(session: Session, *, key: str, options: list[tuple[str, list[
     new_values = {(n, v) for n, vals in given.items() for v in vals if all(e.get(n) != v for e in existing)}
     combos = [c for c in itertools.product(*per_option) if c not in have and any((n, v) in new_values for n, v in zip(g.option_names, c))]
     if len(combos) + len(g.variants) > MAX_VARIANTS:
-        raise InputError(f"{len(combos) + len(g.variants)} variants: at most {MAX_VARIANTS} per product.", code="variant.too_many")
+        raise InputError(_("%(count)s variants: at most %(most)s per product.") % {"count": len(combos) + len(g.variants), "most": MAX_VARIANTS}, code="variant.too_many")
     for combo in combos:
         added.append(
             _add_variant(
