@@ -57,7 +57,7 @@ def _currency(v: str) -> str:
 
     if not re.fullmatch(r"[A-Z]{3}", code) or code not in list_currencies():
         raise InputError(_("Unknown currency %(value)s.") % {"value": repr(v)}, _("Use an ISO 4217 code such as EUR, USD, GBP, CHF."))
-    get_currency_name(code)
+    get_currency_name(code, locale="en_US")  # babel has its name (never the environment's locale: it may be unset)
     return code
 
 
