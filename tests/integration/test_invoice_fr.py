@@ -154,3 +154,12 @@ def test_order_invoice_language_option(cli, tmp_path):
     r = cli("order", "invoice", "1001", "--language", "tlh", "--output", tmp_path / "x.pdf")
     assert r.exit_code == 2 and "Unknown language 'tlh'" in r.stderr and "en, fr" in r.stderr
     assert not (tmp_path / "x.pdf").exists()
+
+
+def test_a_walk_in_buyer_is_named_in_the_invoice_language_and_skus_stay_on_one_line(shop):
+    number = place(shop, name="Walk-in", email=None, items=(("MUG-01", 1),), deliver=False, walk_in=True)
+    fr, en = invoice(shop, number), invoice(shop, number, language="en")
+    assert "Facturé à Client de passage" in fr and "Walk-in" not in fr
+    assert "Bill to Walk-in" in en
+    for text in (fr, en):
+        assert "MUG-01 Blue mug" in text, text  # the SKU column is wide enough for it

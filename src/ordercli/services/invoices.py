@@ -293,7 +293,7 @@ def invoice_doc(
     customer_vat = (buyer_vat or "").strip()
     billing = _addr_lines(order, "bill")
     if not order.bill_name:  # the buyer is named on every invoice: the customer when the address has no name
-        billing = [order.customer_name] + billing
+        billing = [_("Walk-in") if order.walk_in else order.customer_name] + billing  # a walk-in in the invoice's language
     return InvoiceDoc(
         number=invoice.number,
         issued_at=invoice.issued_at,
@@ -512,11 +512,11 @@ def draw_pdf(doc: InvoiceDoc, settings: Settings) -> bytes:
     # Lines: quantity, unit price excluding tax, VAT rate (none when exempt).
     pdf.set_font(font.family, "", 9)
     if doc.vat_exempt:
-        widths: tuple = (16, 76, 12, 26, 26)
+        widths: tuple = (26, 66, 12, 26, 26)  # a SKU such as MUG-BLUE on one line
         align: tuple = ("LEFT", "LEFT", "RIGHT", "RIGHT", "RIGHT")
         heads = (_("SKU"), _("Item"), _("Qty"), _("Unit price"), _("Total"))
     else:
-        widths = (16, 60, 10, 26, 14, 26)
+        widths = (24, 52, 10, 26, 14, 26)
         align = ("LEFT", "LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT")
         heads = (_("SKU"), _("Item"), _("Qty"), _("Unit price excl. tax"), _("VAT rate"), _("Total excl. tax"))
     with pdf.table(col_widths=widths, text_align=align, first_row_as_headings=True, line_height=5.5, borders_layout="HORIZONTAL_LINES") as table:

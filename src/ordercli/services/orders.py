@@ -118,6 +118,11 @@ def price_draft(
 
     lines: list[PricedLine] = []
     by_pid: dict[int, PricedLine] = {}
+    # A VAT-exempt seller (franchise en base, art. 293 B du CGI) charges no VAT: new lines carry
+    # none, whatever the catalog's rates (kept for the day the shop passes the threshold). A rate
+    # given with the line (an edit keeps what a line was sold at; an imported file) stays.
+    catalog_rate = (lambda p: 0) if settings.flag("tax.vat_exempt") else (lambda p: p.tax_rate)
+    custom_rate = 0 if settings.flag("tax.vat_exempt") else settings.default_rate
     for item in draft.items:
         if item.is_custom:
             lines.append(
@@ -126,7 +131,7 @@ def price_draft(
                     name=item.name or "",
                     quantity=item.quantity,
                     unit_price=item.unit_price or 0,
-                    tax_rate=settings.default_rate if item.tax_rate is None else item.tax_rate,
+                    tax_rate=custom_rate if item.tax_rate is None else item.tax_rate,
                 )
             )
             continue
@@ -144,7 +149,7 @@ def price_draft(
             name=p.name,
             quantity=item.quantity,
             unit_price=p.price if item.unit_price is None else item.unit_price,
-            tax_rate=p.tax_rate if item.tax_rate is None else item.tax_rate,  # edits keep the rate a line was sold at
+            tax_rate=catalog_rate(p) if item.tax_rate is None else item.tax_rate,  # edits keep the rate a line was sold at
             product_id=p.id,
             options=p.options,
             tracked=p.stock is not None,
