@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ordercli import output
+from ordercli import history_text, output
 from ordercli.i18n import N_, _, ngettext
 from ordercli.money import format_money, percent_str, to_decimal_str
 from ordercli.statuses import words
@@ -113,7 +113,7 @@ def render_order(d, *, stderr: bool = False) -> None:
                         for x in [
                             _("tendered %(tendered)s, change %(change)s") % {"tendered": money(p.tendered, cur), "change": money(p.change or 0, cur)} if p.tendered is not None else "",
                             _("ref %(reference)s") % {"reference": p.reference} if p.reference else "",
-                            p.reason or "",
+                            history_text.shown(p.reason),  # a stored note ("balance due €0.00") in the screen's language
                         ]
                         if x
                     ),
@@ -142,7 +142,7 @@ def render_order(d, *, stderr: bool = False) -> None:
         for ev in d.events:
             door = getattr(ev, "door", None)
             by = f"  [dim]({e(door)})[/dim]" if door and door != "flags" and ev.kind != "created" else ""
-            con.print(f"  {local_time(ev.at)}  {e(ev.summary)}{by}")
+            con.print(f"  {local_time(ev.at)}  {e(history_text.shown(ev.summary))}{by}")
 
 
 NOTIFICATION_STATES = {"pending": N_("pending"), "sending": N_("sending"), "sent": N_("sent"), "failed": N_("failed"), "dead": N_("dead")}
@@ -338,7 +338,7 @@ def announce_edit(res) -> None:
 
     o = res.order
     e = output.escape
-    output.success(_("Order %(number)s updated: %(changes)s") % {"number": f"[bold]{e(o.number)}[/bold]", "changes": e("; ".join(res.summary))})
+    output.success(_("Order %(number)s updated: %(changes)s") % {"number": f"[bold]{e(o.number)}[/bold]", "changes": e("; ".join(history_text.edit_parts(res.summary)))})
     if res.taken:
         output.message("  " + _("Stock taken: %(units)s") % {"units": e(units(res.taken, res.skus))})
     if res.given:
@@ -405,7 +405,7 @@ def show_plan(plan, *, fmt: str, stderr: bool = False) -> None:
     output.table(["", (_("Before"), "right"), (_("After"), "right")], [(_("Total"), money(o.total, cur), money(t.total, cur))], stderr=stderr)
     con = output._console(stderr)
     if plan.summary:
-        con.print(_("Changes: %(changes)s") % {"changes": output.escape("; ".join(plan.summary))})
+        con.print(_("Changes: %(changes)s") % {"changes": output.escape("; ".join(history_text.edit_parts(plan.summary)))})
     else:
         con.print(_("No changes."))
     if plan.take:

@@ -17,6 +17,7 @@ from ordercli.domain import Address, CustomerIn, ItemIn, OrderDraft, ShippingIn
 from ordercli.errors import InputError, OutOfStockError, PriceChangedError
 from ordercli.i18n import _
 from ordercli.models import Order, OrderLine, OrderSurcharge, Product, utcnow
+from ordercli.history_text import stored_money, stored_status
 from ordercli.money import format_money, percent_str
 from ordercli.pricing import Adjustment
 from ordercli.services import common, customers
@@ -26,7 +27,6 @@ from ordercli.statuses import (
     CLOSED,
     FulfillmentStatus,
     PaymentStatus,
-    words,
 )
 from ordercli.stock import short_lines
 
@@ -34,7 +34,7 @@ PS = PaymentStatus
 FS = FulfillmentStatus
 
 
-from ordercli.services.order_rows import add_event, closed_refusal, conflict, held_units, lines_of, lock_order, money_text, skus_of, surcharges_of, units_text, write_order
+from ordercli.services.order_rows import add_event, closed_refusal, conflict, held_units, lines_of, lock_order, skus_of, surcharges_of, units_text, write_order
 
 
 @dataclass
@@ -349,7 +349,7 @@ def _pair_lines(old_lines, new_lines) -> tuple[dict, dict]:
 def describe_edit(order: Order, before: OrderDraft, after: OrderDraft, priced: PricedOrder, old_lines: list[OrderLine]) -> list[str]:
     """Readable "old → new" pieces for everything an edit changes."""
     cur = order.currency
-    m = lambda v: format_money(v, cur)  # noqa: E731
+    m = lambda v: stored_money(v, cur)  # noqa: E731 - stored in the history: English (history_text shows it)
     out: list[str] = []
 
     def txt(label: str, old, new) -> None:
@@ -514,13 +514,13 @@ def edit_order(
     else:
         summary_text = "Edited: " + "; ".join(summary)
     if order.credit > 0:
-        summary_text += f" · overpaid by {money_text(order.credit, order)} (owed back to the customer)"
+        summary_text += f" · overpaid by {stored_money(order.credit, order.currency)} (owed back to the customer)"
     add_event(session, order, "edited", summary_text, door, at=now)
     status_change = None
     if new_status != old_status:
         status_change = (old_status, new_status)
-        why = f"balance due {money_text(order.balance_due, order)}" if order.balance_due > 0 else "payments cover the new total"
-        add_event(session, order, "status", f"Payment: {words(old_status)} → {words(new_status)} ({why})", door, at=now)
+        why = f"balance due {stored_money(order.balance_due, order.currency)}" if order.balance_due > 0 else "payments cover the new total"
+        add_event(session, order, "status", f"Payment: {stored_status(old_status)} → {stored_status(new_status)} ({why})", door, at=now)
     session.flush()
     return EditResult(order=order, changed=True, summary=summary, taken=plan.take, given=plan.give, skus=plan.skus, status_change=status_change)
 

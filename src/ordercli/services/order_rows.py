@@ -21,6 +21,7 @@ from ordercli import balance as money
 from ordercli.errors import ConflictError, OutOfStockError, RefusedError
 from ordercli.i18n import _
 from ordercli.models import Order, OrderEvent, OrderLine, OrderSurcharge, Payment, Product, StockMovement, utcnow
+from ordercli.history_text import stored_money
 from ordercli.money import format_money
 from ordercli.services import common
 from ordercli.settings import Settings
@@ -178,11 +179,12 @@ def write_payment(
         **till_fields(session, method, method_code),
     )
     session.add(pay)
-    parts = [f"Payment {money_text(amount, order)}"]
+    cur = order.currency  # the event is stored in English (history_text shows it in the screen's language)
+    parts = [f"Payment {stored_money(amount, cur)}"]
     if method:
         parts.append(method)
     if tendered is not None:
-        parts.append(f"tendered {money_text(tendered, order)}, change {money_text(change or 0, order)}")
+        parts.append(f"tendered {stored_money(tendered, cur)}, change {stored_money(change or 0, cur)}")
     if reference:
         parts.append(f"ref {reference}")
     if note:
@@ -202,7 +204,7 @@ def write_refund(
         **till_fields(session, method, method_code),
     )
     session.add(ref)
-    text = f"Refund {money_text(amount, order)}" + (f" · {method}" if method else "") + (f" · {reason}" if reason else "")
+    text = f"Refund {stored_money(amount, order.currency)}" + (f" · {method}" if method else "") + (f" · {reason}" if reason else "")
     if restocked:
         text += " · restocked " + units_text(restocked, skus or skus_of(session, restocked))
     elif not_restocked:

@@ -19,6 +19,7 @@ from ordercli.db import fast
 from ordercli.errors import InputError, OutOfStockError, PriceChangedError, RefusedError
 from ordercli.i18n import _
 from ordercli.models import Order, OrderEvent, OrderLine, OrderSurcharge, Product, utcnow
+from ordercli.history_text import stored_money
 from ordercli.money import format_money
 from ordercli.pricing import LimitError, LineIn, PricingError, Totals, compute_totals
 from ordercli import search
@@ -453,7 +454,7 @@ def place_order(
                 at=now,
                 kind="created",
                 door=draft.door,
-                summary=f"Created ({draft.door}) · {priced.item_count} {items_word} · {format_money(priced.totals.total, priced.currency)}",
+                summary=f"Created ({draft.door}) · {priced.item_count} {items_word} · {stored_money(priced.totals.total, priced.currency)}",  # stored: English
             )
         ],
     )

@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 from ordercli import balance as money
 from ordercli.domain import clean_text
 from ordercli.errors import InputError, RefusedError
+from ordercli.history_text import stored_money, stored_status
 from ordercli.i18n import _
 from ordercli.models import Order, Payment, utcnow
 from ordercli.money import to_decimal_str
@@ -22,7 +23,6 @@ from ordercli.statuses import (
     GOODS_OUT,
     FulfillmentStatus,
     PaymentStatus,
-    words,
 )
 
 PS = PaymentStatus
@@ -153,7 +153,7 @@ def record_payment(
     new = money.settle(after, old)
     pay = write_payment(
         session, order, amount=applied, method=method, tendered=tendered, change=change if tendered is not None else None, reference=reference,
-        note=f"balance due {money_text(after.due, order)}", door=door, at=now, method_code=method_code,
+        note=f"balance due {stored_money(after.due, order.currency)}", door=door, at=now, method_code=method_code,
     )
     values: dict = {"paid": after.paid}
     if new != old:
@@ -162,7 +162,7 @@ def record_payment(
     status_change = None
     if new != old:
         status_change = (old, new)
-        add_event(session, order, "status", f"Payment: {words(old)} → {words(new)}", door, at=now)
+        add_event(session, order, "status", f"Payment: {stored_status(old)} → {stored_status(new)}", door, at=now)
     messages = queue_notifications(session, order, trigger="payment", settings=settings, notify_customer=notify_customer, extra={"amount": applied, "payment": status_change})
     session.flush()
     return PaymentResult(order=order, payment=pay, change=change, status_change=status_change, messages=messages)
@@ -291,7 +291,7 @@ def refund_order(
     status_change = None
     if new != old:
         status_change = (old, new)
-        add_event(session, order, "status", f"Payment: {words(old)} → {words(new)}", door, at=now)
+        add_event(session, order, "status", f"Payment: {stored_status(old)} → {stored_status(new)}", door, at=now)
     messages = queue_notifications(
         session, order, trigger="refunded", settings=settings, notify_customer=notify_customer, extra={"amount": amount, "reason": reason, "payment": status_change}
     )

@@ -14,6 +14,7 @@ from sqlmodel import Session
 from ordercli import balance as money
 from ordercli.domain import clean_text
 from ordercli.errors import RefusedError
+from ordercli.history_text import stored_money, stored_status
 from ordercli.i18n import _
 from ordercli.models import Order, Payment, utcnow
 from ordercli.services import common
@@ -202,7 +203,7 @@ def change_status(
             paid += plan.payment
             values["paid"] = paid
         if new_p == PS.CANCELLED.value and plan.balance.credit > 0:
-            notes.append(f"{money_text(plan.balance.credit, order)} was paid and is owed back")
+            notes.append(f"{stored_money(plan.balance.credit, order.currency)} was paid and is owed back")
         values["payment_status"] = new_p
         result.payment = (old_p, new_p)
     if new_f != old_f:
@@ -232,9 +233,9 @@ def change_status(
     write_order(session, order, version, values)
     parts = []
     if result.payment:
-        parts.append(f"Payment: {words(result.payment[0])} → {words(result.payment[1])}")
+        parts.append(f"Payment: {stored_status(result.payment[0])} → {stored_status(result.payment[1])}")
     if result.fulfillment:
-        parts.append(f"Fulfillment: {words(result.fulfillment[0])} → {words(result.fulfillment[1])}")
+        parts.append(f"Fulfillment: {stored_status(result.fulfillment[0])} → {stored_status(result.fulfillment[1])}")
     if result.tracking:
         parts.append(f"Tracking number: {result.tracking[0] or '—'} → {result.tracking[1] or '—'}")
     if result.stock_returned:
