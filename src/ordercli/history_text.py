@@ -25,7 +25,7 @@ from decimal import Decimal, InvalidOperation
 
 from ordercli import i18n
 from ordercli.i18n import N_, _, ngettext
-from ordercli.money import currency_decimals, format_money
+from ordercli.money import _ZERO, currency_decimals, format_money
 from ordercli.statuses import WORDS, words
 
 SEP = " · "
@@ -49,7 +49,11 @@ def stored_status(status: str) -> str:
 _SYMBOLS = {"€": "EUR", "$": "USD", "£": "GBP", "¥": "JPY"}
 _EN_MONEY = re.compile(r"(-?)(?:([€$£¥])([\d,]*\d(?:\.\d+)?)|([\d,]*\d(?:\.\d+)?) ([A-Z]{3}))")
 #: money in the English form, or in another language's form (older stores): the latter is kept as written
-MONEY = r"-?(?:[€$£¥][\d,]*\d(?:\.\d+)?|[\d,]*\d(?:\.\d+)? [A-Z]{3}|\d[\d\s\u202f\u00a0.]*(?:,\d+)?\s?(?:€|\$|£|[A-Z]{3}))"
+MONEY = (
+    r"-?(?:[€$£¥][\d,]*\d(?:\.\d+)?"  # €36.00
+    r"|[\d,]*\d\.\d+ [A-Z]{3}|[\d,]*\d (?:" + "|".join(sorted(_ZERO)) + ")"  # 12.50 CHF, 1,250 XOF
+    r"|\d[\d\s\u202f\u00a0.]*,\d+\s?(?:€|\$|£|[A-Z]{3})|\d[\d\s\u202f\u00a0.]*\s?(?:€|\$|£))"  # 36,00 €, 12,50 CHF (older stores)
+)
 
 
 def money_shown(text: str) -> str:
