@@ -7,6 +7,7 @@ from typing import Optional
 import typer
 
 from ordercli.cli._state import Format, ShowFormat
+from ordercli.i18n import N_, _, ngettext
 
 app = typer.Typer(
     help="Find, show, edit, merge and forget customers.\n\nExample: ordercli customer list --search elodie", no_args_is_help=True, rich_markup_mode=None
@@ -34,9 +35,13 @@ def list_(
     elif fmt == Format.csv:
         output.print_csv(["id", "name", "email", "phone"], [(c.id, c.name, c.email, c.phone) for c in rows])
     elif not rows:
-        output.message("No customers match." if search else "No customers yet: they are created with their first order.")
+        output.message(_("No customers match.") if search else _("No customers yet: they are created with their first order."))
     else:
-        output.table([("ID", "right"), "Name", "Email", "Phone"], [(c.id, c.name, c.email or "", c.phone or "") for c in rows], caption=f"{len(rows)} customer(s)")
+        output.table(
+            [(_("ID"), "right"), _("Name"), _("Email"), _("Phone")],
+            [(c.id, c.name, c.email or "", c.phone or "") for c in rows],
+            caption=ngettext("%(count)s customer(s)", "%(count)s customer(s)", len(rows)) % {"count": len(rows)},
+        )
 
 
 def _find(s, key: str):
@@ -48,11 +53,11 @@ def _find(s, key: str):
     try:
         return customers.get_customer(s, key, phone_region=settings.get("store.phone_region"))
     except customers.AmbiguousCustomerError as e:
-        output.error(f"{len(e.candidates)} customers match {output.escape(repr(key))}:")
+        output.error(_("%(count)s customers match %(key)s:") % {"count": len(e.candidates), "key": output.escape(repr(key))})
         for c in e.candidates[:20]:
             contact = " · ".join(x for x in (c.email, c.phone) if x)
             output.message(f"  {c.id}  {output.escape(c.name)}" + (f"  ({output.escape(contact)})" if contact else ""))
-        output.message("Name one by its id, email or phone, e.g. `ordercli customer show " + str(e.candidates[0].id) + "`.")
+        output.message(_("Name one by its id, email or phone, e.g. %(command)s.") % {"command": f"`ordercli customer show {e.candidates[0].id}`"})
         raise typer.Exit(1) from None
 
 
@@ -103,26 +108,31 @@ def show(
         return
     e = output.escape
     con = output.out_console()
-    con.print(f"[bold]{e(c.name)}[/bold]  (customer {c.id})")
+    con.print(f"[bold]{e(c.name)}[/bold]  " + _("(customer %(id)s)") % {"id": c.id})
     if c.email:
-        con.print(f"Email: {e(c.email)}")
+        con.print(_("Email: %(email)s") % {"email": e(c.email)})
     if c.phone:
-        con.print(f"Phone: {e(c.phone)}")
+        con.print(_("Phone: %(phone)s") % {"phone": e(c.phone)})
     if c.note:
-        con.print(f"Note: {e(c.note)}")
+        con.print(_("Note: %(note)s") % {"note": e(c.note)})
     con.print(_language_text(c, settings))
     if c.vat_number:
-        con.print(f"VAT number: {e(c.vat_number)} (business customer: invoices carry the late-payment mentions)")
+        con.print(_("VAT number: %(number)s (business customer: invoices carry the late-payment mentions)") % {"number": e(c.vat_number)})
     if not orders:
-        con.print("No orders yet.")
+        con.print(_("No orders yet."))
         return
     spend = ", ".join(money(v, cur) for cur, v in sorted(summ.spend.items())) or money(0, orders[0].currency)
     due = ", ".join(money(v, cur) for cur, v in sorted(summ.due.items()) if v) or money(0, orders[0].currency)
-    con.print(f"Orders: {summ.order_count}   Lifetime spend: {spend}   Balance due: {due}")
+    con.print(_("Orders: %(count)s   Lifetime spend: %(spend)s   Balance due: %(due)s") % {"count": summ.order_count, "spend": spend, "due": due})
+    shown_count = {"count": len(orders), "total": summ.order_count}
+    if summ.order_count > len(orders):
+        caption = ngettext("%(count)s order(s) of %(total)s", "%(count)s order(s) of %(total)s", len(orders)) % shown_count
+    else:
+        caption = ngettext("%(count)s order(s)", "%(count)s order(s)", len(orders)) % shown_count
     output.table(
-        ["Number", "Date", ("Total", "right"), ("Due", "right"), "Payment", "Fulfillment"],
+        [_("Number"), _("Date"), (_("Total"), "right"), (_("Due"), "right"), _("Payment"), _("Fulfillment")],
         [(o.number, local_time(o.created_at), money(o.total, o.currency), money(o.balance_due, o.currency), output.status_text(o.payment_status), output.status_text(o.fulfillment_status)) for o in orders],
-        caption=f"{len(orders)} order(s)" + (f" of {summ.order_count}" if summ.order_count > len(orders) else ""),
+        caption=caption,
     )
 
 
@@ -154,7 +164,7 @@ def edit(
     from ordercli.services import common, customer_language, customers
 
     if (name, email, phone, note, language, vat_number) == (None, None, None, None, None, None):
-        raise InputError("Nothing to change.", "Give --name, --email, --phone, --note, --language or --vat-number.")
+        raise InputError(_("Nothing to change."), _("Give --name, --email, --phone, --note, --language or --vat-number."))
     # Checked before the store is opened: a typo changes nothing.
     new_language = _checked_language(language) if language is not None else None
     new_vat = _checked_vat_number(vat_number) if vat_number is not None else None
@@ -178,7 +188,7 @@ def edit(
             customer_language.set_vat_number(s, customer=c, vat_number=new_vat)
             changed.append("vat_number")
         if changed:
-            uow.commit(saved=f"Customer {c.id}")
+            uow.commit(saved=_("Customer %(id)s") % {"id": c.id})
     if fmt == ShowFormat.json:
         data = serialize.customer_dict(c)
         data["note"] = c.note
@@ -186,18 +196,36 @@ def edit(
         data["changed"] = changed
         output.print_json(data)
     if changed:
-        words = ", ".join(CHANGED_WORDS.get(x, x) for x in changed)
-        contact = any(x in changed for x in ("name", "email", "phone", "note"))
-        past = " Their past orders keep the contact they were placed with." if contact else ""
-        output.success(f"Customer {c.id} ({output.escape(c.name)}) updated: {words}.{past}")
+        words = ", ".join(field_word(x) for x in changed)
+        text = _("Customer %(id)s (%(name)s) updated: %(fields)s.") % {"id": c.id, "name": output.escape(c.name), "fields": words}
+        if any(x in changed for x in ("name", "email", "phone", "note")):
+            text += " " + _("Their past orders keep the contact they were placed with.")
+        output.success(text)
         if "language" in changed or "vat_number" in changed:
-            output.message(_language_text(c, settings) + (f"; VAT number: {output.escape(c.vat_number)}" if c.vat_number else "; no VAT number") + ".")
+            language_text = _language_text(c, settings)
+            if c.vat_number:
+                output.message(_("%(language)s; VAT number: %(number)s.") % {"language": language_text, "number": output.escape(c.vat_number)})
+            else:
+                output.message(_("%(language)s; no VAT number.") % {"language": language_text})
     else:
-        output.message(f"Customer {c.id} already has these details. Nothing changed.")
+        output.message(_("Customer %(id)s already has these details. Nothing changed.") % {"id": c.id})
 
 
-#: What ``customer edit`` says it changed (the JSON keeps the field names).
-CHANGED_WORDS = {"language": "language", "vat_number": "VAT number"}
+#: A customer's fields on screen: what ``customer edit`` changed, what differs in a merge or an
+#: order's contact (the JSON keeps the field names).
+CHANGED_WORDS = {
+    "name": N_("name"),
+    "email": N_("email"),
+    "phone": N_("phone"),
+    "note": N_("note"),
+    "language": N_("language"),
+    "vat_number": N_("VAT number"),
+}
+
+
+def field_word(field: str) -> str:
+    """A customer's field name in the screen's language (an unknown one as it is)."""
+    return _(CHANGED_WORDS[field]) if field in CHANGED_WORDS else field
 
 #: ``--language`` values that mean "the store's language".
 STORE_LANGUAGE = ("", "store")
@@ -215,7 +243,10 @@ def _checked_language(value: str) -> str:
         return customer_language.check_language(text) or ""
     except InputError as e:
         known = ", ".join(e.facts.get("known") or [])
-        raise InputError(f'Unknown language {text!r}: use one of {known}, or "" (or store) for the store\'s language.', code="customer.language") from None
+        raise InputError(
+            _('Unknown language %(language)s: use one of %(known)s, or "" (or store) for the store\'s language.') % {"language": repr(text), "known": known},
+            code="customer.language",
+        ) from None
 
 
 def _checked_vat_number(value: str) -> str:
@@ -228,7 +259,7 @@ def _checked_vat_number(value: str) -> str:
     except InputError as e:
         if e.code != "customer.vat_number":
             raise
-        raise InputError(e.message.rstrip(".") + '; "" removes it.', code="customer.vat_number") from None
+        raise InputError(_('%(problem)s; "" removes it.') % {"problem": e.message.rstrip(".")}, code="customer.vat_number") from None
 
 
 def _language_facts(c, settings) -> dict:
@@ -246,8 +277,8 @@ def _language_text(c, settings) -> str:
     from ordercli import output
 
     if c.language:
-        return f"Language: {output.escape(c.language)} (emails and invoices)"
-    return f"Language: the store's ({output.escape(settings.locale)})"
+        return _("Language: %(language)s (emails and invoices)") % {"language": output.escape(c.language)}
+    return _("Language: the store's (%(locale)s)") % {"locale": output.escape(settings.locale)}
 
 
 def _confirm(question: str, *, yes: bool, what: str, flag_hint: str) -> bool:
@@ -280,15 +311,16 @@ def merge(
             src, tgt = _find(s, source), _find(s, target)
             plan = customers.plan_merge(s, source=src, target=tgt)
         _say_plan(plan)
-        if not _confirm(f"Merge customer {src.id} into customer {tgt.id}?", yes=False, what="Merging customers", flag_hint="merge"):
-            output.message("Not merged. Nothing changed.")
+        question = _("Merge customer %(source)s into customer %(target)s?") % {"source": src.id, "target": tgt.id}
+        if not _confirm(question, yes=False, what=_("Merging customers"), flag_hint=_("merge")):
+            output.message(_("Not merged. Nothing changed."))
             return
     with _state.unit_of_work(engine) as uow:
         s = uow.session
         src, tgt = _find(s, source), _find(s, target)
         src_id = src.id
         plan = customers.merge(s, source=src, target=tgt)
-        uow.commit(saved=f"The merge of customer {src_id} into customer {tgt.id}")
+        uow.commit(saved=_("The merge of customer %(source)s into customer %(target)s") % {"source": src_id, "target": tgt.id})
     if fmt == ShowFormat.json:
         output.print_json(
             {
@@ -300,20 +332,39 @@ def merge(
         )
     if yes:
         _say_plan(plan, done=True)
-    output.success(f"Customer {src_id} merged into customer {tgt.id} ({e(tgt.name)}): {len(plan.orders)} order(s) moved; customer {src_id} deleted.")
+    output.success(
+        ngettext(
+            "Customer %(source)s merged into customer %(target)s (%(name)s): %(count)s order(s) moved; customer %(source)s deleted.",
+            "Customer %(source)s merged into customer %(target)s (%(name)s): %(count)s order(s) moved; customer %(source)s deleted.",
+            len(plan.orders),
+        )
+        % {"source": src_id, "target": tgt.id, "name": e(tgt.name), "count": len(plan.orders)}
+    )
 
 
 def _say_plan(plan, *, done: bool = False) -> None:
     from ordercli import output
 
     e = output.escape
-    verb = "moved" if done else "will move"
+    n = len(plan.orders)
+    if done:
+        text = ngettext(
+            "Customer %(source)s (%(source_name)s) → customer %(target)s (%(target_name)s): %(count)s order(s) moved%(numbers)s.",
+            "Customer %(source)s (%(source_name)s) → customer %(target)s (%(target_name)s): %(count)s order(s) moved%(numbers)s.",
+            n,
+        )
+    else:
+        text = ngettext(
+            "Customer %(source)s (%(source_name)s) → customer %(target)s (%(target_name)s): %(count)s order(s) will move%(numbers)s.",
+            "Customer %(source)s (%(source_name)s) → customer %(target)s (%(target_name)s): %(count)s order(s) will move%(numbers)s.",
+            n,
+        )
+    numbers = f" ({e(', '.join(plan.orders[:10]))}{'…' if n > 10 else ''})" if plan.orders else ""
     output.message(
-        f"Customer {plan.source_id} ({e(plan.source_name)}) → customer {plan.target.id} ({e(plan.target.name)}): "
-        f"{len(plan.orders)} order(s) {verb}" + (f" ({e(', '.join(plan.orders[:10]))}{'…' if len(plan.orders) > 10 else ''})" if plan.orders else "") + "."
+        text % {"source": plan.source_id, "source_name": e(plan.source_name), "target": plan.target.id, "target_name": e(plan.target.name), "count": n, "numbers": numbers}
     )
     for attr, (a, b) in plan.conflicts.items():
-        output.message(f"  {attr} differs: {e(a)} (source) / {e(b)} (target, kept)")
+        output.message("  " + _("%(field)s differs: %(source)s (source) / %(target)s (target, kept)") % {"field": field_word(attr), "source": e(a), "target": e(b)})
 
 
 @app.command(
@@ -339,25 +390,45 @@ def forget(
         with dbmod.read_session(engine) as s:
             c = _find(s, key)
             n = len(customers.customer_orders(s, c.id, limit=100000))  # type: ignore[arg-type]
-        question = f"Erase the personal data of customer {c.id} ({output.shown(c.name)}) and of their {n} order(s)? This cannot be undone."
-        if not _confirm(question, yes=False, what="Forgetting a customer", flag_hint="forget them"):
-            output.message("Not forgotten. Nothing changed.")
+        question = ngettext(
+            "Erase the personal data of customer %(id)s (%(name)s) and of their %(count)s order(s)? This cannot be undone.",
+            "Erase the personal data of customer %(id)s (%(name)s) and of their %(count)s order(s)? This cannot be undone.",
+            n,
+        ) % {"id": c.id, "name": output.shown(c.name), "count": n}
+        if not _confirm(question, yes=False, what=_("Forgetting a customer"), flag_hint=_("forget them")):
+            output.message(_("Not forgotten. Nothing changed."))
             return
     with _state.unit_of_work(engine) as uow:
         s = uow.session
         c = _find(s, key)
         res = customers.forget(s, customer=c)
-        uow.commit(saved=f"The erasure of customer {res.customer_id}")
+        uow.commit(saved=_("The erasure of customer %(id)s") % {"id": res.customer_id})
     left = _scrub_store(engine)
     if fmt == ShowFormat.json:
         output.print_json({"customer_id": res.customer_id, "orders": res.orders, "messages_dropped": res.messages_dropped, "backups_with_old_data": left})
-    output.success(
-        f"Customer {res.customer_id} forgotten: personal data erased from {len(res.orders)} order(s)"
-        + (f", {res.messages_dropped} queued message(s) dropped" if res.messages_dropped else "")
-        + "."
-    )
+    n = len(res.orders)
+    facts = {"id": res.customer_id, "count": n, "messages": res.messages_dropped}
+    if res.messages_dropped:
+        text = ngettext(
+            "Customer %(id)s forgotten: personal data erased from %(count)s order(s), %(messages)s queued message(s) dropped.",
+            "Customer %(id)s forgotten: personal data erased from %(count)s order(s), %(messages)s queued message(s) dropped.",
+            n,
+        )
+    else:
+        text = ngettext(
+            "Customer %(id)s forgotten: personal data erased from %(count)s order(s).", "Customer %(id)s forgotten: personal data erased from %(count)s order(s).", n
+        )
+    output.success(text % facts)
     if left:
-        output.message(f"  Earlier backups still hold their data: {e(', '.join(left))} (kept {len(left)} day(s) at most; delete them to erase it now).")
+        output.message(
+            "  "
+            + ngettext(
+                "Earlier backups still hold their data: %(files)s (kept %(days)s day(s) at most; delete them to erase it now).",
+                "Earlier backups still hold their data: %(files)s (kept %(days)s day(s) at most; delete them to erase it now).",
+                len(left),
+            )
+            % {"files": e(", ".join(left)), "days": len(left)}
+        )
 
 
 def _scrub_store(engine) -> list[str]:
@@ -375,7 +446,10 @@ def _scrub_store(engine) -> list[str]:
             conn.exec_driver_sql("VACUUM")
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     except Exception as ex:  # noqa: BLE001 - the erasure is committed; say what is left to do
-        output.warn(f"the erased data may still be in the store file's free pages ({output.escape(str(ex).splitlines()[0])}): run `ordercli customer forget` again when no till is writing.")
+        output.warn(
+            _("the erased data may still be in the store file's free pages (%(error)s): run `ordercli customer forget` again when no till is writing.")
+            % {"error": output.escape(str(ex).splitlines()[0])}
+        )
     p = Path(engine.url.database)
     return sorted(str(b) for b in p.parent.glob(p.name + ".*.backup"))
 
@@ -404,18 +478,29 @@ def contact_notice_text(ident) -> str | None:
         return None
     if ident.reason and ident.ambiguous:
         other = ident.ambiguous[0]
-        why = "has another email" if ident.reason == "phone_other_email" else "has another name"
-        return (
-            f"New customer {ident.customer_id}: phone {e(other.phone)} belongs to customer {other.id} ({e(other.name)}), who {why}. "
-            f"If they are one person: `ordercli customer merge {ident.customer_id} {other.id}`."
-        )
+        if ident.reason == "phone_other_email":
+            text = _("New customer %(id)s: phone %(phone)s belongs to customer %(other)s (%(name)s), who has another email. If they are one person: %(command)s.")
+        else:
+            text = _("New customer %(id)s: phone %(phone)s belongs to customer %(other)s (%(name)s), who has another name. If they are one person: %(command)s.")
+        return text % {
+            "id": ident.customer_id,
+            "phone": e(other.phone),
+            "other": other.id,
+            "name": e(other.name),
+            "command": f"`ordercli customer merge {ident.customer_id} {other.id}`",
+        }
     if ident.differs:
-        parts = [f"{k} {e(b)} (stored: {e(a) if a else 'none'})" for k, (a, b) in ident.differs.items()]
+        parts = [
+            (_("%(field)s %(given)s (stored: %(stored)s)") if a else _("%(field)s %(given)s (stored: none)")) % {"field": field_word(k), "given": e(b), "stored": e(a) if a else ""}
+            for k, (a, b) in ident.differs.items()
+        ]
         name = ident.stored.name if ident.stored is not None else str(ident.customer_id)
-        return (
-            f"Customer {ident.customer_id} ({e(name)}) kept their stored contact; this order has " + ", ".join(parts) + ". "
-            f"To change the customer: `ordercli customer edit {ident.customer_id} --{next(iter(ident.differs))} …`."
-        )
+        return _("Customer %(id)s (%(name)s) kept their stored contact; this order has %(differences)s. To change the customer: %(command)s.") % {
+            "id": ident.customer_id,
+            "name": e(name),
+            "differences": ", ".join(parts),
+            "command": f"`ordercli customer edit {ident.customer_id} --{next(iter(ident.differs))} …`",
+        }
     return None
 
 

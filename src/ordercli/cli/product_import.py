@@ -12,6 +12,7 @@ from typing import Optional
 import typer
 
 from ordercli.cli._state import ShowFormat
+from ordercli.i18n import N_, _, ngettext
 
 
 class StockMode(str, Enum):
@@ -73,13 +74,17 @@ def import_(
         with _state.unit_of_work(engine) as uow:
             report = run(uow.session)
             if report.created or report.updated:
-                uow.commit(saved=f"The catalog import of {file.name}")
+                uow.commit(saved=_("The catalog import of %(file)s") % {"file": file.name})
     if errors_file is not None:
         _write_errors(errors_file, report.skipped)
     if report.skipped and not report.imported:
-        first = report.skipped[0].text(report.shown)
-        more = f" (and {len(report.skipped) - 1} more skipped row(s))" if len(report.skipped) > 1 else ""
-        raise InputError(f"Nothing imported: {first.rstrip('.')}{more}.", code="catalog.nothing_imported")
+        first = report.skipped[0].text(report.shown).rstrip(".")
+        more = len(report.skipped) - 1
+        if more:
+            text = ngettext("Nothing imported: %(problem)s (and %(count)s more skipped row(s)).", "Nothing imported: %(problem)s (and %(count)s more skipped row(s)).", more)
+        else:
+            text = _("Nothing imported: %(problem)s.")
+        raise InputError(text % {"problem": first, "count": more}, code="catalog.nothing_imported")
     if fmt == ShowFormat.json:
         output.print_json({**_as_dict(report, dry_run), "encoding": read_as})
     _messages(report, dry_run=dry_run, errors_file=errors_file, brief=fmt == ShowFormat.json)
@@ -91,17 +96,22 @@ def _checked_encoding(name: str) -> str:
     from ordercli.errors import InputError
     from ordercli.files import text
 
-    use = "use utf-8, cp1252 (Windows-1252, French Excel) or latin-1"
+    facts = {"name": repr(name.strip())}
     try:
         codec = text.check_encoding_name(name)
     except InputError:
-        raise InputError(f"Unknown encoding {name.strip()!r}: {use}; nothing was written.", code="catalog.encoding") from None
+        raise InputError(
+            _("Unknown encoding %(name)s: use utf-8, cp1252 (Windows-1252, French Excel) or latin-1; nothing was written.") % facts, code="catalog.encoding"
+        ) from None
     try:
         ascii_safe = "sku,name\n".encode(codec) == b"sku,name\n"
     except (LookupError, TypeError, ValueError, UnicodeError):
         ascii_safe = False
     if not ascii_safe:
-        raise InputError(f"Encoding {name.strip()!r} cannot be read line by line: {use}; nothing was written.", code="catalog.encoding")
+        raise InputError(
+            _("Encoding %(name)s cannot be read line by line: use utf-8, cp1252 (Windows-1252, French Excel) or latin-1; nothing was written.") % facts,
+            code="catalog.encoding",
+        )
     return codec
 
 
@@ -135,42 +145,80 @@ def _as_dict(report, dry_run: bool) -> dict:
     }
 
 
+#: The catalog formats on screen (the JSON keeps the codes).
+FORMAT_NAMES = {
+    "ordercli": N_("ordercli CSV"),
+    "shopify": N_("Shopify products"),
+    "shopify-inventory": N_("Shopify inventory"),
+    "woocommerce": "WooCommerce",
+    "square": N_("Square items"),
+    "ecwid": "Ecwid",
+}
+
+
 def _messages(report, *, dry_run: bool, errors_file, brief: bool) -> None:
     from ordercli import output
 
     e = output.escape
-    would = "would be " if dry_run else ""
-    fmt_name = {"ordercli": "ordercli CSV", "shopify": "Shopify products", "shopify-inventory": "Shopify inventory", "woocommerce": "WooCommerce", "square": "Square items", "ecwid": "Ecwid"}
     if not brief and report.ignored_columns:
-        cols = ", ".join(report.ignored_columns[:12]) + (f" (and {len(report.ignored_columns) - 12} more)" if len(report.ignored_columns) > 12 else "")
-        output.message(f"Ignored columns: {e(cols)}.")
+        cols = e(", ".join(report.ignored_columns[:12]))
+        more = len(report.ignored_columns) - 12
+        if more > 0:
+            output.message(_("Ignored columns: %(columns)s (and %(count)s more).") % {"columns": cols, "count": more})
+        else:
+            output.message(_("Ignored columns: %(columns)s.") % {"columns": cols})
     if not brief:
         shown = report.skipped[:SHOWN_ROWS]
         for s in shown:
-            output.warn(f"skipped {e(output.shown(s.text(report.shown)))}.")
-        if len(report.skipped) > len(shown):
-            where = f"all of them are in {e(str(errors_file))}" if errors_file else "write them all with --errors FILE"
-            output.warn(f"… and {len(report.skipped) - len(shown)} more skipped rows ({where}).")
-    parts = [f"{report.created} created", f"{report.updated} updated", f"{report.unchanged} unchanged", f"{len(report.skipped)} skipped"]
-    head = "Dry run, nothing written" if dry_run else "Catalog imported"
-    line = f"{head} ({fmt_name.get(report.format, report.format)}): {', '.join(parts)}"
+            output.warn(_("skipped %(row)s.") % {"row": e(output.shown(s.text(report.shown)))})
+        more = len(report.skipped) - len(shown)
+        if more > 0:
+            if errors_file:
+                text = _("… and %(count)s more skipped rows (all of them are in %(path)s).")
+            else:
+                text = _("… and %(count)s more skipped rows (write them all with --errors FILE).")
+            output.warn(text % {"count": more, "path": e(str(errors_file)) if errors_file else ""})
+    parts = [
+        ngettext("%(count)s created", "%(count)s created", report.created) % {"count": report.created},
+        ngettext("%(count)s updated", "%(count)s updated", report.updated) % {"count": report.updated},
+        ngettext("%(count)s unchanged", "%(count)s unchanged", report.unchanged) % {"count": report.unchanged},
+        ngettext("%(count)s skipped", "%(count)s skipped", len(report.skipped)) % {"count": len(report.skipped)},
+    ]
+    fmt_name = FORMAT_NAMES.get(report.format)
+    head = _("Dry run, nothing written (%(format)s): %(counts)s") if dry_run else _("Catalog imported (%(format)s): %(counts)s")
+    line = head % {"format": _(fmt_name) if fmt_name else e(report.format), "counts": ", ".join(parts)}
     extra = []
     if report.location:
-        extra.append(f"stock of location {e(output.shown(report.location))}")
+        extra.append(_("stock of location %(location)s") % {"location": e(output.shown(report.location))})
     if report.not_for_sale:
-        extra.append(f"{report.not_for_sale} not for sale")
+        extra.append(ngettext("%(count)s not for sale", "%(count)s not for sale", report.not_for_sale) % {"count": report.not_for_sale})
     if report.generated_skus:
-        extra.append(f"{report.generated_skus} SKU(s) generated")
+        extra.append(ngettext("%(count)s SKU(s) generated", "%(count)s SKU(s) generated", report.generated_skus) % {"count": report.generated_skus})
     if extra:
         line += " · " + ", ".join(extra)
     output.message(line + ".")
     if report.stock_differs and report.format != "shopify-inventory" and report.stock_changed == 0:
-        output.message(
-            f"The file's stock differs from the store's for {report.stock_differs} existing product(s); the store's stock was {'(would be) ' if dry_run else ''}kept "
-            "(take the file's with --stock set, or add it with --stock add)."
-        )
+        if dry_run:
+            text = ngettext(
+                "The file's stock differs from the store's for %(count)s existing product(s); the store's stock was (would be) kept (take the file's with --stock set, or add it with --stock add).",
+                "The file's stock differs from the store's for %(count)s existing product(s); the store's stock was (would be) kept (take the file's with --stock set, or add it with --stock add).",
+                report.stock_differs,
+            )
+        else:
+            text = ngettext(
+                "The file's stock differs from the store's for %(count)s existing product(s); the store's stock was kept (take the file's with --stock set, or add it with --stock add).",
+                "The file's stock differs from the store's for %(count)s existing product(s); the store's stock was kept (take the file's with --stock set, or add it with --stock add).",
+                report.stock_differs,
+            )
+        output.message(text % {"count": report.stock_differs})
     elif report.stock_changed:
-        output.message(f"Stock {would}changed for {report.stock_changed} product(s) (ledger reason: import).")
+        if dry_run:
+            text = ngettext(
+                "Stock would be changed for %(count)s product(s) (ledger reason: import).", "Stock would be changed for %(count)s product(s) (ledger reason: import).", report.stock_changed
+            )
+        else:
+            text = ngettext("Stock changed for %(count)s product(s) (ledger reason: import).", "Stock changed for %(count)s product(s) (ledger reason: import).", report.stock_changed)
+        output.message(text % {"count": report.stock_changed})
 
 
 def _write_errors(path, skipped) -> None:
@@ -187,4 +235,4 @@ def _write_errors(path, skipped) -> None:
             for s in sorted(skipped, key=lambda s: s.line):
                 w.writerow([safe_cell(v) for v in (s.line, s.sku or "", s.column or "", s.code, s.reason)])
     except OSError as err:
-        output.warn(f"could not write {output.escape(repr(str(path)))}: {output.escape(err.strerror)}.")
+        output.warn(_("could not write %(path)s: %(reason)s.") % {"path": output.escape(repr(str(path))), "reason": output.escape(err.strerror)})
