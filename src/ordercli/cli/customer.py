@@ -439,12 +439,19 @@ def _scrub_store(engine) -> list[str]:
 
     from ordercli import output
 
+    import sqlite3
+
+    # A connection of its own, outside the engine: the engine's connections begin a transaction
+    # for every statement (db.py), and SQLite refuses VACUUM inside one.
     try:
-        with engine.connect() as conn:
-            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.exec_driver_sql("VACUUM")
-            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        engine.dispose()
+        conn = sqlite3.connect(engine.url.database, isolation_level=None, timeout=5)
+        try:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            conn.execute("VACUUM")
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            conn.close()
     except Exception as ex:  # noqa: BLE001 - the erasure is committed; say what is left to do
         output.warn(
             _("the erased data may still be in the store file's free pages (%(error)s): run `ordercli customer forget` again when no till is writing.")
