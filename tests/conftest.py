@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import os
-import uuid
 from pathlib import Path
 
 import email_validator
@@ -91,22 +90,25 @@ def sqlite_url(tmp_path) -> str:
     return str(tmp_path / "store.db")
 
 
-def make_pg_schema() -> tuple[str, str]:
-    import psycopg
+def _plain_pg_url() -> str:
+    return PG_URL.replace("postgresql+psycopg://", "postgresql://")
 
-    schema = "t_" + uuid.uuid4().hex[:12]
-    plain = PG_URL.replace("postgresql+psycopg://", "postgresql://")
-    with psycopg.connect(plain, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
+
+def make_pg_schema() -> tuple[str, str]:
+    schema = store_template.new_pg_schema(_plain_pg_url())
     return schema, _pg_schema_url(PG_URL, schema)
 
 
 def drop_pg_schema(schema: str) -> None:
-    import psycopg
+    """The test is over: its schema is dropped, or kept as a spare migrated store (tests/store_template.py)."""
+    store_template.release_pg_schema(_plain_pg_url(), schema)
 
-    plain = PG_URL.replace("postgresql+psycopg://", "postgresql://")
-    with psycopg.connect(plain, autocommit=True) as conn:
-        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+@pytest.fixture(scope="session", autouse=True)
+def _pg_spares():
+    yield
+    if PG_URL:
+        store_template.drop_spares(_plain_pg_url())
 
 
 @pytest.fixture
