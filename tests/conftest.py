@@ -3,7 +3,8 @@
 * ``store_url`` / ``engine`` are parametrised over ``sqlite`` and ``pg``; the
   PostgreSQL half runs when ``ORDERCLI_TEST_PG_URL`` is set (``.ci/run`` sets
   it) and skips with a reason otherwise. Each PostgreSQL test gets its own
-  schema, dropped afterwards.
+  schema; afterwards it is dropped, or, when its catalog is still exactly the
+  migrated one, reset and kept as a spare for a later test (tests/store_template.py).
 * ``sqlite_url`` is a fresh SQLite file only.
 * ``cli`` runs the Typer app in-process (CliRunner) against ``ORDERCLI_DB``.
 * A new empty store opened in the test process gets the real migration replayed from a

@@ -321,8 +321,8 @@ def _recycle(plain_url: str, schema: str) -> bool:
                     marks = ", ".join(["%s"] * len(columns))
                     conn.cursor().executemany(f'INSERT INTO "{schema}"."{table}" ({names}) VALUES ({marks})', rows)
                 conn.execute(f'ALTER SCHEMA "{schema}" RENAME TO "{spare}"')
-        except psycopg.errors.LockNotAvailable:
-            return False  # something still uses it: dropped (after waiting, like before)
+        except psycopg.Error:
+            return False  # something still uses it (lock timeout), or it is not what it should be: dropped, as before
         return True
 
     if not _chore(plain_url, reset):
