@@ -3,15 +3,18 @@
 * ``store_url`` / ``engine`` are parametrised over ``sqlite`` and ``pg``; the
   PostgreSQL half runs when ``ORDERCLI_TEST_PG_URL`` is set (``.ci/run`` sets
   it) and skips with a reason otherwise. Each PostgreSQL test gets its own
-  schema, dropped afterwards.
+  schema; afterwards it is dropped, or, when its catalog is still exactly the
+  migrated one, reset and kept as a spare for a later test (tests/store_template.py).
 * ``sqlite_url`` is a fresh SQLite file only.
 * ``cli`` runs the Typer app in-process (CliRunner) against ``ORDERCLI_DB``.
+* A new empty store opened in the test process gets the real migration replayed from a
+  recording made once per process (``tests/store_template.py``); the store's own tests
+  (:data:`REAL_MIGRATION_MODULES`, the ``real_migrations`` marker) run Alembic every time.
 """
 
 from __future__ import annotations
 
 import os
-import uuid
 from pathlib import Path
 
 import email_validator
@@ -40,6 +43,15 @@ def _build_click_command_once() -> None:
 
 _build_click_command_once()
 
+from tests import store_template  # noqa: E402
+
+store_template.install()
+
+ROOT = Path(__file__).resolve().parent.parent
+
+#: Modules whose tests see every new store migrated by Alembic itself (they test the store).
+REAL_MIGRATION_MODULES = {"tests/integration/test_store.py", "tests/integration/test_store_template.py"}
+
 PG_URL = os.environ.get("ORDERCLI_TEST_PG_URL")
 
 
@@ -49,8 +61,11 @@ def _pg_schema_url(base: str, schema: str) -> str:
 
 
 @pytest.fixture(autouse=True)
-def _isolated_env(monkeypatch, tmp_path):
+def _isolated_env(monkeypatch, tmp_path, request):
     """Never touch the user's real data folder; reset the process-wide engine cache."""
+    module = Path(str(request.node.path)).resolve().relative_to(ROOT).as_posix()
+    if module in REAL_MIGRATION_MODULES or request.node.get_closest_marker("real_migrations"):
+        monkeypatch.setattr(store_template, "enabled", False)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
     monkeypatch.delenv("ORDERCLI_DB", raising=False)
     monkeypatch.delenv("ORDERCLI_DEBUG", raising=False)
@@ -76,22 +91,25 @@ def sqlite_url(tmp_path) -> str:
     return str(tmp_path / "store.db")
 
 
-def make_pg_schema() -> tuple[str, str]:
-    import psycopg
+def _plain_pg_url() -> str:
+    return PG_URL.replace("postgresql+psycopg://", "postgresql://")
 
-    schema = "t_" + uuid.uuid4().hex[:12]
-    plain = PG_URL.replace("postgresql+psycopg://", "postgresql://")
-    with psycopg.connect(plain, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
+
+def make_pg_schema() -> tuple[str, str]:
+    schema = store_template.new_pg_schema(_plain_pg_url())
     return schema, _pg_schema_url(PG_URL, schema)
 
 
 def drop_pg_schema(schema: str) -> None:
-    import psycopg
+    """The test is over: its schema is dropped, or kept as a spare migrated store (tests/store_template.py)."""
+    store_template.release_pg_schema(_plain_pg_url(), schema)
 
-    plain = PG_URL.replace("postgresql+psycopg://", "postgresql://")
-    with psycopg.connect(plain, autocommit=True) as conn:
-        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+@pytest.fixture(scope="session", autouse=True)
+def _pg_spares():
+    yield
+    if PG_URL:
+        store_template.drop_spares(_plain_pg_url())
 
 
 @pytest.fixture
