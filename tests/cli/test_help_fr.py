@@ -94,9 +94,10 @@ def test_the_environment_decides_the_help_language(cli: Cli, var):
 
 
 def test_a_usage_error_is_not_a_help_page(cli: Cli):
-    r = cli("order", "pay", env=FR)  # the missing argument: Click's error, unchanged
+    r = cli("order", "pay", env=FR)  # the missing argument: the usage line and the error, in French (cli/usage_errors.py)
     assert r.exit_code == 2
-    assert "Usage: ordercli order pay" in r.output and "Utilisation" not in r.output
+    assert "Utilisation : ordercli order pay" in r.output and "Argument manquant" in r.output
+    assert "Options :" not in r.output  # not the whole help page
 
 
 def _command_tree():

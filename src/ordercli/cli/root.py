@@ -18,7 +18,11 @@ from typer.core import TyperGroup
 from ordercli import __version__
 import ordercli.cli._state as _state
 from ordercli.cli import help_text as _help_text
+from ordercli.cli import usage_errors as _usage_errors
 from ordercli.errors import EXIT_CANCELLED, EXIT_REFUSED, EXIT_SAVED_BUT_FAILED, OrderCliError
+
+
+_usage_errors.install()  # Click's usage errors in the screen's language
 
 
 class _Group(TyperGroup):
