@@ -183,3 +183,14 @@ def any_cli(store_url) -> Cli:
 
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+@pytest.fixture
+def french(monkeypatch):
+    """The screen in French for this test (ORDERCLI_LANG=fr_FR), the language cache reset around it."""
+    from ordercli import i18n
+
+    monkeypatch.setenv("ORDERCLI_LANG", "fr_FR")
+    i18n.reset()
+    yield
+    i18n.reset()

@@ -141,6 +141,15 @@ class SmtpServer:
         with self._lock:
             return list(self.messages)
 
+    def mail_to(self, address: str, subject_part: str, timeout: float = 10.0) -> list[EmailMessage]:
+        """The messages to ``address`` whose subject holds ``subject_part`` (waiting up to ``timeout`` for one)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = [m for m in self.parsed() if m["To"].addresses[0].addr_spec == address and subject_part in m["Subject"]]
+            if found or time.monotonic() > deadline:
+                return found
+            time.sleep(0.05)
+
     def __enter__(self) -> "SmtpServer":
         return self.start()
 

@@ -7,7 +7,6 @@ import json
 import re
 import sqlite3
 
-import pytest
 
 from tests import seed
 from tests.conftest import Cli
@@ -115,15 +114,6 @@ def test_unknown_and_older_stored_text_is_shown_unchanged_and_never_read_as_mark
     for text in odd:
         assert text in out, (text, out)
 
-
-@pytest.fixture
-def french(monkeypatch):
-    from ordercli import i18n
-
-    monkeypatch.setenv("ORDERCLI_LANG", "fr_FR")
-    i18n.reset()
-    yield
-    i18n.reset()
 
 
 def test_stored_money_is_the_english_short_form_whatever_the_screen(french):

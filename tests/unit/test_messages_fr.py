@@ -10,13 +10,6 @@ from ordercli import i18n
 from ordercli.errors import InputError, RefusedError
 
 
-@pytest.fixture
-def french(monkeypatch):
-    monkeypatch.setenv("ORDERCLI_LANG", "fr_FR")
-    i18n.reset()
-    yield
-    i18n.reset()
-
 
 def refusal(fn, *args, **kw):
     with pytest.raises((InputError, RefusedError)) as e:
