@@ -41,7 +41,7 @@ from ordercli.errors import InputError
 from ordercli.i18n import N_, _
 from ordercli.files.tabular import TableReader
 from ordercli.files.text import FileProblem
-from ordercli.money import parse_money, parse_percent
+from ordercli.money import grouped, parse_money, parse_percent
 
 SKU_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-/#+]{0,99}")
 NAME_SEP = " — "
@@ -131,7 +131,7 @@ def clean_sku(text: str | None) -> str:
 
 def check_sku(text: str, col: str | None = None) -> str:
     if not SKU_RE.fullmatch(text):
-        raise RowProblem("catalog.bad_sku", f"invalid SKU {text[:40]!r}: use letters, digits and . _ - / # + (no spaces), up to 100 characters", col)
+        raise RowProblem("catalog.bad_sku", _("invalid SKU %(sku)s: use letters, digits and . _ - / # + (no spaces), up to 100 characters") % {"sku": repr(text[:40])}, col)
     return text
 
 
@@ -160,7 +160,7 @@ _PRICES: dict[tuple[str, str, str], int] = {}
 def parse_price(text: str | None, currency: str, what: str = "price", col: str | None = None) -> int:
     raw = (text or "").strip()
     if not raw:
-        raise RowProblem("catalog.no_price", f"no {what}", col)
+        raise RowProblem("catalog.no_price", {"price": _("no price"), "sale price": _("no sale price"), "regular price": _("no regular price")}.get(what, _("no price")), col)
     key = (raw, currency, what)
     hit = _PRICES.get(key)
     if hit is not None:
@@ -185,11 +185,11 @@ def parse_stock(text: str | None, col: str | None = None) -> int | None:
     m = _WHOLE.fullmatch(raw)
     if not m:
         if re.fullmatch(r"\d{1,3}(?:[.,]\d{3})+", raw):
-            raise RowProblem("catalog.bad_stock", f"stock {raw!r} is ambiguous (thousands separator or decimals?): write it without separators", col)
-        raise RowProblem("catalog.bad_stock", f"stock {raw[:40]!r} must be a whole number", col)
+            raise RowProblem("catalog.bad_stock", _("stock %(value)s is ambiguous (thousands separator or decimals?): write it without separators") % {"value": repr(raw)}, col)
+        raise RowProblem("catalog.bad_stock", _("stock %(value)s must be a whole number") % {"value": repr(raw[:40])}, col)
     value = max(0, int(m.group(1)))
     if value > MAX_STOCK:
-        raise RowProblem("catalog.stock_too_big", f"stock {raw[:40]!r} is over the limit of {MAX_STOCK:,} units", col)
+        raise RowProblem("catalog.stock_too_big", _("stock %(value)s is over the limit of %(limit)s units") % {"value": repr(raw[:40]), "limit": grouped(MAX_STOCK)}, col)
     return value
 
 
@@ -368,7 +368,7 @@ def _option_pairs(c: Cells, names_cols: list[tuple[str, str]], fallback_names: l
 # ------------------------------------------------------------------ ordercli
 
 
-def _ordercli(t: _Table, rows, parsed: Parsed, *, currency: str, **_) -> None:
+def _ordercli(t: _Table, rows, parsed: Parsed, *, currency: str, **_kw) -> None:
     aliases = {
         "stock": ["stock", "quantity", "qty", "inventory"],
         "tax_rate": ["tax_rate", "tax rate", "tax", "vat"],
@@ -401,7 +401,7 @@ def _ordercli(t: _Table, rows, parsed: Parsed, *, currency: str, **_) -> None:
                     if not part.strip():
                         continue
                     if "=" not in part:
-                        raise RowProblem("catalog.bad_options", f"options {opts[:60]!r}: write Name=Value;Name=Value", "options")
+                        raise RowProblem("catalog.bad_options", _("options %(value)s: write Name=Value;Name=Value") % {"value": repr(opts[:60])}, "options")
                     k, v = part.split("=", 1)
                     pairs.append((k.strip(), v.strip()))
                 item.options = pairs
@@ -417,7 +417,7 @@ def _ordercli(t: _Table, rows, parsed: Parsed, *, currency: str, **_) -> None:
 # ------------------------------------------------------------------ Shopify
 
 
-def _shopify(t: _Table, rows, parsed: Parsed, *, currency: str, **_) -> None:
+def _shopify(t: _Table, rows, parsed: Parsed, *, currency: str, **_kw) -> None:
     opt_cols = [(f"option{k} name", f"option{k} value") for k in (1, 2, 3)]
     t.use("handle", "title", "variant sku", "variant price", "variant inventory qty", "variant inventory tracker", "status", *[x for p in opt_cols for x in p])
     titles: dict[str, str] = {}
@@ -447,7 +447,7 @@ def _shopify(t: _Table, rows, parsed: Parsed, *, currency: str, **_) -> None:
             continue
         try:
             if handle not in titles:
-                raise RowProblem("catalog.no_title", f"no Title for handle {handle[:60]!r} on this or an earlier row", "title")
+                raise RowProblem("catalog.no_title", _("no Title for handle %(handle)s on this or an earlier row") % {"handle": repr(handle[:60])}, "title")
             name = names_by_handle.get(handle)
             if name is None:
                 name = names_by_handle[handle] = _name(titles[handle], "title")
@@ -479,7 +479,7 @@ def _shopify(t: _Table, rows, parsed: Parsed, *, currency: str, **_) -> None:
         parsed.items.append(item)
 
 
-def _shopify_inventory(t: _Table, rows, parsed: Parsed, *, location: str | None, **_) -> None:
+def _shopify_inventory(t: _Table, rows, parsed: Parsed, *, location: str | None, **_kw) -> None:
     opt_cols = [(f"option{k} name", f"option{k} value") for k in (1, 2, 3)]
     t.use("handle", "title", "sku", *[x for p in opt_cols for x in p])
     if t.has("location"):
@@ -505,7 +505,7 @@ def _shopify_inventory(t: _Table, rows, parsed: Parsed, *, location: str | None,
             sku = check_sku(sku_text, "sku") if sku_text else generated_sku(c("handle"), [v for _, v in _option_pairs(c, opt_cols)])
             raw = c(qty_col)
             if raw.lower() in ("not stocked", ""):
-                raise RowProblem("catalog.not_stocked", f"not stocked at {loc}")
+                raise RowProblem("catalog.not_stocked", _("not stocked at %(location)s") % {"location": loc})
             stock = parse_stock(raw, qty_col)
         except RowProblem as p:
             parsed.skipped.append(t.skip(line, p, sku_text or None))
@@ -532,7 +532,7 @@ def _woo_date(text: str) -> date | None:
     return date(int(m.group(1)), int(m.group(2)), int(m.group(3))) if m else None
 
 
-def _woocommerce(t: _Table, rows, parsed: Parsed, *, currency: str, today: date, **_) -> None:
+def _woocommerce(t: _Table, rows, parsed: Parsed, *, currency: str, today: date, **_kw) -> None:
     attr_cols = []
     for k in range(1, 50):
         n, v = f"attribute {k} name", f"attribute {k} value(s)"
@@ -555,17 +555,17 @@ def _woocommerce(t: _Table, rows, parsed: Parsed, *, currency: str, today: date,
             if "variable" in kinds:
                 continue  # the product whose variations follow: not sold itself
             if "grouped" in kinds:
-                raise RowProblem("catalog.grouped", "grouped product: sold as its parts, not imported")
+                raise RowProblem("catalog.grouped", _("grouped product: sold as its parts, not imported"))
             if "external" in kinds:
-                raise RowProblem("catalog.external", "external product: sold on another site, not imported")
+                raise RowProblem("catalog.external", _("external product: sold on another site, not imported"))
             if not kinds & {"simple", "variation"}:
-                raise RowProblem("catalog.unknown_type", f"product type {c('type')[:40]!r} is not imported")
+                raise RowProblem("catalog.unknown_type", _("product type %(type)s is not imported") % {"type": repr(c("type")[:40])})
             price = _woo_price(c, currency, today)
             for_sale = _truthy(c("published")) is not False
             if "variation" in kinds:
                 parent = parents.get(c("parent").strip().lower()) or parents.get(c("parent").strip())
                 if parent is None:
-                    raise RowProblem("catalog.no_parent", f"variation of unknown parent {c('parent')[:40]!r}")
+                    raise RowProblem("catalog.no_parent", _("variation of unknown parent %(parent)s") % {"parent": repr(c("parent")[:40])})
                 key, pname, parent_for_sale = parent
                 pairs = [(c(n), c(v)) for n, v in attr_cols if c(n) and c(v)]
                 name = _name(pname)
@@ -609,7 +609,7 @@ def _woo_price(c: Cells, currency: str, today: date) -> int:
 # ------------------------------------------------------------------ Square
 
 
-def _square(t: _Table, rows, parsed: Parsed, *, currency: str, location: str | None, **_) -> None:
+def _square(t: _Table, rows, parsed: Parsed, *, currency: str, location: str | None, **_kw) -> None:
     qty_cols = [(h.strip()[len("current quantity ") :], n) for h, n in zip(t.header, t.norm) if n.startswith("current quantity ")]
     qty_col = None
     if qty_cols:
@@ -623,21 +623,21 @@ def _square(t: _Table, rows, parsed: Parsed, *, currency: str, location: str | N
     opt_cols = [(f"option name {k}", f"option value {k}") for k in range(1, 6) if t.has(f"option name {k}")]
     t.use("item name", "variation name", "sku", "price", "archived", "sellable", "token", "reference handle", *[x for p in opt_cols for x in p])
     by_item: dict[str, int] = {}
-    for _, c in rows:
+    for _row, c in rows:
         by_item[c("item name")] = by_item.get(c("item name"), 0) + 1
     for line, c in rows:
         sku_text = clean_sku(c("sku"))
         try:
             item_name = c("item name")
             if not item_name:
-                raise RowProblem("catalog.no_name", "no Item Name")
+                raise RowProblem("catalog.no_name", _("no Item Name"))
             name = _name(item_name)
             variation = c("variation name")
             pairs = _option_pairs(c, opt_cols) if opt_cols else []
             if not pairs and variation and variation.lower() != "regular" and (by_item[item_name] > 1 or variation.lower() != name.lower()):
                 pairs = [("Variation", variation)]
             if not c("price") or c("price").lower() == "variable":
-                raise RowProblem("catalog.variable_price", "variable price (set at the till in Square): give the price in the file")
+                raise RowProblem("catalog.variable_price", _("variable price (set at the till in Square): give the price in the file"))
             price = parse_price(c("price"), currency, col="price")
             key = c("reference handle") or item_name
             generated = not sku_text
@@ -659,7 +659,7 @@ def _square(t: _Table, rows, parsed: Parsed, *, currency: str, location: str | N
 # ------------------------------------------------------------------ Ecwid
 
 
-def _ecwid(t: _Table, rows, parsed: Parsed, *, currency: str, **_) -> None:
+def _ecwid(t: _Table, rows, parsed: Parsed, *, currency: str, **_kw) -> None:
     var_opt = [(h.strip()[len("product_variation_option_") :], n) for h, n in zip(t.header, t.norm) if n.startswith("product_variation_option_")]
     t.use(
         "type", "product_internal_id", "product_sku", "product_name", "product_price", "product_quantity",
@@ -668,7 +668,7 @@ def _ecwid(t: _Table, rows, parsed: Parsed, *, currency: str, **_) -> None:
     )
     products: dict[str, tuple[str, str, bool]] = {}
     with_variations: set[str] = set()
-    for _, c in rows:
+    for _row, c in rows:
         kind = c("type").lower() or "product"
         key = c("product_internal_id") or clean_sku(c("product_sku"))
         if kind == "product":
@@ -694,21 +694,21 @@ def _ecwid(t: _Table, rows, parsed: Parsed, *, currency: str, **_) -> None:
             elif kind == "product_variation":
                 parent = products.get(key)
                 if parent is None:
-                    raise RowProblem("catalog.no_parent", f"variation of unknown product {key[:40]!r}")
+                    raise RowProblem("catalog.no_parent", _("variation of unknown product %(product)s") % {"product": repr(key[:40])})
                 pkey, pname, p_for_sale = parent
                 pairs = [(oname, c(n)) for oname, n in var_opt if c(n)]
                 name = _name(pname)
                 sku = check_sku(sku_text) if sku_text else generated_sku(pkey, [v for _, v in pairs])
                 price_text = c("product_variation_price") or c("product_price") or ""
                 if not price_text:
-                    raise RowProblem("catalog.no_price", "no price for this variation")
+                    raise RowProblem("catalog.no_price", _("no price for this variation"))
                 item = Item(line, sku, name, parse_price(price_text, currency), group_key=pkey, options=pairs, generated_sku=not sku_text, for_sale=p_for_sale)
                 parsed.group_names.setdefault(pkey, name)
                 names = parsed.group_options.setdefault(pkey, [])
                 names.extend(n for n, _ in pairs if n not in names)
                 qty = c("product_variation_quantity") or c("product_quantity")
             else:
-                raise RowProblem("catalog.unknown_type", f"row type {kind[:40]!r} is not imported")
+                raise RowProblem("catalog.unknown_type", _("row type %(type)s is not imported") % {"type": repr(kind[:40])})
             if tracked is False:
                 item.stock, item.stock_given = None, True
             elif tracked is True or qty:
