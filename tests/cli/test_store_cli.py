@@ -105,13 +105,13 @@ def test_a_corrupted_file_is_found(shop):
 
 
 WRITER = r"""
-import json, sys, time
+import os, sys, time
 from typer.testing import CliRunner
 from ordercli.cli import app
 runner = CliRunner()
-end = time.monotonic() + float(sys.argv[1])
+stop, end = sys.argv[1], time.monotonic() + 120  # until the test says stop (a busy machine starts slowly)
 n = 0
-while time.monotonic() < end:
+while not os.path.exists(stop) and time.monotonic() < end:
     r = runner.invoke(app, ["order", "create", "--name", "Till B", "--email", "b@example.com", "--item", "MUG-01:1", "--no-notify"])
     assert r.exit_code == 0, r.output
     n += 1
@@ -119,21 +119,34 @@ print(n)
 """
 
 
+def _orders_beyond(url: str, seen: int, timeout: float = 60.0) -> int:
+    """Wait until the store holds more than ``seen`` orders (the other till is writing); the count."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with sqlite3.connect(url, timeout=10) as c:
+            n = c.execute("SELECT count(*) FROM orders").fetchone()[0]
+        if n > seen or time.monotonic() > deadline:
+            return n
+        time.sleep(0.05)
+
+
 def test_backup_while_another_till_keeps_writing_is_consistent_and_private(shop, tmp_path):
     order(shop)
     env = {**os.environ, "ORDERCLI_DB": shop.url}
-    writer = subprocess.Popen([sys.executable, "-c", WRITER, "4"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    stop = tmp_path / "stop"
+    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(stop)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        time.sleep(1.0)
+        seen = _orders_beyond(shop.url, 1)  # the other till has started writing
         backups = []
         for i in range(3):
             target = tmp_path / f"backup-{i}.db"
             r = ok(shop("store", "backup", target))
             assert "Backup of" in r.stderr
             backups.append(target)
-            time.sleep(0.3)
+            seen = _orders_beyond(shop.url, seen)  # and goes on between backups
     finally:
-        out, err = writer.communicate(timeout=60)
+        stop.touch()
+        out, err = writer.communicate(timeout=120)
     assert writer.returncode == 0, err
     assert int(out.strip()) > 0
     counts = []
@@ -146,7 +159,7 @@ def test_backup_while_another_till_keeps_writing_is_consistent_and_private(shop,
         assert r.exit_code == 0, (r.stdout, r.stderr)
         with sqlite3.connect(target) as c:
             counts.append(c.execute("SELECT count(*) FROM orders").fetchone()[0])
-    assert counts == sorted(counts) and counts[-1] > 1  # snapshots taken while orders kept coming
+    assert counts == sorted(counts) and counts[-1] > counts[0] > 1  # snapshots taken while orders kept coming
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
 
 
