@@ -101,8 +101,8 @@ def test_the_connect_timeout_comes_from_the_url_or_the_environment(silent_server
     else:
         r, took = run_ordercli("--db", url, "order", "list", env={"ORDERCLI_CONNECT_TIMEOUT": "2"})
     assert r.returncode == 2, r.stderr
-    assert took < 2 + 4, took
-    assert "did not answer within 2 s" in r.stderr
+    assert "did not answer within 2 s" in r.stderr  # the timeout applied is the one named here (not 30 s, not the default 5 s)
+    assert took < 2 + 8, took  # and it was kept: the margin is the process's start-up on a busy machine
     assert_one_line_error(r)
 
 
