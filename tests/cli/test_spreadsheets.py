@@ -121,6 +121,17 @@ def test_an_explicit_encoding_wins_and_is_checked(shop, tmp_path):
     assert r.exit_code == 2 and "Unknown encoding" in r.stderr
 
 
+def test_an_encoding_that_cannot_be_read_line_by_line_is_refused_before_the_file(shop, tmp_path):
+    path = tmp_path / "utf16.csv"
+    path.write_bytes("order_ref,name,email,phone,sku,quantity\nF-1,Zoë,z@example.com,,MUG-BLUE,1\n".encode("utf-16"))
+    r = shop("order", "import", path, "--encoding", "utf-16")
+    assert r.exit_code == 2 and "Encoding 'utf-16' cannot be read line by line." in r.stderr, r.stderr
+    assert "not a text file" not in r.stderr and "Traceback" not in r.stderr
+    r = shop("order", "import", tmp_path / "missing.csv", "--encoding", "klingon")  # the flag is checked first
+    assert r.exit_code == 2 and "Unknown encoding 'klingon'" in r.stderr
+    assert q(shop, "SELECT count(*) FROM orders") == [(0,)]
+
+
 def test_utf8_with_a_bom_is_read_as_utf8_without_a_word(shop, tmp_path):
     path = tmp_path / "bom.csv"
     path.write_bytes(codecs.BOM_UTF8 + "order_ref,name,email,phone,sku,quantity\nF-1,Zoë,z@example.com,,MUG-BLUE,1\n".encode())

@@ -99,19 +99,15 @@ def _checked_encoding(name: str) -> str:
     facts = {"name": repr(name.strip())}
     try:
         codec = text.check_encoding_name(name)
-    except InputError:
-        raise InputError(
-            _("Unknown encoding %(name)s: use utf-8, cp1252 (Windows-1252, French Excel) or latin-1; nothing was written.") % facts, code="catalog.encoding"
-        ) from None
-    try:
-        ascii_safe = "sku,name\n".encode(codec) == b"sku,name\n"
-    except (LookupError, TypeError, ValueError, UnicodeError):
-        ascii_safe = False
-    if not ascii_safe:
+    except InputError as e:
+        if e.code != "file.encoding_not_line":
+            raise InputError(
+                _("Unknown encoding %(name)s: use utf-8, cp1252 (Windows-1252, French Excel) or latin-1; nothing was written.") % facts, code="catalog.encoding"
+            ) from None
         raise InputError(
             _("Encoding %(name)s cannot be read line by line: use utf-8, cp1252 (Windows-1252, French Excel) or latin-1; nothing was written.") % facts,
             code="catalog.encoding",
-        )
+        ) from None
     return codec
 
 

@@ -104,6 +104,16 @@ def check_encoding_name(name: str) -> str:
         codec = codecs.lookup(name.strip())
     except LookupError:
         raise InputError(_("Unknown encoding %(name)s.") % {"name": repr(name)}, _("Use utf-8, cp1252 (Windows-1252, French Excel) or latin-1.")) from None
+    try:  # files are read line by line: the encoding must write a header's ASCII as ASCII (not UTF-16/32, rot13…)
+        line_safe = "sku,name\n".encode(codec.name) == b"sku,name\n"
+    except (LookupError, TypeError, ValueError, UnicodeError):
+        line_safe = False
+    if not line_safe:
+        raise InputError(
+            _("Encoding %(name)s cannot be read line by line.") % {"name": repr(name.strip())},
+            _("Use utf-8, cp1252 (Windows-1252, French Excel) or latin-1."),
+            code="file.encoding_not_line",
+        )
     return {"utf_8": "utf-8", "iso8859-1": "latin-1", "latin_1": "latin-1"}.get(codec.name, codec.name)
 
 
@@ -174,6 +184,7 @@ def open_text(path: str | Path, *, kinds: str, empty_hint: str, regular_hint: st
 
     ``kinds`` names what is expected ("a CSV file", "a CSV, JSON or JSONL file").
     """
+    given = check_encoding_name(encoding) if encoding else None  # a bad --encoding is refused whatever the file
     p = Path(path).expanduser()
     shown = str(path)
     try:
@@ -198,8 +209,8 @@ def open_text(path: str | Path, *, kinds: str, empty_hint: str, regular_hint: st
         raise InputError(_("%(file)s is empty.") % {"file": repr(shown)}, empty_hint)
     if looks_binary(body[:8192]):
         raise InputError(_("%(file)s is not a text file.") % {"file": repr(shown)}, _("Give %(kinds)s; save spreadsheets as CSV UTF-8.") % {"kinds": _(kinds)})
-    if encoding:
-        enc = check_encoding_name(encoding)
+    if given:
+        enc = given
     else:
         try:
             with open(p, "rb") as f:
