@@ -19,13 +19,14 @@ Names, SKUs and reasons inside a summary are data: callers escape the result for
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 
 from ordercli import i18n
-from ordercli.i18n import N_, _, ngettext
-from ordercli.money import _ZERO, currency_decimals, format_money
+from ordercli.i18n import N_, _, ngettext, pgettext
+from ordercli.money import _SYMBOLS as _SYMBOL_OF, _ZERO, currency_decimals, format_money
 from ordercli.statuses import WORDS, words
 
 SEP = " · "
@@ -46,11 +47,12 @@ def stored_status(status: str) -> str:
 
 # ------------------------------------------------------------------ reading
 
-_SYMBOLS = {"€": "EUR", "$": "USD", "£": "GBP", "¥": "JPY"}
-_EN_MONEY = re.compile(r"(-?)(?:([€$£¥])([\d,]*\d(?:\.\d+)?)|([\d,]*\d(?:\.\d+)?) ([A-Z]{3}))")
+_SYMBOLS = {symbol: code for code, symbol in _SYMBOL_OF.items()}  # the symbols stored_money writes
+_SYMBOL_CLASS = "[" + re.escape("".join(_SYMBOLS)) + "]"
+_EN_MONEY = re.compile(r"(-?)(?:(" + _SYMBOL_CLASS + r")([\d,]*\d(?:\.\d+)?)|([\d,]*\d(?:\.\d+)?) ([A-Z]{3}))")
 #: money in the English form, or in another language's form (older stores): the latter is kept as written
 MONEY = (
-    r"-?(?:[€$£¥][\d,]*\d(?:\.\d+)?"  # €36.00
+    r"-?(?:" + _SYMBOL_CLASS + r"[\d,]*\d(?:\.\d+)?"  # €36.00
     r"|[\d,]*\d\.\d+ [A-Z]{3}|[\d,]*\d (?:" + "|".join(sorted(_ZERO)) + ")"  # 12.50 CHF, 1,250 XOF
     r"|\d[\d\s\u202f\u00a0.]*,\d+\s?(?:€|\$|£|[A-Z]{3})|\d[\d\s\u202f\u00a0.]*\s?(?:€|\$|£))"  # 36,00 €, 12,50 CHF (older stores)
 )
@@ -81,10 +83,6 @@ def status_shown(text: str) -> str:
     """``Awaiting payment`` (the stored English name) -> the screen's words; anything else unchanged."""
     key = _BY_ENGLISH.get(text)
     return words(key) if key else text
-
-
-def pgettext(context: str, message: str) -> str:
-    return i18n.gettext_for(i18n.screen_locale()).pgettext(context, message)
 
 
 #: how an order came in (``OrderEvent.door``), as ``Created (flags)`` stores it
@@ -126,29 +124,31 @@ def _field(m: re.Match) -> str:
     return _("%(field)s: %(old)s → %(new)s") % {"field": _(FIELDS[field]), "old": _value(field, m["old"]), "new": _value(field, m["new"])}
 
 
-_FIELD_RE = "|".join(re.escape(f) for f in sorted(FIELDS, key=len, reverse=True))
-
-#: the pieces of ``Edited: …`` (joined with "; ")
-_EDIT_PARTS: list[tuple[re.Pattern, Callable[[re.Match], str]]] = [
-    (re.compile(rf"^(?P<field>{_FIELD_RE}): (?P<old>.*?) → (?P<new>.*)$", re.S), _field),
-    (
-        re.compile(rf"^Added (?P<item>.+) ×(?P<qty>\d+) at (?P<price>{MONEY})$", re.S),
-        lambda m: _("Added %(item)s ×%(quantity)s at %(price)s") % {"item": m["item"], "quantity": m["qty"], "price": money_shown(m["price"])},
-    ),
-    (re.compile(r"^Removed (?P<item>.+) ×(?P<qty>\d+)$", re.S), lambda m: _("Removed %(item)s ×%(quantity)s") % {"item": m["item"], "quantity": m["qty"]}),
-    (
-        re.compile(rf"^total (?P<old>{MONEY}) → (?P<new>{MONEY})$"),
-        lambda m: _("total %(old)s → %(new)s") % {"old": money_shown(m["old"]), "new": money_shown(m["new"])},
-    ),
-    (
-        re.compile(r"^(?P<item>.+) qty (?P<old>\d+) → (?P<new>\d+)$", re.S),
-        lambda m: _("%(item)s qty %(old)s → %(new)s") % {"item": m["item"], "old": m["old"], "new": m["new"]},
-    ),
-    (
-        re.compile(rf"^(?P<item>.+) price (?P<old>{MONEY}) → (?P<new>{MONEY})$", re.S),
-        lambda m: _("%(item)s price %(old)s → %(new)s") % {"item": m["item"], "old": money_shown(m["old"]), "new": money_shown(m["new"])},
-    ),
-]
+@functools.cache
+def _edit_parts() -> list[tuple[re.Pattern, Callable[[re.Match], str]]]:
+    """The pieces of ``Edited: …`` (joined with "; "), compiled when a history is first shown (the
+    writers import this module for stored_money / stored_status only)."""
+    fields = "|".join(re.escape(f) for f in sorted(FIELDS, key=len, reverse=True))
+    return [
+        (re.compile(rf"^(?P<field>{fields}): (?P<old>.*?) → (?P<new>.*)$", re.S), _field),
+        (
+            re.compile(rf"^Added (?P<item>.+) ×(?P<qty>\d+) at (?P<price>{MONEY})$", re.S),
+            lambda m: _("Added %(item)s ×%(quantity)s at %(price)s") % {"item": m["item"], "quantity": m["qty"], "price": money_shown(m["price"])},
+        ),
+        (re.compile(r"^Removed (?P<item>.+) ×(?P<qty>\d+)$", re.S), lambda m: _("Removed %(item)s ×%(quantity)s") % {"item": m["item"], "quantity": m["qty"]}),
+        (
+            re.compile(rf"^total (?P<old>{MONEY}) → (?P<new>{MONEY})$"),
+            lambda m: _("total %(old)s → %(new)s") % {"old": money_shown(m["old"]), "new": money_shown(m["new"])},
+        ),
+        (
+            re.compile(r"^(?P<item>.+) qty (?P<old>\d+) → (?P<new>\d+)$", re.S),
+            lambda m: _("%(item)s qty %(old)s → %(new)s") % {"item": m["item"], "old": m["old"], "new": m["new"]},
+        ),
+        (
+            re.compile(rf"^(?P<item>.+) price (?P<old>{MONEY}) → (?P<new>{MONEY})$", re.S),
+            lambda m: _("%(item)s price %(old)s → %(new)s") % {"item": m["item"], "old": money_shown(m["old"]), "new": money_shown(m["new"])},
+        ),
+    ]
 
 
 def _translate(table, part: str) -> str:
@@ -163,7 +163,7 @@ def edit_part(part: str) -> str:
     """One piece of an edit's description (``MUG-01 qty 1 → 2``) in the screen's language; unknown pieces unchanged."""
     if i18n.is_english():
         return part
-    return _translate(_EDIT_PARTS, part)
+    return _translate(_edit_parts(), part)
 
 
 def edit_parts(pieces: list[str]) -> list[str]:
@@ -174,11 +174,11 @@ def _edited(text: str) -> str:
     """``Name: A → B; MUG-01 qty 1 → 2``: pieces joined with "; " (a piece whose own text holds "; " stays whole)."""
     pieces: list[str] = []
     for frag in text.split("; "):
-        if pieces and not any(p.match(frag) for p, _make in _EDIT_PARTS):
+        if pieces and not any(p.match(frag) for p, _make in _edit_parts()):
             pieces[-1] += "; " + frag
         else:
             pieces.append(frag)
-    return "; ".join(_translate(_EDIT_PARTS, p) for p in pieces)
+    return "; ".join(_translate(_edit_parts(), p) for p in pieces)
 
 
 def _why(text: str) -> str:

@@ -134,6 +134,11 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return gettext_for(screen_locale()).ngettext(singular, plural, n)
 
 
+def pgettext(context: str, message: str) -> str:
+    """``_()`` with a context, for a word that reads differently elsewhere ("refund" the kind, "refund" the verb)."""
+    return gettext_for(screen_locale()).pgettext(context, message)
+
+
 def N_(message: str) -> str:
     """Mark for extraction only: the text is translated where it is shown."""
     return message

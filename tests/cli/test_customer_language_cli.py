@@ -93,10 +93,6 @@ def smtp():
         yield server
 
 
-def mail_to(smtp, address: str, subject_part: str):
-    return smtp.mail_to(address, subject_part)
-
-
 def body(msg, subtype: str) -> str:
     return msg.get_body(preferencelist=(subtype,)).get_content().replace("\r\n", "\n")
 
@@ -125,18 +121,18 @@ def english_stall(cli, smtp):
 def test_after_customer_edit_language_fr_the_confirmation_email_is_french(english_stall, smtp):
     cli = english_stall
     ok(cli("order", "create", "--name", "Zoé Martin", "--email", "zoe@example.com", "--item", "MUG-01:2"))  # 1002, still English
-    [english] = mail_to(smtp, "zoe@example.com", "1002")
+    [english] = smtp.mail_to("zoe@example.com", "1002")
     assert english["Subject"] == "Order confirmation 1002 — The Stall" and "Hello Zoé Martin," in body(english, "plain")
 
     ok(cli("customer", "edit", "zoe@example.com", "--language", "fr"))
     ok(cli("order", "create", "--name", "Zoé Martin", "--email", "zoe@example.com", "--item", "MUG-01:2"))  # 1003
-    [msg] = mail_to(smtp, "zoe@example.com", "1003")
+    [msg] = smtp.mail_to("zoe@example.com", "1003")
     assert msg["Subject"] == "Confirmation de commande 1003 — The Stall"
     for part in (body(msg, "plain"), body(msg, "html")):
         assert "Bonjour Zoé Martin," in part and "25,00\xa0€" in part and "En attente de paiement" in part
         assert "Hello" not in part and "Awaiting payment" not in part
     # The shop's own copy stays in the store's language.
-    [copy] = mail_to(smtp, "admin@shop.example", "1003")
+    [copy] = smtp.mail_to("admin@shop.example", "1003")
     assert copy["Subject"] == "New order 1003 from Zoé Martin"
 
 
@@ -152,7 +148,7 @@ def test_an_invoice_follows_the_customer_language_and_vat_number(english_stall, 
     ok(cli("customer", "edit", "zoe@example.com", "--vat-number", "FR 40 303 265 045"))
     ok(cli("order", "create", "--name", "Zoé Martin", "--email", "zoe@example.com", "--item", "MUG-01", "--no-notify"))  # 1002
     ok(cli("order", "invoice", "1002", "--send"))
-    [msg] = mail_to(smtp, "zoe@example.com", "1002")
+    [msg] = smtp.mail_to("zoe@example.com", "1002")
     assert msg["Subject"] == "Facture INV-2 de la commande 1002 — The Stall"
     assert "Veuillez trouver ci-joint la facture INV-2" in body(msg, "plain")
     text = pdf_text(attachment(msg))
@@ -170,7 +166,7 @@ def test_a_french_customer_gets_a_french_receipt_from_an_english_store(english_s
     ok(cli("order", "pay", "1001", "--amount", "5", "--method", "cash", "--tendered", "10", "--no-notify"))
     ok(cli("customer", "edit", "zoe@example.com", "--language", "fr"))
     ok(cli("order", "receipt", "1001", "--email"))
-    [msg] = mail_to(smtp, "zoe@example.com", "1001")
+    [msg] = smtp.mail_to("zoe@example.com", "1001")
     assert msg["Subject"] == "Votre ticket de caisse pour la commande 1001 — The Stall"
     text = body(msg, "plain")
     assert "Voici votre ticket de caisse pour la commande 1001" in text
@@ -194,7 +190,7 @@ def test_an_english_customer_gets_an_english_receipt_from_a_french_store(cli, sm
     ok(cli("order", "create", "--name", "Ann Lee", "--email", "ann@example.com", "--item", "MUG-01:2", "--pay", "card", "--no-notify"))
     ok(cli("customer", "edit", "ann@example.com", "--language", "en"))
     ok(cli("order", "receipt", "1001", "--email"))
-    [msg] = mail_to(smtp, "ann@example.com", "1001")
+    [msg] = smtp.mail_to("ann@example.com", "1001")
     assert msg["Subject"] == "Your receipt for order 1001 — Le Stand"
     text = body(msg, "plain")
     assert "Here is your receipt for order 1001 at Le Stand" in text

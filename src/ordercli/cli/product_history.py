@@ -5,13 +5,11 @@ from __future__ import annotations
 import typer
 
 from ordercli.cli._state import ShowFormat
-from ordercli.i18n import _, ngettext
+from ordercli.i18n import _, ngettext, pgettext
 
 
 def reason_shown(code: str) -> str:
     """The stored reason of a stock movement (a code, English in JSON) as a word on screen."""
-    from ordercli.cli.render import pgettext
-
     words = {
         "initial": pgettext("stock movement", "initial"),
         "sale": pgettext("stock movement", "sale"),
@@ -24,6 +22,7 @@ def reason_shown(code: str) -> str:
         "import": pgettext("stock movement", "import"),
     }
     return words.get(code, code)
+
 
 HISTORY_HELP = """Show a product's stock movements, newest first.
 
@@ -47,7 +46,7 @@ def history(
     from ordercli import db as dbmod
     from ordercli import output, serialize
     import ordercli.cli._state as _state
-    from ordercli.cli.render import local_time, pgettext
+    from ordercli.cli.render import local_time
     from ordercli.services import catalog
 
     with dbmod.read_session(_state.engine()) as s:

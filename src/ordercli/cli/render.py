@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from ordercli import history_text, output
-from ordercli.i18n import N_, _, ngettext
+from ordercli.i18n import N_, _, ngettext, pgettext
 from ordercli.money import format_money, percent_str, to_decimal_str
 from ordercli.statuses import words
 
@@ -152,13 +152,6 @@ def notification_state(status: str) -> str:
     """A message's state in the outbox (stored codes) in the screen's language."""
     english = NOTIFICATION_STATES.get(status)
     return _(english) if english else status
-
-
-def pgettext(context: str, message: str) -> str:
-    """``_()`` with a context, for a word that reads differently elsewhere ("refund" the kind, "refund" the verb)."""
-    from ordercli import i18n
-
-    return i18n.gettext_for(i18n.screen_locale()).pgettext(context, message)
 
 
 def kind_shown(kind: str) -> str:
