@@ -25,9 +25,7 @@ from contextlib import contextmanager
 
 import typer
 
-
-def N_(message: str) -> str:  # i18n.N_, without importing i18n at start-up (this module is imported by root)
-    return message
+from ordercli.i18n import N_  # i18n is loaded at start-up anyway (errors.py); gettext only on a first translation
 
 
 # Typer/Click's own words on a help page, translated by the formatter below.

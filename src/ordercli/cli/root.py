@@ -33,9 +33,9 @@ class _Group(TyperGroup):
 
     def make_context(self, info_name, args, parent=None, **extra):  # type: ignore[override]
         if parent is None:  # a new invocation
-            i18n = sys.modules.get("ordercli.i18n")
-            if i18n is not None:  # an earlier invocation in this process (tests): `ordercli --help` runs no callback
-                i18n.reset()
+            from ordercli import i18n  # already loaded (errors.py): a new invocation reads the language again
+
+            i18n.reset()  # `ordercli --help` runs no callback
             _help_text.install(self)
         return super().make_context(info_name, args, parent=parent, **extra)
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from typer._click import exceptions as _exc
 
-N_ = str  # marks for extraction (babel's -k N_); the words are translated where shown
+from ordercli.i18n import N_
 
 _ORIGINAL_SHOW = _exc.UsageError.show
 
