@@ -307,6 +307,10 @@ def _recycle(plain_url: str, schema: str) -> bool:
                     conn.execute(setting)
                 if tuple(conn.execute(FINGERPRINT_SQL, {"s": schema}).fetchone()) != reference["fingerprint"]:
                     return False  # not (or no longer) the migrated catalog: dropped
+                # Wait (up to lock_timeout) for any session still on these tables — a child process or
+                # a watcher thread finishing — and keep it out until the reset commits; else dropped.
+                tables = ", ".join(f'"{schema}"."{table}"' for table in reference["tables"])
+                conn.execute(f"LOCK TABLE {tables} IN ACCESS EXCLUSIVE MODE")
                 conn.execute("SET LOCAL session_replication_role = replica")  # no foreign-key order to follow
                 for table in reference["tables"]:
                     conn.execute(f'DELETE FROM "{schema}"."{table}"')

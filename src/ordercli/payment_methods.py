@@ -94,9 +94,10 @@ def check_setting(value: str) -> str:
     return ",".join(f"{m.code}={m.label}" for m in parse_setting(value))
 
 
-def of(settings) -> list[Method]:
-    """The store's methods (``settings``: an :class:`ordercli.settings.Settings`)."""
-    return parse_setting(settings.get("payment.methods"), settings.locale)
+def of(settings, locale: str | None = None) -> list[Method]:
+    """The store's methods (``settings``: an :class:`ordercli.settings.Settings`), the default labels
+    in ``locale`` (default: the store's)."""
+    return parse_setting(settings.get("payment.methods"), locale or settings.locale)
 
 
 def _match(text: str, methods: list[Method], locale: str | None) -> str | None:

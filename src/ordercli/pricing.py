@@ -64,8 +64,13 @@ class LimitError(PricingError):
     """An amount or a count is over its documented limit (see the module docstring)."""
 
 
+class DiscountTooLarge(PricingError):
+    """A fixed discount larger than the subtotal (services/orders.py words its own message)."""
+
+
 def _n(n: int) -> str:
-    """``1,000,000`` in English, ``1 000 000`` otherwise (as ``money.grouped``, which imports this module)."""
+    """``1,000,000`` in English, ``1 000 000`` otherwise (as ``money.grouped``: money imports this
+    module, and the layout test allows no cycle, not even inside a function)."""
     from ordercli.i18n import is_english
 
     text = f"{n:,}"
@@ -215,8 +220,7 @@ def compute_totals(
             if disc < 0:
                 raise PricingError(_("a discount cannot be negative"))
             if disc > subtotal:
-                # Not translated: services/orders.py recognises this text and words its own message.
-                raise PricingError("the discount is larger than the subtotal")
+                raise DiscountTooLarge(_("the discount is larger than the subtotal"))
     shares = spread(disc, line_totals)
 
     base = subtotal - disc
@@ -231,7 +235,7 @@ def compute_totals(
                 raise PricingError(_("a surcharge cannot be negative"))
             surcharge_amounts.append(s.amount or 0)
         if surcharge_amounts[-1] > MAX_AMOUNT:
-            raise _over_amount(_("surcharge %(number)s") % {"number": len(surcharge_amounts)}, surcharge_amounts[-1])  # no label: orders.py reads "discount" in the text
+            raise _over_amount(_("surcharge %(number)s") % {"number": len(surcharge_amounts)}, surcharge_amounts[-1])
 
     outs: list[LineOut] = []
     tax_total = 0

@@ -27,7 +27,12 @@ def check_language(value: str | None) -> str | None:
     found = i18n.normalize(value)
     known = ["en", *i18n.available()]
     if found is None or found.split("_")[0] not in known:
-        raise InputError(f"Unknown language {value!r}.", f"Use one of: {', '.join(known)} (empty: the store's).", code="customer.language", known=known)
+        raise InputError(
+            i18n._("Unknown language %(value)s.") % {"value": repr(value)},
+            i18n._("Use one of: %(languages)s (empty: the store's).") % {"languages": ", ".join(known)},
+            code="customer.language",
+            known=known,
+        )
     return found
 
 
@@ -54,6 +59,7 @@ def check_vat_number(value: str | None) -> str | None:
     and the 9-digit SIREN): a VAT number with a typo in its shape is refused, not printed on invoices.
     """
     from ordercli.domain import clean_text
+    from ordercli.i18n import _
 
     text = clean_text(value or "", "VAT number", max_len=50)
     if not text:
@@ -63,7 +69,8 @@ def check_vat_number(value: str | None) -> str | None:
     ok = bool(_VAT_SHAPE.fullmatch(number)) and digits >= 2 and (not number.startswith("FR") or bool(_VAT_FR.fullmatch(number)))
     if not ok:
         raise InputError(
-            f"Invalid VAT number {text!r}: expected a country prefix then the number, e.g. FR40303265045 (FR, a 2-character key, the 9-digit SIREN).",
+            _("Invalid VAT number %(value)s: expected a country prefix then the number, e.g. FR40303265045 (FR, a 2-character key, the 9-digit SIREN).")
+            % {"value": repr(text)},
             code="customer.vat_number",
             value=text,
         )

@@ -21,7 +21,7 @@ from ordercli.i18n import _
 from ordercli.models import Order, OrderEvent, OrderLine, OrderSurcharge, Product, utcnow
 from ordercli.history_text import stored_money
 from ordercli.money import format_money
-from ordercli.pricing import LimitError, LineIn, PricingError, Totals, compute_totals
+from ordercli.pricing import DiscountTooLarge, LimitError, LineIn, PricingError, Totals, compute_totals
 from ordercli import search
 from ordercli.services import common, customers
 from ordercli.settings import Settings
@@ -171,9 +171,9 @@ def price_draft(
         )
     except LimitError as e:
         raise InputError(_("Cannot price the order: %(reason)s.") % {"reason": e}, _("Split it into several orders, or check the amounts.")) from None
+    except DiscountTooLarge:
+        raise InputError(_("The discount is larger than the subtotal."), _("Give a smaller discount.")) from None
     except PricingError as e:
-        if str(e) == "the discount is larger than the subtotal":
-            raise InputError(_("The discount is larger than the subtotal."), _("Give a smaller discount.")) from None
         raise InputError(_("Cannot price the order: %(reason)s.") % {"reason": e}, _("Check the amounts.")) from None
     for ln, out in zip(lines, totals.lines):
         ln.total, ln.discount, ln.tax = out.total, out.discount, out.tax

@@ -112,7 +112,7 @@ def receipt_doc(session: Session, *, order: Order, settings: Settings, locale: s
             by_rate[ln.tax_rate] = [base + (net - ln.tax if order.prices_include_tax else net), tax + ln.tax]
     tr = gettext_for(locale)
     # The default methods' labels in the receipt's language (labels the store chose stay as they are).
-    methods = payment_methods.parse_setting(settings.get("payment.methods"), locale)
+    methods = payment_methods.of(settings, locale)
     pay_lines = []
     for p in payments:
         code = getattr(p, "method_code", None)
