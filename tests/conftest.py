@@ -9,7 +9,7 @@
 * ``cli`` runs the Typer app in-process (CliRunner) against ``ORDERCLI_DB``.
 * A new empty store opened in the test process gets the real migration replayed from a
   recording made once per process (``tests/store_template.py``); the store's own tests
-  (:data:`REAL_MIGRATION_MODULES`, the ``real_migrations`` marker) run Alembic every time.
+  (the ``real_migrations`` marker: test_store.py, test_store_template.py) run Alembic every time.
 """
 
 from __future__ import annotations
@@ -47,11 +47,6 @@ from tests import store_template  # noqa: E402
 
 store_template.install()
 
-ROOT = Path(__file__).resolve().parent.parent
-
-#: Modules whose tests see every new store migrated by Alembic itself (they test the store).
-REAL_MIGRATION_MODULES = {"tests/integration/test_store.py", "tests/integration/test_store_template.py"}
-
 PG_URL = os.environ.get("ORDERCLI_TEST_PG_URL")
 
 
@@ -63,8 +58,7 @@ def _pg_schema_url(base: str, schema: str) -> str:
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch, tmp_path, request):
     """Never touch the user's real data folder; reset the process-wide engine cache."""
-    module = Path(str(request.node.path)).resolve().relative_to(ROOT).as_posix()
-    if module in REAL_MIGRATION_MODULES or request.node.get_closest_marker("real_migrations"):
+    if request.node.get_closest_marker("real_migrations"):
         monkeypatch.setattr(store_template, "enabled", False)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
     monkeypatch.delenv("ORDERCLI_DB", raising=False)

@@ -19,6 +19,8 @@ import sqlalchemy as sa
 from ordercli import db
 from ordercli.errors import EXIT_USAGE, StoreError
 
+pytestmark = pytest.mark.real_migrations  # every new store here is migrated by Alembic itself: these test the store
+
 MIGRATIONS = Path(db.__file__).parent / "migrations"
 EXPECTED_TABLES = {
     "setting",

@@ -12,6 +12,8 @@ import sqlalchemy as sa
 from ordercli import db
 from tests import store_template
 
+pytestmark = pytest.mark.real_migrations  # every new store here is migrated by Alembic itself: these test the store
+
 
 def fingerprint(engine) -> dict:
     """Everything a store is made of: schema objects with their definitions, every row, the revision."""
